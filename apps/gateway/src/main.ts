@@ -1,0 +1,1 @@
+import { Subjects } from '@app/contracts'; console.log(new Subjects().task('x'));

@@ -1,0 +1,3 @@
+export * from './clock';
+export * from './env';
+export * from './messaging.env';

@@ -1,0 +1,345 @@
+import { z } from 'zod';
+import {
+  agentResultSchema,
+  diffStatSchema,
+  leaseRefSchema,
+  qaVerdictSchema,
+  stageContextSchema,
+  stageTypeSchema,
+  workspaceSpecSchema,
+} from './stage';
+
+const taskId = z.uuid();
+const stageId = z.uuid();
+const isoTime = z.iso.datetime({ offset: true });
+/** 1 for a stage's first run, 2 for its first retry, … */
+const attempt = z.number().int().min(1);
+
+const stageRef = {
+  taskId,
+  orchestrationId: z.uuid(),
+  stageId,
+  stageType: stageTypeSchema,
+  attempt,
+};
+
+/**
+ * Every message type of the system: its kind, its current schema version and the schema
+ * of its `data`. The type names are a public API (they are on the wire and in the log):
+ * renaming one, or changing its data incompatibly, bumps `version` and adds an upcaster
+ * in `upcasters.ts`.
+ */
+export const MESSAGE_CATALOGUE = {
+  // ── commands from users (gateway → orchestrator) ──────────────────────────────
+  StartOrchestration: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId }),
+  },
+  CancelOrchestration: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, reason: z.string().min(1).max(500) }),
+  },
+  RetryStage: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, stageId }),
+  },
+  // ── lease commands (orchestrator → pool-manager) ─────────────────────────────
+  AcquireLease: {
+    kind: 'command',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** seconds the lease lives unless renewed */
+      ttlS: z.number().int().min(1),
+    }),
+  },
+  RenewLease: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1) }),
+  },
+  ReleaseLease: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1), taskId, stageId }),
+  },
+  // ── run commands (orchestrator → runner) ─────────────────────────────────────
+  RunStage: {
+    kind: 'command',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      context: stageContextSchema,
+      lease: leaseRefSchema,
+      workspace: workspaceSpecSchema,
+      /** seconds the stage may run before it is timed out */
+      timeoutS: z.number().int().min(1),
+      /** the task subject's last sequence when the run was ordered: `StageStarted` is appended against it */
+      expectedTaskSequence: z.number().int().nonnegative(),
+    }),
+  },
+  CancelRun: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, stageId, attempt, reason: z.string().min(1) }),
+  },
+  // ── task events ─────────────────────────────────────────────────────────────
+  TaskCreated: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      title: z.string().min(1).max(200),
+      description: z.string().max(20_000),
+      ...workspaceSpecSchema.shape,
+    }),
+  },
+  TaskDeleted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId }),
+  },
+  OrchestrationRejected: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, reason: z.string().min(1) }),
+  },
+  OrchestrationStarted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid() }),
+  },
+  StageScheduled: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** 0 for the first pass through implementation/QA, +1 for each QA rework */
+      round: z.number().int().nonnegative(),
+      context: stageContextSchema,
+    }),
+  },
+  StageStarted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      runnerId: z.string().min(1),
+      lease: leaseRefSchema,
+      startedAt: isoTime,
+      /** when the orchestrator times the stage out if no result has arrived */
+      deadlineAt: isoTime,
+    }),
+  },
+  StageCompleted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** the agent's final answer text (truncated to 256 KiB) */
+      output: z.string(),
+      result: agentResultSchema,
+      diffStat: diffStatSchema.nullable(),
+      /** QA only */
+      verdict: qaVerdictSchema.nullable(),
+      completedAt: isoTime,
+    }),
+  },
+  StageFailed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** what went wrong, in words a person can act on */
+      reason: z.string().min(1),
+      /** whether running the stage again could succeed */
+      retryable: z.boolean(),
+      exitCode: z.number().int().nullable(),
+      result: agentResultSchema.nullable(),
+      failedAt: isoTime,
+    }),
+  },
+  StageTimedOut: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ ...stageRef, deadlineAt: isoTime, timedOutAt: isoTime }),
+  },
+  StageCancelled: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ ...stageRef, reason: z.string().min(1), cancelledAt: isoTime }),
+  },
+  StageRetryScheduled: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** the attempt that will run next */
+      nextAttempt: attempt,
+      /** milliseconds of backoff before the next attempt */
+      delayMs: z.number().int().nonnegative(),
+      retryAt: isoTime,
+    }),
+  },
+  ReworkRequested: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      /** the QA stage whose verdict was `fail` */
+      qaStageId: stageId,
+      round: z.number().int().min(1),
+      findings: z.array(z.string()),
+    }),
+  },
+  OrchestrationCompleted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), completedAt: isoTime }),
+  },
+  OrchestrationFailed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), reason: z.string().min(1), failedAt: isoTime }),
+  },
+  OrchestrationCancelled: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), reason: z.string().min(1), cancelledAt: isoTime }),
+  },
+  RunHeartbeat: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ ...stageRef, runnerId: z.string().min(1), at: isoTime }),
+  },
+  // ── scheduler events (one subject: admission is serialised by the log) ─────────
+  OrchestrationQueued: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      /** 1 = next to be admitted */
+      position: z.number().int().min(1),
+    }),
+  },
+  OrchestrationAdmitted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid() }),
+  },
+  OrchestrationReleased: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      outcome: z.enum(['completed', 'failed', 'cancelled', 'withdrawn']),
+    }),
+  },
+  // ── pool events ───────────────────────────────────────────────────────────────
+  PoolSlotReady: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      poolId: z.string().min(1),
+      slot: z.number().int().nonnegative(),
+      port: z.number().int().min(1).max(65535),
+      containerId: z.string().min(1),
+      driver: z.enum(['docker', 'local']),
+    }),
+  },
+  LeaseQueued: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      poolId: z.string().min(1),
+      taskId,
+      stageId,
+      attempt,
+      /** 1 = next to be granted */
+      position: z.number().int().min(1),
+    }),
+  },
+  LeaseGranted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...leaseRefSchema.shape,
+      taskId,
+      stageId,
+      attempt,
+      expiresAt: isoTime,
+    }),
+  },
+  LeaseRenewed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1), expiresAt: isoTime }),
+  },
+  LeaseReleased: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1), slot: z.number().int().nonnegative(), taskId, stageId }),
+  },
+  LeaseExpired: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1), slot: z.number().int().nonnegative(), taskId, stageId }),
+  },
+  LeaseRevoked: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      leaseId: z.uuid(),
+      poolId: z.string().min(1),
+      slot: z.number().int().nonnegative(),
+      taskId,
+      stageId,
+      reason: z.string().min(1),
+    }),
+  },
+  LeaseRequestRejected: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ poolId: z.string().min(1), taskId, stageId, attempt, reason: z.string().min(1) }),
+  },
+  // ── agent output (ORCH_LOGS, never the event log) ──────────────────────────────
+  RunOutputLogged: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      stageId,
+      attempt,
+      lines: z.array(
+        z.object({
+          /** position of the line in the run's output, from 0 */
+          index: z.number().int().nonnegative(),
+          stream: z.enum(['stdout', 'stderr']),
+          at: isoTime,
+          /** the parsed stream-json line, or null for a line that is not JSON */
+          json: z.record(z.string(), z.unknown()).nullable(),
+          /** the raw line (secrets redacted) */
+          text: z.string(),
+        }),
+      ),
+    }),
+  },
+} as const satisfies Record<string, { kind: 'command' | 'event'; version: number; data: z.ZodType }>;
+
+type Catalogue = typeof MESSAGE_CATALOGUE;
+export type MessageType = keyof Catalogue;
+export type CommandType = { [T in MessageType]: Catalogue[T]['kind'] extends 'command' ? T : never }[MessageType];
+export type EventType = { [T in MessageType]: Catalogue[T]['kind'] extends 'event' ? T : never }[MessageType];
+export type MessageData<T extends MessageType> = z.infer<Catalogue[T]['data']>;
+
+export const MESSAGE_TYPES = Object.keys(MESSAGE_CATALOGUE) as MessageType[];
+
+export function isMessageType(type: string): type is MessageType {
+  return Object.prototype.hasOwnProperty.call(MESSAGE_CATALOGUE, type);
+}

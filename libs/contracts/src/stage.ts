@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** The three stages, in the order a task passes through them (the seed's `stage_type` list). */
+export const STAGE_TYPES = ['specification', 'implementation', 'qa'] as const;
+export type StageType = (typeof STAGE_TYPES)[number];
+export const stageTypeSchema = z.enum(STAGE_TYPES);
+
+/** A stage row's status, as the seed's `orchestrator_stages.status` CHECK allows. */
+export const STAGE_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
+export type StageStatus = (typeof STAGE_STATUSES)[number];
+
+/** A task's status on the board. */
+export const TASK_STATUSES = ['created', 'queued', 'running', 'done', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** The stage after `stage`, or null after QA. */
+export function nextStageType(stage: StageType): StageType | null {
+  const index = STAGE_TYPES.indexOf(stage);
+  return STAGE_TYPES[index + 1] ?? null;
+}
+
+export const diffStatSchema = z.object({
+  /** files changed */
+  files: z.number().int().nonnegative(),
+  insertions: z.number().int().nonnegative(),
+  deletions: z.number().int().nonnegative(),
+});
+export type DiffStat = z.infer<typeof diffStatSchema>;
+
+/** What a stage is given to work on: built by the orchestrator from the stages before it. */
+export const stageContextSchema = z.object({
+  taskTitle: z.string(),
+  taskDescription: z.string(),
+  /** the specification stage's output; present from implementation on */
+  specification: z.string().optional(),
+  /** the implementation stage's output; present for QA */
+  implementationSummary: z.string().optional(),
+  /** what the implementation changed in the workspace; present for QA when known */
+  diffStat: diffStatSchema.optional(),
+  /** QA's findings from the round before; present on a rework of implementation */
+  reviewFindings: z.array(z.string()).optional(),
+});
+export type StageContext = z.infer<typeof stageContextSchema>;
+
+export const tokenUsageSchema = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+  cacheCreationInputTokens: z.number().int().nonnegative(),
+  cacheReadInputTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof tokenUsageSchema>;
+
+/** The agent CLI's final `result` line, as the runner read it. */
+export const agentResultSchema = z.object({
+  isError: z.boolean(),
+  subtype: z.string(),
+  /** US dollars */
+  totalCostUsd: z.number().nonnegative(),
+  usage: tokenUsageSchema,
+  numTurns: z.number().int().nonnegative(),
+  sessionId: z.string(),
+  /** milliseconds, as the CLI measured the run */
+  durationMs: z.number().nonnegative(),
+  /** tools the CLI refused to run in its permission mode */
+  permissionDenials: z.array(z.string()),
+});
+export type AgentResult = z.infer<typeof agentResultSchema>;
+
+/** QA's judgement, read from the review output in the form the review prompt asks for. */
+export const qaVerdictSchema = z.object({
+  verdict: z.enum(['pass', 'fail']),
+  findings: z.array(z.string()),
+});
+export type QaVerdict = z.infer<typeof qaVerdictSchema>;
+
+/** The container (or local slot) a stage runs against. */
+export const leaseRefSchema = z.object({
+  leaseId: z.uuid(),
+  poolId: z.string().min(1),
+  slot: z.number().int().nonnegative(),
+  port: z.number().int().min(1).max(65535),
+  /** Docker container id, or `local-<slot>` for the local driver */
+  containerId: z.string().min(1),
+});
+export type LeaseRef = z.infer<typeof leaseRefSchema>;
+
+/** A task's git repository; absent for a task that works in a scratch directory. */
+export const workspaceSpecSchema = z.object({
+  repoPath: z.string().min(1).nullable(),
+  baseBranch: z.string().min(1).nullable(),
+});
+export type WorkspaceSpec = z.infer<typeof workspaceSpecSchema>;

@@ -1,0 +1,116 @@
+import type { CommandType } from './messages';
+
+/**
+ * The subject of each command type, below `<root>.cmd.`. These are a public API: an
+ * operator's `nats pub` and every deployed consumer depend on them.
+ */
+export const COMMAND_SUBJECTS = {
+  StartOrchestration: 'orchestrator.start-orchestration',
+  CancelOrchestration: 'orchestrator.cancel-orchestration',
+  RetryStage: 'orchestrator.retry-stage',
+  AcquireLease: 'pool.acquire-lease',
+  RenewLease: 'pool.renew-lease',
+  ReleaseLease: 'pool.release-lease',
+  RunStage: 'runner.run-stage',
+  CancelRun: 'runner.cancel-run',
+} as const satisfies Record<CommandType, string>;
+
+/** The aggregate id of the admission log (see DESIGN.md, "Admission is serialised by the log"). */
+export const SCHEDULER_AGGREGATE = 'scheduler';
+
+/**
+ * Subject and stream names, under a configurable root (default `orch`) and stream prefix,
+ * so several deployments or test suites can share one NATS server unseen by each other.
+ */
+export class Subjects {
+  constructor(
+    readonly root: string = 'orch',
+    readonly streamPrefix: string = '',
+  ) {}
+
+  get eventsStream(): string {
+    return `${this.streamPrefix}ORCH_EVENTS`;
+  }
+  get commandsStream(): string {
+    return `${this.streamPrefix}ORCH_COMMANDS`;
+  }
+  get logsStream(): string {
+    return `${this.streamPrefix}ORCH_LOGS`;
+  }
+  get deadLettersStream(): string {
+    return `${this.streamPrefix}ORCH_DLQ`;
+  }
+
+  /** `orch.evt.>` */
+  get allEvents(): string {
+    return `${this.root}.evt.>`;
+  }
+  /** `orch.cmd.>` */
+  get allCommands(): string {
+    return `${this.root}.cmd.>`;
+  }
+  /** `orch.log.>` */
+  get allLogs(): string {
+    return `${this.root}.log.>`;
+  }
+  /** `orch.dlq.>` */
+  get allDeadLetters(): string {
+    return `${this.root}.dlq.>`;
+  }
+
+  /** `orch.evt.task.<taskId>`: one task's whole history */
+  task(taskId: string): string {
+    return `${this.root}.evt.task.${taskId}`;
+  }
+  /** `orch.evt.task.*` */
+  get allTasks(): string {
+    return `${this.root}.evt.task.*`;
+  }
+  /** `orch.evt.scheduler`: every admission decision, in order */
+  get scheduler(): string {
+    return `${this.root}.evt.${SCHEDULER_AGGREGATE}`;
+  }
+  /** `orch.evt.pool.<poolId>` */
+  pool(poolId: string): string {
+    return `${this.root}.evt.pool.${poolId}`;
+  }
+  /** `orch.evt.heartbeat.<taskId>`: kept off the task subject so heartbeats never race its appends */
+  heartbeat(taskId: string): string {
+    return `${this.root}.evt.heartbeat.${taskId}`;
+  }
+  /** `orch.cmd.<target>.<command>` */
+  command(type: CommandType): string {
+    return `${this.root}.cmd.${COMMAND_SUBJECTS[type]}`;
+  }
+  /** `orch.cmd.<target>.>`: what one app consumes */
+  commandsFor(target: 'orchestrator' | 'pool' | 'runner'): string {
+    return `${this.root}.cmd.${target}.>`;
+  }
+  /** `orch.log.<taskId>.<stageId>` */
+  log(taskId: string, stageId: string): string {
+    return `${this.root}.log.${taskId}.${stageId}`;
+  }
+  /** `orch.dlq.<consumer>` */
+  deadLetter(consumer: string): string {
+    return `${this.root}.dlq.${consumer}`;
+  }
+
+  /** The aggregate subject an event is appended to. */
+  eventSubject(aggregateId: string, type: string): string {
+    if (aggregateId === SCHEDULER_AGGREGATE) return this.scheduler;
+    if (type === 'RunHeartbeat') return this.heartbeat(aggregateId);
+    if (POOL_EVENT_TYPES.has(type)) return this.pool(aggregateId);
+    return this.task(aggregateId);
+  }
+}
+
+const POOL_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'PoolSlotReady',
+  'LeaseQueued',
+  'LeaseGranted',
+  'LeaseRenewed',
+  'LeaseReleased',
+  'LeaseExpired',
+  'LeaseRevoked',
+  'LeaseRequestRejected',
+]);

@@ -1,0 +1,233 @@
+import { Logger } from '@nestjs/common';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import { isObservable, lastValueFrom } from 'rxjs';
+import { validateMessage } from '@app/contracts';
+import type { DeadLetterRecord } from './dead-letter';
+import { PoisonMessageError, TransientError } from './errors';
+import { JetStreamContext } from './jetstream.context';
+import type { MessagingOptions } from './messaging.options';
+import { NatsClient } from './nats-client';
+
+export interface ConsumerDefinition {
+  /** durable consumer name, shared by every instance of the app */
+  durable: string;
+  stream: 'events' | 'commands';
+  /** one subject filter (NATS 2.9 takes one per consumer) */
+  filterSubject: string;
+  /** deliveries before a failing message goes to the dead letters; default 5 */
+  maxDeliver?: number;
+  /** milliseconds a delivery may go unacknowledged before it is redelivered; default 30 000 */
+  ackWaitMs?: number;
+  /** where a new consumer starts: the whole stream (default) or only new messages */
+  deliverPolicy?: 'all' | 'new';
+}
+
+export interface JetStreamServerOptions {
+  messaging: MessagingOptions;
+  consumers: ConsumerDefinition[];
+  /** the NATS connection's name, seen in `nats server report connections` */
+  connectionName: string;
+}
+
+type JetStreamServerEvents = {
+  /** a message was given up on and recorded in the dead letters */
+  deadLetter: (record: DeadLetterRecord) => void;
+  /** a consumer loop failed and is being restarted */
+  error: (error: unknown) => void;
+};
+
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * A NestJS transport over durable JetStream pull consumers. Handlers are ordinary
+ * `@EventPattern('<MessageType>')` methods; the transport validates each message against
+ * the contracts first, then acks after the handler succeeds, naks with a delay when it
+ * throws, and terminates and dead-letters a message that is invalid, poisonous, or past
+ * its max deliveries.
+ */
+export class JetStreamServer extends Server<JetStreamServerEvents> implements CustomTransportStrategy {
+  private readonly log = new Logger(JetStreamServer.name);
+  private client: NatsClient | null = null;
+  private readonly loops: Array<{ messages: ConsumerMessages | null; stopped: boolean; done: Promise<void> }> = [];
+  private readonly listeners: { [K in keyof JetStreamServerEvents]: Array<JetStreamServerEvents[K]> } = {
+    deadLetter: [],
+    error: [],
+  };
+
+  constructor(private readonly options: JetStreamServerOptions) {
+    super();
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      this.client = await NatsClient.connect(this.options.messaging, this.options.connectionName);
+      for (const definition of this.options.consumers) {
+        await this.ensureConsumer(this.client, definition);
+      }
+      for (const definition of this.options.consumers) {
+        this.loops.push(this.startLoop(this.client, definition));
+      }
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const loop of this.loops) {
+      loop.stopped = true;
+      loop.messages?.stop();
+    }
+    await Promise.all(this.loops.map((loop) => loop.done));
+    this.loops.length = 0;
+    await this.client?.close();
+    this.client = null;
+  }
+
+  on<K extends keyof JetStreamServerEvents>(event: K, callback: JetStreamServerEvents[K]): void {
+    this.listeners[event].push(callback);
+  }
+
+  unwrap<T>(): T {
+    if (!this.client) throw new Error('JetStreamServer is not listening');
+    return this.client as T;
+  }
+
+  private streamName(client: NatsClient, stream: ConsumerDefinition['stream']): string {
+    return stream === 'events' ? client.subjects.eventsStream : client.subjects.commandsStream;
+  }
+
+  private async ensureConsumer(client: NatsClient, definition: ConsumerDefinition): Promise<void> {
+    const stream = this.streamName(client, definition.stream);
+    const config: Partial<ConsumerConfig> = {
+      durable_name: definition.durable,
+      ack_policy: AckPolicy.Explicit,
+      filter_subject: definition.filterSubject,
+      max_deliver: definition.maxDeliver ?? 5,
+      ack_wait: (definition.ackWaitMs ?? 30_000) * 1_000_000,
+      max_ack_pending: 1_000,
+    };
+    const existing = await client.jsm.consumers.info(stream, definition.durable).catch((error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound) return null;
+      throw error;
+    });
+    if (existing === null) {
+      const deliverPolicy = definition.deliverPolicy === 'new' ? DeliverPolicy.New : DeliverPolicy.All;
+      await client.jsm.consumers.add(stream, { ...config, deliver_policy: deliverPolicy });
+    } else {
+      await client.jsm.consumers.update(stream, definition.durable, {
+        max_deliver: config.max_deliver,
+        ack_wait: config.ack_wait,
+        max_ack_pending: config.max_ack_pending,
+        filter_subject: config.filter_subject,
+      });
+    }
+  }
+
+  private startLoop(client: NatsClient, definition: ConsumerDefinition) {
+    const loop: { messages: ConsumerMessages | null; stopped: boolean; done: Promise<void> } = {
+      messages: null,
+      stopped: false,
+      done: Promise.resolve(),
+    };
+    const stream = this.streamName(client, definition.stream);
+    loop.done = (async () => {
+      while (!loop.stopped) {
+        try {
+          const consumer = await client.js.consumers.get(stream, definition.durable);
+          loop.messages = await consumer.consume({ max_messages: 256 });
+          if (loop.stopped) loop.messages.stop();
+          for await (const message of loop.messages) {
+            await this.dispatch(client, definition, stream, message);
+          }
+        } catch (error) {
+          if (loop.stopped) break;
+          this.log.error(`Consumer ${definition.durable} stopped: ${(error as Error).message}; restarting`);
+          for (const listener of this.listeners.error) listener(error);
+          await new Promise((resolve) => setTimeout(resolve, 1_000));
+        }
+      }
+    })();
+    return loop;
+  }
+
+  private async dispatch(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg): Promise<void> {
+    const validated = validateMessage(delivery.data);
+    if (!validated.ok) {
+      await this.deadLetter(client, definition, stream, delivery, validated.reason);
+      return;
+    }
+    const message = validated.message;
+    const handler = this.getHandlerByPattern(message.type);
+    if (!handler) {
+      if (message.kind === 'command') {
+        await this.deadLetter(client, definition, stream, delivery, `no handler for command ${message.type} in ${definition.durable}`);
+      } else {
+        delivery.ack();
+      }
+      return;
+    }
+    const context = new JetStreamContext([
+      {
+        subject: delivery.subject,
+        seq: delivery.seq,
+        deliveryCount: delivery.info.deliveryCount,
+        consumer: definition.durable,
+        message: delivery,
+      },
+    ]);
+    try {
+      const result: unknown = await handler(message, context);
+      if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
+      delivery.ack();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      if (error instanceof PoisonMessageError) {
+        await this.deadLetter(client, definition, stream, delivery, reason);
+        return;
+      }
+      const maxDeliver = definition.maxDeliver ?? 5;
+      if (delivery.info.deliveryCount >= maxDeliver) {
+        await this.deadLetter(client, definition, stream, delivery, `failed ${maxDeliver} deliveries; last error: ${reason}`);
+        return;
+      }
+      const delayMs =
+        error instanceof TransientError && error.retryAfterMs !== undefined
+          ? error.retryAfterMs
+          : Math.min(MAX_BACKOFF_MS, 250 * 2 ** (delivery.info.deliveryCount - 1));
+      this.log.warn(`${message.type} ${message.id} failed (delivery ${delivery.info.deliveryCount}/${maxDeliver}), retrying in ${delayMs} ms: ${reason}`);
+      delivery.nak(delayMs);
+    }
+  }
+
+  /**
+   * Records the message on `<root>.dlq.<consumer>` and terminates it. If the record
+   * cannot be written the message is nak'ed instead: it is never dropped unrecorded.
+   */
+  private async deadLetter(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg, reason: string): Promise<void> {
+    const record: DeadLetterRecord = {
+      reason,
+      consumer: definition.durable,
+      stream,
+      subject: delivery.subject,
+      streamSequence: delivery.seq,
+      deliveryCount: delivery.info.deliveryCount,
+      deadAt: new Date().toISOString(),
+      payload: Buffer.from(delivery.data).toString('utf8'),
+    };
+    try {
+      await client.js.publish(client.subjects.deadLetter(definition.durable), JSON.stringify(record), {
+        msgID: `dlq:${stream}:${delivery.seq}:${definition.durable}`,
+      });
+    } catch (error) {
+      this.log.error(`Could not record dead letter for ${stream} #${delivery.seq}: ${(error as Error).message}`);
+      delivery.nak(5_000);
+      return;
+    }
+    this.log.warn(`Dead letter from ${definition.durable}: ${stream} #${delivery.seq} on ${delivery.subject}: ${reason}`);
+    delivery.term(reason.slice(0, 200));
+    for (const listener of this.listeners.deadLetter) listener(record);
+  }
+}

@@ -1,0 +1,32 @@
+import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { MessagingOptions } from './messaging.options';
+import { NatsClient } from './nats-client';
+import { MessagePublisher } from './publisher';
+import { SubjectReader } from './subject-reader';
+
+@Injectable()
+class NatsClientShutdown implements OnApplicationShutdown {
+  constructor(@Inject(NatsClient) private readonly client: NatsClient) {}
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.client.close();
+  }
+}
+
+/** NATS for an app's own writes and reads: the client, the publisher, the subject reader. */
+@Global()
+@Module({})
+export class MessagingModule {
+  static forRoot(options: MessagingOptions, connectionName: string): DynamicModule {
+    return {
+      module: MessagingModule,
+      providers: [
+        { provide: NatsClient, useFactory: () => NatsClient.connect(options, connectionName) },
+        MessagePublisher,
+        SubjectReader,
+        NatsClientShutdown,
+      ],
+      exports: [NatsClient, MessagePublisher, SubjectReader],
+    };
+  }
+}

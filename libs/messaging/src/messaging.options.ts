@@ -1,0 +1,22 @@
+import { Subjects } from '@app/contracts';
+
+export interface MessagingOptions {
+  /** `nats://host:port`, or several separated by commas */
+  natsUrl: string;
+  /** the subject root, `orch` unless several deployments share one NATS server */
+  subjectRoot: string;
+  /** prepended to every stream name */
+  streamPrefix: string;
+  /** this process, as it signs the messages it produces (`runner@host:pid`) */
+  producer: string;
+  /** how long agent output is kept in ORCH_LOGS, seconds */
+  logsMaxAgeS: number;
+  /** the most ORCH_LOGS may hold, bytes */
+  logsMaxBytes: number;
+  /** stream replicas: 1 on one server, 3 on a cluster */
+  replicas: number;
+}
+
+export function subjectsOf(options: Pick<MessagingOptions, 'subjectRoot' | 'streamPrefix'>): Subjects {
+  return new Subjects(options.subjectRoot, options.streamPrefix);
+}

@@ -1,0 +1,67 @@
+import { DiscardPolicy, JetStreamApiCodes, JetStreamApiError, RetentionPolicy, StorageType } from '@nats-io/jetstream';
+import type { JetStreamManager, StreamConfig } from '@nats-io/jetstream';
+import type { Subjects } from '@app/contracts';
+import type { MessagingOptions } from './messaging.options';
+
+const SECOND_NS = 1_000_000_000;
+/** JetStream's "stream name already in use": another app created it first. */
+const STREAM_NAME_IN_USE = 10058;
+
+/** The four streams of the design, as their configuration. */
+export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'replicas'>): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+  const common = { storage: StorageType.File, num_replicas: options.replicas, allow_direct: true };
+  return [
+    {
+      ...common,
+      name: subjects.eventsStream,
+      subjects: [subjects.allEvents],
+      retention: RetentionPolicy.Limits,
+      duplicate_window: 120 * SECOND_NS,
+    },
+    {
+      ...common,
+      name: subjects.commandsStream,
+      subjects: [subjects.allCommands],
+      retention: RetentionPolicy.Workqueue,
+      duplicate_window: 120 * SECOND_NS,
+    },
+    {
+      ...common,
+      name: subjects.logsStream,
+      subjects: [subjects.allLogs],
+      retention: RetentionPolicy.Limits,
+      max_age: options.logsMaxAgeS * SECOND_NS,
+      max_bytes: options.logsMaxBytes,
+      discard: DiscardPolicy.Old,
+      duplicate_window: 120 * SECOND_NS,
+    },
+    {
+      ...common,
+      name: subjects.deadLettersStream,
+      subjects: [subjects.allDeadLetters],
+      retention: RetentionPolicy.Limits,
+      max_age: 30 * 24 * 3600 * SECOND_NS,
+      duplicate_window: 120 * SECOND_NS,
+    },
+  ];
+}
+
+/** Creates the streams, or brings an existing one's settings up to date. Idempotent. */
+export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, options: MessagingOptions): Promise<void> {
+  for (const config of streamConfigs(subjects, options)) {
+    const existing = await jsm.streams.info(config.name).catch((error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) return null;
+      throw error;
+    });
+    if (existing === null) {
+      try {
+        await jsm.streams.add(config);
+      } catch (error) {
+        if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
+      }
+      continue;
+    }
+    const { retention: _retention, storage: _storage, ...mutable } = config;
+    await jsm.streams.update(config.name, mutable);
+  }
+}

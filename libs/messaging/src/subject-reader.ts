@@ -1,0 +1,59 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { validateMessage, type OrchEvent } from '@app/contracts';
+import { NatsClient } from './nats-client';
+
+export interface StoredEvent {
+  /** the stream sequence */
+  seq: number;
+  subject: string;
+  event: OrchEvent;
+}
+
+/** Reads one aggregate's history back from ORCH_EVENTS. */
+@Injectable()
+export class SubjectReader {
+  private readonly logger = new Logger(SubjectReader.name);
+
+  constructor(private readonly nats: NatsClient) {}
+
+  /** The stream sequence of the subject's last message, 0 when it has none. */
+  async lastSequence(subject: string): Promise<number> {
+    try {
+      const last = await this.nats.jsm.streams.getMessage(this.nats.subjects.eventsStream, { last_by_subj: subject });
+      return last?.seq ?? 0;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return 0;
+      throw error;
+    }
+  }
+
+  /**
+   * Every event on `subject`, in order, and the sequence of the last one: the state a
+   * writer decides on and the sequence it then appends against.
+   */
+  async read(subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }> {
+    const lastSeq = await this.lastSequence(subject);
+    if (lastSeq === 0) return { events: [], lastSeq };
+    const consumer = await this.nats.js.consumers.get(this.nats.subjects.eventsStream, {
+      filter_subjects: subject,
+      deliver_policy: DeliverPolicy.All,
+    });
+    const events: StoredEvent[] = [];
+    const messages = await consumer.consume({ max_messages: 256 });
+    try {
+      for await (const message of messages) {
+        const validated = validateMessage(message.data);
+        if (validated.ok && validated.message.kind === 'event') {
+          events.push({ seq: message.seq, subject: message.subject, event: validated.message as OrchEvent });
+        } else {
+          this.logger.warn(`Skipping invalid message at ${subject} #${message.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
+        }
+        if (message.seq >= lastSeq) break;
+      }
+    } finally {
+      messages.stop();
+    }
+    return { events, lastSeq };
+  }
+}
