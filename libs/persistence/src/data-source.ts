@@ -1,0 +1,30 @@
+import { DataSource } from 'typeorm';
+import { InitialSchema1732406400000 } from '../../../migrations/1732406400000-initial-schema';
+import { ProjectionSupport1732406400001 } from '../../../migrations/1732406400001-projection-support';
+import { DeadLetterEntity } from './dead-letter.entity';
+import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
+import { StageEntity } from './stage.entity';
+import { TaskEntity } from './task.entity';
+
+/** milliseconds to wait for a connection before giving up on an unreachable server */
+const CONNECT_TIMEOUT_MS = 10_000;
+
+/**
+ * A Postgres DataSource for `url`, not yet initialised. Entities and migrations are listed
+ * as classes, not globs, so the same code works under jest and compiled in dist/. The
+ * schema is the migrations' alone: no synchronize, and no extension installs (Postgres
+ * 13+ has `gen_random_uuid()` built in).
+ */
+export function createDataSource(url: string): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001],
+    synchronize: false,
+    migrationsRun: false,
+    uuidExtension: 'pgcrypto',
+    installExtensions: false,
+    connectTimeoutMS: CONNECT_TIMEOUT_MS,
+  });
+}

@@ -1,0 +1,123 @@
+import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type QaVerdict, type StageContext, type StageStatus, type StageType } from '@app/contracts';
+import { sqlIn } from './check.expressions';
+import { numberFromString } from './column.transformers';
+import { TaskEntity } from './task.entity';
+
+/**
+ * One run of one stage of a task: the seed's `orchestrator_stages` columns (nullable where
+ * the seed left them nullable), then what the read model projects from the run's events.
+ */
+@Entity({ name: 'orchestrator_stages' })
+@Check('orchestrator_stages_stage_type_check', sqlIn('stage_type', STAGE_TYPES))
+@Check('orchestrator_stages_status_check', sqlIn('status', STAGE_STATUSES))
+@Index('idx_orchestrator_task_stages', ['taskId', 'stageType'])
+@Index('idx_orchestrator_status', ['status'])
+@Index('idx_orchestrator_running', ['status'], { where: `status = 'running'` })
+export class StageEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ name: 'task_id', type: 'uuid' })
+  @ForeignKey(() => TaskEntity, { name: 'orchestrator_stages_task_id_fkey', onDelete: 'CASCADE' })
+  taskId!: string;
+
+  @Column({ name: 'stage_type', type: 'varchar', length: 20 })
+  stageType!: StageType;
+
+  @Column({ type: 'varchar', length: 20, default: 'pending' })
+  status!: StageStatus;
+
+  /** `{}` (the seed's default) until the orchestrator writes the stage's context */
+  @Column({ name: 'stage_context', type: 'jsonb', nullable: true, default: {} })
+  stageContext!: StageContext | Record<string, never> | null;
+
+  @Column({ name: 'command_output', type: 'text', nullable: true })
+  commandOutput!: string | null;
+
+  /** the seed's container number; `containerRef` names the container itself */
+  @Column({ name: 'container_id', type: 'integer', nullable: true })
+  containerId!: number | null;
+
+  @Column({ name: 'error_message', type: 'text', nullable: true })
+  errorMessage!: string | null;
+
+  @Column({ name: 'retry_count', type: 'integer', nullable: true, default: 0 })
+  retryCount!: number | null;
+
+  @Column({ name: 'started_at', type: 'timestamptz', nullable: true })
+  startedAt!: Date | null;
+
+  @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
+  completedAt!: Date | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz', nullable: true })
+  createdAt!: Date | null;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz', nullable: true })
+  updatedAt!: Date | null;
+
+  @Column({ name: 'orchestration_id', type: 'uuid', nullable: true })
+  orchestrationId!: string | null;
+
+  @Column({ name: 'stage_round', type: 'integer', default: 0 })
+  stageRound!: number;
+
+  /** 1 for the stage's first run, 2 for its first retry, … */
+  @Column({ type: 'integer', default: 1 })
+  attempt!: number;
+
+  /** Docker container id, or `local-<slot>` for the local driver */
+  @Column({ name: 'container_ref', type: 'text', nullable: true })
+  containerRef!: string | null;
+
+  @Column({ type: 'integer', nullable: true })
+  port!: number | null;
+
+  @Column({ name: 'lease_id', type: 'uuid', nullable: true })
+  leaseId!: string | null;
+
+  /** US dollars, as the agent CLI reported the run */
+  @Column({ name: 'cost_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })
+  costUsd!: number | null;
+
+  @Column({ name: 'input_tokens', type: 'integer', nullable: true })
+  inputTokens!: number | null;
+
+  @Column({ name: 'output_tokens', type: 'integer', nullable: true })
+  outputTokens!: number | null;
+
+  @Column({ name: 'cache_read_tokens', type: 'integer', nullable: true })
+  cacheReadTokens!: number | null;
+
+  @Column({ name: 'cache_creation_tokens', type: 'integer', nullable: true })
+  cacheCreationTokens!: number | null;
+
+  @Column({ name: 'num_turns', type: 'integer', nullable: true })
+  numTurns!: number | null;
+
+  @Column({ name: 'session_id', type: 'text', nullable: true })
+  sessionId!: string | null;
+
+  /** milliseconds, as the agent CLI measured the run */
+  @Column({ name: 'duration_ms', type: 'integer', nullable: true })
+  durationMs!: number | null;
+
+  @Column({ name: 'diff_stat', type: 'jsonb', nullable: true })
+  diffStat!: DiffStat | null;
+
+  /** QA's verdict; null for the other stages */
+  @Column({ type: 'jsonb', nullable: true })
+  verdict!: QaVerdict | null;
+
+  @Column({ type: 'boolean', nullable: true })
+  retryable!: boolean | null;
+
+  /** when the stage's timeout fires */
+  @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
+  deadlineAt!: Date | null;
+
+  /** stream sequence of the last event applied to this row */
+  @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })
+  lastEventSeq!: number;
+}

@@ -1,0 +1,64 @@
+import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
+import { STAGE_TYPES, TASK_STATUSES, type StageType, type TaskStatus } from '@app/contracts';
+import { sqlIn } from './check.expressions';
+import { numberFromString } from './column.transformers';
+
+/** A task on the board and, from `orchestration_id` on, its projected orchestration state. */
+@Entity({ name: 'tasks' })
+@Check('tasks_status_check', sqlIn('status', TASK_STATUSES))
+@Check('tasks_current_stage_check', sqlIn('current_stage', STAGE_TYPES))
+@Index('idx_tasks_status_created_at', ['status', 'createdAt'])
+export class TaskEntity {
+  @PrimaryGeneratedColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  title!: string;
+
+  @Column({ type: 'text', default: '' })
+  description!: string;
+
+  /** the git repository the task works in; null for a scratch directory */
+  @Column({ name: 'repo_path', type: 'text', nullable: true })
+  repoPath!: string | null;
+
+  @Column({ name: 'base_branch', type: 'varchar', length: 255, nullable: true })
+  baseBranch!: string | null;
+
+  @Column({ type: 'varchar', length: 20, default: 'created' })
+  status!: TaskStatus;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  @Column({ name: 'orchestration_id', type: 'uuid', nullable: true })
+  orchestrationId!: string | null;
+
+  @Column({ name: 'current_stage', type: 'varchar', length: 20, nullable: true })
+  currentStage!: StageType | null;
+
+  /** place in the scheduler's queue while `status` is queued */
+  @Column({ name: 'queue_position', type: 'integer', nullable: true })
+  queuePosition!: number | null;
+
+  @Column({ name: 'failure_reason', type: 'text', nullable: true })
+  failureReason!: string | null;
+
+  /** how many times QA sent the work back to implementation */
+  @Column({ name: 'rework_count', type: 'integer', default: 0 })
+  reworkCount!: number;
+
+  @Column({ name: 'retry_count', type: 'integer', default: 0 })
+  retryCount!: number;
+
+  /** US dollars, summed over the task's stage runs */
+  @Column({ name: 'total_cost_usd', type: 'numeric', precision: 14, scale: 6, default: 0, transformer: numberFromString })
+  totalCostUsd!: number;
+
+  /** stream sequence of the last event applied to this row */
+  @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })
+  lastEventSeq!: number;
+}
