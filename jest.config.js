@@ -73,6 +73,7 @@ const common = {
   },
   transformIgnorePatterns,
   moduleNameMapper,
+  resolver: '<rootDir>/jest.resolver.js',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],
 };

@@ -1,1 +1,6 @@
-import { Subjects } from '@app/contracts'; console.log(new Subjects().task('x'));
+import 'reflect-metadata';
+import { bootOrExit } from '@app/messaging';
+import { loadGatewayConfig } from './gateway.config';
+import { startGateway } from './gateway.app';
+
+bootOrExit('gateway', () => startGateway(loadGatewayConfig(process.env)));

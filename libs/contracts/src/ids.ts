@@ -29,3 +29,8 @@ function formatUuid(bytes: Buffer): string {
   const hex = bytes.toString('hex');
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
 }
+
+/** The orchestration a start command opens; the gateway derives the same id to answer at once. */
+export function orchestrationIdFor(startCommandId: string): string {
+  return deterministicId(startCommandId, 'orchestration');
+}

@@ -263,6 +263,8 @@ export const MESSAGE_CATALOGUE = {
       attempt,
       /** 1 = next to be granted */
       position: z.number().int().min(1),
+      /** seconds the lease will live once granted */
+      ttlS: z.number().int().min(1),
     }),
   },
   LeaseGranted: {

@@ -1,3 +1,4 @@
+export * from './aggregate-store';
 export * from './dead-letter';
 export * from './errors';
 export * from './jetstream.context';
@@ -9,3 +10,4 @@ export * from './publisher';
 export * from './rethrow-rpc.filter';
 export * from './streams';
 export * from './subject-reader';
+export * from './bootstrap';

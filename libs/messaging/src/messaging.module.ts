@@ -1,4 +1,5 @@
 import { Global, Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import { AggregateStore } from './aggregate-store';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
@@ -24,9 +25,10 @@ export class MessagingModule {
         { provide: NatsClient, useFactory: () => NatsClient.connect(options, connectionName) },
         MessagePublisher,
         SubjectReader,
+        AggregateStore,
         NatsClientShutdown,
       ],
-      exports: [NatsClient, MessagePublisher, SubjectReader],
+      exports: [NatsClient, MessagePublisher, SubjectReader, AggregateStore],
     };
   }
 }

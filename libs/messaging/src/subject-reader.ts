@@ -29,15 +29,17 @@ export class SubjectReader {
   }
 
   /**
-   * Every event on `subject`, in order, and the sequence of the last one: the state a
-   * writer decides on and the sequence it then appends against.
+   * Every event on `subject` after `afterSeq`, in order, and the sequence of the last one:
+   * the state a writer decides on and the sequence it then appends against.
    */
-  async read(subject: string): Promise<{ events: StoredEvent[]; lastSeq: number }> {
+  async read(subject: string, afterSeq = 0): Promise<{ events: StoredEvent[]; lastSeq: number }> {
     const lastSeq = await this.lastSequence(subject);
-    if (lastSeq === 0) return { events: [], lastSeq };
+    if (lastSeq <= afterSeq) return { events: [], lastSeq };
     const consumer = await this.nats.js.consumers.get(this.nats.subjects.eventsStream, {
       filter_subjects: subject,
-      deliver_policy: DeliverPolicy.All,
+      ...(afterSeq === 0
+        ? { deliver_policy: DeliverPolicy.All }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }),
     });
     const events: StoredEvent[] = [];
     const messages = await consumer.consume({ max_messages: 256 });

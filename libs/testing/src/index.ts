@@ -1,1 +1,3 @@
 export * from './database';
+export * from './fixtures';
+export * from './nats';

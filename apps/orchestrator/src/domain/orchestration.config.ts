@@ -1,0 +1,19 @@
+import type { StageType } from '@app/contracts';
+
+/** The rules the decider applies; from the orchestrator's environment. */
+export interface OrchestrationRules {
+  enabled: boolean;
+  maxConcurrent: number;
+  /** retries of a failed stage before the task fails */
+  maxRetries: number;
+  /** QA rejections sent back to implementation before the task fails */
+  maxRework: number;
+  /** seconds per stage */
+  stageTimeoutS: Record<StageType, number>;
+  /** seconds a lease lives unless renewed */
+  leaseTtlS: number;
+  /** milliseconds before the first retry; doubles each retry */
+  retryBackoffBaseMs: number;
+  /** milliseconds, the longest backoff */
+  retryBackoffMaxMs: number;
+}

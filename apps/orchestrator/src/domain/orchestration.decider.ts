@@ -1,0 +1,244 @@
+import {
+  deterministicId,
+  nextStageType,
+  orchestrationIdFor,
+  SCHEDULER_AGGREGATE,
+  type MessageOf,
+  type OrchEvent,
+  type StageContext,
+  type StageType,
+} from '@app/contracts';
+import { draft, type Draft } from './decision';
+import type { OrchestrationRules } from './orchestration.config';
+import { isKnown, type SchedulerState } from './scheduler.state';
+import { currentStage, type StageState, type TaskState } from './task.state';
+
+/** A stage's id: one per task, stage type and QA round; retries keep it. */
+export function stageIdFor(orchestrationId: string, stageType: StageType, round: number): string {
+  return deterministicId(orchestrationId, stageType, round);
+}
+
+/**
+ * StartOrchestration → an admission decision on the scheduler subject (or a rejection on
+ * the task's): admitted while fewer than the limit run, else queued behind the others.
+ */
+export function decideStart(
+  command: MessageOf<'StartOrchestration'>,
+  task: TaskState,
+  scheduler: SchedulerState,
+  rules: OrchestrationRules,
+): Draft[] {
+  const { taskId } = command.data;
+  const reject = (reason: string) => [draft('OrchestrationRejected', taskId, { taskId, reason })];
+  if (!rules.enabled) return reject('orchestration is disabled (ORCHESTRATOR_ENABLED=false)');
+  if (!task.exists) return reject(`task ${taskId} does not exist`);
+  if (task.deleted) return reject(`task ${taskId} was deleted`);
+  if (isKnown(scheduler, taskId)) return [];
+  if (task.status !== 'created') return reject(`task ${taskId} is already ${task.status}`);
+  const orchestrationId = orchestrationIdFor(command.id);
+  if (scheduler.running.length < rules.maxConcurrent && scheduler.queue.length === 0) {
+    return [draft('OrchestrationAdmitted', SCHEDULER_AGGREGATE, { taskId, orchestrationId })];
+  }
+  return [
+    draft('OrchestrationQueued', SCHEDULER_AGGREGATE, { taskId, orchestrationId, position: scheduler.queue.length + 1 }),
+  ];
+}
+
+/** Fills free slots from the head of the queue, in order. */
+export function decideAdmissions(scheduler: SchedulerState, rules: OrchestrationRules): Draft[] {
+  const free = Math.max(0, rules.maxConcurrent - scheduler.running.length);
+  return scheduler.queue
+    .slice(0, free)
+    .map((entry) => draft('OrchestrationAdmitted', SCHEDULER_AGGREGATE, { ...entry }, entry.taskId));
+}
+
+/** A task that ended gives its slot back; the next in the queue may take it. */
+export function decideRelease(
+  event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>,
+  scheduler: SchedulerState,
+  rules: OrchestrationRules,
+): Draft[] {
+  const { taskId, orchestrationId } = event.data;
+  if (!isKnown(scheduler, taskId)) return [];
+  const outcome = event.type === 'OrchestrationCompleted' ? 'completed' : event.type === 'OrchestrationFailed' ? 'failed' : 'cancelled';
+  const after: SchedulerState = {
+    running: scheduler.running.filter((entry) => entry.taskId !== taskId),
+    queue: scheduler.queue.filter((entry) => entry.taskId !== taskId),
+  };
+  return [draft('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome }), ...decideAdmissions(after, rules)];
+}
+
+/** An admitted task starts with its specification stage. */
+export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: TaskState): Draft[] {
+  const { taskId, orchestrationId } = event.data;
+  if (!task.exists || task.deleted) return [];
+  const drafts: Draft[] = [];
+  if (task.orchestrationId !== orchestrationId) {
+    if (task.status !== 'created' && task.status !== 'queued') return [];
+    drafts.push(draft('OrchestrationStarted', taskId, { taskId, orchestrationId }));
+  } else if (task.currentStageId !== null) {
+    return [];
+  }
+  const context: StageContext = { taskTitle: task.title, taskDescription: task.description };
+  drafts.push(scheduleStage(taskId, orchestrationId, 'specification', 0, 1, context));
+  return drafts;
+}
+
+/**
+ * A stage ended well: the next stage gets its output as context; QA's verdict either
+ * completes the task or sends it back to implementation with the findings.
+ */
+export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: TaskState, rules: OrchestrationRules): Draft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || stage.status !== 'completed') return [];
+  const { taskId, orchestrationId } = event.data;
+  if (stage.stageType === 'qa') {
+    const verdict = event.data.verdict;
+    if (verdict === null || verdict.verdict === 'pass') {
+      return [draft('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: event.data.completedAt })];
+    }
+    if (task.round >= rules.maxRework) {
+      const reason = `QA rejected the work ${task.round + 1} times; findings: ${verdict.findings.join('; ') || '(none given)'}`;
+      return [draft('OrchestrationFailed', taskId, { taskId, orchestrationId, reason, failedAt: event.data.completedAt })];
+    }
+    const round = task.round + 1;
+    const context: StageContext = { ...stage.context, reviewFindings: verdict.findings };
+    delete context.implementationSummary;
+    delete context.diffStat;
+    return [
+      draft('ReworkRequested', taskId, { taskId, orchestrationId, qaStageId: stage.stageId, round, findings: verdict.findings }),
+      scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context),
+    ];
+  }
+  const next = nextStageType(stage.stageType);
+  if (next === null) return [];
+  const context: StageContext =
+    stage.stageType === 'specification'
+      ? { taskTitle: task.title, taskDescription: task.description, specification: event.data.output }
+      : {
+          taskTitle: task.title,
+          taskDescription: task.description,
+          ...(stage.context.specification === undefined ? {} : { specification: stage.context.specification }),
+          implementationSummary: event.data.output,
+          ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
+        };
+  return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
+}
+
+/**
+ * A stage failed or timed out: retried with exponential backoff while retries remain and
+ * a retry could help; otherwise the task fails with the stage's reason.
+ */
+export function decideStageFailed(
+  event: MessageOf<'StageFailed'> | MessageOf<'StageTimedOut'>,
+  task: TaskState,
+  rules: OrchestrationRules,
+  now: Date,
+): Draft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || (stage.status !== 'failed' && stage.status !== 'timed_out')) return [];
+  const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+  const reason =
+    event.type === 'StageFailed'
+      ? event.data.reason
+      : `${stageType} timed out after ${rules.stageTimeoutS[stageType]} s`;
+  const retryable = event.type === 'StageTimedOut' || event.data.retryable;
+  if (!retryable || attempt > rules.maxRetries) {
+    const why = retryable ? `${stageType} failed ${attempt} times; last: ${reason}` : `${stageType} failed: ${reason}`;
+    return [draft('OrchestrationFailed', taskId, { taskId, orchestrationId, reason: why, failedAt: now.toISOString() })];
+  }
+  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (attempt - 1));
+  return [
+    draft('StageRetryScheduled', taskId, {
+      taskId,
+      orchestrationId,
+      stageId,
+      stageType,
+      attempt,
+      nextAttempt: attempt + 1,
+      delayMs,
+      retryAt: new Date(now.getTime() + delayMs).toISOString(),
+    }),
+  ];
+}
+
+/** The backoff has passed: the stage runs again as its next attempt. */
+export function decideRetryDue(event: MessageOf<'StageRetryScheduled'>, task: TaskState): Draft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || stage.status === 'completed' || stage.status === 'running' || stage.status === 'scheduled') return [];
+  const { taskId, orchestrationId, stageType, nextAttempt } = event.data;
+  return [scheduleStage(taskId, orchestrationId, stageType, stage.round, nextAttempt, stage.context)];
+}
+
+/**
+ * The saga's commands: what each stored event asks of the pool and the runner. Ids are
+ * derived from the event, so handling it again sends nothing new.
+ */
+export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: number, rules: OrchestrationRules): Draft[] {
+  switch (event.type) {
+    case 'StageScheduled': {
+      const stage = activeStage(task, event.data.stageId, event.data.attempt);
+      if (!stage || stage.status !== 'scheduled') return [];
+      const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+      return [draft('AcquireLease', taskId, { taskId, orchestrationId, stageId, stageType, attempt, ttlS: rules.leaseTtlS })];
+    }
+    case 'LeaseGranted': {
+      const { taskId, stageId, attempt } = event.data;
+      const lease = {
+        leaseId: event.data.leaseId,
+        poolId: event.data.poolId,
+        slot: event.data.slot,
+        port: event.data.port,
+        containerId: event.data.containerId,
+      };
+      const stage = activeStage(task, stageId, attempt);
+      if (!stage || stage.status !== 'scheduled' || task.status !== 'running') {
+        return [draft('ReleaseLease', taskId, { leaseId: lease.leaseId, poolId: lease.poolId, taskId, stageId })];
+      }
+      return [
+        draft('RunStage', taskId, {
+          taskId,
+          orchestrationId: task.orchestrationId ?? event.data.taskId,
+          stageId,
+          stageType: stage.stageType,
+          attempt,
+          context: stage.context,
+          lease,
+          workspace: task.workspace,
+          timeoutS: rules.stageTimeoutS[stage.stageType],
+          expectedTaskSequence: taskSequence,
+        }),
+      ];
+    }
+    case 'StageCompleted':
+    case 'StageFailed':
+    case 'StageTimedOut':
+    case 'StageCancelled': {
+      const stage = task.stages[event.data.stageId];
+      if (!stage?.lease || stage.attempt !== event.data.attempt) return [];
+      const { taskId, stageId } = event.data;
+      return [draft('ReleaseLease', taskId, { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId, stageId })];
+    }
+    default:
+      return [];
+  }
+}
+
+function scheduleStage(
+  taskId: string,
+  orchestrationId: string,
+  stageType: StageType,
+  round: number,
+  attempt: number,
+  context: StageContext,
+): Draft {
+  const stageId = stageIdFor(orchestrationId, stageType, round);
+  return draft('StageScheduled', taskId, { taskId, orchestrationId, stageId, stageType, attempt, round, context }, `${stageId}:${attempt}`);
+}
+
+/** The task's current stage, if it is `stageId` at `attempt` and the task still runs. */
+function activeStage(task: TaskState, stageId: string, attempt: number): StageState | null {
+  const stage = currentStage(task);
+  if (!stage || stage.stageId !== stageId || stage.attempt !== attempt || task.status !== 'running') return null;
+  return stage;
+}

@@ -1,0 +1,104 @@
+import type { DiffStat, LeaseRef, OrchEvent, StageContext, StageType, TaskStatus, WorkspaceSpec } from '@app/contracts';
+
+export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
+
+export interface StageState {
+  stageId: string;
+  stageType: StageType;
+  round: number;
+  attempt: number;
+  status: StageRunStatus;
+  context: StageContext;
+  /** the lease the current attempt runs on, once the runner started it */
+  lease: LeaseRef | null;
+  output: string | null;
+  diffStat: DiffStat | null;
+}
+
+/** One task as the orchestrator sees it: folded from the events on its subject. */
+export interface TaskState {
+  taskId: string;
+  exists: boolean;
+  deleted: boolean;
+  title: string;
+  description: string;
+  workspace: WorkspaceSpec;
+  status: TaskStatus;
+  orchestrationId: string | null;
+  /** QA reworks so far */
+  round: number;
+  /** the stage the task is in, by id */
+  currentStageId: string | null;
+  stages: Record<string, StageState>;
+}
+
+export function initialTaskState(taskId: string): TaskState {
+  return {
+    taskId,
+    exists: false,
+    deleted: false,
+    title: '',
+    description: '',
+    workspace: { repoPath: null, baseBranch: null },
+    status: 'created',
+    orchestrationId: null,
+    round: 0,
+    currentStageId: null,
+    stages: {},
+  };
+}
+
+export function currentStage(state: TaskState): StageState | null {
+  return state.currentStageId === null ? null : (state.stages[state.currentStageId] ?? null);
+}
+
+/** Folds one event of the task's subject into its state. Pure. */
+export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
+  switch (event.type) {
+    case 'TaskCreated':
+      return {
+        ...state,
+        exists: true,
+        title: event.data.title,
+        description: event.data.description,
+        workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch },
+      };
+    case 'TaskDeleted':
+      return { ...state, deleted: true };
+    case 'OrchestrationStarted':
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null };
+    case 'StageScheduled': {
+      const { stageId, stageType, round, attempt, context } = event.data;
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease: null, output: null, diffStat: null };
+      return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage } };
+    }
+    case 'StageStarted':
+      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'running', lease: event.data.lease });
+    case 'StageCompleted':
+      return updateAttempt(state, event.data.stageId, event.data.attempt, {
+        status: 'completed',
+        output: event.data.output,
+        diffStat: event.data.diffStat,
+      });
+    case 'StageFailed':
+      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' });
+    case 'StageTimedOut':
+      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' });
+    case 'StageCancelled':
+      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' });
+    case 'OrchestrationCompleted':
+      return { ...state, status: 'done' };
+    case 'OrchestrationFailed':
+      return { ...state, status: 'failed' };
+    case 'OrchestrationCancelled':
+      return { ...state, status: 'cancelled' };
+    default:
+      return state;
+  }
+}
+
+function updateAttempt(state: TaskState, stageId: string, attempt: number, patch: Partial<StageState>): TaskState {
+  const stage = state.stages[stageId];
+  if (!stage || stage.attempt !== attempt) return state;
+  return { ...state, stages: { ...state.stages, [stageId]: { ...stage, ...patch } } };
+}

@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, parseEnv } from '@app/config';
+import type { MessagingOptions } from '@app/messaging';
+import type { OrchestrationRules } from './domain/orchestration.config';
+
+const schema = z.object({
+  ...messagingEnvShape,
+  ORCHESTRATOR_ENABLED: boolVar(true),
+  ORCHESTRATOR_MAX_CONCURRENT: intVar(2, 1, 10_000),
+  ORCHESTRATOR_STAGE_TIMEOUT_SPEC: intVar(1800, 1),
+  ORCHESTRATOR_STAGE_TIMEOUT_IMPL: intVar(3600, 1),
+  ORCHESTRATOR_STAGE_TIMEOUT_QA: intVar(1800, 1),
+  ORCHESTRATOR_MAX_RETRIES: intVar(2, 0, 100),
+  ORCHESTRATOR_MAX_REWORK: intVar(2, 0, 100),
+  ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: intVar(2_000, 0),
+  ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
+  ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
+});
+
+export interface OrchestratorConfig {
+  messaging: MessagingOptions;
+  rules: OrchestrationRules;
+}
+
+export const ORCHESTRATOR_CONFIG = Symbol('OrchestratorConfig');
+
+export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConfig {
+  const parsed = parseEnv(schema, env, 'orchestrator');
+  return {
+    messaging: messagingOptionsFrom(parsed, 'orchestrator'),
+    rules: {
+      enabled: parsed.ORCHESTRATOR_ENABLED,
+      maxConcurrent: parsed.ORCHESTRATOR_MAX_CONCURRENT,
+      maxRetries: parsed.ORCHESTRATOR_MAX_RETRIES,
+      maxRework: parsed.ORCHESTRATOR_MAX_REWORK,
+      stageTimeoutS: {
+        specification: parsed.ORCHESTRATOR_STAGE_TIMEOUT_SPEC,
+        implementation: parsed.ORCHESTRATOR_STAGE_TIMEOUT_IMPL,
+        qa: parsed.ORCHESTRATOR_STAGE_TIMEOUT_QA,
+      },
+      leaseTtlS: parsed.ORCHESTRATOR_LEASE_TTL_S,
+      retryBackoffBaseMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_BASE_MS,
+      retryBackoffMaxMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_MAX_MS,
+    },
+  };
+}

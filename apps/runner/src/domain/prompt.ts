@@ -1,0 +1,61 @@
+import type { StageContext, StageType } from '@app/contracts';
+
+/** The context as the agent reads it: the task, then what earlier stages produced. */
+export function renderContext(context: StageContext): string {
+  const parts = [`# Task: ${context.taskTitle}`, context.taskDescription.trim()];
+  if (context.specification) parts.push('## Specification', context.specification.trim());
+  if (context.implementationSummary) parts.push('## Implementation summary', context.implementationSummary.trim());
+  if (context.diffStat) {
+    const { files, insertions, deletions } = context.diffStat;
+    parts.push('## Changes', `${files} files changed, ${insertions} insertions(+), ${deletions} deletions(-)`);
+  }
+  if (context.reviewFindings && context.reviewFindings.length > 0) {
+    parts.push('## Review findings to address', context.reviewFindings.map((finding) => `- ${finding}`).join('\n'));
+  }
+  return parts.filter((part) => part.length > 0).join('\n\n');
+}
+
+/** The seed's prompts: `/create-spec <context>`, `<context>`, `/review <context>`. */
+export function promptFor(stageType: StageType, context: StageContext): string {
+  const text = renderContext(context);
+  switch (stageType) {
+    case 'specification':
+      return `/create-spec ${text}`;
+    case 'implementation':
+      return text;
+    case 'qa':
+      return `/review ${text}`;
+  }
+}
+
+/** The project's slash commands, written into each workspace's `.claude/commands/`. */
+export const COMMAND_TEMPLATES: Record<string, string> = {
+  'create-spec.md': [
+    '---',
+    'description: Write a specification for the task below',
+    '---',
+    'Write a concise, testable specification for the following task: goals, non-goals,',
+    'the interfaces to change, acceptance criteria. Do not write code yet.',
+    '',
+    '$ARGUMENTS',
+    '',
+  ].join('\n'),
+  'review.md': [
+    '---',
+    'description: Review the implementation against its specification',
+    '---',
+    'Review the work in this workspace against the specification and implementation summary',
+    'below. Check that the acceptance criteria are met and that nothing is broken.',
+    '',
+    'End your answer with a fenced code block whose info string is `verdict`, holding one',
+    'JSON object: {"verdict": "pass" | "fail", "findings": ["..."]} — findings are what must',
+    'change for the work to pass (empty when it passes). For example:',
+    '',
+    '```verdict',
+    '{"verdict": "fail", "findings": ["the new endpoint has no test"]}',
+    '```',
+    '',
+    '$ARGUMENTS',
+    '',
+  ].join('\n'),
+};

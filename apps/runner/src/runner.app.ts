@@ -1,0 +1,16 @@
+import { Logger, type INestMicroservice } from '@nestjs/common';
+import { startMicroservice, subjectsOf } from '@app/messaging';
+import type { RunnerConfig } from './runner.config';
+import { RunnerModule } from './runner.module';
+
+/** The runner, one of a group sharing the run commands. */
+export function startRunner(config: RunnerConfig): Promise<INestMicroservice> {
+  const logger = new Logger('Runner');
+  logger.log(`Runner ${config.runnerId} runs ${config.cliPath} in ${config.workspacesDir}`);
+  if (!config.apiKey) logger.warn('CLAUDE_API_KEY is not set: stages will fail with the CLI\'s authentication error');
+  return startMicroservice(RunnerModule.forRoot(config), {
+    messaging: config.messaging,
+    connectionName: 'runner-consumers',
+    consumers: [{ durable: 'runner-commands', stream: 'commands', filterSubject: subjectsOf(config.messaging).commandsFor('runner') }],
+  });
+}

@@ -1,0 +1,104 @@
+import { Injectable } from '@nestjs/common';
+import type { OrchEvent } from '@app/contracts';
+import { TransientError } from './errors';
+import { MessagePublisher } from './publisher';
+import { SubjectReader } from './subject-reader';
+
+/** How an aggregate's state is folded from its events. */
+export interface Fold<S> {
+  initial: () => S;
+  evolve: (state: S, event: OrchEvent) => S;
+}
+
+export interface Loaded<S> {
+  state: S;
+  /** the subject's last stream sequence the state includes */
+  lastSeq: number;
+}
+
+interface Cached {
+  state: unknown;
+  lastSeq: number;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+const MAX_CACHED = 10_000;
+
+/**
+ * Loads aggregates from their subjects and appends decisions against the sequence they
+ * were read at. A conflict means someone wrote first: the tail is re-read and the decision
+ * made again on the new state, never blindly retried. The cache only saves reads: it is
+ * checked against the subject's last sequence on every load.
+ */
+@Injectable()
+export class AggregateStore {
+  private readonly cache = new Map<string, Cached>();
+  private readonly locks = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly reader: SubjectReader,
+    private readonly publisher: MessagePublisher,
+  ) {}
+
+  async load<S>(subject: string, fold: Fold<S>): Promise<Loaded<S>> {
+    const cached = this.cache.get(subject) as { state: S; lastSeq: number } | undefined;
+    const from = cached ?? { state: fold.initial(), lastSeq: 0 };
+    const { events, lastSeq } = await this.reader.read(subject, from.lastSeq);
+    if (cached && lastSeq === cached.lastSeq) return cached;
+    const state = events.reduce((current, stored) => fold.evolve(current, stored.event), from.state);
+    const loaded = { state, lastSeq: Math.max(lastSeq, from.lastSeq) };
+    this.remember(subject, loaded);
+    return loaded;
+  }
+
+  /**
+   * Decides on the aggregate's current state and appends what was decided, one event at a
+   * time, each against the sequence before it. Serialised per subject within this process;
+   * across processes the expected sequence does it.
+   */
+  async decide<S>(subject: string, fold: Fold<S>, decide: (state: S, lastSeq: number) => OrchEvent[]): Promise<{ state: S; lastSeq: number; appended: OrchEvent[] }> {
+    return this.exclusive(subject, async () => {
+      const appended: OrchEvent[] = [];
+      for (let round = 0; round < MAX_CONFLICT_RETRIES; round += 1) {
+        let { state, lastSeq } = await this.load(subject, fold);
+        const events = decide(state, lastSeq);
+        let conflicted = false;
+        for (const event of events) {
+          const result = await this.publisher.append(event, lastSeq);
+          if (!result.ok) {
+            conflicted = true;
+            break;
+          }
+          if (!result.duplicate) {
+            state = fold.evolve(state, event);
+            lastSeq = result.seq;
+            this.remember(subject, { state, lastSeq });
+          }
+          appended.push(event);
+        }
+        if (!conflicted) return { state, lastSeq, appended };
+      }
+      throw new TransientError(`${subject}: still conflicting after ${MAX_CONFLICT_RETRIES} re-reads`);
+    });
+  }
+
+  private remember(subject: string, loaded: Cached): void {
+    this.cache.delete(subject);
+    this.cache.set(subject, loaded);
+    if (this.cache.size > MAX_CACHED) {
+      const oldest = this.cache.keys().next().value;
+      if (oldest !== undefined) this.cache.delete(oldest);
+    }
+  }
+
+  private async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(key) ?? Promise.resolve();
+    const next = previous.catch(() => undefined).then(work);
+    this.locks.set(key, next);
+    try {
+      return await next;
+    } finally {
+      if (this.locks.get(key) === next) this.locks.delete(key);
+    }
+  }
+}

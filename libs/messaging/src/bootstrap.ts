@@ -1,0 +1,28 @@
+import { Logger, type DynamicModule, type INestMicroservice } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { JetStreamServer, type JetStreamServerOptions } from './jetstream.server';
+import { RethrowRpcErrorsFilter } from './rethrow-rpc.filter';
+
+/**
+ * Starts an app whose work arrives over JetStream: its module, the JetStream transport
+ * with the app's durable consumers, errors handed to the transport untouched.
+ */
+export async function startMicroservice(module: DynamicModule, server: JetStreamServerOptions): Promise<INestMicroservice> {
+  const app = await NestFactory.createMicroservice(module, { strategy: new JetStreamServer(server), bufferLogs: false });
+  app.useGlobalFilters(new RethrowRpcErrorsFilter());
+  app.enableShutdownHooks();
+  await app.listen();
+  return app;
+}
+
+/**
+ * Runs `main`, turning a failure to boot into one line that names the problem (a
+ * ConfigError names the variable) and exit code 1, instead of a stack trace.
+ */
+export function bootOrExit(app: string, main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    const message = error instanceof Error ? (error.name === 'ConfigError' ? error.message : `${error.name}: ${error.message}`) : String(error);
+    new Logger(app).error(`Failed to start: ${message}`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { NatsClient, type MessagingOptions } from '@app/messaging';
+
+/**
+ * Messaging options private to one test suite: its own subject root and stream prefix on
+ * the shared NATS server, so suites never see each other's messages.
+ */
+export function testMessagingOptions(app = 'test'): MessagingOptions {
+  const suffix = randomBytes(4).toString('hex');
+  return {
+    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    subjectRoot: `t${suffix}`,
+    streamPrefix: `T${suffix}_`,
+    producer: `${app}@${hostname()}:${process.pid}`,
+    logsMaxAgeS: 3600,
+    logsMaxBytes: 64 * 1024 * 1024,
+    replicas: 1,
+  };
+}
+
+/** Connects a client for a suite's own checks (creating its streams). */
+export function connectTestClient(options: MessagingOptions): Promise<NatsClient> {
+  return NatsClient.connect(options, 'test-client');
+}
+
+/** Deletes the suite's streams (and so their consumers) and closes the client. */
+export async function dropTestStreams(client: NatsClient): Promise<void> {
+  const { subjects } = client;
+  for (const stream of [subjects.eventsStream, subjects.commandsStream, subjects.logsStream, subjects.deadLettersStream]) {
+    await client.jsm.streams.delete(stream).catch(() => false);
+  }
+  await client.close();
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+}

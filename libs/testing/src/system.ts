@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { INestApplication, INestMicroservice } from '@nestjs/common';
+import type { MessagingOptions } from '@app/messaging';
+import { runMigrations } from '@app/persistence';
+import { startGateway } from '../../../apps/gateway/src/gateway.app';
+import { startOrchestrator } from '../../../apps/orchestrator/src/orchestrator.app';
+import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.app';
+import { startRunner } from '../../../apps/runner/src/runner.app';
+import type { OrchestrationRules } from '../../../apps/orchestrator/src/domain/orchestration.config';
+import { createTestDatabase, type TestDatabase } from './database';
+import { FAKE_CLAUDE_PATH } from './fixtures';
+import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
+
+export interface TestSystem {
+  baseUrl: string;
+  messaging: MessagingOptions;
+  database: TestDatabase;
+  workspacesDir: string;
+  stop(): Promise<void>;
+}
+
+export interface TestSystemOptions {
+  rules?: Partial<OrchestrationRules>;
+  poolSize?: number;
+  /** env for the fake CLI, e.g. FAKE_CLAUDE_MODE */
+  agentEnv?: Record<string, string>;
+  apiKey?: string;
+}
+
+/**
+ * The four apps as separate Nest applications in this process, talking only through the
+ * real NATS (streams of their own) and the real Postgres (a database of its own).
+ */
+export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
+  const messaging = testMessagingOptions();
+  const database = await createTestDatabase('e2e');
+  await runMigrations(database.url);
+  const workspacesDir = await mkdtemp(path.join(tmpdir(), 'orch-e2e-'));
+  for (const [key, value] of Object.entries(options.agentEnv ?? {})) process.env[key] = value;
+  const apps: Array<INestApplication | INestMicroservice> = [];
+  try {
+    apps.push(
+      await startPoolManager({
+        messaging: { ...messaging, producer: 'pool-manager@test' },
+        poolId: 'default',
+        driver: 'local',
+        size: options.poolSize ?? 3,
+        portStart: 18081,
+        portEnd: 18081 + (options.poolSize ?? 3) - 1,
+        image: 'unused',
+        slotsDir: path.join(workspacesDir, 'slots'),
+        leaseTtlS: 120,
+      }),
+    );
+    apps.push(
+      await startRunner({
+        messaging: { ...messaging, producer: 'runner@test' },
+        runnerId: 'runner@test',
+        cliPath: FAKE_CLAUDE_PATH,
+        apiKey: options.apiKey ?? 'sk-ant-test-key',
+        permissionMode: 'acceptEdits',
+        model: null,
+        maxTurns: 0,
+        workspacesDir,
+        killGraceMs: 1_000,
+        logBatchMs: 50,
+      }),
+    );
+    apps.push(
+      await startOrchestrator({
+        messaging: { ...messaging, producer: 'orchestrator@test' },
+        rules: {
+          enabled: true,
+          maxConcurrent: 2,
+          maxRetries: 2,
+          maxRework: 2,
+          stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },
+          leaseTtlS: 120,
+          retryBackoffBaseMs: 100,
+          retryBackoffMaxMs: 1_000,
+          ...options.rules,
+        },
+      }),
+    );
+    const gateway = await startGateway({
+      messaging: { ...messaging, producer: 'gateway@test' },
+      port: 0,
+      host: '127.0.0.1',
+      databaseUrl: database.url,
+      apiToken: null,
+      bodyLimitBytes: 64 * 1024,
+    });
+    apps.push(gateway);
+    const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    return {
+      baseUrl,
+      messaging,
+      database,
+      workspacesDir,
+      async stop() {
+        for (const app of apps.reverse()) await app.close();
+        await dropTestStreams(await connectTestClient(messaging));
+        await database.drop();
+        await rm(workspacesDir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    for (const app of apps.reverse()) await app.close().catch(() => undefined);
+    await database.drop();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+import { eventually } from '@app/testing';
+import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+
+interface StageRow {
+  id: string;
+  stageType: string;
+  status: string;
+  commandOutput: string | null;
+  stageContext: Record<string, unknown>;
+  startedAt: string | null;
+  completedAt: string | null;
+  costUsd: number | null;
+}
+
+describe('one task through all four apps', () => {
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    system = await startTestSystem();
+  }, 60_000);
+
+  afterAll(async () => {
+    await system?.stop();
+  }, 60_000);
+
+  const api = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${system.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & unknown[] };
+  };
+
+  it('given a created task, when it is started, then spec, implementation and QA complete in order and the task is done', async () => {
+    const created = await api('POST', '/api/tasks', { title: 'Add a health endpoint', description: 'GET /health answers 200' });
+    expect(created.status).toBe(201);
+    const taskId = created.body.id as string;
+
+    const started = await api('POST', '/api/orchestrator/start', { taskId });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ taskId, currentStage: 'specification' });
+
+    const task = await eventually(async () => {
+      const current = await api('GET', `/api/tasks/${taskId}`);
+      return current.body.status === 'done' ? current.body : undefined;
+    }, 30_000, 'the task to be done');
+    expect(task.status).toBe('done');
+
+    const stages = (await api('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    expect(stages.map((stage) => [stage.stageType, stage.status])).toEqual([
+      ['specification', 'completed'],
+      ['implementation', 'completed'],
+      ['qa', 'completed'],
+    ]);
+    const [spec, impl, qa] = stages as [StageRow, StageRow, StageRow];
+    expect(spec.commandOutput).toContain('Specification');
+    // each stage's output is the next one's context
+    expect(impl.stageContext.specification).toBe(spec.commandOutput);
+    expect(qa.stageContext.implementationSummary).toBe(impl.commandOutput);
+    expect(qa.commandOutput).toContain('```verdict');
+    for (const stage of stages) {
+      expect(Date.parse(stage.startedAt ?? '')).toBeLessThanOrEqual(Date.parse(stage.completedAt ?? ''));
+      expect(stage.costUsd).toBeGreaterThan(0);
+    }
+    expect(Date.parse(spec.completedAt ?? '')).toBeLessThanOrEqual(Date.parse(impl.startedAt ?? ''));
+    expect(Date.parse(impl.completedAt ?? '')).toBeLessThanOrEqual(Date.parse(qa.startedAt ?? ''));
+  }, 60_000);
+});
