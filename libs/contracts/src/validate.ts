@@ -36,15 +36,18 @@ export function validateMessage(raw: string | Uint8Array | unknown): ValidationR
     data = upcast(data);
   }
   const parsed = entry.data.safeParse(data);
-  if (!parsed.success) return { ok: false, reason: `invalid ${type}: ${describeIssues(parsed.error)}` };
+  if (!parsed.success) return { ok: false, reason: `invalid ${type}: ${describeIssues(parsed.error, 'data')}` };
   const message = { ...envelope.data, version: entry.version, data: parsed.data } as OrchMessage;
   return { ok: true, message };
 }
 
 /** `data.taskId: Invalid UUID; data.title: Too small` — each issue with the path to its field. */
-export function describeIssues(error: z.ZodError): string {
+export function describeIssues(error: z.ZodError, under?: string): string {
   return error.issues
     .slice(0, 5)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .map((issue) => {
+      const path = [...(under === undefined ? [] : [under]), ...issue.path.map(String)];
+      return `${path.length > 0 ? path.join('.') : '(root)'}: ${issue.message}`;
+    })
     .join('; ');
 }
