@@ -15,11 +15,14 @@ const schema = z.object({
   ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: intVar(2_000, 0),
   ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
   ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
+  ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: intVar(90, 0),
 });
 
 export interface OrchestratorConfig {
   messaging: MessagingOptions;
   rules: OrchestrationRules;
+  /** seconds without a RunHeartbeat before a running stage is timed out; 0 = never */
+  heartbeatTimeoutS: number;
 }
 
 export const ORCHESTRATOR_CONFIG = Symbol('OrchestratorConfig');
@@ -28,6 +31,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   const parsed = parseEnv(schema, env, 'orchestrator');
   return {
     messaging: messagingOptionsFrom(parsed, 'orchestrator'),
+    heartbeatTimeoutS: parsed.ORCHESTRATOR_HEARTBEAT_TIMEOUT_S,
     rules: {
       enabled: parsed.ORCHESTRATOR_ENABLED,
       maxConcurrent: parsed.ORCHESTRATOR_MAX_CONCURRENT,

@@ -112,6 +112,16 @@ export const MESSAGE_CATALOGUE = {
     version: 1,
     data: z.object({ taskId, orchestrationId: z.uuid() }),
   },
+  OrchestrationResumed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      /** the failed stage that runs again, and the stages after it */
+      stageId,
+    }),
+  },
   StageScheduled: {
     kind: 'event',
     version: 1,
@@ -165,7 +175,13 @@ export const MESSAGE_CATALOGUE = {
   StageTimedOut: {
     kind: 'event',
     version: 1,
-    data: z.object({ ...stageRef, deadlineAt: isoTime, timedOutAt: isoTime }),
+    data: z.object({
+      ...stageRef,
+      deadlineAt: isoTime,
+      timedOutAt: isoTime,
+      /** why: the deadline passed, or the runner stopped heartbeating */
+      reason: z.string().min(1).optional(),
+    }),
   },
   StageCancelled: {
     kind: 'event',

@@ -71,6 +71,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     apps.push(
       await startOrchestrator({
         messaging: { ...messaging, producer: 'orchestrator@test' },
+        heartbeatTimeoutS: 0,
         rules: {
           enabled: true,
           maxConcurrent: 2,

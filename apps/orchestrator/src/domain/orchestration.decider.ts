@@ -10,7 +10,7 @@ import {
 } from '@app/contracts';
 import { draft, type Draft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
-import { isKnown, type SchedulerState } from './scheduler.state';
+import { isKnown, type Admission, type SchedulerState } from './scheduler.state';
 import { currentStage, type StageState, type TaskState } from './task.state';
 
 /** A stage's id: one per task, stage type and QA round; retries keep it. */
@@ -73,11 +73,20 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
   const { taskId, orchestrationId } = event.data;
   if (!task.exists || task.deleted) return [];
   const drafts: Draft[] = [];
+  const stage = currentStage(task);
+  if (task.orchestrationId === orchestrationId && stage !== null) {
+    // admitted again after a RetryStage: the failed stage runs as its next attempt
+    if (isEnded(task) && isStageFailed(stage)) {
+      drafts.push(draft('OrchestrationResumed', taskId, { taskId, orchestrationId, stageId: stage.stageId }));
+    } else if (!task.resumePending) {
+      return [];
+    }
+    drafts.push(scheduleStage(taskId, orchestrationId, stage.stageType, stage.round, stage.attempt + 1, stage.context));
+    return drafts;
+  }
   if (task.orchestrationId !== orchestrationId) {
-    if (task.status !== 'created' && task.status !== 'queued') return [];
+    if (task.status !== 'created') return [];
     drafts.push(draft('OrchestrationStarted', taskId, { taskId, orchestrationId }));
-  } else if (task.currentStageId !== null) {
-    return [];
   }
   const context: StageContext = { taskTitle: task.title, taskDescription: task.description };
   drafts.push(scheduleStage(taskId, orchestrationId, 'specification', 0, 1, context));
@@ -163,11 +172,91 @@ export function decideStageFailed(
 }
 
 /** The backoff has passed: the stage runs again as its next attempt. */
-export function decideRetryDue(event: MessageOf<'StageRetryScheduled'>, task: TaskState): Draft[] {
-  const stage = activeStage(task, event.data.stageId, event.data.attempt);
-  if (!stage || stage.status === 'completed' || stage.status === 'running' || stage.status === 'scheduled') return [];
-  const { taskId, orchestrationId, stageType, nextAttempt } = event.data;
-  return [scheduleStage(taskId, orchestrationId, stageType, stage.round, nextAttempt, stage.context)];
+export function decideRetryDue(task: TaskState, now: Date): Draft[] {
+  const retry = task.pendingRetry;
+  if (retry === null || Date.parse(retry.retryAt) > now.getTime()) return [];
+  const stage = activeStage(task, retry.stageId, retry.attempt);
+  if (!stage || !isStageFailed(stage) || task.orchestrationId === null) return [];
+  return [scheduleStage(task.taskId, task.orchestrationId, stage.stageType, stage.round, retry.nextAttempt, stage.context)];
+}
+
+/** The running attempt's deadline passed, or its runner went silent: it is timed out. */
+export function decideDeadline(task: TaskState, stageId: string, attempt: number, now: Date, reason: string): Draft[] {
+  const stage = activeStage(task, stageId, attempt);
+  if (!stage || stage.status !== 'running' || task.orchestrationId === null) return [];
+  return [
+    draft('StageTimedOut', task.taskId, {
+      taskId: task.taskId,
+      orchestrationId: task.orchestrationId,
+      stageId,
+      stageType: stage.stageType,
+      attempt,
+      deadlineAt: stage.deadlineAt ?? now.toISOString(),
+      timedOutAt: now.toISOString(),
+      reason,
+    }),
+  ];
+}
+
+/** The container under a running attempt was revoked or its lease expired: the attempt failed. */
+export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'LeaseExpired'>, task: TaskState, now: Date): Draft[] {
+  const stage = currentStage(task);
+  if (!stage || stage.status !== 'running' || stage.lease?.leaseId !== event.data.leaseId || task.status !== 'running') return [];
+  const why = event.type === 'LeaseRevoked' ? `its container was lost (${event.data.reason})` : 'its lease expired';
+  return [
+    draft('StageFailed', task.taskId, {
+      taskId: task.taskId,
+      orchestrationId: task.orchestrationId ?? '',
+      stageId: stage.stageId,
+      stageType: stage.stageType,
+      attempt: stage.attempt,
+      reason: `${stage.stageType} stopped: ${why}`,
+      retryable: true,
+      exitCode: null,
+      result: null,
+      failedAt: now.toISOString(),
+    }),
+  ];
+}
+
+/**
+ * CancelOrchestration → the current attempt is cancelled and the orchestration ends; a
+ * queued task simply leaves the queue. Its slot then goes to the next in line.
+ */
+export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: TaskState, queued: Admission | null, now: Date): Draft[] {
+  const { taskId, reason } = command.data;
+  if (!task.exists) return [draft('OrchestrationRejected', taskId, { taskId, reason: `task ${taskId} does not exist` })];
+  if (isEnded(task) && task.status !== 'created') return [];
+  const orchestrationId = task.status === 'running' ? task.orchestrationId : (queued?.orchestrationId ?? null);
+  if (orchestrationId === null) return [draft('OrchestrationRejected', taskId, { taskId, reason: `task ${taskId} is not running or queued` })];
+  const drafts: Draft[] = [];
+  const stage = currentStage(task);
+  if (task.status === 'running' && stage && (stage.status === 'scheduled' || stage.status === 'running')) {
+    const { stageId, stageType, attempt } = stage;
+    drafts.push(draft('StageCancelled', taskId, { taskId, orchestrationId, stageId, stageType, attempt, reason, cancelledAt: now.toISOString() }));
+  }
+  drafts.push(draft('OrchestrationCancelled', taskId, { taskId, orchestrationId, reason, cancelledAt: now.toISOString() }));
+  return drafts;
+}
+
+/**
+ * RetryStage → a failed task's failed stage goes back through admission (the same
+ * orchestration); once admitted it runs again, then the stages after it.
+ */
+export function decideRetryStage(command: MessageOf<'RetryStage'>, task: TaskState, scheduler: SchedulerState, rules: OrchestrationRules): Draft[] {
+  const { taskId, stageId } = command.data;
+  const reject = (reason: string) => [draft('OrchestrationRejected', taskId, { taskId, reason })];
+  if (!rules.enabled) return reject('orchestration is disabled (ORCHESTRATOR_ENABLED=false)');
+  const stage = task.stages[stageId];
+  if (!task.exists || !stage) return reject(`stage ${stageId} does not exist`);
+  if (isKnown(scheduler, taskId)) return [];
+  if (!isEnded(task) || task.status === 'created' || task.status === 'done') return reject(`task ${taskId} is ${task.status}; only a failed or cancelled task's stage can be retried`);
+  if (task.currentStageId !== stageId || !isStageFailed(stage)) return reject(`stage ${stageId} is ${stage.status}, not the failed stage`);
+  const orchestrationId = task.orchestrationId ?? '';
+  if (scheduler.running.length < rules.maxConcurrent && scheduler.queue.length === 0) {
+    return [draft('OrchestrationAdmitted', SCHEDULER_AGGREGATE, { taskId, orchestrationId }, `retry:${stageId}:${stage.attempt}`)];
+  }
+  return [draft('OrchestrationQueued', SCHEDULER_AGGREGATE, { taskId, orchestrationId, position: scheduler.queue.length + 1 }, `retry:${stageId}:${stage.attempt}`)];
 }
 
 /**
@@ -214,10 +303,22 @@ export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: nu
     case 'StageFailed':
     case 'StageTimedOut':
     case 'StageCancelled': {
-      const stage = task.stages[event.data.stageId];
-      if (!stage?.lease || stage.attempt !== event.data.attempt) return [];
-      const { taskId, stageId } = event.data;
-      return [draft('ReleaseLease', taskId, { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId, stageId })];
+      const { taskId, stageId, attempt } = event.data;
+      const stage = task.stages[stageId];
+      const drafts: Draft[] = [];
+      if (event.type !== 'StageCompleted') {
+        const reason = event.type === 'StageCancelled' ? event.data.reason : event.type === 'StageTimedOut' ? (event.data.reason ?? 'timed out') : event.data.reason;
+        drafts.push(draft('CancelRun', taskId, { taskId, stageId, attempt, reason }));
+      }
+      if (stage?.lease && stage.attempt === attempt) {
+        drafts.push(draft('ReleaseLease', taskId, { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId, stageId }));
+      }
+      return drafts;
+    }
+    case 'RunHeartbeat': {
+      const stage = activeStage(task, event.data.stageId, event.data.attempt);
+      if (!stage?.lease || stage.status !== 'running') return [];
+      return [draft('RenewLease', event.data.taskId, { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId }, event.id)];
     }
     default:
       return [];
@@ -234,6 +335,14 @@ function scheduleStage(
 ): Draft {
   const stageId = stageIdFor(orchestrationId, stageType, round);
   return draft('StageScheduled', taskId, { taskId, orchestrationId, stageId, stageType, attempt, round, context }, `${stageId}:${attempt}`);
+}
+
+function isEnded(task: TaskState): boolean {
+  return task.status !== 'running';
+}
+
+function isStageFailed(stage: StageState): boolean {
+  return stage.status === 'failed' || stage.status === 'timed_out' || stage.status === 'cancelled';
 }
 
 /** The task's current stage, if it is `stageId` at `attempt` and the task still runs. */

@@ -13,6 +13,19 @@ export interface StageState {
   lease: LeaseRef | null;
   output: string | null;
   diffStat: DiffStat | null;
+  /** when the running attempt is timed out (from StageStarted) */
+  deadlineAt: string | null;
+}
+
+/** A retry waiting for its backoff to pass (from StageRetryScheduled). */
+export interface PendingRetry {
+  stageId: string;
+  attempt: number;
+  nextAttempt: number;
+  retryAt: string;
+  /** the StageRetryScheduled event, the cause of the retry's messages */
+  eventId: string;
+  correlationId: string;
 }
 
 /** One task as the orchestrator sees it: folded from the events on its subject. */
@@ -30,6 +43,9 @@ export interface TaskState {
   /** the stage the task is in, by id */
   currentStageId: string | null;
   stages: Record<string, StageState>;
+  pendingRetry: PendingRetry | null;
+  /** an OrchestrationResumed waits for its stage to be scheduled again */
+  resumePending: boolean;
 }
 
 export function initialTaskState(taskId: string): TaskState {
@@ -45,6 +61,8 @@ export function initialTaskState(taskId: string): TaskState {
     round: 0,
     currentStageId: null,
     stages: {},
+    pendingRetry: null,
+    resumePending: false,
   };
 }
 
@@ -67,13 +85,23 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
       return { ...state, deleted: true };
     case 'OrchestrationStarted':
       return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null };
+    case 'OrchestrationResumed':
+      return { ...state, status: 'running', resumePending: true };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease: null, output: null, diffStat: null };
-      return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage } };
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease: null, output: null, diffStat: null, deadlineAt: null };
+      return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false };
     }
     case 'StageStarted':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'running', lease: event.data.lease });
+      return updateAttempt(state, event.data.stageId, event.data.attempt, {
+        status: 'running',
+        lease: event.data.lease,
+        deadlineAt: event.data.deadlineAt,
+      });
+    case 'StageRetryScheduled': {
+      const { stageId, attempt, nextAttempt, retryAt } = event.data;
+      return { ...state, pendingRetry: { stageId, attempt, nextAttempt, retryAt, eventId: event.id, correlationId: event.correlationId } };
+    }
     case 'StageCompleted':
       return updateAttempt(state, event.data.stageId, event.data.attempt, {
         status: 'completed',
@@ -87,11 +115,11 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
     case 'StageCancelled':
       return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' });
     case 'OrchestrationCompleted':
-      return { ...state, status: 'done' };
+      return { ...state, status: 'done', pendingRetry: null };
     case 'OrchestrationFailed':
-      return { ...state, status: 'failed' };
+      return { ...state, status: 'failed', pendingRetry: null };
     case 'OrchestrationCancelled':
-      return { ...state, status: 'cancelled' };
+      return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
     default:
       return state;
   }

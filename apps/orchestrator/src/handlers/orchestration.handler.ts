@@ -18,6 +18,10 @@ const FOLLOWED_EVENTS = [
   'StageTimedOut',
   'StageCancelled',
   'StageRetryScheduled',
+  'StageStarted',
+  'RunHeartbeat',
+  'LeaseRevoked',
+  'LeaseExpired',
 ] as const;
 
 @Controller()
@@ -27,6 +31,16 @@ export class OrchestrationHandler {
   @EventPattern('StartOrchestration')
   start(@Payload() command: MessageOf<'StartOrchestration'>): Promise<void> {
     return this.orchestration.start(command);
+  }
+
+  @EventPattern('CancelOrchestration')
+  cancel(@Payload() command: MessageOf<'CancelOrchestration'>): Promise<void> {
+    return this.orchestration.cancel(command);
+  }
+
+  @EventPattern('RetryStage')
+  retry(@Payload() command: MessageOf<'RetryStage'>): Promise<void> {
+    return this.orchestration.retryStage(command);
   }
 
   @EventPattern([...FOLLOWED_EVENTS])

@@ -1,33 +1,43 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { causedMessage, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { causedMessage, deterministicId, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, MessagePublisher, NatsClient, type Fold } from '@app/messaging';
 import type { Draft } from '../domain/decision';
 import {
   decideAdmissions,
   decideAdmitted,
+  decideCancel,
+  decideDeadline,
+  decideLeaseLost,
   decideRelease,
   decideRetryDue,
+  decideRetryStage,
   decideStageCompleted,
   decideStageFailed,
   decideStart,
   reactToEvent,
 } from '../domain/orchestration.decider';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../domain/scheduler.state';
-import { evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
+import { currentStage, evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
+import { Timers } from './timers';
 
 const schedulerFold: Fold<SchedulerState> = { initial: () => initialSchedulerState, evolve: evolveScheduler };
+type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 
 /**
  * The orchestrator's I/O around its pure decider: loads the aggregates a message is about,
- * appends what the decider decided (against the sequence it read), and sends the commands
- * the saga asks for.
+ * appends what the decider decided (against the sequence it read), sends the commands the
+ * saga asks for, and keeps the deadline, heartbeat and backoff timers — all re-armed from
+ * the log when the process starts.
  */
 @Injectable()
-export class OrchestrationService implements OnApplicationShutdown {
+export class OrchestrationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OrchestratorService');
-  private readonly retryTimers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Timers();
+  /** last heartbeat (ms) per running attempt `stageId:attempt` */
+  private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
+  private watchdog: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly store: AggregateStore,
@@ -37,13 +47,33 @@ export class OrchestrationService implements OnApplicationShutdown {
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
+  /** Re-arms every timer of the orchestrations still open, from the log. */
+  async onApplicationBootstrap(): Promise<void> {
+    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    for (const admission of scheduler.running) {
+      const { state: task } = await this.loadTask(admission.taskId);
+      this.armTimers(task);
+    }
+    this.logger.log(`Recovered ${scheduler.running.length} running and ${scheduler.queue.length} queued orchestrations from the log`);
+    const timeoutMs = this.config.heartbeatTimeoutS * 1000;
+    if (timeoutMs > 0) {
+      this.watchdog = setInterval(() => this.checkHeartbeats(timeoutMs), Math.min(5_000, timeoutMs / 2));
+      this.watchdog.unref();
+    }
+  }
+
+  onApplicationShutdown(): void {
+    this.timers.clear();
+    if (this.watchdog) clearInterval(this.watchdog);
+  }
+
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
     const { taskId } = command.data;
     const task = await this.loadTask(taskId);
-    const rejection = decideStart(command, task.state, initialSchedulerState, { ...this.config.rules, maxConcurrent: Number.MAX_SAFE_INTEGER });
+    const unlimited = { ...this.config.rules, maxConcurrent: Number.MAX_SAFE_INTEGER };
+    const rejection = decideStart(command, task.state, initialSchedulerState, unlimited);
     if (rejection[0]?.type === 'OrchestrationRejected') {
-      const reason = rejection[0].data.reason;
-      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${reason}`);
+      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${rejection[0].data.reason}`);
       await this.publisher.append(this.envelope(command, rejection[0]) as OrchEvent);
       return;
     }
@@ -55,6 +85,31 @@ export class OrchestrationService implements OnApplicationShutdown {
       if (event.type === 'OrchestrationQueued') {
         this.logger.warn(`Concurrency limit reached, queuing task ${taskId} at position ${event.data.position}`);
       }
+    }
+  }
+
+  async cancel(command: MessageOf<'CancelOrchestration'>): Promise<void> {
+    const { taskId } = command.data;
+    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    const queued = scheduler.queue.find((entry) => entry.taskId === taskId) ?? null;
+    this.logger.warn(`Cancelling orchestration for task ${taskId}: ${command.data.reason}`);
+    await this.decideOnTask(command, taskId, (task) => decideCancel(command, task, queued, this.clock.now()));
+  }
+
+  async retryStage(command: MessageOf<'RetryStage'>): Promise<void> {
+    const { taskId, stageId } = command.data;
+    const task = await this.loadTask(taskId);
+    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
+      this.envelopes(command, decideRetryStage(command, task.state, scheduler, this.config.rules).filter((item) => item.type !== 'OrchestrationRejected')),
+    );
+    if (appended.length > 0) {
+      this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
+      return;
+    }
+    const rejection = decideRetryStage(command, task.state, initialSchedulerState, this.config.rules)[0];
+    if (rejection?.type === 'OrchestrationRejected') {
+      this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${rejection.data.reason}`);
+      await this.publisher.append(this.envelope(command, rejection) as OrchEvent);
     }
   }
 
@@ -81,45 +136,94 @@ export class OrchestrationService implements OnApplicationShutdown {
       case 'LeaseGranted':
         await this.react(event, event.data.taskId);
         return;
+      case 'StageStarted': {
+        const { state } = await this.loadTask(event.data.taskId);
+        this.armTimers(state);
+        return;
+      }
+      case 'RunHeartbeat':
+        this.heartbeats.set(`${event.data.stageId}:${event.data.attempt}`, { taskId: event.data.taskId, at: this.clock.now().getTime() });
+        await this.react(event, event.data.taskId);
+        return;
       case 'StageCompleted':
+        this.forget(event.data.stageId, event.data.attempt);
         await this.react(event, event.data.taskId);
         await this.decideOnTask(event, event.data.taskId, (task) => decideStageCompleted(event, task, this.config.rules));
         return;
       case 'StageFailed':
-      case 'StageTimedOut':
-        this.logger.error(
-          `Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${event.type === 'StageFailed' ? event.data.reason : 'timed out'}`,
-        );
+      case 'StageTimedOut': {
+        this.forget(event.data.stageId, event.data.attempt);
+        const why = event.type === 'StageFailed' ? event.data.reason : (event.data.reason ?? 'timed out');
+        this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${why}`);
         await this.react(event, event.data.taskId);
-        await this.decideOnTask(event, event.data.taskId, (task) => decideStageFailed(event, task, this.config.rules, this.clock.now()));
+        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => decideStageFailed(event, task, this.config.rules, this.clock.now()));
+        this.armTimers(state);
         return;
+      }
       case 'StageCancelled':
+        this.forget(event.data.stageId, event.data.attempt);
         await this.react(event, event.data.taskId);
         return;
-      case 'StageRetryScheduled':
-        this.armRetry(event);
+      case 'StageRetryScheduled': {
+        const { state } = await this.loadTask(event.data.taskId);
+        this.armTimers(state);
+        return;
+      }
+      case 'LeaseRevoked':
+      case 'LeaseExpired':
+        await this.decideOnTask(event, event.data.taskId, (task) => decideLeaseLost(event, task, this.clock.now()));
         return;
       default:
         return;
     }
   }
 
-  onApplicationShutdown(): void {
-    for (const timer of this.retryTimers.values()) clearTimeout(timer);
-    this.retryTimers.clear();
+  /** Arms the deadline of a running attempt and the backoff of a pending retry. */
+  private armTimers(task: TaskState): void {
+    const now = this.clock.now().getTime();
+    const stage = currentStage(task);
+    if (task.status === 'running' && stage?.status === 'running' && stage.deadlineAt) {
+      const key = `${stage.stageId}:${stage.attempt}`;
+      if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
+      this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), now, () =>
+        this.timeOut(task.taskId, stage.stageId, stage.attempt, `${stage.stageType} passed its deadline ${stage.deadlineAt}`),
+      );
+    }
+    const retry = task.pendingRetry;
+    if (task.status === 'running' && retry) {
+      const cause: Cause = { id: retry.eventId, correlationId: retry.correlationId };
+      this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), now, () => {
+        this.decideOnTask(cause, task.taskId, (current) => decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
+          this.logger.error(`Retry of stage ${retry.stageId} for task ${task.taskId} could not be scheduled: ${(error as Error).message}`),
+        );
+      });
+    }
   }
 
-  private armRetry(event: MessageOf<'StageRetryScheduled'>): void {
-    const key = `${event.data.stageId}:${event.data.nextAttempt}`;
-    if (this.retryTimers.has(key)) return;
-    const delay = Math.max(0, Date.parse(event.data.retryAt) - this.clock.now().getTime());
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(key);
-      this.decideOnTask(event, event.data.taskId, (task) => decideRetryDue(event, task)).catch((error: unknown) =>
-        this.logger.error(`Retry of ${event.data.stageType} for task ${event.data.taskId} failed to start: ${(error as Error).message}`),
-      );
-    }, delay);
-    this.retryTimers.set(key, timer);
+  private checkHeartbeats(timeoutMs: number): void {
+    const now = this.clock.now().getTime();
+    for (const [key, beat] of this.heartbeats) {
+      if (now - beat.at < timeoutMs) continue;
+      const [stageId = '', attempt = '0'] = key.split(':');
+      this.heartbeats.delete(key);
+      void this.timeOut(beat.taskId, stageId, Number(attempt), `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)`);
+    }
+  }
+
+  private async timeOut(taskId: string, stageId: string, attempt: number, reason: string): Promise<void> {
+    try {
+      const { state } = await this.loadTask(taskId);
+      const cause: Cause = { id: deterministicId(stageId, attempt, 'time-out'), correlationId: state.orchestrationId ?? stageId };
+      await this.decideOnTask(cause, taskId, (task) => decideDeadline(task, stageId, attempt, this.clock.now(), reason));
+    } catch (error) {
+      this.logger.error(`Could not time out stage ${stageId} of task ${taskId}: ${(error as Error).message}`);
+    }
+  }
+
+  private forget(stageId: string, attempt: number): void {
+    const key = `${stageId}:${attempt}`;
+    this.heartbeats.delete(key);
+    this.timers.cancel(`deadline:${key}`);
   }
 
   private logTaskEnd(event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>): void {
@@ -128,13 +232,15 @@ export class OrchestrationService implements OnApplicationShutdown {
     else this.logger.warn(`Orchestration cancelled for task ${event.data.taskId}: ${event.data.reason}`);
   }
 
-  private async decideOnTask(cause: OrchMessage, taskId: string, decide: (task: TaskState) => Draft[]): Promise<void> {
-    const { appended } = await this.store.decide(this.nats.subjects.task(taskId), this.taskFold(taskId), (task) =>
-      this.envelopes(cause, decide(task)),
-    );
-    for (const event of appended) {
-      if (event.type === 'StageScheduled') this.logger.debug(`Context passed to stage ${event.data.stageType}: ${JSON.stringify(event.data.context).slice(0, 500)}`);
+  private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => Draft[]) {
+    const result = await this.store.decide(this.nats.subjects.task(taskId), this.taskFold(taskId), (task) => this.envelopes(cause, decide(task)));
+    for (const event of result.appended) {
+      if (event.type === 'StageScheduled') {
+        this.logger.debug(`Context passed to stage ${event.data.stageType}: ${JSON.stringify(event.data.context).slice(0, 500)}`);
+      }
+      if (event.type === 'OrchestrationRejected') this.logger.warn(`Task ${taskId}: ${event.data.reason}`);
     }
+    return result;
   }
 
   private async react(event: OrchEvent, taskId: string): Promise<void> {
@@ -152,11 +258,11 @@ export class OrchestrationService implements OnApplicationShutdown {
     return { initial: () => initialTaskState(taskId), evolve: evolveTask };
   }
 
-  private envelopes<T extends OrchEvent | OrchCommand>(cause: OrchMessage, drafts: Draft[]): T[] {
+  private envelopes<T extends OrchEvent | OrchCommand>(cause: Cause, drafts: Draft[]): T[] {
     return drafts.map((item) => this.envelope(cause, item) as T);
   }
 
-  private envelope(cause: OrchMessage, item: Draft): Envelope {
+  private envelope(cause: Cause, item: Draft): Envelope {
     return causedMessage(cause, item.type, item.aggregateId, item.data as never, this.origin(), item.key ?? '');
   }
 
