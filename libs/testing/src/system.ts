@@ -27,6 +27,10 @@ export interface TestSystemOptions {
   /** env for the fake CLI, e.g. FAKE_CLAUDE_MODE */
   agentEnv?: Record<string, string>;
   apiKey?: string;
+  /** false: leave the orchestrator to the test (e.g. as a real process) */
+  orchestrator?: boolean;
+  /** seconds without a heartbeat before a stage is timed out; 0 = off */
+  heartbeatTimeoutS?: number;
 }
 
 /**
@@ -68,10 +72,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         logBatchMs: 50,
       }),
     );
-    apps.push(
+    if (options.orchestrator !== false) apps.push(
       await startOrchestrator({
         messaging: { ...messaging, producer: 'orchestrator@test' },
-        heartbeatTimeoutS: 0,
+        heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
         rules: {
           enabled: true,
           maxConcurrent: 2,

@@ -1,0 +1,53 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { MessagingOptions } from '@app/messaging';
+
+const ROOT = path.resolve(__dirname, '../../..');
+
+/** Compiles the apps into dist/ (what `npm start` runs), for tests that need real processes. */
+export function buildApps(): void {
+  const result = spawnSync(process.execPath, [path.join(ROOT, 'scripts/build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`build failed:\n${result.stdout}\n${result.stderr}`);
+}
+
+export interface AppProcess {
+  name: string;
+  child: ChildProcess;
+  /** everything the process printed */
+  output(): string;
+  /** resolves when the process has exited */
+  exited: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** The env that points an app at a test suite's own streams. */
+export function messagingEnv(messaging: MessagingOptions): Record<string, string> {
+  return {
+    NATS_URL: messaging.natsUrl,
+    NATS_SUBJECT_ROOT: messaging.subjectRoot,
+    NATS_STREAM_PREFIX: messaging.streamPrefix,
+  };
+}
+
+/** Starts a built app (`dist/apps/<app>/src/main.js`) as its own process. */
+export function spawnApp(app: 'gateway' | 'orchestrator' | 'pool-manager' | 'runner', env: Record<string, string>, name: string = app): AppProcess {
+  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    name,
+    child,
+    output: () => output,
+    exited,
+    async kill(signal: NodeJS.Signals = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
