@@ -40,6 +40,10 @@ export class Subjects {
   get deadLettersStream(): string {
     return `${this.streamPrefix}ORCH_DLQ`;
   }
+  /** snapshots of long-lived aggregates, the last one per subject */
+  get snapshotsStream(): string {
+    return `${this.streamPrefix}ORCH_SNAPSHOTS`;
+  }
 
   /** `orch.evt.>` */
   get allEvents(): string {
@@ -74,6 +78,10 @@ export class Subjects {
   pool(poolId: string): string {
     return `${this.root}.evt.pool.${poolId}`;
   }
+  /** `orch.evt.pool.<poolId>.status`: the pool's latest `PoolStatusReported`, kept off the pool subject so reports never race its appends */
+  poolStatus(poolId: string): string {
+    return `${this.root}.evt.pool.${poolId}.status`;
+  }
   /** `orch.evt.heartbeat.<taskId>`: kept off the task subject so heartbeats never race its appends */
   heartbeat(taskId: string): string {
     return `${this.root}.evt.heartbeat.${taskId}`;
@@ -90,6 +98,14 @@ export class Subjects {
   log(taskId: string, stageId: string): string {
     return `${this.root}.log.${taskId}.${stageId}`;
   }
+  /** `orch.snap.>` */
+  get allSnapshots(): string {
+    return `${this.root}.snap.>`;
+  }
+  /** `orch.snap.<name>`: the last snapshot of one aggregate */
+  snapshot(name: string): string {
+    return `${this.root}.snap.${name}`;
+  }
   /** `orch.dlq.<consumer>` */
   deadLetter(consumer: string): string {
     return `${this.root}.dlq.${consumer}`;
@@ -99,6 +115,7 @@ export class Subjects {
   eventSubject(aggregateId: string, type: string): string {
     if (aggregateId === SCHEDULER_AGGREGATE) return this.scheduler;
     if (type === 'RunHeartbeat') return this.heartbeat(aggregateId);
+    if (type === 'PoolStatusReported') return this.poolStatus(aggregateId);
     if (POOL_EVENT_TYPES.has(type)) return this.pool(aggregateId);
     return this.task(aggregateId);
   }
@@ -113,4 +130,6 @@ const POOL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'LeaseExpired',
   'LeaseRevoked',
   'LeaseRequestRejected',
+  'PoolSlotDown',
+  'PoolSlotRemoved',
 ]);

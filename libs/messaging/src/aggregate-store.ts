@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import type { OrchEvent } from '@app/contracts';
 import { TransientError } from './errors';
+import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
 import { SubjectReader } from './subject-reader';
 
@@ -8,6 +9,18 @@ import { SubjectReader } from './subject-reader';
 export interface Fold<S> {
   initial: () => S;
   evolve: (state: S, event: OrchEvent) => S;
+  /**
+   * For an aggregate whose subject grows for ever (the scheduler): keep a snapshot of its
+   * state every `every` appends, so a cold load reads the snapshot and only the tail.
+   * `version` changes whenever the state's shape does; an older snapshot is ignored.
+   */
+  snapshot?: { name: string; version: number; every: number };
+}
+
+interface Snapshot {
+  version: number;
+  lastSeq: number;
+  state: unknown;
 }
 
 export interface Loaded<S> {
@@ -32,17 +45,21 @@ const MAX_CACHED = 10_000;
  */
 @Injectable()
 export class AggregateStore {
+  private readonly logger = new Logger(AggregateStore.name);
   private readonly cache = new Map<string, Cached>();
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** appends since the last snapshot, per snapshot name */
+  private readonly sinceSnapshot = new Map<string, number>();
 
   constructor(
     private readonly reader: SubjectReader,
     private readonly publisher: MessagePublisher,
+    private readonly nats: NatsClient,
   ) {}
 
   async load<S>(subject: string, fold: Fold<S>): Promise<Loaded<S>> {
     const cached = this.cache.get(subject) as { state: S; lastSeq: number } | undefined;
-    const from = cached ?? { state: fold.initial(), lastSeq: 0 };
+    const from = cached ?? (await this.readSnapshot(fold)) ?? { state: fold.initial(), lastSeq: 0 };
     const { events, lastSeq } = await this.reader.read(subject, from.lastSeq);
     if (cached && lastSeq === cached.lastSeq) return cached;
     const state = events.reduce((current, stored) => fold.evolve(current, stored.event), from.state);
@@ -76,9 +93,42 @@ export class AggregateStore {
           }
           appended.push(event);
         }
-        if (!conflicted) return { state, lastSeq, appended };
+        if (!conflicted) {
+          if (appended.length > 0) await this.maybeSnapshot(fold, state, lastSeq, appended.length);
+          return { state, lastSeq, appended };
+        }
       }
       throw new TransientError(`${subject}: still conflicting after ${MAX_CONFLICT_RETRIES} re-reads`);
+    });
+  }
+
+  private async readSnapshot<S>(fold: Fold<S>): Promise<Loaded<S> | null> {
+    if (!fold.snapshot) return null;
+    try {
+      const stored = await this.nats.jsm.streams.getMessage(this.nats.subjects.snapshotsStream, {
+        last_by_subj: this.nats.subjects.snapshot(fold.snapshot.name),
+      });
+      if (!stored) return null;
+      const snapshot = stored.json<Snapshot>();
+      if (snapshot.version !== fold.snapshot.version) return null;
+      return { state: snapshot.state as S, lastSeq: snapshot.lastSeq };
+    } catch {
+      return null;
+    }
+  }
+
+  private async maybeSnapshot<S>(fold: Fold<S>, state: S, lastSeq: number, appended: number): Promise<void> {
+    if (!fold.snapshot) return;
+    const { name, version, every } = fold.snapshot;
+    const count = (this.sinceSnapshot.get(name) ?? 0) + appended;
+    if (count < every) {
+      this.sinceSnapshot.set(name, count);
+      return;
+    }
+    this.sinceSnapshot.set(name, 0);
+    const snapshot: Snapshot = { version, lastSeq, state };
+    await this.nats.js.publish(this.nats.subjects.snapshot(name), JSON.stringify(snapshot)).catch((error: unknown) => {
+      this.logger.warn(`Could not store the ${name} snapshot: ${(error as Error).message}`);
     });
   }
 

@@ -7,7 +7,7 @@ const SECOND_NS = 1_000_000_000;
 /** JetStream's "stream name already in use": another app created it first. */
 const STREAM_NAME_IN_USE = 10058;
 
-/** The four streams of the design, as their configuration. */
+/** The streams of the design (and one for snapshots), as their configuration. */
 export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'replicas'>): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
   const common = { storage: StorageType.File, num_replicas: options.replicas, allow_direct: true };
   return [
@@ -34,6 +34,14 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
       max_bytes: options.logsMaxBytes,
       discard: DiscardPolicy.Old,
       duplicate_window: 120 * SECOND_NS,
+    },
+    {
+      ...common,
+      name: subjects.snapshotsStream,
+      subjects: [subjects.allSnapshots],
+      retention: RetentionPolicy.Limits,
+      max_msgs_per_subject: 1,
+      discard: DiscardPolicy.Old,
     },
     {
       ...common,

@@ -27,7 +27,7 @@ export function connectTestClient(options: MessagingOptions): Promise<NatsClient
 /** Deletes the suite's streams (and so their consumers) and closes the client. */
 export async function dropTestStreams(client: NatsClient): Promise<void> {
   const { subjects } = client;
-  for (const stream of [subjects.eventsStream, subjects.commandsStream, subjects.logsStream, subjects.deadLettersStream]) {
+  for (const stream of [subjects.eventsStream, subjects.commandsStream, subjects.logsStream, subjects.deadLettersStream, subjects.snapshotsStream]) {
     await client.jsm.streams.delete(stream).catch(() => false);
   }
   await client.close();

@@ -22,7 +22,12 @@ import { currentStage, evolveTask, initialTaskState, type TaskState } from '../d
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
 import { Timers } from './timers';
 
-const schedulerFold: Fold<SchedulerState> = { initial: () => initialSchedulerState, evolve: evolveScheduler };
+/** The scheduler's subject holds every admission ever: a snapshot every 100 decisions keeps start-up short. */
+const schedulerFold: Fold<SchedulerState> = {
+  initial: () => initialSchedulerState,
+  evolve: evolveScheduler,
+  snapshot: { name: 'scheduler', version: 1, every: 100 },
+};
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 
 /**
