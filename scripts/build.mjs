@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Compiles every app, lib and migration in one TypeScript program into dist/, rewriting
 // the @app/* path aliases to relative paths with the Nest CLI's own tsconfig-paths hook
-// (what `nest build` does per app), so one compile serves all four apps.
+// (what `nest build` does per app), so one compile serves all four apps. With --bench it
+// also compiles bench/ and libs/testing for `npm run bench`.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -10,7 +11,8 @@ import { tsconfigPathsBeforeHookFactory } from '@nestjs/cli/lib/compiler/hooks/t
 const require = createRequire(import.meta.url);
 const ts = require('typescript');
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const configPath = path.join(root, 'tsconfig.build.json');
+const project = process.argv.includes('--bench') ? 'tsconfig.bench.json' : 'tsconfig.build.json';
+const configPath = path.join(root, project);
 
 const read = ts.readConfigFile(configPath, ts.sys.readFile);
 if (read.error) fail([read.error]);

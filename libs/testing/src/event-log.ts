@@ -6,6 +6,8 @@ export interface LoggedEvent {
   seq: number;
   subject: string;
   event: OrchEvent;
+  /** when the server stored it, milliseconds since the epoch (sub-millisecond precision) */
+  storedAtMs: number;
 }
 
 /** Every valid event in a suite's ORCH_EVENTS (optionally below one subject filter), in order. */
@@ -21,7 +23,7 @@ export async function readEventLog(client: NatsClient, filter: string = client.s
   try {
     for await (const message of messages) {
       const validated = validateMessage(message.data);
-      if (validated.ok && validated.message.kind === 'event') events.push({ seq: message.seq, subject: message.subject, event: validated.message as OrchEvent });
+      if (validated.ok && validated.message.kind === 'event') events.push({ seq: message.seq, subject: message.subject, event: validated.message as OrchEvent, storedAtMs: Number(message.timestampNanos) / 1e6 });
       if (message.seq >= last || message.info.pending === 0) break;
     }
   } finally {

@@ -1,0 +1,105 @@
+import type { Subscription } from '@nats-io/transport-node';
+import { validateMessage } from '@app/contracts';
+import { logFacts, readEventLog } from '@app/testing';
+import { api, type BenchSystem } from '../bench-system';
+import { distribution, type Distribution } from '../stats';
+
+/** Resolves each task's promise when its OrchestrationCompleted (or failure) goes by. */
+class CompletionWatch {
+  private readonly waiting = new Map<string, (at: number) => void>();
+  private readonly subscription: Subscription;
+  completed = 0;
+  failed = 0;
+
+  constructor(system: BenchSystem) {
+    this.subscription = system.client.connection.subscribe(system.client.subjects.allTasks, {
+      callback: (_error, message) => {
+        const validated = validateMessage(message.data);
+        if (!validated.ok) return;
+        const event = validated.message;
+        if (event.type !== 'OrchestrationCompleted' && event.type !== 'OrchestrationFailed') return;
+        if (event.type === 'OrchestrationCompleted') this.completed += 1;
+        else this.failed += 1;
+        this.waiting.get(event.data.taskId)?.(performance.now());
+        this.waiting.delete(event.data.taskId);
+      },
+    });
+  }
+
+  done(taskId: string): Promise<number> {
+    return new Promise((resolve) => this.waiting.set(taskId, resolve));
+  }
+
+  stop(): void {
+    this.subscription.unsubscribe();
+  }
+}
+
+const createTasks = async (system: BenchSystem, count: number, label: string) => {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) ids.push((await api<{ id: string }>(system.baseUrl, 'POST', '/api/tasks', { title: `${label} ${i}` })).id);
+  return ids;
+};
+
+export interface SingleTaskFigures {
+  endToEnd: Distribution;
+  /** StageCompleted stored → the next StageStarted stored */
+  transition: Distribution;
+}
+
+/** One task at a time, from the start request to OrchestrationCompleted; transitions from the log. */
+export async function measureSingleTasks(system: BenchSystem, count: number): Promise<SingleTaskFigures> {
+  const watch = new CompletionWatch(system);
+  const taskIds = await createTasks(system, count, 'Single');
+  const endToEnd: number[] = [];
+  for (const taskId of taskIds) {
+    const done = watch.done(taskId);
+    const started = performance.now();
+    await api(system.baseUrl, 'POST', '/api/orchestrator/start', { taskId });
+    endToEnd.push((await done) - started);
+  }
+  watch.stop();
+  const events = await readEventLog(system.client, system.client.subjects.allTasks);
+  const transition: number[] = [];
+  for (const taskId of taskIds) {
+    const mine = events.filter((item) => item.event.aggregateId === taskId);
+    for (const [from, to] of [['specification', 'implementation'], ['implementation', 'qa']] as const) {
+      const completed = mine.find((item) => item.event.type === 'StageCompleted' && item.event.data.stageType === from);
+      const next = mine.find((item) => item.event.type === 'StageStarted' && item.event.data.stageType === to);
+      if (completed && next) transition.push(next.storedAtMs - completed.storedAtMs);
+    }
+  }
+  return { endToEnd: distribution(endToEnd.slice(1)), transition: distribution(transition) };
+}
+
+export interface ThroughputFigures {
+  tasks: number;
+  seconds: number;
+  tasksPerSecond: number;
+  eventsPerSecond: number;
+  maxRunning: number;
+  failed: number;
+}
+
+/** `count` tasks started at once under the raised limit: tasks/s and events/s until the last is done. */
+export async function measureThroughput(system: BenchSystem, count: number): Promise<ThroughputFigures> {
+  const taskIds = await createTasks(system, count, 'Batch');
+  const watch = new CompletionWatch(system);
+  const before = (await system.client.jsm.streams.info(system.client.subjects.eventsStream)).state.last_seq;
+  const done = Promise.all(taskIds.map((taskId) => watch.done(taskId)));
+  const started = performance.now();
+  const queue = [...taskIds];
+  await Promise.all(
+    Array.from({ length: 20 }, async () => {
+      for (let taskId = queue.shift(); taskId !== undefined; taskId = queue.shift()) {
+        await api(system.baseUrl, 'POST', '/api/orchestrator/start', { taskId });
+      }
+    }),
+  );
+  const finished = Math.max(...(await done));
+  watch.stop();
+  const after = (await system.client.jsm.streams.info(system.client.subjects.eventsStream)).state.last_seq;
+  const seconds = (finished - started) / 1000;
+  const facts = logFacts(await readEventLog(system.client, system.client.subjects.scheduler));
+  return { tasks: count, seconds, tasksPerSecond: count / seconds, eventsPerSecond: (after - before) / seconds, maxRunning: facts.maxRunning, failed: watch.failed };
+}

@@ -1,0 +1,83 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import path from 'node:path';
+import { Logger } from '@nestjs/common';
+import { APPS, rssMiB, startBenchSystem, type AppName } from './bench-system';
+import { measureFloor } from './measures/floor';
+import { measureSingleTasks, measureThroughput } from './measures/tasks';
+import { ms } from './stats';
+
+const quick = process.argv.includes('--quick');
+const sizes = quick
+  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000 }
+  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000 };
+const LIMIT = 50;
+
+async function main(): Promise<void> {
+  Logger.overrideLogger(['error']);
+  const startedAt = new Date();
+  const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT });
+  try {
+    const memoryBefore = await memory(system.apps);
+    const floor = await measureFloor(system.client, sizes.floorRounds);
+    const single = await measureSingleTasks(system, sizes.singleTasks);
+    const throughput = await measureThroughput(system, sizes.batch);
+    const memoryAfter = await memory(system.apps);
+    await new Promise((resolve) => setTimeout(resolve, sizes.settleMs));
+    const memorySettled = await memory(system.apps);
+
+    const rows: Array<[string, string, string]> = [
+      ['JetStream floor: publish → durable consumer → ack', `p50 ${ms(floor.p50)} · p99 ${ms(floor.p99)} (n=${floor.count})`, '—'],
+      [
+        'Stage transition: StageCompleted stored → next StageStarted stored',
+        `p50 ${ms(single.transition.p50)} · p99 ${ms(single.transition.p99)} (n=${single.transition.count}) · ${(single.transition.p50 / floor.p50).toFixed(1)}× the floor`,
+        'p50 ≤ 10 ms, p99 ≤ 50 ms',
+      ],
+      ['Three-stage task, start request → done', `p50 ${ms(single.endToEnd.p50)} · p99 ${ms(single.endToEnd.p99)} (n=${single.endToEnd.count})`, 'p50 ≤ 100 ms'],
+      [
+        `Throughput: ${throughput.tasks} tasks, limit and pool ${LIMIT} (local driver)`,
+        `${throughput.tasksPerSecond.toFixed(1)} tasks/s · ${throughput.eventsPerSecond.toFixed(0)} events/s (${throughput.seconds.toFixed(1)} s, at most ${throughput.maxRunning} running, ${throughput.failed} failed)`,
+        '≥ 50 tasks/s',
+      ],
+      ...APPS.map((app): [string, string, string] => [
+        `RSS ${app}: start → after the batch → ${sizes.settleMs / 1000} s later`,
+        `${memoryBefore[app].toFixed(0)} → ${memoryAfter[app].toFixed(0)} → ${memorySettled[app].toFixed(0)} MiB`,
+        'returns',
+      ]),
+    ];
+    const table = ['| measure | result | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+    process.stdout.write(`\n${table}\n\n`);
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+    const report = [
+      '# Benchmarks',
+      '',
+      `Measured ${startedAt.toISOString()} with \`npm run bench${quick ? ' -- --quick' : ''}\` on ${machine}, against the local`,
+      'NATS JetStream server and PostgreSQL, the four apps as separate processes from `dist/`, and an agent CLI',
+      'stand-in that answers at once (`bench/fixtures/instant-claude.sh`), so the figures are the system\'s own overhead.',
+      '',
+      table,
+      '',
+      'How each figure is taken: the floor publishes one message at a time to a file-backed stream and waits for a',
+      'durable pull consumer to receive it and for the server to confirm its ack. Transitions are the difference of the',
+      'server\'s own timestamps on the two events in ORCH_EVENTS. A task\'s end-to-end time runs from the HTTP start request',
+      'to the OrchestrationCompleted event seen on NATS. RSS is read from /proc.',
+      '',
+    ].join('\n');
+    await writeFile(path.resolve(__dirname, '../../BENCHMARKS.md'), report);
+  } finally {
+    await system.stop();
+  }
+}
+
+async function memory(apps: Record<AppName, { child: { pid?: number | undefined } }>): Promise<Record<AppName, number>> {
+  const entries = await Promise.all(APPS.map(async (app) => [app, await rssMiB(apps[app].child.pid)] as const));
+  return Object.fromEntries(entries) as Record<AppName, number>;
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
