@@ -76,6 +76,7 @@ const common = {
   resolver: '<rootDir>/jest.resolver.js',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],
+  setupFiles: ['<rootDir>/test/quiet-logs.setup.ts'],
 };
 
 module.exports = {

@@ -1,3 +1,4 @@
 export * from './clock';
 export * from './env';
 export * from './messaging.env';
+export * from './logging';

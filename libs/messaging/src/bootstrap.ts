@@ -1,5 +1,6 @@
 import { Logger, type DynamicModule, type INestMicroservice } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { installAppLogger } from '@app/config';
 import { JetStreamServer, type JetStreamServerOptions } from './jetstream.server';
 import { RethrowRpcErrorsFilter } from './rethrow-rpc.filter';
 
@@ -16,13 +17,17 @@ export async function startMicroservice(module: DynamicModule, server: JetStream
 }
 
 /**
- * Runs `main`, turning a failure to boot into one line that names the problem (a
- * ConfigError names the variable) and exit code 1, instead of a stack trace.
+ * Installs the app's structured logger (pino: `LOG_LEVEL`, `LOG_FORMAT`), then runs
+ * `main`, turning a failure to boot into one line that names the problem (a ConfigError
+ * names the variable) and exit code 1, instead of a stack trace.
  */
 export function bootOrExit(app: string, main: () => Promise<unknown>): void {
-  main().catch((error: unknown) => {
-    const message = error instanceof Error ? (error.name === 'ConfigError' ? error.message : `${error.name}: ${error.message}`) : String(error);
-    new Logger(app).error(`Failed to start: ${message}`);
-    process.exit(1);
-  });
+  Promise.resolve()
+    .then(() => installAppLogger(app))
+    .then(main)
+    .catch((error: unknown) => {
+      const message = error instanceof Error ? (error.name === 'ConfigError' ? error.message : `${error.name}: ${error.message}`) : String(error);
+      new Logger(app).error(`Failed to start: ${message}`);
+      process.exit(1);
+    });
 }

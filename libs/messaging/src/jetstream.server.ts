@@ -3,10 +3,12 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { validateMessage } from '@app/contracts';
+import { validateMessage, type OrchMessage } from '@app/contracts';
+import { withLogContext } from '@app/config';
 import type { DeadLetterRecord } from './dead-letter';
 import { PoisonMessageError, TransientError } from './errors';
 import { JetStreamContext } from './jetstream.context';
+import { logContextOf } from './log-context';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 
@@ -159,7 +161,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
       await this.deadLetter(client, definition, stream, delivery, validated.reason);
       return;
     }
-    const message = validated.message;
+    await withLogContext(logContextOf(validated.message), () => this.handle(client, definition, stream, delivery, validated.message));
+  }
+
+  private async handle(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg, message: OrchMessage): Promise<void> {
     const handler = this.getHandlerByPattern(message.type);
     if (!handler) {
       if (message.kind === 'command') {
