@@ -13,13 +13,13 @@ export interface TestDatabase {
 
 /**
  * Creates a fresh, uniquely named database on the server of `TEST_DATABASE_ADMIN_URL`
- * (default: local Postgres as `postgres`), so each suite gets its own schema.
+ * (default: local Postgres as `postgres`), or of `adminUrl` (e.g. a private server's), so
+ * each suite gets its own schema.
  */
-export async function createTestDatabase(prefix = 'test'): Promise<TestDatabase> {
+export async function createTestDatabase(prefix = 'test', adminUrl: string = process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL): Promise<TestDatabase> {
   if (!/^[a-z][a-z0-9_]{0,39}$/.test(prefix)) {
     throw new Error(`createTestDatabase: prefix must be lower-case letters, digits and _, at most 40 (got "${prefix}")`);
   }
-  const adminUrl = process.env.TEST_DATABASE_ADMIN_URL || DEFAULT_ADMIN_URL;
   const name = `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
   await withAdminClient(adminUrl, (client) => client.query(`CREATE DATABASE "${name}"`));
   const url = new URL(adminUrl);

@@ -6,10 +6,10 @@ import { NatsClient, type MessagingOptions } from '@app/messaging';
  * Messaging options private to one test suite: its own subject root and stream prefix on
  * the shared NATS server, so suites never see each other's messages.
  */
-export function testMessagingOptions(app = 'test'): MessagingOptions {
+export function testMessagingOptions(app = 'test', natsUrl: string = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): MessagingOptions {
   const suffix = randomBytes(4).toString('hex');
   return {
-    natsUrl: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+    natsUrl,
     subjectRoot: `t${suffix}`,
     streamPrefix: `T${suffix}_`,
     producer: `${app}@${hostname()}:${process.pid}`,

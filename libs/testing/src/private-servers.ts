@@ -1,0 +1,189 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+/**
+ * NATS and Postgres servers private to one test suite, on their own ports and stores, so a
+ * suite can stop, kill and restart them without disturbing any other suite.
+ */
+
+const PG_BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+const NATS_BIN = process.env.TEST_NATS_SERVER_BIN ?? 'nats-server';
+
+export interface PrivateServer {
+  /** what clients connect to */
+  url: string;
+  port: number;
+  /** where the server keeps its data across restarts */
+  dataDir: string;
+  readonly running: boolean;
+  /** stops the server, keeping its data: SIGTERM is a clean shutdown, SIGKILL a crash */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** starts it again on the same port, over the same data; resolves once it serves */
+  start(): Promise<void>;
+  /** stops it and deletes its data */
+  destroy(): Promise<void>;
+}
+
+/** A free TCP port on 127.0.0.1, as the kernel hands one out. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resolves once `check` passes, polling every 100 ms, or fails after `timeoutMs`. */
+async function waitFor(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check().catch(() => false)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+const portAnswers = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = new Socket();
+    socket.setTimeout(500);
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => (socket.destroy(), resolve(false)));
+    socket.once('timeout', () => (socket.destroy(), resolve(false)));
+    socket.connect(port, '127.0.0.1');
+  });
+
+/**
+ * A nats-server with JetStream on its own client port, its file store (`-sd`) in a temp
+ * directory that survives `stop()`/`start()`. Ready means `/healthz` says JetStream is up.
+ */
+export async function startPrivateNats(): Promise<PrivateServer> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'orch-nats-'));
+  const port = await freePort();
+  const monitorPort = await freePort();
+  let child: ChildProcess | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let output = '';
+
+  const server: PrivateServer = {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    get running() {
+      return child !== null;
+    },
+    async start() {
+      if (child) return;
+      const started = spawn(NATS_BIN, ['-js', '-sd', path.join(dataDir, 'store'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      exited = new Promise((resolve) => started.once('exit', () => resolve()));
+      child = started;
+      exited.then(() => {
+        if (child === started) child = null;
+      });
+      await waitFor(
+        async () => {
+          if (child !== started) throw new Error('exited');
+          const response = await fetch(`http://127.0.0.1:${monitorPort}/healthz?js-enabled-only=true`);
+          return response.ok;
+        },
+        15_000,
+        `the private nats-server on ${port} to serve JetStream:\n${output}`,
+      );
+    },
+    async stop(signal = 'SIGTERM') {
+      const running = child;
+      if (!running) return;
+      running.kill(signal);
+      await exited;
+      child = null;
+    },
+    async destroy() {
+      await server.stop('SIGKILL');
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
+
+export interface PrivatePostgres extends PrivateServer {
+  /** the `postgres` database as superuser `postgres` (trust auth): an admin URL for `createTestDatabase` */
+  adminUrl: string;
+}
+
+/** Runs a Postgres binary as the `postgres` OS user when we are root (Postgres refuses root). */
+function runPg(binary: string, args: string[]): string {
+  const command = path.join(PG_BIN, binary);
+  const asRoot = process.getuid?.() === 0;
+  try {
+    return execFileSync(asRoot ? 'runuser' : command, asRoot ? ['-u', 'postgres', '--', command, ...args] : args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const failed = error as { stdout?: string; stderr?: string; message: string };
+    throw new Error(`${binary} ${args.join(' ')} failed: ${failed.message}\n${failed.stdout ?? ''}${failed.stderr ?? ''}`);
+  }
+}
+
+function postgresOwner(): { uid: number; gid: number } | null {
+  if (process.getuid?.() !== 0) return null;
+  const [uid, gid] = ['-u', '-g'].map((flag) => Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8' }).trim()));
+  return { uid: uid ?? 0, gid: gid ?? 0 };
+}
+
+/**
+ * A Postgres cluster of its own: `initdb` into a temp directory (owned by `postgres` when we
+ * are root), trust auth, listening on 127.0.0.1 on its own port, its socket in its own
+ * directory. `stop('SIGKILL')` is `pg_ctl stop -m immediate` (a crash: recovery on start).
+ */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const root = await mkdtemp(path.join(tmpdir(), 'orch-pg-'));
+  const dataDir = path.join(root, 'data');
+  const socketDir = path.join(root, 'socket');
+  await mkdir(socketDir);
+  const owner = postgresOwner();
+  if (owner) {
+    await chown(root, owner.uid, owner.gid);
+    await chown(socketDir, owner.uid, owner.gid);
+  }
+  runPg('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+  const port = await freePort();
+  const options = `-p ${port} -k ${socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
+  let running = false;
+
+  const server: PrivatePostgres = {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    adminUrl: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    port,
+    dataDir,
+    get running() {
+      return running;
+    },
+    async start() {
+      if (running) return;
+      runPg('pg_ctl', ['-D', dataDir, '-o', options, '-l', path.join(root, 'postgres.log'), '-w', '-t', '30', 'start']);
+      running = true;
+      await waitFor(() => portAnswers(port), 10_000, `the private postgres on ${port}`);
+    },
+    async stop(signal = 'SIGTERM') {
+      if (!running) return;
+      runPg('pg_ctl', ['-D', dataDir, '-m', signal === 'SIGKILL' ? 'immediate' : 'fast', '-w', '-t', '30', 'stop']);
+      running = false;
+    },
+    async destroy() {
+      await server.stop('SIGKILL').catch(() => undefined);
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+  await server.start();
+  return server;
+}
