@@ -1,21 +1,16 @@
-import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { Module, type DynamicModule } from '@nestjs/common';
 import { Clock } from '@app/config';
 import { MessagingModule } from '@app/messaging';
-import { LocalPoolDriver } from './drivers/local.driver';
+import { selectPoolDriver } from './drivers/driver.selector';
 import { PoolDriver } from './drivers/pool-driver';
 import { LeaseHandler } from './handlers/lease.handler';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from './pool-manager.config';
+import { DockerRepository } from './repositories/docker.repository';
 import { LeaseService } from './services/lease.service';
-
-function chooseDriver(config: PoolManagerConfig): PoolDriver {
-  const logger = new Logger('PoolManager');
-  if (config.driver !== 'local') {
-    logger.warn(`POOL_DRIVER=${config.driver}: the Docker driver is not built yet, using the local driver`);
-  } else {
-    logger.log('Using the local driver (POOL_DRIVER=local): each slot is a port and a directory');
-  }
-  return new LocalPoolDriver(config.size, config.portStart, config.slotsDir);
-}
+import { PoolLog } from './services/pool-log.service';
+import { PoolMaintenance } from './services/pool-maintenance.service';
+import { PoolReconciler } from './services/pool-reconciler.service';
+import { PoolStatusPublisher } from './services/pool-status.publisher';
 
 @Module({})
 export class PoolManagerModule {
@@ -26,9 +21,14 @@ export class PoolManagerModule {
       controllers: [LeaseHandler],
       providers: [
         { provide: POOL_MANAGER_CONFIG, useValue: config },
-        { provide: PoolDriver, useFactory: () => chooseDriver(config) },
+        DockerRepository,
+        { provide: PoolDriver, useFactory: (docker: DockerRepository) => selectPoolDriver(config, docker), inject: [DockerRepository] },
         Clock,
+        PoolLog,
         LeaseService,
+        PoolStatusPublisher,
+        PoolReconciler,
+        PoolMaintenance,
       ],
     };
   }

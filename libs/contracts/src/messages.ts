@@ -292,6 +292,8 @@ export const MESSAGE_CATALOGUE = {
       stageId,
       attempt,
       expiresAt: isoTime,
+      /** seconds each renewal extends the lease by (absent on leases granted before it was recorded) */
+      ttlS: z.number().int().min(1).optional(),
     }),
   },
   LeaseRenewed: {
@@ -325,6 +327,65 @@ export const MESSAGE_CATALOGUE = {
     kind: 'event',
     version: 1,
     data: z.object({ poolId: z.string().min(1), taskId, stageId, attempt, reason: z.string().min(1) }),
+  },
+  /** A slot's container died, failed its health check or vanished: no lease until it is ready again. */
+  PoolSlotDown: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      poolId: z.string().min(1),
+      slot: z.number().int().nonnegative(),
+      /** the container that was lost */
+      containerId: z.string().min(1),
+      reason: z.string().min(1),
+    }),
+  },
+  /** A slot left the pool (the pool was made smaller); its container is removed. */
+  PoolSlotRemoved: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      poolId: z.string().min(1),
+      slot: z.number().int().nonnegative(),
+      containerId: z.string().min(1),
+      reason: z.string().min(1),
+    }),
+  },
+  /**
+   * The whole pool as the pool-manager last decided it, for boards and metrics: every
+   * slot's state, container, port and holder, and the utilisation. Published on its own
+   * subject (`<root>.evt.pool.<poolId>.status`) after each change; the latest one wins.
+   */
+  PoolStatusReported: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      poolId: z.string().min(1),
+      driver: z.enum(['docker', 'local']),
+      /** the pool subject's last stream sequence this status reflects */
+      poolSequence: z.number().int().nonnegative(),
+      slots: z.array(
+        z.object({
+          slot: z.number().int().nonnegative(),
+          port: z.number().int().min(1).max(65535),
+          containerId: z.string().min(1),
+          /** free: ready for a lease; leased; resetting: after an expiry; down: being replaced */
+          state: z.enum(['free', 'leased', 'resetting', 'down']),
+          holder: z
+            .object({ leaseId: z.uuid(), taskId, stageId, attempt, expiresAt: isoTime })
+            .nullable(),
+        }),
+      ),
+      /** slots in the pool */
+      size: z.number().int().nonnegative(),
+      /** slots under a lease */
+      leased: z.number().int().nonnegative(),
+      /** lease requests waiting for a slot */
+      waiting: z.number().int().nonnegative(),
+      /** leased / size, from 0 to 1 (0 for an empty pool) */
+      utilisation: z.number().min(0).max(1),
+      reportedAt: isoTime,
+    }),
   },
   // ── agent output (ORCH_LOGS, never the event log) ──────────────────────────────
   RunOutputLogged: {

@@ -4,3 +4,7 @@ export * from './nats';
 export * from './factory';
 export * from './event-log';
 export * from './processes';
+export * from './pool-factory';
+export * from './docker';
+export * from './pool-harness';
+export * from './lease-scenarios';

@@ -1,69 +1,71 @@
-import { deterministicId, type MessageOf } from '@app/contracts';
-import type { SlotDescription } from '../drivers/pool-driver';
-import { freeSlots, type PoolState, type SlotState, type WaitingRequest } from './pool.state';
+import type { MessageOf } from '@app/contracts';
+import { grantDecision, settle } from './grants';
+import type { PoolDecision } from './pool.decision';
+import { freeSlots, type PoolState, type WaitingRequest } from './pool.state';
 
-type LeaseEvent = {
-  [T in 'PoolSlotReady' | 'LeaseGranted' | 'LeaseQueued' | 'LeaseReleased' | 'LeaseRenewed']: { type: T; data: MessageOf<T>['data'] };
-}['PoolSlotReady' | 'LeaseGranted' | 'LeaseQueued' | 'LeaseReleased' | 'LeaseRenewed'];
-
-/** The slots the driver brought up, recorded where the log does not know them yet. */
-export function decideSlotsReady(poolId: string, driver: 'docker' | 'local', slots: SlotDescription[], state: PoolState): LeaseEvent[] {
-  return slots
-    .filter((slot) => {
-      const known = state.slots[slot.slot];
-      return !known || known.port !== slot.port || known.containerId !== slot.containerId;
-    })
-    .map((slot) => ({ type: 'PoolSlotReady', data: { poolId, driver, ...slot } }));
+/** What the pool decides leases by. */
+export interface LeasePolicy {
+  poolId: string;
+  /** seconds: the longest a lease is granted or renewed for; a longer request is cut to this */
+  maxTtlS: number;
 }
 
 /**
- * AcquireLease → a lease on the lowest free slot, or a place in the queue. First come,
- * first served; a request already granted or queued is not served twice.
+ * AcquireLease → a lease on the lowest free slot, or a place at the back of the queue.
+ * First come, first served; a request already granted or queued is not served twice.
  */
-export function decideAcquire(command: MessageOf<'AcquireLease'>, poolId: string, state: PoolState, now: Date): LeaseEvent[] {
-  const { taskId, stageId, attempt, ttlS } = command.data;
+export function decideAcquire(command: MessageOf<'AcquireLease'>, policy: LeasePolicy, state: PoolState, now: Date): PoolDecision[] {
+  const { taskId, stageId, attempt } = command.data;
   const alreadyHeld = Object.values(state.leases).some((lease) => lease.stageId === stageId && lease.attempt === attempt);
   const alreadyWaiting = state.waiting.some((request) => request.stageId === stageId && request.attempt === attempt);
   if (alreadyHeld || alreadyWaiting) return [];
+  const ttlS = Math.min(command.data.ttlS, policy.maxTtlS);
+  const request: WaitingRequest = { requestId: command.id, correlationId: command.correlationId, taskId, stageId, attempt, ttlS };
   const slot = state.waiting.length === 0 ? freeSlots(state)[0] : undefined;
-  if (slot) return [grant(poolId, slot, { taskId, stageId, attempt, ttlS }, deterministicId(command.id, 'lease'), now)];
-  return [{ type: 'LeaseQueued', data: { poolId, taskId, stageId, attempt, ttlS, position: state.waiting.length + 1 } }];
+  if (slot) return [grantDecision(policy.poolId, slot, request, now)];
+  const queued: PoolDecision = {
+    type: 'LeaseQueued',
+    data: { poolId: policy.poolId, taskId, stageId, attempt, ttlS, position: state.waiting.length + 1 },
+    causationId: command.id,
+    correlationId: command.correlationId,
+  };
+  return settle(policy.poolId, state, [queued], now);
 }
 
 /** ReleaseLease → the slot is free again, and goes to the first waiter. */
-export function decideRelease(command: MessageOf<'ReleaseLease'>, poolId: string, state: PoolState, now: Date): LeaseEvent[] {
+export function decideRelease(command: MessageOf<'ReleaseLease'>, poolId: string, state: PoolState, now: Date): PoolDecision[] {
   const lease = state.leases[command.data.leaseId];
   if (!lease) return [];
-  const released: LeaseEvent = {
-    type: 'LeaseReleased',
-    data: { leaseId: lease.leaseId, poolId, slot: lease.slot, taskId: lease.taskId, stageId: lease.stageId },
-  };
-  const next = state.waiting[0];
-  const slot = state.slots[lease.slot];
-  if (!next || !slot) return [released];
-  return [released, grant(poolId, slot, next, deterministicId(command.id, 'lease', next.stageId, next.attempt), now)];
+  const { leaseId, slot, taskId, stageId } = lease;
+  return settle(poolId, state, [{ type: 'LeaseReleased', data: { leaseId, poolId, slot, taskId, stageId } }], now);
 }
 
-/** RenewLease → the lease lives another TTL from now. */
-export function decideRenew(command: MessageOf<'RenewLease'>, poolId: string, state: PoolState, ttlS: number, now: Date): LeaseEvent[] {
+/**
+ * RenewLease (the holder's heartbeat) → the lease lives another TTL from now. A lease
+ * past its expiry is not renewed: the expiry wins. A renewal within the first quarter
+ * of the TTL since the last one changes nothing, so frequent heartbeats do not flood
+ * the log.
+ */
+export function decideRenew(command: MessageOf<'RenewLease'>, policy: LeasePolicy, state: PoolState, now: Date): PoolDecision[] {
   const lease = state.leases[command.data.leaseId];
   if (!lease) return [];
-  return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId, expiresAt: new Date(now.getTime() + ttlS * 1000).toISOString() } }];
+  const remainingMs = Date.parse(lease.expiresAt) - now.getTime();
+  const ttlMs = Math.min(lease.ttlS ?? policy.maxTtlS, policy.maxTtlS) * 1000;
+  if (remainingMs <= 0 || remainingMs > ttlMs * 0.75) return [];
+  const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
+  return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId: policy.poolId, expiresAt } }];
 }
 
-function grant(poolId: string, slot: SlotState, request: WaitingRequest, leaseId: string, now: Date): LeaseEvent {
-  return {
-    type: 'LeaseGranted',
-    data: {
-      leaseId,
-      poolId,
-      slot: slot.slot,
-      port: slot.port,
-      containerId: slot.containerId,
-      taskId: request.taskId,
-      stageId: request.stageId,
-      attempt: request.attempt,
-      expiresAt: new Date(now.getTime() + request.ttlS * 1000).toISOString(),
-    },
-  };
+/** Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased again. */
+export function decideExpiries(poolId: string, state: PoolState, now: Date): PoolDecision[] {
+  return Object.values(state.leases)
+    .filter((lease) => Date.parse(lease.expiresAt) <= now.getTime())
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
+    .map(({ leaseId, slot, taskId, stageId }) => ({ type: 'LeaseExpired', data: { leaseId, poolId, slot, taskId, stageId } }));
+}
+
+/** When the next lease expires, if any lease is held. */
+export function nextExpiry(state: PoolState): Date | null {
+  const times = Object.values(state.leases).map((lease) => Date.parse(lease.expiresAt));
+  return times.length === 0 ? null : new Date(Math.min(...times));
 }

@@ -1,0 +1,81 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Clock } from '@app/config';
+import { settle } from '../domain/grants';
+import { decideExpiries } from '../domain/lease.decider';
+import { planReconcile, shortId, type SlotAction } from '../domain/reconcile.plan';
+import { decideSlotDown, decideSlotReady, decideSlotRemoved } from '../domain/slot.decider';
+import { PoolDriver, type SlotDescription } from '../drivers/pool-driver';
+import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from '../pool-manager.config';
+import { PoolLog, type PoolSnapshot } from './pool-log.service';
+
+/**
+ * Brings the containers and the log into agreement, in one pass: expired leases are
+ * reclaimed, lost containers replaced (the lease on them revoked), expired slots reset,
+ * missing slots created, and containers the log does not account for removed. Run at
+ * boot, on every health tick and when a lease expires; passes never overlap.
+ */
+@Injectable()
+export class PoolReconciler {
+  private readonly logger = new Logger('PoolManager');
+
+  constructor(
+    private readonly pool: PoolLog,
+    private readonly driver: PoolDriver,
+    private readonly clock: Clock,
+    @Inject(POOL_MANAGER_CONFIG) private readonly config: PoolManagerConfig,
+  ) {}
+
+  async pass(): Promise<PoolSnapshot> {
+    const { poolId, size, portStart } = this.config;
+    const expired = await this.pool.decide('expiry', (state) => decideExpiries(poolId, state, this.clock.now()));
+    for (const event of expired.appended) {
+      if (event.type === 'LeaseExpired') this.logger.warn(`Lease of task ${event.data.taskId} on slot ${event.data.slot} expired: resetting the slot`);
+    }
+    const { state } = await this.pool.load();
+    const observed = await this.driver.observe();
+    const plan = planReconcile(state, observed, { size, portStart });
+
+    for (const slot of plan.retire) {
+      await this.pool.decide('retire', (current) => decideSlotRemoved(poolId, slot, `slot ${slot} is beyond CONTAINER_POOL_SIZE=${size}`, current));
+      this.logger.log(`Slot ${slot} left the pool (CONTAINER_POOL_SIZE=${size})`);
+    }
+    for (const action of plan.actions) {
+      if (action.kind !== 'replace') continue;
+      const { appended } = await this.pool.decide('down', (current) => decideSlotDown(poolId, action.slot, action.reason, current));
+      const revoked = appended.find((event) => event.type === 'LeaseRevoked');
+      this.logger.warn(`Replacing ${action.reason}${revoked ? `; lease of task ${revoked.data.taskId} revoked` : ''}`);
+    }
+    for (const containerId of plan.remove) {
+      await this.driver.remove(containerId);
+      this.logger.log(`Removed container ${shortId(containerId)}: the log does not account for it`);
+    }
+    const started = await Promise.allSettled(plan.actions.map((action) => this.bringUp(action)));
+    for (const [index, outcome] of started.entries()) {
+      const action = plan.actions[index]!;
+      if (outcome.status === 'rejected') {
+        const reason = `slot ${action.slot}: could not start its container (${(outcome.reason as Error).message})`;
+        this.logger.error(reason);
+        await this.pool.decide('down', (current) => decideSlotDown(poolId, action.slot, reason, current));
+        continue;
+      }
+      await this.pool.decide('ready', (current) => decideSlotReady(poolId, { ...outcome.value, driver: this.driver.kind }, current, this.clock.now()));
+    }
+    // a grant cut short (a crash between a release and its grant) is made up for here
+    return this.pool.decide('settle', (current) => settle(poolId, current, [], this.clock.now()));
+  }
+
+  private bringUp(action: SlotAction): Promise<SlotDescription> {
+    const port = this.config.portStart + action.slot;
+    switch (action.kind) {
+      case 'create':
+      case 'replace':
+        return this.driver.create(action.slot, port);
+      case 'reset':
+        return this.driver.reset(action.slot, port, action.containerId);
+      default: {
+        const _exhaustive: never = action;
+        return _exhaustive;
+      }
+    }
+  }
+}
