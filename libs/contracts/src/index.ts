@@ -1,3 +1,4 @@
+export * from './board-events';
 export * from './build';
 export * from './envelope';
 export * from './ids';

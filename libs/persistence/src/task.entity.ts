@@ -44,6 +44,10 @@ export class TaskEntity {
   @Column({ name: 'queue_position', type: 'integer', nullable: true })
   queuePosition!: number | null;
 
+  /** stream sequence of the event that put the task in the queue; orders the queue */
+  @Column({ name: 'queued_seq', type: 'bigint', nullable: true, transformer: numberFromString })
+  queuedSeq!: number | null;
+
   @Column({ name: 'failure_reason', type: 'text', nullable: true })
   failureReason!: string | null;
 
