@@ -37,3 +37,4 @@ if ! docker info >/dev/null 2>&1; then
   for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
 fi
 docker info >/dev/null 2>&1 && log "docker engine up" || log "no docker engine: docker-driver tests will fail"
+bash "$(dirname "$0")/../scripts/build-test-image.sh"   # the pool-manager tests' image; skipped without an engine

@@ -9,6 +9,7 @@ import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.ap
 import type { DockerSettings, PoolManagerOptions } from '../../../apps/pool-manager/src/pool-manager.config';
 import { freePortBlock, removeContainersLabelled, TEST_CONTAINER_IMAGE } from './docker';
 import { readEventLog } from './event-log';
+import { messagingEnv } from './processes';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { poolFactory } from './pool-factory';
 
@@ -67,6 +68,27 @@ export class PoolHarness {
       leaseTtlS: this.options.leaseTtlS ?? 120,
       healthIntervalMs: this.options.healthIntervalMs ?? 500,
       docker: { networkMode: 'host', memoryMb: 64, cpus: 0.5, pidsLimit: 64, startTimeoutS: 30, ...this.options.docker },
+    };
+  }
+
+  /** The same configuration as environment variables, for a pool-manager process (`spawnApp`). */
+  get env(): Record<string, string> {
+    const config = this.config;
+    return {
+      ...messagingEnv(this.messaging),
+      POOL_ID: config.poolId,
+      POOL_DRIVER: config.driver,
+      POOL_LEASE_TTL_S: String(config.leaseTtlS),
+      POOL_HEALTH_INTERVAL_S: String(Math.max(1, Math.round((config.healthIntervalMs ?? 1_000) / 1000))),
+      CONTAINER_POOL_SIZE: String(config.size),
+      CONTAINER_PORT_START: String(config.portStart),
+      CONTAINER_PORT_END: String(config.portEnd),
+      CONTAINER_IMAGE: config.image,
+      CONTAINER_NETWORK_MODE: config.docker?.networkMode ?? 'host',
+      CONTAINER_MEMORY_MB: String(config.docker?.memoryMb ?? 64),
+      CONTAINER_CPUS: String(config.docker?.cpus ?? 0.5),
+      CONTAINER_PIDS_LIMIT: String(config.docker?.pidsLimit ?? 64),
+      WORKSPACES_DIR: this.slotsDir,
     };
   }
 
