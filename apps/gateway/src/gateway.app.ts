@@ -1,13 +1,20 @@
+import path from 'node:path';
 import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { DOCS_ASSETS_PREFIX } from './docs/docs.controller';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
+import { bodyParserErrors } from './http/body-parser.errors';
 
-/** The gateway: REST API and the read model's projection. */
+/** The gateway: REST API, Socket.IO board namespace, metrics, and the read model's projection. */
 export async function startGateway(config: GatewayConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(config), { bodyParser: false });
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
+  app.use(bodyParserErrors(config.bodyLimitBytes));
+  app.useStaticAssets(path.dirname(require.resolve('swagger-ui-dist/package.json')), { prefix: DOCS_ASSETS_PREFIX, index: false });
+  app.useWebSocketAdapter(new IoAdapter(app));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);
   new Logger('Gateway').log(`Gateway listening on ${await app.getUrl()}`);

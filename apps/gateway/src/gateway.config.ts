@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
+import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
 
 const schema = z.object({
@@ -10,7 +10,11 @@ const schema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   ),
   API_TOKEN: optionalStringVar(),
+  API_READS_REQUIRE_TOKEN: boolVar(false),
   GATEWAY_BODY_LIMIT_BYTES: intVar(64 * 1024, 1024, 16 * 1024 * 1024),
+  GATEWAY_DECISION_WAIT_MS: intVar(1_000, 0, 10_000),
+  GATEWAY_SOCKET_REPLAY_LIMIT: intVar(10_000, 1, 1_000_000),
+  GATEWAY_HEALTH_MAX_LAG: intVar(10_000, 0),
 });
 
 export interface GatewayConfig {
@@ -18,9 +22,18 @@ export interface GatewayConfig {
   port: number;
   host: string;
   databaseUrl: string;
-  /** bearer token for mutating routes; null = open */
+  /** bearer token for mutating routes and the socket; null = open */
   apiToken: string | null;
+  /** whether reads (GET) need the token too, when there is one */
+  readsRequireToken: boolean;
+  /** bytes; a larger request body is refused with 413 */
   bodyLimitBytes: number;
+  /** milliseconds a start, retry or cancel waits for the orchestrator's decision to be projected */
+  decisionWaitMs: number;
+  /** events a reconnecting socket may be sent to catch up; beyond it, it is told to reload */
+  socketReplayLimit: number;
+  /** events the projection may lag behind the log before /health answers 503; 0 = never */
+  healthMaxLag: number;
 }
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
@@ -33,6 +46,10 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     host: parsed.HOST,
     databaseUrl: parsed.DATABASE_URL,
     apiToken: parsed.API_TOKEN,
+    readsRequireToken: parsed.API_READS_REQUIRE_TOKEN,
     bodyLimitBytes: parsed.GATEWAY_BODY_LIMIT_BYTES,
+    decisionWaitMs: parsed.GATEWAY_DECISION_WAIT_MS,
+    socketReplayLimit: parsed.GATEWAY_SOCKET_REPLAY_LIMIT,
+    healthMaxLag: parsed.GATEWAY_HEALTH_MAX_LAG,
   };
 }

@@ -1,15 +1,36 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { Clock } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 import { PersistenceModule } from '@app/persistence';
+import { BearerGuard } from './auth/bearer.guard';
+import { TokenVerifier } from './auth/token.verifier';
+import { DocsController } from './docs/docs.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './gateway.config';
-import { HttpErrorFilter } from './http/errors';
+import { HttpErrorFilter } from './http/error.filter';
 import { HealthController } from './http/health.controller';
+import { MetricsController } from './http/metrics.controller';
 import { OrchestratorController } from './http/orchestrator.controller';
+import { PoolController } from './http/pool.controller';
 import { TasksController } from './http/tasks.controller';
-import { TasksService } from './http/tasks.service';
+import { BoardGateway } from './live/board.gateway';
+import { BoardHub } from './live/board.hub';
+import { BoardSubscriptions } from './live/board.subscriptions';
+import { LogFeed } from './live/log-feed';
+import { LogTailService } from './live/log-tail.service';
+import { MetricsPublisher } from './live/metrics.publisher';
+import { MetricsReader } from './metrics/metrics.reader';
+import { MetricsService } from './metrics/metrics.service';
+import { PrometheusMetrics } from './metrics/prometheus.metrics';
+import { EventFeed } from './projection/event-feed';
 import { ProjectionService } from './projection/projection.service';
+import { StreamCursor } from './projection/stream-cursor';
+import { DecisionWaiter } from './services/decision.waiter';
+import { GatewayMessages } from './services/gateway-messages';
+import { HealthService } from './services/health.service';
+import { OrchestrationService } from './services/orchestration.service';
+import { PoolService } from './services/pool.service';
+import { TasksService } from './services/tasks.service';
 
 @Module({})
 export class GatewayModule {
@@ -17,13 +38,31 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot(config.messaging, 'gateway'), PersistenceModule.forRoot(config.databaseUrl)],
-      controllers: [TasksController, OrchestratorController, HealthController],
+      controllers: [TasksController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
+        { provide: APP_GUARD, useClass: BearerGuard },
         Clock,
-        TasksService,
+        TokenVerifier,
+        StreamCursor,
+        EventFeed,
+        LogFeed,
         ProjectionService,
+        LogTailService,
+        GatewayMessages,
+        DecisionWaiter,
+        TasksService,
+        OrchestrationService,
+        PoolService,
+        HealthService,
+        MetricsReader,
+        MetricsService,
+        PrometheusMetrics,
+        BoardHub,
+        BoardSubscriptions,
+        MetricsPublisher,
+        BoardGateway,
       ],
     };
   }

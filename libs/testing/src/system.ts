@@ -5,6 +5,7 @@ import type { INestApplication, INestMicroservice } from '@nestjs/common';
 import type { MessagingOptions } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
 import { startGateway } from '../../../apps/gateway/src/gateway.app';
+import type { GatewayConfig } from '../../../apps/gateway/src/gateway.config';
 import { startOrchestrator } from '../../../apps/orchestrator/src/orchestrator.app';
 import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.app';
 import { startRunner } from '../../../apps/runner/src/runner.app';
@@ -31,6 +32,8 @@ export interface TestSystemOptions {
   orchestrator?: boolean;
   /** seconds without a heartbeat before a stage is timed out; 0 = off */
   heartbeatTimeoutS?: number;
+  /** the gateway's settings beyond the defaults below, e.g. `{ apiToken: 'secret' }` */
+  gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
 }
 
 /**
@@ -95,7 +98,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       host: '127.0.0.1',
       databaseUrl: database.url,
       apiToken: null,
+      readsRequireToken: false,
       bodyLimitBytes: 64 * 1024,
+      decisionWaitMs: 1_000,
+      socketReplayLimit: 10_000,
+      healthMaxLag: 10_000,
+      ...options.gateway,
     });
     apps.push(gateway);
     const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
-import { BadRequest } from './errors';
+import { InvalidInput } from '../errors/gateway.errors';
 
-/** Parses a body or parameter with its schema; a failure is a 400 naming each field. */
+/** Parses a body, query or parameter with its schema; a failure is a 400 naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
@@ -9,5 +9,5 @@ export function parseInput<S extends z.ZodType>(schema: S, value: unknown, what:
     field: issue.path.length > 0 ? issue.path.join('.') : what,
     problem: issue.message,
   }));
-  throw new BadRequest(`invalid ${what}: ${fields.map((field) => `${field.field}: ${field.problem}`).join('; ')}`, fields);
+  throw new InvalidInput(`invalid ${what}: ${fields.map((field) => `${field.field}: ${field.problem}`).join('; ')}`, fields);
 }

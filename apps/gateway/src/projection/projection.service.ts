@@ -1,119 +1,99 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { DataSource } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
-import { NatsClient } from '@app/messaging';
-import { project } from './projector';
+import { EventFeed } from './event-feed';
+import { applyStoredMessage, lockCheckpoint, PROJECTION_NAME, saveCheckpoint } from './projection.step';
+import { StreamCursor, type StreamFollow, type StreamMessage } from './stream-cursor';
 
-export const PROJECTION_NAME = 'gateway-read-model';
+/** milliseconds between attempts to resume after the stream or the database failed */
+const RESUME_DELAY_MS = 1_000;
 
 /**
  * Keeps the read tables in step with ORCH_EVENTS: an ordered consumer from the stored
  * checkpoint, each event applied in one transaction with the checkpoint, so a redelivered
- * event changes nothing and several gateways may project side by side.
+ * event changes nothing and several gateways may project side by side. Every event is then
+ * handed to the EventFeed, in order, whether this gateway or another one applied it.
  */
 @Injectable()
 export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('Projection');
-  private messages: ConsumerMessages | null = null;
+  private follow: StreamFollow | null = null;
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
-  private applied = 0;
-  private readonly waiters = new Set<{ seq: number; resolve: () => void }>();
+  private failure: string | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly nats: NatsClient,
+    private readonly cursor: StreamCursor,
+    private readonly feed: EventFeed,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    this.applied = await this.checkpoint();
+    this.feed.startAt(await this.checkpoint());
     this.loop = this.run();
   }
 
   async onApplicationShutdown(): Promise<void> {
     this.stopped = true;
-    this.messages?.stop();
+    this.follow?.stop();
     await this.loop;
   }
 
   /** The last stream sequence applied. */
   get lastApplied(): number {
-    return this.applied;
+    return this.feed.lastSeq;
   }
 
-  /** Resolves once the event at `seq` is applied, or after `timeoutMs`. */
+  /** Why the projection is not advancing, or null while it runs. */
+  get stalledBecause(): string | null {
+    return this.failure;
+  }
+
+  /** Resolves true once the event at `seq` is applied, or false after `timeoutMs`. */
   waitFor(seq: number, timeoutMs: number): Promise<boolean> {
-    if (this.applied >= seq) return Promise.resolve(true);
-    return new Promise((resolve) => {
-      const waiter = { seq, resolve: () => resolve(true) };
-      this.waiters.add(waiter);
-      setTimeout(() => {
-        if (this.waiters.delete(waiter)) resolve(false);
-      }, timeoutMs);
-    });
+    return this.feed.reached(seq, timeoutMs);
   }
 
   private async checkpoint(): Promise<number> {
-    const rows: Array<{ last_sequence: string }> = await this.dataSource.query(
-      'SELECT last_sequence FROM projection_checkpoints WHERE name = $1',
-      [PROJECTION_NAME],
-    );
+    const rows: Array<{ last_sequence: string }> = await this.dataSource.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [
+      PROJECTION_NAME,
+    ]);
     return rows[0] ? Number(rows[0].last_sequence) : 0;
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        const consumer = await this.nats.js.consumers.get(this.nats.subjects.eventsStream, {
-          filter_subjects: this.nats.subjects.allEvents,
-          deliver_policy: DeliverPolicy.StartSequence,
-          opt_start_seq: this.applied + 1,
-        });
-        this.messages = await consumer.consume({ max_messages: 512 });
-        if (this.stopped) this.messages.stop();
-        for await (const message of this.messages) {
+        this.follow = await this.cursor.follow('events', this.feed.lastSeq + 1);
+        if (this.stopped) this.follow.stop();
+        for await (const message of this.follow.messages) {
           await this.apply(message);
+          this.failure = null;
         }
       } catch (error) {
         if (this.stopped) return;
-        this.logger.error(`Projection stopped at #${this.applied}: ${(error as Error).message}; resuming in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        this.failure = (error as Error).message;
+        this.logger.error(`Projection stopped at #${this.feed.lastSeq}: ${this.failure}; resuming in 1 s`);
+        await new Promise((resolve) => setTimeout(resolve, RESUME_DELAY_MS));
       }
     }
   }
 
-  private async apply(message: JsMsg): Promise<void> {
-    const validated = validateMessage(message.data);
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO projection_checkpoints (name, last_sequence, updated_at) VALUES ($1, 0, NOW()) ON CONFLICT (name) DO NOTHING`,
-        [PROJECTION_NAME],
-      );
-      const rows: Array<{ last_sequence: string }> = await manager.query(
-        'SELECT last_sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE',
-        [PROJECTION_NAME],
-      );
-      if (Number(rows[0]?.last_sequence ?? 0) >= message.seq) return;
-      if (validated.ok && validated.message.kind === 'event') {
-        await project(manager, message.seq, validated.message as OrchEvent);
-      } else {
-        const reason = validated.ok ? `${validated.message.type} is a command on an event subject` : validated.reason;
-        this.logger.warn(`Invalid event at #${message.seq} on ${message.subject}: ${reason}`);
-        await manager.query(
-          `INSERT INTO dead_letters (stream_sequence, consumer, subject, reason, payload, dead_at) VALUES ($1, $2, $3, $4, $5, $6)
-           ON CONFLICT (stream_sequence) DO NOTHING`,
-          [message.seq, PROJECTION_NAME, message.subject, reason, Buffer.from(message.data).toString('utf8'), message.time.toISOString()],
-        );
-      }
-      await manager.query('UPDATE projection_checkpoints SET last_sequence = $2, updated_at = NOW() WHERE name = $1', [PROJECTION_NAME, message.seq]);
+  private async apply(message: StreamMessage): Promise<void> {
+    if (message.seq <= this.feed.lastSeq) return;
+    const event = await this.dataSource.transaction(async (manager): Promise<OrchEvent | null> => {
+      if ((await lockCheckpoint(manager)) >= message.seq) return parsedEvent(message);
+      const applied = await applyStoredMessage(manager, message);
+      await saveCheckpoint(manager, message.seq);
+      return applied;
     });
-    this.applied = message.seq;
-    for (const waiter of this.waiters) {
-      if (waiter.seq <= this.applied) {
-        this.waiters.delete(waiter);
-        waiter.resolve();
-      }
-    }
+    if (event) this.feed.publish({ seq: message.seq, event });
+    else this.feed.advance(message.seq);
   }
+}
+
+/** The event of a message another gateway (or a rebuild) already applied. */
+function parsedEvent(message: StreamMessage): OrchEvent | null {
+  const validated = validateMessage(message.data);
+  return validated.ok && validated.message.kind === 'event' ? (validated.message as OrchEvent) : null;
 }

@@ -1,0 +1,66 @@
+/** A field of a request and what is wrong with it. */
+export interface FieldProblem {
+  /** `title`, `query.limit`, `id`, `body`, `authorization` */
+  field: string;
+  problem: string;
+}
+
+/** Every refusal the gateway explains to its caller; the error filter maps each kind to a status. */
+export abstract class GatewayError extends Error {
+  constructor(
+    message: string,
+    readonly fields: FieldProblem[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Malformed input: wrong types, missing fields, bad ids, unparsable JSON. */
+export class InvalidInput extends GatewayError {}
+
+/** The request body is larger than the gateway accepts. */
+export class PayloadTooLarge extends GatewayError {
+  constructor(limitBytes: number) {
+    super(`request body is larger than ${limitBytes} bytes`, [{ field: 'body', problem: `must be at most ${limitBytes} bytes` }]);
+  }
+}
+
+/** No or a wrong bearer token while API_TOKEN is set. */
+export class Unauthorized extends GatewayError {
+  constructor(problem: string) {
+    super(`authentication required: ${problem}`, [{ field: 'authorization', problem }]);
+  }
+}
+
+/** An id that names nothing. */
+export class NotFoundError extends GatewayError {
+  constructor(what: 'task' | 'stage', id: string, field: string) {
+    super(`${what} ${id} does not exist`, [{ field, problem: `no ${what} with this id` }]);
+  }
+}
+
+/** The request is well formed but the thing it names is in the wrong state for it. */
+export abstract class ConflictError extends GatewayError {}
+
+export class TaskNotStartable extends ConflictError {}
+export class TaskNotCancellable extends ConflictError {}
+export class TaskNotDeletable extends ConflictError {}
+export class StageNotRetryable extends ConflictError {}
+
+/** The orchestrator decided against the command (OrchestrationRejected), with its reason. */
+export class CommandRefused extends ConflictError {}
+
+/** The task changed between the check and the write; reading it again and retrying may succeed. */
+export class ConcurrentChange extends ConflictError {}
+
+/** A dependency (NATS, Postgres) does not answer. */
+export class DependencyUnavailable extends GatewayError {
+  constructor(
+    message: string,
+    /** what the caller may want to see, e.g. the health report */
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,17 @@
+import { z } from 'zod';
+import { responseSchemas } from './common.schemas';
+
+export const healthReportSchema = z
+  .object({
+    status: z.enum(['ok', 'degraded']),
+    nats: z.enum(['up', 'down']),
+    postgres: z.enum(['up', 'down']),
+    projection: z.object({
+      lastApplied: z.number().int(),
+      lag: z.number().int().nullable().meta({ description: 'events in ORCH_EVENTS not yet applied; null while NATS is down' }),
+      stalled: z.string().nullable(),
+    }),
+    reasons: z.array(z.string()).meta({ description: 'what is wrong, when degraded' }),
+  })
+  .register(responseSchemas, { id: 'Health' });
+export type HealthReport = z.infer<typeof healthReportSchema>;

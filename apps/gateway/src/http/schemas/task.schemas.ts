@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
+import type { TaskEntity } from '@app/persistence';
+import { isoTime, requestSchemas, responseSchemas } from './common.schemas';
+
+export const createTaskSchema = z
+  .object({
+    title: z.string('must be a string').trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    description: z.string('must be a string').max(20_000, 'must be at most 20000 characters').default(''),
+    /** the git repository the task works in; absent or null for a scratch directory */
+    repoPath: z.string('must be a string').min(1, 'must not be empty').nullable().default(null),
+    baseBranch: z.string('must be a string').min(1, 'must not be empty').nullable().default(null),
+  })
+  .strict()
+  .register(requestSchemas, { id: 'CreateTaskRequest' });
+
+export const listTasksSchema = z
+  .object({
+    status: z.enum(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`).optional(),
+    limit: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
+    offset: z.coerce.number('must be a number').int('must be a whole number').min(0, 'must not be negative').default(0),
+  })
+  .strict()
+  .register(requestSchemas, { id: 'ListTasksQuery' });
+
+export const taskViewSchema = z
+  .object({
+    id: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    repoPath: z.string().nullable(),
+    baseBranch: z.string().nullable(),
+    status: z.enum(TASK_STATUSES),
+    orchestrationId: z.uuid().nullable(),
+    currentStage: z.enum(STAGE_TYPES).nullable(),
+    queuePosition: z.number().int().nullable().meta({ description: '1 = next to be admitted; while queued' }),
+    failureReason: z.string().nullable(),
+    reworkCount: z.number().int(),
+    retryCount: z.number().int(),
+    totalCostUsd: z.number().meta({ description: 'US dollars over all stage runs' }),
+    createdAt: isoTime,
+    updatedAt: isoTime,
+    lastEventSeq: z.number().int().meta({ description: 'ORCH_EVENTS sequence of the last event applied to the task' }),
+  })
+  .register(responseSchemas, { id: 'Task' });
+export type TaskView = z.infer<typeof taskViewSchema>;
+
+export const taskPageSchema = z
+  .object({
+    items: z.array(taskViewSchema),
+    total: z.number().int(),
+    limit: z.number().int(),
+    offset: z.number().int(),
+    seq: z.number().int().meta({ description: 'the projection checkpoint the page was read at: subscribe to the socket with afterSeq = seq' }),
+  })
+  .register(responseSchemas, { id: 'TaskPage' });
+export type TaskPage = z.infer<typeof taskPageSchema>;
+
+export function toTaskView(task: TaskEntity): TaskView {
+  return {
+    id: task.id,
+    title: task.title,
+    description: task.description,
+    repoPath: task.repoPath,
+    baseBranch: task.baseBranch,
+    status: task.status,
+    orchestrationId: task.orchestrationId,
+    currentStage: task.currentStage,
+    queuePosition: task.queuePosition,
+    failureReason: task.failureReason,
+    reworkCount: task.reworkCount,
+    retryCount: task.retryCount,
+    totalCostUsd: task.totalCostUsd,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+    lastEventSeq: task.lastEventSeq,
+  };
+}

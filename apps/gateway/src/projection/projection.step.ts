@@ -1,0 +1,48 @@
+import { Logger } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { validateMessage, type OrchEvent } from '@app/contracts';
+import { project } from './projector';
+import type { StreamMessage } from './stream-cursor';
+
+/** The read model's name in `projection_checkpoints` and on its dead letters. */
+export const PROJECTION_NAME = 'gateway-read-model';
+
+const logger = new Logger('Projection');
+
+/**
+ * Applies one stored message to the read tables within `manager`'s transaction: a valid
+ * event is projected; anything else is kept in `dead_letters` with the reason. Returns the
+ * event, or null for a dead letter.
+ */
+export async function applyStoredMessage(manager: EntityManager, message: StreamMessage): Promise<OrchEvent | null> {
+  const validated = validateMessage(message.data);
+  if (validated.ok && validated.message.kind === 'event') {
+    const event = validated.message as OrchEvent;
+    await project(manager, message.seq, event);
+    return event;
+  }
+  const reason = validated.ok ? `${validated.message.type} is a command on an event subject` : validated.reason;
+  logger.warn(`Invalid event at #${message.seq} on ${message.subject}: ${reason}`);
+  await manager.query(
+    `INSERT INTO dead_letters (stream_sequence, consumer, subject, reason, payload, dead_at) VALUES ($1, $2, $3, $4, $5, $6)
+     ON CONFLICT (stream_sequence) DO NOTHING`,
+    [message.seq, PROJECTION_NAME, message.subject, reason, Buffer.from(message.data).toString('utf8'), message.time.toISOString()],
+  );
+  return null;
+}
+
+/** Locks the checkpoint row (creating it at 0) and returns the last applied sequence. */
+export async function lockCheckpoint(manager: EntityManager): Promise<number> {
+  await manager.query(
+    `INSERT INTO projection_checkpoints (name, last_sequence, updated_at) VALUES ($1, 0, NOW()) ON CONFLICT (name) DO NOTHING`,
+    [PROJECTION_NAME],
+  );
+  const rows: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE', [
+    PROJECTION_NAME,
+  ]);
+  return Number(rows[0]?.last_sequence ?? 0);
+}
+
+export async function saveCheckpoint(manager: EntityManager, seq: number): Promise<void> {
+  await manager.query('UPDATE projection_checkpoints SET last_sequence = $2, updated_at = NOW() WHERE name = $1', [PROJECTION_NAME, seq]);
+}

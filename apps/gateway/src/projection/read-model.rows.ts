@@ -1,0 +1,45 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The SQL the projectors share: every write stamps the event's time and stream sequence,
+ * never the database clock, so replaying the log yields the same rows.
+ */
+export class ReadModelRows {
+  constructor(
+    readonly manager: EntityManager,
+    /** the event's stream sequence */
+    readonly seq: number,
+    /** the event's occurredAt */
+    readonly at: string,
+  ) {}
+
+  query(sql: string, params: unknown[]): Promise<unknown> {
+    return this.manager.query(sql, params);
+  }
+
+  /** `set` may use $4… for `params`. */
+  async updateTask(taskId: string, set: string, params: unknown[]): Promise<void> {
+    await this.manager.query(`UPDATE tasks SET ${set}, updated_at = $2, last_event_seq = $3 WHERE id = $1`, [taskId, this.at, this.seq, ...params]);
+  }
+
+  /** `set` may use $5… for `params`; only the row of that attempt changes. */
+  async updateStage(stageId: string, attempt: number, set: string, params: unknown[]): Promise<void> {
+    await this.manager.query(`UPDATE orchestrator_stages SET ${set}, updated_at = $3, last_event_seq = $4 WHERE id = $1 AND attempt = $2`, [
+      stageId,
+      attempt,
+      this.at,
+      this.seq,
+      ...params,
+    ]);
+  }
+
+  /** Numbers the queued tasks 1, 2, … in the order they entered the queue. */
+  async renumberQueue(): Promise<void> {
+    await this.manager.query(
+      `UPDATE tasks t SET queue_position = q.position
+       FROM (SELECT id, row_number() OVER (ORDER BY queued_seq) AS position FROM tasks WHERE status = 'queued' AND queued_seq IS NOT NULL) q
+       WHERE t.id = q.id AND t.queue_position IS DISTINCT FROM q.position`,
+      [],
+    );
+  }
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { NatsClient } from '@app/messaging';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
+import type { HealthReport } from '../http/schemas/health.schemas';
+import { ProjectionService } from '../projection/projection.service';
+import { StreamCursor } from '../projection/stream-cursor';
+
+/** milliseconds a probe may take before its dependency counts as down */
+const PROBE_TIMEOUT_MS = 1_500;
+
+type Probe<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** Probes NATS and Postgres, each bounded in time, and measures the projection's lag. */
+@Injectable()
+export class HealthService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly nats: NatsClient,
+    private readonly cursor: StreamCursor,
+    private readonly projection: ProjectionService,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  async check(): Promise<HealthReport> {
+    const [postgres, nats] = await Promise.all([
+      probe(() => this.dataSource.query('SELECT 1')),
+      this.nats.isConnected ? probe(() => this.cursor.bounds('events')) : Promise.resolve<Probe<never>>({ ok: false, reason: 'not connected' }),
+    ]);
+    const lastApplied = this.projection.lastApplied;
+    const lag = nats.ok ? Math.max(0, nats.value.lastSeq - lastApplied) : null;
+    const stalled = this.projection.stalledBecause;
+    const reasons = [
+      ...(postgres.ok ? [] : [`postgres: ${postgres.reason}`]),
+      ...(nats.ok ? [] : [`nats: ${nats.reason}`]),
+      ...(lag !== null && this.config.healthMaxLag > 0 && lag > this.config.healthMaxLag ? [`projection: ${lag} events behind (limit ${this.config.healthMaxLag})`] : []),
+    ];
+    return {
+      status: reasons.length === 0 ? 'ok' : 'degraded',
+      nats: nats.ok ? 'up' : 'down',
+      postgres: postgres.ok ? 'up' : 'down',
+      projection: { lastApplied, lag, stalled },
+      reasons,
+    };
+  }
+}
+
+async function probe<T>(run: () => Promise<T>): Promise<Probe<T>> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<Probe<T>>((resolve) => {
+    timer = setTimeout(() => resolve({ ok: false, reason: `no answer within ${PROBE_TIMEOUT_MS} ms` }), PROBE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([run().then((value): Probe<T> => ({ ok: true, value }), (error: unknown): Probe<T> => ({ ok: false, reason: (error as Error).message })), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

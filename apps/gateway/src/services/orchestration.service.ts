@@ -1,0 +1,134 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import { deterministicId, orchestrationIdFor, type OrchCommand, type TaskStatus } from '@app/contracts';
+import { MessagePublisher } from '@app/messaging';
+import { TaskEntity } from '@app/persistence';
+import { CommandRefused, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
+import { PROJECTION_NAME } from '../projection/projection.step';
+import { DecisionWaiter } from './decision.waiter';
+import { GatewayMessages } from './gateway-messages';
+import { TasksService } from './tasks.service';
+
+/** Where a start or a retry stands after the wait: admitted, queued, or not decided yet. */
+export type Admission = { status: 'running' } | { status: 'queued'; position: number } | { status: 'pending' };
+
+export interface StartOutcome {
+  orchestrationId: string;
+  admission: Admission;
+}
+
+export interface QueueRows {
+  running: TaskEntity[];
+  queued: TaskEntity[];
+  seq: number;
+}
+
+const ENDED: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
+const ADMISSION_EVENTS = ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationRejected'] as const;
+
+/**
+ * The users' commands to the orchestrator (start, cancel, retry): checked against the
+ * projection first, so the obvious refusals come back at once with a reason; then sent,
+ * and the orchestrator's decision awaited briefly, since it is the one that decides.
+ */
+@Injectable()
+export class OrchestrationService {
+  private readonly logger = new Logger('OrchestratorApi');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: MessagePublisher,
+    private readonly tasks: TasksService,
+    private readonly decisions: DecisionWaiter,
+    private readonly messages: GatewayMessages,
+  ) {}
+
+  /** StartOrchestration; with an idempotency key, the same key yields the same command and answer. */
+  async start(taskId: string, idempotencyKey?: string): Promise<StartOutcome> {
+    const task = await this.tasks.get(taskId, 'taskId');
+    const commandId = idempotencyKey === undefined ? undefined : deterministicId('gateway-start', taskId, idempotencyKey);
+    const command = this.messages.create('StartOrchestration', taskId, { taskId }, commandId);
+    const orchestrationId = orchestrationIdFor(command.id);
+    if (task.orchestrationId === orchestrationId) return { orchestrationId, admission: admissionOf(task) };
+    if (task.status !== 'created') {
+      throw new TaskNotStartable(`task ${taskId} is already ${task.status}; only a new task can be started`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
+    }
+    this.logger.log(`Starting orchestration for task ${taskId}`);
+    const admission = await this.sendAndAwaitAdmission(command, 'taskId');
+    return { orchestrationId, admission: admission.status === 'pending' ? admissionOf(await this.tasks.get(taskId, 'taskId'), orchestrationId) : admission };
+  }
+
+  /** CancelOrchestration for a queued or running task. */
+  async cancel(taskId: string, reason: string): Promise<'cancelled' | 'cancelling'> {
+    const task = await this.tasks.get(taskId, 'taskId');
+    if (task.status !== 'queued' && task.status !== 'running') {
+      const why = task.status === 'created' ? 'it was never started' : `it is already ${task.status}`;
+      throw new TaskNotCancellable(`task ${taskId} cannot be cancelled: ${why}`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
+    }
+    const command = this.messages.create('CancelOrchestration', taskId, { taskId, reason });
+    const decision = this.decisions.expect(command.id, ['OrchestrationCancelled', 'OrchestrationRejected']);
+    await this.publisher.send(command);
+    this.logger.warn(`Cancelling orchestration for task ${taskId}: ${reason}`);
+    const event = await decision;
+    if (event?.type === 'OrchestrationRejected') throw new CommandRefused(event.data.reason, [{ field: 'taskId', problem: event.data.reason }]);
+    return event === null ? 'cancelling' : 'cancelled';
+  }
+
+  /** RetryStage for the failed stage of a task that failed or was cancelled. */
+  async retry(stageId: string): Promise<{ taskId: string; admission: Admission }> {
+    const stage = await this.tasks.stage(stageId);
+    if (stage.status !== 'failed') {
+      throw new StageNotRetryable(`stage ${stageId} is ${stage.status}; only a failed stage can be retried`, [{ field: 'id', problem: `stage is ${stage.status}` }]);
+    }
+    const task = await this.tasks.get(stage.taskId, 'id');
+    if (task.status !== 'failed' && task.status !== 'cancelled') {
+      throw new StageNotRetryable(`task ${task.id} is ${task.status}; a stage can be retried once its task has failed or was cancelled`, [
+        { field: 'id', problem: `task is ${task.status}` },
+      ]);
+    }
+    this.logger.log(`Retrying ${stage.stageType} (attempt ${stage.attempt + 1}) for task ${task.id}`);
+    const command = this.messages.create('RetryStage', task.id, { taskId: task.id, stageId });
+    return { taskId: task.id, admission: await this.sendAndAwaitAdmission(command, 'id') };
+  }
+
+  /** The running and queued tasks (queue in order), as of one projection checkpoint. */
+  queue(): Promise<QueueRows> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+      const rows = await manager.getRepository(TaskEntity).find({ where: { status: In(['running', 'queued']) }, order: { queuePosition: 'ASC', updatedAt: 'ASC' } });
+      return {
+        running: rows.filter((task) => task.status === 'running'),
+        queued: rows.filter((task) => task.status === 'queued'),
+        seq: Number(checkpoint[0]?.last_sequence ?? 0),
+      };
+    });
+  }
+
+  private async sendAndAwaitAdmission(command: OrchCommand, field: string): Promise<Admission> {
+    const decision = this.decisions.expect(command.id, ADMISSION_EVENTS);
+    await this.publisher.send(command);
+    const event = await decision;
+    if (event === null) return { status: 'pending' };
+    switch (event.type) {
+      case 'OrchestrationRejected':
+        throw new CommandRefused(event.data.reason, [{ field, problem: event.data.reason }]);
+      case 'OrchestrationQueued':
+        this.logger.warn(`Concurrency limit reached, task ${event.data.taskId} queued at position ${event.data.position}`);
+        return { status: 'queued', position: event.data.position };
+      case 'OrchestrationAdmitted':
+        return { status: 'running' };
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
+    }
+  }
+}
+
+/** The admission a projected task shows (for its own orchestration, when one is given). */
+function admissionOf(task: TaskEntity, orchestrationId: string | null = task.orchestrationId): Admission {
+  if (task.orchestrationId !== orchestrationId) return { status: 'pending' };
+  if (task.status === 'queued' && task.queuePosition !== null) return { status: 'queued', position: task.queuePosition };
+  if (task.status === 'running' || ENDED.includes(task.status)) return { status: 'running' };
+  return { status: 'pending' };
+}

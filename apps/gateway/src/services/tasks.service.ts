@@ -1,0 +1,110 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
+import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
+import { StageEntity, TaskEntity } from '@app/persistence';
+import { ConcurrentChange, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
+import { PROJECTION_NAME } from '../projection/projection.step';
+import { ProjectionService } from '../projection/projection.service';
+import { GatewayMessages } from './gateway-messages';
+
+/** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
+const PROJECTION_WAIT_MS = 2_000;
+/** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
+const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
+
+export interface NewTask {
+  title: string;
+  description: string;
+  repoPath: string | null;
+  baseBranch: string | null;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus | undefined;
+  limit: number;
+  offset: number;
+}
+
+export interface TaskPageRows {
+  items: TaskEntity[];
+  total: number;
+  /** the projection checkpoint the page was read at */
+  seq: number;
+}
+
+/** Tasks: reads from the projection; writes are events appended to the task's subject. */
+@Injectable()
+export class TasksService {
+  private readonly logger = new Logger('Tasks');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly publisher: MessagePublisher,
+    private readonly reader: SubjectReader,
+    private readonly nats: NatsClient,
+    private readonly projection: ProjectionService,
+    private readonly messages: GatewayMessages,
+  ) {}
+
+  /** Appends TaskCreated and waits (briefly) for the projection, so a read right after sees it. */
+  async create(input: NewTask): Promise<TaskEntity> {
+    const taskId = uuidv7(this.messages.now().getTime());
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...input }) as OrchEvent;
+    const result = await this.publisher.append(event, 0);
+    if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
+    this.logger.log(`Created task ${taskId}: ${input.title}`);
+    const task = await this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
+    const at = new Date(event.occurredAt);
+    return task ?? Object.assign(new TaskEntity(), { id: taskId, ...input, status: 'created', createdAt: at, updatedAt: at, orchestrationId: null, currentStage: null, queuePosition: null, queuedSeq: null, failureReason: null, reworkCount: 0, retryCount: 0, totalCostUsd: 0, lastEventSeq: result.ok ? result.seq : 0 });
+  }
+
+  /** A page of tasks, newest first, with the checkpoint it was read at (one snapshot). */
+  list(filter: TaskFilter): Promise<TaskPageRows> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+      const [items, total] = await manager.getRepository(TaskEntity).findAndCount({
+        where: filter.status ? { status: filter.status } : {},
+        order: { createdAt: 'DESC', id: 'DESC' },
+        take: filter.limit,
+        skip: filter.offset,
+      });
+      return { items, total, seq: Number(checkpoint[0]?.last_sequence ?? 0) };
+    });
+  }
+
+  async get(taskId: string, field = 'id'): Promise<TaskEntity> {
+    const task = await this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
+    if (!task) throw new NotFoundError('task', taskId, field);
+    return task;
+  }
+
+  /**
+   * Appends TaskDeleted, against the task subject's last sequence so that nothing the
+   * orchestrator appended since the check is overlooked. A queued or running task must be
+   * cancelled first.
+   */
+  async delete(taskId: string): Promise<void> {
+    const task = await this.get(taskId);
+    if (ACTIVE_STATUSES.includes(task.status)) {
+      throw new TaskNotDeletable(`task ${taskId} is ${task.status}; cancel it before deleting it`, [{ field: 'id', problem: `task is ${task.status}` }]);
+    }
+    const subjectSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
+    const result = await this.publisher.append(this.messages.create('TaskDeleted', taskId, { taskId }) as OrchEvent, subjectSeq);
+    if (!result.ok) throw new ConcurrentChange(`task ${taskId} changed while it was being deleted; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
+    await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
+    this.logger.log(`Deleted task ${taskId}`);
+  }
+
+  /** The task's stage runs, in the order they were scheduled. */
+  async stages(taskId: string): Promise<StageEntity[]> {
+    await this.get(taskId, 'taskId');
+    return this.dataSource.getRepository(StageEntity).find({ where: { taskId }, order: { createdAt: 'ASC', stageRound: 'ASC' } });
+  }
+
+  async stage(stageId: string): Promise<StageEntity> {
+    const stage = await this.dataSource.getRepository(StageEntity).findOneBy({ id: stageId });
+    if (!stage) throw new NotFoundError('stage', stageId, 'id');
+    return stage;
+  }
+}
