@@ -2,7 +2,7 @@
 // Runs the pending migrations against DATABASE_URL with the compiled code in dist/,
 // building first when dist/ is missing or older than the persistence lib or a migration.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +42,10 @@ function isPostgresUrl(value) {
   }
 }
 
-/** true when the compiled migrate.js is missing or older than a non-test .ts source */
+/**
+ * true when the compiled migrate.js is missing or older than a non-test .ts source (an
+ * image that ships only dist/ has no sources, and is never stale)
+ */
 function isStale() {
   let builtAt;
   try {
@@ -50,7 +53,7 @@ function isStale() {
   } catch {
     return true;
   }
-  return sources.some((dir) => newestSource(dir) > builtAt);
+  return sources.some((dir) => existsSync(dir) && newestSource(dir) > builtAt);
 }
 
 function newestSource(dir) {
