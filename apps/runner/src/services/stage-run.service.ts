@@ -127,6 +127,8 @@ export class StageRunService implements OnApplicationShutdown {
     }, timeoutS * 1000);
     const exit = await child.exit;
     clearTimeout(timer);
+    // whatever the agent left running in its group (a dev server, a stray child) ends with its stage
+    child.killGroup('SIGKILL');
     await shipper.flush();
 
     const now = this.clock.nowIso();
