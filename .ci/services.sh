@@ -25,6 +25,8 @@ for _ in $(seq 1 30); do (exec 3<>/dev/tcp/127.0.0.1/4222) 2>/dev/null && break;
 need_apt=()
 command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# docker-compose (Debian's, v1.29): the compose file is validated by test/e2e/operations-compose.e2e-spec.ts
+command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   apt-get update -qq
