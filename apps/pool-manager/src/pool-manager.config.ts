@@ -25,6 +25,9 @@ const capabilitiesVar = () =>
     )
     .pipe(z.array(z.string().regex(/^[A-Z_]+$/, 'must be capability names separated by commas (e.g. NET_BIND_SERVICE,CHOWN)')));
 
+/** seconds between health checks of the slots, unless POOL_HEALTH_INTERVAL_S says otherwise */
+const DEFAULT_HEALTH_INTERVAL_S = 5;
+
 const dockerSchema = z.object({
   CONTAINER_NETWORK_MODE: stringVar('bridge').pipe(z.enum(['bridge', 'host', 'none'])),
   CONTAINER_INTERNAL_PORT: intVar(3000, 1, 65_535),
@@ -43,7 +46,7 @@ const schema = z.object({
   ...dockerSchema.shape,
   POOL_ID: stringVar('default').pipe(z.string().regex(/^[A-Za-z0-9_-]+$/, 'must be one subject token (letters, digits, _ or -)')),
   POOL_DRIVER: stringVar('auto').pipe(z.enum(['local', 'docker', 'auto'])),
-  POOL_HEALTH_INTERVAL_S: intVar(5, 1),
+  POOL_HEALTH_INTERVAL_S: intVar(DEFAULT_HEALTH_INTERVAL_S, 1),
   CONTAINER_POOL_SIZE: intVar(3, 1, 1_000),
   CONTAINER_PORT_START: intVar(8081, 1, 65_535),
   CONTAINER_PORT_END: intVar(8083, 1, 65_535),
@@ -129,7 +132,7 @@ export function withPoolDefaults(options: PoolManagerOptions): PoolManagerConfig
   const defaults = dockerSettingsFrom(parseEnv(dockerSchema, {}, 'pool-manager'));
   return {
     ...options,
-    healthIntervalMs: options.healthIntervalMs ?? 5_000,
+    healthIntervalMs: options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_S * 1000,
     docker: { ...defaults, ...options.docker },
   };
 }

@@ -6,7 +6,7 @@ import type { PoolState } from '../domain/pool.state';
 import { PoolDriver } from '../drivers/pool-driver';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from '../pool-manager.config';
 import { ExpiryAlarm } from './expiry.alarm';
-import { PoolLog } from './pool-log.service';
+import { PoolLog, type PoolSnapshot } from './pool-log.service';
 import { PoolReconciler } from './pool-reconciler.service';
 import { PoolStatusPublisher } from './pool-status.publisher';
 
@@ -38,9 +38,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
     const { poolId, size, portStart } = this.config;
     this.logger.log(`Pool ${poolId}: reconciling ${size} slots on the ${this.driver.kind} driver, ports ${portStart}..${portStart + size - 1}`);
     this.subscription = this.pool.changes.subscribe(({ state }) => this.rearm(state));
-    await this.runPass();
-    const { state, lastSeq } = await this.pool.load();
-    this.rearm(state);
+    const { state, lastSeq } = (await this.runPass()) ?? (await this.pool.load());
     await this.status.report({ state, lastSeq });
     const ready = Object.values(state.slots).filter((slot) => slot.status === 'ready').length;
     this.logger.log(`Pool ${poolId}: ${ready}/${size} slots ready, ${Object.keys(state.leases).length} leased, ${state.waiting.length} waiting`);
@@ -63,7 +61,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
       this.again = true;
       return;
     }
-    this.running = this.runPass().finally(() => {
+    this.running = this.runPass().then(() => undefined).finally(() => {
       this.running = null;
       if (this.again) {
         this.again = false;
@@ -72,11 +70,15 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
     });
   }
 
-  private async runPass(): Promise<void> {
+  /** One pass; the expiry alarm is re-armed from the state it leaves (a pass that changed nothing re-arms it too). */
+  private async runPass(): Promise<PoolSnapshot | null> {
     try {
-      await this.reconciler.pass();
+      const snapshot = await this.reconciler.pass();
+      this.rearm(snapshot.state);
+      return snapshot;
     } catch (error) {
       this.logger.error(`Pool ${this.config.poolId}: reconciliation failed: ${(error as Error).message}`);
+      return null;
     }
   }
 
