@@ -8,3 +8,4 @@ export * from './pool-factory';
 export * from './docker';
 export * from './pool-harness';
 export * from './lease-scenarios';
+export * from './board-client';

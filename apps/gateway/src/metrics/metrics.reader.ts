@@ -61,12 +61,13 @@ export class MetricsReader {
 
   private readDatabase() {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const [checkpoint, tasks, stages, pool, deadLetters] = await Promise.all([
-        manager.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = $1`, [PROJECTION_NAME]) as Promise<Array<{ last_sequence: string }>>,
-        manager.query(`SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM tasks`) as Promise<
-          Array<{ running: string; queued: string }>
-        >,
-        manager.query(
+      // one after the other: a transaction is one connection, which runs one query at a time
+      const checkpoint: Array<{ last_sequence: string }> = await manager.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = $1`, [PROJECTION_NAME]);
+      const tasks: Array<{ running: string; queued: string }> = await manager.query(
+        `SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM tasks`,
+      );
+      const stages: Array<{ stage_type: StageType; completed: string; failed: string; cancelled: string; duration_count: string; duration_sum_ms: string }> =
+        await manager.query(
           `SELECT stage_type,
                   count(*) FILTER (WHERE outcome = 'completed') AS completed,
                   count(*) FILTER (WHERE outcome IN ('failed', 'timed_out')) AS failed,
@@ -74,10 +75,9 @@ export class MetricsReader {
                   count(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')) AS duration_count,
                   COALESCE(sum(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')), 0) AS duration_sum_ms
            FROM stage_runs GROUP BY stage_type`,
-        ) as Promise<Array<{ stage_type: StageType; completed: string; failed: string; cancelled: string; duration_count: string; duration_sum_ms: string }>>,
-        manager.query(`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'leased') AS leased FROM pool_slots`) as Promise<Array<{ total: string; leased: string }>>,
-        manager.query(`SELECT count(*) AS count FROM dead_letters WHERE consumer = $1`, [PROJECTION_NAME]) as Promise<Array<{ count: string }>>,
-      ]);
+        );
+      const pool: Array<{ total: string; leased: string }> = await manager.query(`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'leased') AS leased FROM pool_slots`);
+      const deadLetters: Array<{ count: string }> = await manager.query(`SELECT count(*) AS count FROM dead_letters WHERE consumer = $1`, [PROJECTION_NAME]);
       const byStage = Object.fromEntries(
         STAGE_TYPES.map((stageType) => {
           const row = stages.find((candidate) => candidate.stage_type === stageType);

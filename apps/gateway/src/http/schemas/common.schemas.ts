@@ -5,7 +5,10 @@ export const responseSchemas = z.registry<{ id: string; description?: string }>(
 /** Schemas of request bodies and queries, by component name (documented as their input). */
 export const requestSchemas = z.registry<{ id: string; description?: string }>();
 
-export const uuidParam = z.uuid('must be a UUID');
+/** The message for a missing field, else `problem`. */
+export const requiredOr = (problem: string) => ({ error: (issue: { input?: unknown }) => (issue.input === undefined ? 'is required' : problem) });
+
+export const uuidParam = z.uuid(requiredOr('must be a UUID'));
 export const isoTime = z.iso.datetime({ offset: true });
 
 export const fieldProblemSchema = z.object({

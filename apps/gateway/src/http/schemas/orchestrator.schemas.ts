@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
-import { isoTime, requestSchemas, responseSchemas } from './common.schemas';
+import { isoTime, requestSchemas, responseSchemas, uuidParam } from './common.schemas';
 
 export const startRequestSchema = z
-  .object({ taskId: z.uuid('must be a UUID') })
+  .object({ taskId: uuidParam })
   .strict()
   .register(requestSchemas, { id: 'StartRequest' });
 

@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
-import { isoTime, requestSchemas, responseSchemas } from './common.schemas';
+import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 
 export const createTaskSchema = z
   .object({
-    title: z.string('must be a string').trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+    title: z.string(requiredOr('must be a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
     description: z.string('must be a string').max(20_000, 'must be at most 20000 characters').default(''),
     /** the git repository the task works in; absent or null for a scratch directory */
     repoPath: z.string('must be a string').min(1, 'must not be empty').nullable().default(null),
