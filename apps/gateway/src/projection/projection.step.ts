@@ -26,9 +26,14 @@ export async function applyStoredMessage(manager: EntityManager, message: Stream
   await manager.query(
     `INSERT INTO dead_letters (stream_sequence, consumer, subject, reason, payload, dead_at) VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (stream_sequence) DO NOTHING`,
-    [message.seq, PROJECTION_NAME, message.subject, reason, Buffer.from(message.data).toString('utf8'), message.time.toISOString()],
+    [message.seq, PROJECTION_NAME, message.subject, storableText(reason), storableText(Buffer.from(message.data).toString('utf8')), message.time.toISOString()],
   );
   return null;
+}
+
+/** Postgres text cannot hold NUL: a payload (or a parse error quoting it) with one would stop the projection for good. */
+function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\\u0000');
 }
 
 /** Locks the checkpoint row (creating it at 0) and returns the last applied sequence. */
