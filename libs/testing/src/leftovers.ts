@@ -10,6 +10,8 @@ const run = promisify(execFile);
 export interface LiveProcess {
   pid: number;
   command: string;
+  /** its working directory (for an agent: its task's workspace) */
+  cwd: string;
 }
 
 /** The process's state letter from /proc (R, S, Z…), or null when it is gone. */
@@ -19,9 +21,10 @@ async function processState(pid: number): Promise<string | null> {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
-async function commandOf(pid: number): Promise<string> {
+async function describe(pid: number): Promise<LiveProcess> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  return cmdline.split('\0').join(' ').trim();
+  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '?');
+  return { pid, command: cmdline.split('\0').join(' ').trim(), cwd };
 }
 
 /** Those of `pids` still running (a zombie has ended: it only waits to be reaped). */
@@ -29,7 +32,7 @@ export async function livePids(pids: Iterable<number>): Promise<LiveProcess[]> {
   const alive: LiveProcess[] = [];
   for (const pid of new Set(pids)) {
     const state = await processState(pid);
-    if (state !== null && state !== 'Z') alive.push({ pid, command: await commandOf(pid) });
+    if (state !== null && state !== 'Z') alive.push(await describe(pid));
   }
   return alive;
 }
@@ -47,7 +50,7 @@ export async function processesUnder(dir: string): Promise<LiveProcess[]> {
     const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => null);
     if (cwd === null || !(cwd + path.sep).startsWith(root)) continue;
     const state = await processState(Number(entry));
-    if (state !== null && state !== 'Z') found.push({ pid: Number(entry), command: await commandOf(Number(entry)) });
+    if (state !== null && state !== 'Z') found.push(await describe(Number(entry)));
   }
   return found;
 }
