@@ -9,3 +9,4 @@ export * from './docker';
 export * from './pool-harness';
 export * from './lease-scenarios';
 export * from './board-client';
+export * from './tcp-proxy';

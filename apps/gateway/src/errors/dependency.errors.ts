@@ -6,7 +6,14 @@ const POSTGRES_DOWN_CODES = ['57P01', '57P02', '57P03', '53300'];
 const SOCKET_ERROR_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'];
 /** The NATS client's error names for a connection that is down or a server that does not answer. */
 const NATS_DOWN_NAMES = ['ClosedConnectionError', 'DrainingConnectionError', 'ConnectionError', 'TimeoutError', 'NoResponders', 'RequestError'];
-const POSTGRES_DOWN_MESSAGES = [/connection terminated/i, /timeout exceeded when trying to connect/i, /connection error/i, /terminating connection/i];
+const POSTGRES_DOWN_MESSAGES = [
+  /connection terminated/i,
+  /timeout exceeded when trying to connect/i,
+  /connection error/i,
+  /terminating connection/i,
+  /is not currently accepting connections/i,
+  /the database system is (starting up|shutting down|in recovery mode)/i,
+];
 
 /**
  * An error from talking to Postgres or NATS that means the dependency is down (so the
