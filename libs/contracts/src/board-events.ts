@@ -81,8 +81,13 @@ export interface PoolUpdate extends Sequenced {
   port?: number;
   containerId?: string;
   driver?: 'docker' | 'local';
-  /** the slot's state after the event; `waiting`/`rejected` for a lease request */
-  state: 'free' | 'leased' | 'waiting' | 'rejected';
+  /**
+   * What happened to the slot: `free` (ready, no lease), `leased`, `released` (its lease
+   * ended; the slot keeps its status: free unless it is down), `resetting` (a lease expired
+   * on it; free again once ready), `down` (its container is being replaced), `removed` (it
+   * left the pool); for a lease request, `waiting` or `rejected`.
+   */
+  state: 'free' | 'leased' | 'released' | 'resetting' | 'down' | 'removed' | 'waiting' | 'rejected';
   leaseId?: string;
   taskId?: string;
   stageId?: string;

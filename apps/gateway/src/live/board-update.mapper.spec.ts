@@ -78,6 +78,13 @@ describe('toBoardUpdates', () => {
     expect(toBoardUpdates(15, event)[0]?.payload).toEqual({ seq: 15, cause: 'PoolSlotReady', at: AT, poolId: 'default', slot: 2, port: 8083, containerId: 'local-2', driver: 'local', state: 'free' });
   });
 
+  it.each([
+    ['LeaseRevoked', factory.leaseRevoked(), 'released'],
+    ['PoolSlotDown', newMessage('PoolSlotDown', 'default', { poolId: 'default', slot: 0, containerId: 'c', reason: 'died' }, { producer: 'spec', occurredAt: AT }), 'down'],
+  ])('given %s, then a pool-update saying %s', (_type, event, state) => {
+    expect(toBoardUpdates(16, event)[0]?.payload).toMatchObject({ state, slot: 0 });
+  });
+
   it('given the same event twice, then the same updates: a replay sends what the live fan-out sent', () => {
     const event = factory.stageCompleted();
 

@@ -124,21 +124,32 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
     }
     case 'LeaseRenewed':
       return [pool({ poolId: event.data.poolId, state: 'leased', leaseId: event.data.leaseId, leaseExpiresAt: event.data.expiresAt })];
-    case 'LeaseReleased':
+    case 'PoolSlotDown': {
+      const { poolId, slot, containerId, reason } = event.data;
+      return [pool({ poolId, slot, containerId, state: 'down', reason })];
+    }
+    case 'PoolSlotRemoved': {
+      const { poolId, slot, containerId, reason } = event.data;
+      return [pool({ poolId, slot, containerId, state: 'removed', reason })];
+    }
+    case 'LeaseReleased': {
+      const { poolId, slot, leaseId, taskId, stageId } = event.data;
+      return [pool({ poolId, slot, state: 'released', leaseId, taskId, stageId })];
+    }
     case 'LeaseExpired': {
       const { poolId, slot, leaseId, taskId, stageId } = event.data;
-      return [pool({ poolId, slot, state: 'free', leaseId, taskId, stageId })];
+      return [pool({ poolId, slot, state: 'resetting', leaseId, taskId, stageId })];
     }
     case 'LeaseRevoked': {
       const { poolId, slot, leaseId, taskId, stageId, reason } = event.data;
-      return [pool({ poolId, slot, state: 'free', leaseId, taskId, stageId, reason })];
+      return [pool({ poolId, slot, state: 'released', leaseId, taskId, stageId, reason })];
     }
     case 'LeaseRequestRejected': {
       const { poolId, taskId, stageId, attempt, reason } = event.data;
       return [pool({ poolId, state: 'rejected', taskId, stageId, attempt, reason })];
     }
     default:
-      // OrchestrationReleased, RunHeartbeat, …: nothing a board shows
+      // OrchestrationReleased, RunHeartbeat, PoolStatusReported (the pool-updates say it already), …: nothing a board shows
       return [];
   }
 }

@@ -3,12 +3,29 @@ import type { ReadModelRows } from './read-model.rows';
 
 type PoolEvent = Extract<
   OrchEvent,
-  { type: 'PoolSlotReady' | 'LeaseQueued' | 'LeaseGranted' | 'LeaseRenewed' | 'LeaseReleased' | 'LeaseExpired' | 'LeaseRevoked' | 'LeaseRequestRejected' }
+  {
+    type:
+      | 'PoolSlotReady'
+      | 'PoolSlotDown'
+      | 'PoolSlotRemoved'
+      | 'LeaseQueued'
+      | 'LeaseGranted'
+      | 'LeaseRenewed'
+      | 'LeaseReleased'
+      | 'LeaseExpired'
+      | 'LeaseRevoked'
+      | 'LeaseRequestRejected';
+  }
 >;
 
-const LEASE_CLEARED = `state = 'free', lease_id = NULL, task_id = NULL, stage_id = NULL, attempt = NULL, lease_expires_at = NULL`;
+const LEASE_CLEARED = 'lease_id = NULL, task_id = NULL, stage_id = NULL, attempt = NULL, lease_expires_at = NULL';
 
-/** `pool_slots` and `lease_requests`: each slot and its holder, and who waits for one. */
+/**
+ * `pool_slots` and `lease_requests`: each slot and its holder, and who waits for one, as
+ * the pool-manager folds its subject: a slot is free or leased while ready, `resetting`
+ * after a lease expired on it and `down` while its container is replaced, until it is
+ * ready again.
+ */
 export async function projectPool(rows: ReadModelRows, event: PoolEvent): Promise<void> {
   switch (event.type) {
     case 'PoolSlotReady': {
@@ -16,12 +33,20 @@ export async function projectPool(rows: ReadModelRows, event: PoolEvent): Promis
       await rows.query(
         `INSERT INTO pool_slots (pool_id, slot, port, container_id, driver, state, updated_at, last_event_seq) VALUES ($1, $2, $3, $4, $5, 'free', $6, $7)
          ON CONFLICT (pool_id, slot) DO UPDATE SET port = EXCLUDED.port, container_id = EXCLUDED.container_id, driver = EXCLUDED.driver,
-           state = CASE WHEN pool_slots.state = 'leased' THEN 'leased' ELSE 'free' END,
+           state = CASE WHEN pool_slots.lease_id IS NULL THEN 'free' ELSE 'leased' END,
            updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
         [poolId, slot, port, containerId, driver, rows.at, rows.seq],
       );
       return;
     }
+    case 'PoolSlotDown': {
+      const { poolId, slot } = event.data;
+      await rows.query(`UPDATE pool_slots SET state = 'down', updated_at = $3, last_event_seq = $4 WHERE pool_id = $1 AND slot = $2`, [poolId, slot, rows.at, rows.seq]);
+      return;
+    }
+    case 'PoolSlotRemoved':
+      await rows.query(`DELETE FROM pool_slots WHERE pool_id = $1 AND slot = $2`, [event.data.poolId, event.data.slot]);
+      return;
     case 'LeaseQueued': {
       const { poolId, stageId, attempt, taskId } = event.data;
       await rows.query(
@@ -56,7 +81,8 @@ export async function projectPool(rows: ReadModelRows, event: PoolEvent): Promis
     case 'LeaseExpired':
     case 'LeaseRevoked': {
       const { poolId, slot, leaseId } = event.data;
-      await rows.query(`UPDATE pool_slots SET ${LEASE_CLEARED}, updated_at = $4, last_event_seq = $5 WHERE pool_id = $1 AND slot = $2 AND lease_id = $3`, [
+      const state = event.type === 'LeaseExpired' ? `'resetting'` : `CASE WHEN state = 'leased' THEN 'free' ELSE state END`;
+      await rows.query(`UPDATE pool_slots SET ${LEASE_CLEARED}, state = ${state}, updated_at = $4, last_event_seq = $5 WHERE pool_id = $1 AND slot = $2 AND lease_id = $3`, [
         poolId,
         slot,
         leaseId,

@@ -135,6 +135,8 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.renumberQueue();
       return;
     case 'PoolSlotReady':
+    case 'PoolSlotDown':
+    case 'PoolSlotRemoved':
     case 'LeaseQueued':
     case 'LeaseGranted':
     case 'LeaseRenewed':
@@ -145,7 +147,7 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await projectPool(rows, event);
       return;
     default:
-      // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, …: nothing the read tables keep
+      // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
       return;
   }
 }
