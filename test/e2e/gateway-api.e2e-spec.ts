@@ -19,7 +19,7 @@ describe('the gateway REST API against the whole system', () => {
   let idleTaskId: string;
 
   beforeAll(async () => {
-    system = await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024 } });
+    system = await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024, decisionWaitMs: 5_000 } });
     idleTaskId = (await api('POST', '/api/tasks', { title: 'Idle task' })).body.id as string;
   }, 60_000);
 
@@ -87,10 +87,10 @@ describe('the gateway REST API against the whole system', () => {
       });
     });
 
-    it('given an idle task, when it is cancelled, then 409 says it was never started', async () => {
+    it('given an idle task, when it is cancelled, then 409 with the orchestrator\'s reason: it is not running or queued', async () => {
       const answer = await api('POST', `/api/orchestrator/cancel/${idleTaskId}`);
 
-      expect(answer).toMatchObject({ status: 409, body: { message: expect.stringContaining('never started'), fields: [{ field: 'taskId', problem: 'task is created' }] } });
+      expect(answer).toMatchObject({ status: 409, body: { message: expect.stringContaining('is not running or queued'), fields: [{ field: 'taskId' }] } });
     });
   });
 

@@ -152,6 +152,15 @@ export interface BoardServerEvents {
   resync: (notice: ResyncRequired) => void;
 }
 
+/**
+ * A refused handshake (no or a wrong `auth.token` while API_TOKEN is set): the client's
+ * `connect_error` has the message `unauthorized` and this as its `data`.
+ */
+export interface BoardHandshakeRefusal {
+  statusCode: 401;
+  message: string;
+}
+
 /** What the client sends after every (re)connect: the rooms it wants and where it left off. */
 export interface SubscribeRequest {
   /** join the board-wide room: every task's updates, the pool and the metrics */

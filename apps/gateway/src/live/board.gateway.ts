@@ -1,16 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway, type OnGatewayConnection, type OnGatewayInit } from '@nestjs/websockets';
-import { BOARD_NAMESPACE, type SubscribeReply } from '@app/contracts';
+import { BOARD_NAMESPACE, type BoardHandshakeRefusal, type SubscribeReply } from '@app/contracts';
 import { TokenVerifier } from '../auth/token.verifier';
 import { BoardHub } from './board.hub';
 import { BoardSubscriptions } from './board.subscriptions';
 import type { BoardNamespace, BoardSocket } from './board.types';
-
-/** Socket.IO's connect_error for a refused handshake carries this `data`. */
-export interface HandshakeRefusal {
-  statusCode: 401;
-  message: string;
-}
 
 /**
  * The board's Socket.IO namespace. The handshake needs `auth.token` when API_TOKEN is set;
@@ -32,7 +26,7 @@ export class BoardGateway implements OnGatewayInit<BoardNamespace>, OnGatewayCon
       const refusal = this.verifier.verifyToken((socket.handshake.auth as Record<string, unknown>)['token']);
       if (refusal === null) return next();
       this.logger.warn(`Refused a board socket from ${socket.handshake.address}: ${refusal}`);
-      const error = Object.assign(new Error('unauthorized'), { data: { statusCode: 401, message: refusal } satisfies HandshakeRefusal });
+      const error = Object.assign(new Error('unauthorized'), { data: { statusCode: 401, message: refusal } satisfies BoardHandshakeRefusal });
       next(error);
     });
     this.hub.attach(namespace);

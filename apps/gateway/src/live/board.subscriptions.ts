@@ -16,7 +16,7 @@ import { MetricsPublisher } from './metrics.publisher';
 const CATCH_UP_WAIT_MS = 2_000;
 const MAX_TASK_ROOMS = 100;
 
-export const subscribeRequestSchema = z
+const subscribeRequestSchema = z
   .object({
     board: z.boolean().optional(),
     taskIds: z.array(z.uuid()).max(MAX_TASK_ROOMS).optional(),

@@ -16,7 +16,7 @@ export class MetricsService {
   }
 }
 
-export function toSnapshot(reading: MetricsReading, lastApplied: number): MetricsSnapshot {
+function toSnapshot(reading: MetricsReading, lastApplied: number): MetricsSnapshot {
   const stages = Object.fromEntries(
     STAGE_TYPES.map((stageType) => {
       const counts = reading.stages[stageType];

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { STAGE_TYPES } from '@app/contracts';
+import { Clock } from '@app/config';
 import { ProjectionService } from '../projection/projection.service';
-import { MetricsReader, type MetricsReading } from './metrics.reader';
+import { MetricsReader, type MetricsReading, type StageCounts } from './metrics.reader';
 
 /** seconds: from a quick fake run to the longest stage timeout */
-export const STAGE_DURATION_BUCKETS_S = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
+const STAGE_DURATION_BUCKETS_S = [0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200];
 /** milliseconds a reading is shared by the metrics of one scrape */
 const READING_REUSE_MS = 500;
 
@@ -22,9 +23,22 @@ export class PrometheusMetrics {
   constructor(
     private readonly reader: MetricsReader,
     private readonly projection: ProjectionService,
+    private readonly clock: Clock,
   ) {
     const read = () => this.reading();
     const registers = [this.registry];
+    const perStage = (name: string, help: string, count: keyof StageCounts) =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['stage'],
+        registers,
+        async collect() {
+          const { stages } = await read();
+          this.reset();
+          for (const stage of STAGE_TYPES) this.inc({ stage }, stages[stage][count]);
+        },
+      });
     new Gauge({
       name: 'orch_active_orchestrations',
       help: 'Orchestrations running now (admitted, not ended).',
@@ -41,28 +55,8 @@ export class PrometheusMetrics {
         this.set((await read()).queueDepth);
       },
     });
-    new Counter({
-      name: 'orch_stage_completions_total',
-      help: 'Stage runs that completed, by stage.',
-      labelNames: ['stage'],
-      registers,
-      async collect() {
-        const { stages } = await read();
-        this.reset();
-        for (const stage of STAGE_TYPES) this.inc({ stage }, stages[stage].completed);
-      },
-    });
-    new Counter({
-      name: 'orch_stage_failures_total',
-      help: 'Stage runs that failed or timed out, by stage.',
-      labelNames: ['stage'],
-      registers,
-      async collect() {
-        const { stages } = await read();
-        this.reset();
-        for (const stage of STAGE_TYPES) this.inc({ stage }, stages[stage].failed);
-      },
-    });
+    perStage('orch_stage_completions_total', 'Stage runs that completed, by stage.', 'completed');
+    perStage('orch_stage_failures_total', 'Stage runs that failed or timed out, by stage.', 'failed');
     const durations = () => this.reader.durations();
     new Histogram({
       name: 'orch_stage_duration_seconds',
@@ -130,7 +124,7 @@ export class PrometheusMetrics {
   }
 
   private reading(): Promise<MetricsReading> {
-    const now = Date.now();
+    const now = this.clock.now().getTime();
     if (this.cached === null || now - this.cached.at > READING_REUSE_MS) {
       this.cached = { at: now, reading: this.reader.read() };
       this.cached.reading.catch(() => (this.cached = null));

@@ -3,10 +3,8 @@ import { DataSource } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
 import { applyStoredMessage, lockCheckpoint, PROJECTION_NAME, saveCheckpoint } from './projection.step';
-import { StreamCursor, type StreamFollow, type StreamMessage } from './stream-cursor';
-
-/** milliseconds between attempts to resume after the stream or the database failed */
-const RESUME_DELAY_MS = 1_000;
+import { ResumingFollower } from './resuming-follower';
+import { StreamCursor, type StreamMessage } from './stream-cursor';
 
 /**
  * Keeps the read tables in step with ORCH_EVENTS: an ordered consumer from the stored
@@ -16,27 +14,23 @@ const RESUME_DELAY_MS = 1_000;
  */
 @Injectable()
 export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger('Projection');
-  private follow: StreamFollow | null = null;
-  private stopped = false;
-  private loop: Promise<void> = Promise.resolve();
-  private failure: string | null = null;
+  private readonly follower: ResumingFollower;
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly cursor: StreamCursor,
+    cursor: StreamCursor,
     private readonly feed: EventFeed,
-  ) {}
+  ) {
+    this.follower = new ResumingFollower(cursor, 'events', new Logger('Projection'));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.feed.startAt(await this.checkpoint());
-    this.loop = this.run();
+    this.follower.start(() => this.feed.lastSeq + 1, (message) => this.apply(message));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    this.follow?.stop();
-    await this.loop;
+    await this.follower.stop();
   }
 
   /** The last stream sequence applied. */
@@ -46,7 +40,7 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
 
   /** Why the projection is not advancing, or null while it runs. */
   get stalledBecause(): string | null {
-    return this.failure;
+    return this.follower.failure;
   }
 
   /** Resolves true once the event at `seq` is applied, or false after `timeoutMs`. */
@@ -59,24 +53,6 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
       PROJECTION_NAME,
     ]);
     return rows[0] ? Number(rows[0].last_sequence) : 0;
-  }
-
-  private async run(): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.follow = await this.cursor.follow('events', this.feed.lastSeq + 1);
-        if (this.stopped) this.follow.stop();
-        for await (const message of this.follow.messages) {
-          await this.apply(message);
-          this.failure = null;
-        }
-      } catch (error) {
-        if (this.stopped) return;
-        this.failure = (error as Error).message;
-        this.logger.error(`Projection stopped at #${this.feed.lastSeq}: ${this.failure}; resuming in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, RESUME_DELAY_MS));
-      }
-    }
   }
 
   private async apply(message: StreamMessage): Promise<void> {

@@ -58,12 +58,15 @@ export class OrchestrationService {
     return { orchestrationId, admission: admission.status === 'pending' ? admissionOf(await this.tasks.get(taskId, 'taskId'), orchestrationId) : admission };
   }
 
-  /** CancelOrchestration for a queued or running task. */
+  /**
+   * CancelOrchestration. A task that ended is refused at once; one the projection still
+   * shows as created may have a start in flight, so the orchestrator decides (and refuses
+   * with its reason when there is nothing to cancel).
+   */
   async cancel(taskId: string, reason: string): Promise<'cancelled' | 'cancelling'> {
     const task = await this.tasks.get(taskId, 'taskId');
-    if (task.status !== 'queued' && task.status !== 'running') {
-      const why = task.status === 'created' ? 'it was never started' : `it is already ${task.status}`;
-      throw new TaskNotCancellable(`task ${taskId} cannot be cancelled: ${why}`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
+    if (ENDED.includes(task.status)) {
+      throw new TaskNotCancellable(`task ${taskId} cannot be cancelled: it is already ${task.status}`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
     }
     const command = this.messages.create('CancelOrchestration', taskId, { taskId, reason });
     const decision = this.decisions.expect(command.id, ['OrchestrationCancelled', 'OrchestrationRejected']);

@@ -55,8 +55,7 @@ export class TasksService {
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
     const task = await this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
-    const at = new Date(event.occurredAt);
-    return task ?? Object.assign(new TaskEntity(), { id: taskId, ...input, status: 'created', createdAt: at, updatedAt: at, orchestrationId: null, currentStage: null, queuePosition: null, queuedSeq: null, failureReason: null, reworkCount: 0, retryCount: 0, totalCostUsd: 0, lastEventSeq: result.ok ? result.seq : 0 });
+    return task ?? newTaskRow(taskId, input, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
   /** A page of tasks, newest first, with the checkpoint it was read at (one snapshot). */
@@ -107,4 +106,24 @@ export class TasksService {
     if (!stage) throw new NotFoundError('stage', stageId, 'id');
     return stage;
   }
+}
+
+/** The row TaskCreated will project, for an answer while the projection lags. */
+function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: number): TaskEntity {
+  return Object.assign(new TaskEntity(), {
+    id,
+    ...input,
+    status: 'created',
+    createdAt,
+    updatedAt: createdAt,
+    orchestrationId: null,
+    currentStage: null,
+    queuePosition: null,
+    queuedSeq: null,
+    failureReason: null,
+    reworkCount: 0,
+    retryCount: 0,
+    totalCostUsd: 0,
+    lastEventSeq,
+  });
 }

@@ -1,0 +1,56 @@
+import type { Logger } from '@nestjs/common';
+import type { StreamCursor, StreamFollow, StreamMessage, StreamName } from './stream-cursor';
+
+/** milliseconds between attempts to resume after the stream or a handler failed */
+const RESUME_DELAY_MS = 1_000;
+
+/**
+ * Follows a stream for the life of the app: from the sequence `nextSeq()` gives, each
+ * message handed to `handle` in order; after a failure (NATS away, Postgres refusing) it
+ * resumes a second later from wherever `nextSeq()` then says.
+ */
+export class ResumingFollower {
+  private follow: StreamFollow | null = null;
+  private stopped = false;
+  private loop: Promise<void> = Promise.resolve();
+  private lastFailure: string | null = null;
+
+  constructor(
+    private readonly cursor: StreamCursor,
+    private readonly stream: StreamName,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Why the last attempt failed, or null while messages flow. */
+  get failure(): string | null {
+    return this.lastFailure;
+  }
+
+  start(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): void {
+    this.loop = this.run(nextSeq, handle);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.follow?.stop();
+    await this.loop;
+  }
+
+  private async run(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): Promise<void> {
+    while (!this.stopped) {
+      try {
+        this.follow = await this.cursor.follow(this.stream, nextSeq());
+        if (this.stopped) this.follow.stop();
+        for await (const message of this.follow.messages) {
+          await handle(message);
+          this.lastFailure = null;
+        }
+      } catch (error) {
+        if (this.stopped) return;
+        this.lastFailure = (error as Error).message;
+        this.logger.error(`Reading ${this.stream} stopped before #${nextSeq()}: ${this.lastFailure}; resuming in 1 s`);
+        await new Promise((resolve) => setTimeout(resolve, RESUME_DELAY_MS));
+      }
+    }
+  }
+}
