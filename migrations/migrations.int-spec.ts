@@ -44,8 +44,8 @@ describe('migrations', () => {
     return rows.map((row) => row.tablename);
   };
 
-  it('given a fresh database, when the migrations run, then both run in order and create the tables', async () => {
-    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001']);
+  it('given a fresh database, when the migrations run, then all run in order and create the tables', async () => {
+    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002']);
     expect(await tables()).toEqual(APP_TABLES);
   });
 
@@ -112,7 +112,9 @@ describe('migrations', () => {
     expect(await runMigrations(database.url)).toEqual([]);
   });
 
-  it('given the migrated schema, when both migrations are reverted, then no table of theirs is left', async () => {
+  it('given the migrated schema, when every migration is reverted, then no table of theirs is left', async () => {
+    await dataSource.undoLastMigration();
+    expect(await tables()).toEqual(['dead_letters', 'orchestrator_stages', 'projection_checkpoints', 'tasks']);
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['orchestrator_stages', 'tasks']);
 
