@@ -44,6 +44,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
       decisionWaitMs: 500,
       socketReplayLimit: 10_000,
       healthMaxLag: 10_000,
+      orchestratorEnabled: true,
       ...overrides,
     });
     apps.push(app);

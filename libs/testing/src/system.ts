@@ -34,6 +34,14 @@ export interface TestSystemOptions {
   heartbeatTimeoutS?: number;
   /** the gateway's settings beyond the defaults below, e.g. `{ apiToken: 'secret' }` */
   gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
+  /** false: leave the runner to the test (e.g. as a real process) */
+  runner?: boolean;
+  /** the agent CLI the runner starts (default: the fake CLI) */
+  cliPath?: string;
+  /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test restarts */
+  natsUrl?: string;
+  /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
+  databaseAdminUrl?: string;
 }
 
 /**
@@ -41,8 +49,8 @@ export interface TestSystemOptions {
  * real NATS (streams of their own) and the real Postgres (a database of its own).
  */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
-  const messaging = testMessagingOptions();
-  const database = await createTestDatabase('e2e');
+  const messaging = testMessagingOptions('test', options.natsUrl);
+  const database = await createTestDatabase('e2e', options.databaseAdminUrl);
   await runMigrations(database.url);
   const workspacesDir = await mkdtemp(path.join(tmpdir(), 'orch-e2e-'));
   for (const [key, value] of Object.entries(options.agentEnv ?? {})) process.env[key] = value;
@@ -61,18 +69,22 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         leaseTtlS: 120,
       }),
     );
-    apps.push(
+    if (options.runner !== false) apps.push(
       await startRunner({
         messaging: { ...messaging, producer: 'runner@test' },
         runnerId: 'runner@test',
-        cliPath: FAKE_CLAUDE_PATH,
+        cliPath: options.cliPath ?? FAKE_CLAUDE_PATH,
         apiKey: options.apiKey ?? 'sk-ant-test-key',
         permissionMode: 'acceptEdits',
         model: null,
         maxTurns: 0,
+        allowedTools: [],
         workspacesDir,
+        workspaceAllowedRoots: [],
+        workspaceKeep: false,
         killGraceMs: 1_000,
         logBatchMs: 50,
+        heartbeatMs: 1_000,
       }),
     );
     if (options.orchestrator !== false) apps.push(
@@ -103,6 +115,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       decisionWaitMs: 1_000,
       socketReplayLimit: 10_000,
       healthMaxLag: 10_000,
+      orchestratorEnabled: true,
       ...options.gateway,
     });
     apps.push(gateway);

@@ -54,6 +54,15 @@ export class CommandRefused extends ConflictError {}
 /** The task changed between the check and the write; reading it again and retrying may succeed. */
 export class ConcurrentChange extends ConflictError {}
 
+/** ORCHESTRATOR_ENABLED=false: new orchestrations are refused while work in flight goes on. */
+export class OrchestrationDisabled extends GatewayError {
+  constructor() {
+    super('orchestration is disabled (ORCHESTRATOR_ENABLED=false): running work goes on, new starts and retries are refused', [
+      { field: 'ORCHESTRATOR_ENABLED', problem: 'is false' },
+    ]);
+  }
+}
+
 /** A dependency (NATS, Postgres) does not answer. */
 export class DependencyUnavailable extends GatewayError {
   constructor(

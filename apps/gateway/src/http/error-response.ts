@@ -4,6 +4,7 @@ import {
   ConflictError,
   DependencyUnavailable,
   InvalidInput,
+  OrchestrationDisabled,
   NotFoundError,
   PayloadTooLarge,
   Unauthorized,
@@ -50,6 +51,7 @@ export function toErrorResponse(error: unknown): ErrorResponse & { unexpected: b
   if (error instanceof Unauthorized) return { ...gatewayResponse(401, error, { 'www-authenticate': 'Bearer' }), unexpected: false };
   if (error instanceof NotFoundError) return { ...gatewayResponse(404, error), unexpected: false };
   if (error instanceof ConflictError) return { ...gatewayResponse(409, error), unexpected: false };
+  if (error instanceof OrchestrationDisabled) return { ...gatewayResponse(503, error), unexpected: false };
   if (error instanceof PayloadTooLarge) return { ...gatewayResponse(413, error), unexpected: false };
   if (error instanceof HttpException) {
     const status = error.getStatus();

@@ -1,9 +1,10 @@
-import { Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import { deterministicId, orchestrationIdFor, type OrchCommand, type TaskStatus } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
-import { CommandRefused, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
+import { CommandRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { PROJECTION_NAME } from '../projection/projection.step';
 import { DecisionWaiter } from './decision.waiter';
 import { GatewayMessages } from './gateway-messages';
@@ -41,10 +42,12 @@ export class OrchestrationService {
     private readonly tasks: TasksService,
     private readonly decisions: DecisionWaiter,
     private readonly messages: GatewayMessages,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** StartOrchestration; with an idempotency key, the same key yields the same command and answer. */
   async start(taskId: string, idempotencyKey?: string): Promise<StartOutcome> {
+    if (!this.config.orchestratorEnabled) throw new OrchestrationDisabled();
     const task = await this.tasks.get(taskId, 'taskId');
     const commandId = idempotencyKey === undefined ? undefined : deterministicId('gateway-start', taskId, idempotencyKey);
     const command = this.messages.create('StartOrchestration', taskId, { taskId }, commandId);
@@ -79,6 +82,7 @@ export class OrchestrationService {
 
   /** RetryStage for the failed stage of a task that failed or was cancelled. */
   async retry(stageId: string): Promise<{ taskId: string; admission: Admission }> {
+    if (!this.config.orchestratorEnabled) throw new OrchestrationDisabled();
     const stage = await this.tasks.stage(stageId);
     if (stage.status !== 'failed') {
       throw new StageNotRetryable(`stage ${stageId} is ${stage.status}; only a failed stage can be retried`, [{ field: 'id', problem: `stage is ${stage.status}` }]);
