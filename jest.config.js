@@ -76,6 +76,8 @@ const common = {
   resolver: '<rootDir>/jest.resolver.js',
   moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.data/'],
+  // the board page's own tests run with vitest (scripts/test.mjs)
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/apps/gateway/board/'],
   setupFiles: ['<rootDir>/test/quiet-logs.setup.ts'],
 };
 

@@ -2,7 +2,9 @@
 // Compiles every app, lib and migration in one TypeScript program into dist/, rewriting
 // the @app/* path aliases to relative paths with the Nest CLI's own tsconfig-paths hook
 // (what `nest build` does per app), so one compile serves all four apps. With --bench it
-// also compiles bench/ and libs/testing for `npm run bench`.
+// also compiles bench/ and libs/testing for `npm run bench`. Then the board page
+// (apps/gateway/board, React): type-checked with its own tsconfig and bundled by vite into
+// dist/board, which the gateway serves at `/`; `--board` builds only the board.
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -14,19 +16,41 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const project = process.argv.includes('--bench') ? 'tsconfig.bench.json' : 'tsconfig.build.json';
 const configPath = path.join(root, project);
 
-const read = ts.readConfigFile(configPath, ts.sys.readFile);
-if (read.error) fail([read.error]);
-const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, root, undefined, configPath);
-if (parsed.errors.length > 0) fail(parsed.errors);
+if (process.argv.includes('--board')) await buildBoard();
+else {
+  compileBackend();
+  if (!process.argv.includes('--bench')) await buildBoard();
+}
 
-const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
-const diagnostics = ts.getPreEmitDiagnostics(program);
-if (diagnostics.length > 0) fail(diagnostics);
-const emitted = program.emit(undefined, undefined, undefined, false, {
-  before: [tsconfigPathsBeforeHookFactory(parsed.options)],
-});
-if (emitted.diagnostics.length > 0) fail(emitted.diagnostics);
-console.log(`built ${parsed.fileNames.length} files into dist/`);
+function compileBackend() {
+  const parsed = parseConfig(configPath);
+  const program = ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options });
+  const diagnostics = ts.getPreEmitDiagnostics(program);
+  if (diagnostics.length > 0) fail(diagnostics);
+  const emitted = program.emit(undefined, undefined, undefined, false, {
+    before: [tsconfigPathsBeforeHookFactory(parsed.options)],
+  });
+  if (emitted.diagnostics.length > 0) fail(emitted.diagnostics);
+  console.log(`built ${parsed.fileNames.length} files into dist/`);
+}
+
+async function buildBoard() {
+  const boardDir = path.join(root, 'apps/gateway/board');
+  const parsed = parseConfig(path.join(boardDir, 'tsconfig.json'));
+  const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options }));
+  if (diagnostics.length > 0) fail(diagnostics);
+  const { build } = await import('vite');
+  await build({ configFile: path.join(boardDir, 'vite.config.mts'), logLevel: 'warn' });
+  console.log('built the board into dist/board/');
+}
+
+function parseConfig(file) {
+  const read = ts.readConfigFile(file, ts.sys.readFile);
+  if (read.error) fail([read.error]);
+  const parsed = ts.parseJsonConfigFileContent(read.config, ts.sys, path.dirname(file), undefined, file);
+  if (parsed.errors.length > 0) fail(parsed.errors);
+  return parsed;
+}
 
 function fail(list) {
   const host = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };

@@ -3,6 +3,7 @@ import { Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { IoAdapter } from '@nestjs/platform-socket.io';
+import { serveBoard } from './board/board.static';
 import { DOCS_ASSETS_PREFIX } from './docs/docs.controller';
 import type { GatewayConfig } from './gateway.config';
 import { GatewayModule } from './gateway.module';
@@ -14,6 +15,7 @@ export async function startGateway(config: GatewayConfig): Promise<INestApplicat
   app.useBodyParser('json', { limit: config.bodyLimitBytes });
   app.use(bodyParserErrors(config.bodyLimitBytes));
   app.useStaticAssets(path.dirname(require.resolve('swagger-ui-dist/package.json')), { prefix: DOCS_ASSETS_PREFIX, index: false });
+  serveBoard(app);
   app.useWebSocketAdapter(new IoAdapter(app));
   app.enableShutdownHooks();
   await app.listen(config.port, config.host);

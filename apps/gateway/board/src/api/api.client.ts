@@ -1,0 +1,74 @@
+import { ApiError, toApiError } from './api.error';
+import type { CreateTaskRequest, PoolView, StageView, TaskPage, TaskView } from './api.types';
+import type { MetricsSnapshot } from '../contracts';
+
+/** the most tasks one page of GET /api/tasks holds */
+const PAGE_LIMIT = 200;
+
+/** The gateway's REST API, as the page uses it: JSON, with the bearer token when there is one. */
+export class ApiClient {
+  constructor(
+    private readonly token: string | null,
+    private readonly baseUrl = '',
+  ) {}
+
+  listTasks(offset = 0): Promise<TaskPage> {
+    return this.request<TaskPage>('GET', `/api/tasks?limit=${PAGE_LIMIT}&offset=${offset}`);
+  }
+
+  getTask(taskId: string): Promise<TaskView> {
+    return this.request<TaskView>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+  }
+
+  createTask(request: CreateTaskRequest): Promise<TaskView> {
+    return this.request<TaskView>('POST', '/api/tasks', request);
+  }
+
+  stages(taskId: string): Promise<StageView[]> {
+    return this.request<StageView[]>('GET', `/api/orchestrator/stages/${encodeURIComponent(taskId)}`);
+  }
+
+  start(taskId: string): Promise<unknown> {
+    return this.request('POST', '/api/orchestrator/start', { taskId });
+  }
+
+  cancel(taskId: string): Promise<unknown> {
+    return this.request('POST', `/api/orchestrator/cancel/${encodeURIComponent(taskId)}`, {});
+  }
+
+  retryStage(stageId: string): Promise<unknown> {
+    return this.request('POST', `/api/orchestrator/stage/${encodeURIComponent(stageId)}/retry`);
+  }
+
+  pool(): Promise<PoolView> {
+    return this.request<PoolView>('GET', '/api/pool');
+  }
+
+  metrics(): Promise<MetricsSnapshot> {
+    return this.request<MetricsSnapshot>('GET', '/api/metrics');
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.token !== null) headers['authorization'] = `Bearer ${this.token}`;
+    let response: Response;
+    try {
+      response = await fetch(`${this.baseUrl}${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) });
+    } catch (error) {
+      throw new ApiError(0, `the gateway did not answer (${(error as Error).message})`);
+    }
+    const text = await response.text();
+    const parsed: unknown = text === '' ? null : safeJson(text);
+    if (!response.ok) throw toApiError(response.status, response.statusText, parsed);
+    return parsed as T;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,109 @@
+// The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
+import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+
+export interface TaskView {
+  id: string;
+  title: string;
+  description: string;
+  repoPath: string | null;
+  baseBranch: string | null;
+  status: TaskStatus;
+  orchestrationId: string | null;
+  currentStage: StageType | null;
+  queuePosition: number | null;
+  failureReason: string | null;
+  reworkCount: number;
+  retryCount: number;
+  /** US dollars over all stage runs */
+  totalCostUsd: number;
+  createdAt: string;
+  updatedAt: string;
+  lastEventSeq: number;
+}
+
+export interface TaskPage {
+  items: TaskView[];
+  total: number;
+  limit: number;
+  offset: number;
+  /** the projection checkpoint the page was read at */
+  seq: number;
+}
+
+export interface StageView {
+  id: string;
+  taskId: string;
+  orchestrationId: string | null;
+  stageType: StageType;
+  status: StageStatus;
+  stageRound: number;
+  attempt: number;
+  retryCount: number | null;
+  commandOutput: string | null;
+  errorMessage: string | null;
+  retryable: boolean | null;
+  /** the slot number */
+  containerId: number | null;
+  /** Docker container id, or local-<slot> */
+  containerRef: string | null;
+  port: number | null;
+  startedAt: string | null;
+  deadlineAt: string | null;
+  completedAt: string | null;
+  createdAt: string | null;
+  costUsd: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+  numTurns: number | null;
+  /** milliseconds, as the agent CLI measured the run */
+  durationMs: number | null;
+  diffStat: DiffStat | null;
+  verdict: QaVerdict | null;
+  lastEventSeq: number;
+}
+
+export interface SlotView {
+  poolId: string;
+  slot: number;
+  port: number;
+  containerId: string;
+  driver: 'docker' | 'local';
+  state: 'free' | 'leased' | 'resetting' | 'down';
+  lease: { leaseId: string; taskId: string; stageId: string; attempt: number; expiresAt: string } | null;
+}
+
+export interface WaitingView {
+  poolId: string;
+  taskId: string;
+  stageId: string;
+  attempt: number;
+  position: number;
+}
+
+export interface PoolView {
+  slots: SlotView[];
+  waiting: WaitingView[];
+}
+
+export interface CreateTaskRequest {
+  title: string;
+  description: string;
+  repoPath: string | null;
+  baseBranch: string | null;
+}
+
+/** A field of a refused request and what is wrong with it. */
+export interface FieldProblem {
+  field: string;
+  problem: string;
+}
+
+/** Every error body the API answers. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string;
+  fields: FieldProblem[];
+}

@@ -1,0 +1,87 @@
+import { useState, type FormEvent } from 'react';
+import { ApiError } from '../api/api.error';
+import { useApi } from '../api/api.context';
+import type { CreateTaskRequest } from '../api/api.types';
+
+type Field = keyof CreateTaskRequest;
+
+const EMPTY: Record<Field, string> = { title: '', description: '', repoPath: '', baseBranch: '' };
+const FIELDS: ReadonlyArray<{ field: Field; label: string; multiline?: boolean; hint?: string }> = [
+  { field: 'title', label: 'Title' },
+  { field: 'description', label: 'Description', multiline: true },
+  { field: 'repoPath', label: 'Repository path', hint: 'a git repository on the runner; empty for a scratch directory' },
+  { field: 'baseBranch', label: 'Base branch', hint: 'empty for the repository’s current branch' },
+];
+
+/** Creates a task; what the API refuses is shown next to the field it names. */
+export function CreateTaskForm() {
+  const { api, requireToken } = useApi();
+  const [values, setValues] = useState(EMPTY);
+  const [busy, setBusy] = useState(false);
+  const [refusal, setRefusal] = useState<ApiError | null>(null);
+  const [created, setCreated] = useState<string | null>(null);
+
+  const submit = (event: FormEvent): void => {
+    event.preventDefault();
+    setBusy(true);
+    setRefusal(null);
+    setCreated(null);
+    const request: CreateTaskRequest = {
+      title: values.title,
+      description: values.description,
+      repoPath: values.repoPath.trim() === '' ? null : values.repoPath.trim(),
+      baseBranch: values.baseBranch.trim() === '' ? null : values.baseBranch.trim(),
+    };
+    api.createTask(request).then(
+      (task) => {
+        setBusy(false);
+        setValues(EMPTY);
+        setCreated(task.title);
+      },
+      (error: unknown) => {
+        setBusy(false);
+        const apiError = error instanceof ApiError ? error : new ApiError(0, String(error));
+        if (apiError.status === 401) requireToken();
+        setRefusal(apiError);
+      },
+    );
+  };
+
+  const unplaced = refusal?.fields.filter((problem) => !FIELDS.some(({ field }) => field === problem.field)) ?? [];
+  return (
+    <form className="panel create-form" onSubmit={submit} noValidate aria-labelledby="create-title">
+      <h2 id="create-title">New task</h2>
+      {FIELDS.map(({ field, label, multiline, hint }) => {
+        const problem = refusal?.problemWith(field) ?? null;
+        const id = `task-${field}`;
+        const common = {
+          id,
+          value: values[field],
+          'aria-invalid': problem !== null,
+          'aria-describedby': problem === null ? undefined : `${id}-error`,
+          onChange: (event: { target: { value: string } }) => setValues({ ...values, [field]: event.target.value }),
+        };
+        return (
+          <div className="field" key={field}>
+            <label htmlFor={id}>{label}</label>
+            {multiline ? <textarea rows={4} {...common} /> : <input type="text" placeholder={hint} {...common} />}
+            {problem !== null && (
+              <span className="field-error" id={`${id}-error`} data-testid={`error-${field}`}>
+                {problem}
+              </span>
+            )}
+          </div>
+        );
+      })}
+      {refusal !== null && (unplaced.length > 0 || refusal.fields.length === 0) && (
+        <p className="field-error" role="alert">
+          {refusal.message}
+        </p>
+      )}
+      {created !== null && <p className="muted">Created “{created}”.</p>}
+      <button type="submit" disabled={busy}>
+        {busy ? 'Creating…' : 'Create task'}
+      </button>
+    </form>
+  );
+}

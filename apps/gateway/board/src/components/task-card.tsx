@@ -1,0 +1,62 @@
+import { formatCost, formatElapsed } from '../format/format';
+import { taskHref } from '../live/use-route';
+import { currentStageOf, elapsedMs } from '../state/board.selectors';
+import type { StageRecord, TaskCard } from '../state/board.state';
+import { STAGE_TITLES } from '../state/stage.order';
+import { StartButton } from './task-actions';
+
+interface Props {
+  task: TaskCard;
+  stages: StageRecord[];
+  now: number;
+}
+
+/** A task on the board: where it stands, how long it has run, its retries, reworks and cost. */
+export function TaskCardView({ task, stages, now }: Props) {
+  const elapsed = elapsedMs(task, now);
+  return (
+    <article className={`card card-${task.status}`} data-testid="task-card" data-task-id={task.id} data-status={task.status}>
+      <a className="card-title" href={taskHref(task.id)}>
+        {task.title}
+      </a>
+      <div className="card-stage" data-testid="card-stage">
+        {stageLabel(task, currentStageOf(task, stages))}
+      </div>
+      <div className="card-facts">
+        <span title="elapsed since the orchestration began">{elapsed === null ? '–' : formatElapsed(elapsed)}</span>
+        <span>{plural(task.retryCount, 'retry', 'retries')}</span>
+        <span title="QA sent the implementation back">{plural(task.reworkCount, 'rework', 'reworks')}</span>
+        <span title="cost so far" data-testid="card-cost">
+          {formatCost(task.costUsd)}
+        </span>
+      </div>
+      {task.status === 'created' && <StartButton task={task} compact />}
+    </article>
+  );
+}
+
+const plural = (count: number, one: string, many: string): string => `${count} ${count === 1 ? one : many}`;
+
+function stageLabel(task: TaskCard, stage: StageRecord | null): string {
+  switch (task.status) {
+    case 'created':
+      return task.reason === null ? 'not started' : `start refused: ${task.reason}`;
+    case 'queued':
+      return task.queuePosition === null ? 'queued' : `queued · #${task.queuePosition}`;
+    case 'running': {
+      if (task.currentStage === null) return 'starting';
+      const attempt = stage !== null && stage.attempt > 1 ? ` · attempt ${stage.attempt}` : '';
+      const status = stage === null ? '' : ` · ${stage.retryAt !== null ? 'retry waiting' : stage.status}`;
+      return `${STAGE_TITLES[task.currentStage]}${status}${attempt}`;
+    }
+    case 'done':
+      return 'done';
+    case 'failed':
+    case 'cancelled':
+      return `${task.status}${task.currentStage ? ` in ${STAGE_TITLES[task.currentStage]}` : ''}${task.reason ? `: ${task.reason}` : ''}`;
+    default: {
+      const unknownStatus: never = task.status;
+      return unknownStatus;
+    }
+  }
+}

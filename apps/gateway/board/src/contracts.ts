@@ -1,0 +1,15 @@
+// The gateway's socket contract, as types only: nothing of libs/contracts (zod, node:crypto)
+// ends up in the page's bundle.
+export type {
+  BoardClientEvents,
+  BoardServerEvents,
+  LogBatch,
+  MetricsSnapshot,
+  PoolUpdate,
+  ResyncRequired,
+  StageUpdate,
+  SubscribeReply,
+  SubscribeRequest,
+  TaskUpdate,
+} from '../../../../libs/contracts/src/board-events';
+export type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../../../../libs/contracts/src/stage';

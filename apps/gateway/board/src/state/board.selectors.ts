@@ -1,0 +1,29 @@
+import { STAGE_ORDER } from './stage.order';
+import type { BoardState, SlotRecord, StageRecord, TaskCard } from './board.state';
+
+/** A task's stages in the order they ran: by when they were scheduled, then round and stage. */
+export function stagesOf(state: Pick<BoardState, 'stages'>, taskId: string): StageRecord[] {
+  return Object.values(state.stages)
+    .filter((stage) => stage.taskId === taskId)
+    .sort(
+      (a, b) => a.round - b.round || (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? '') || STAGE_ORDER.indexOf(a.stageType) - STAGE_ORDER.indexOf(b.stageType),
+    );
+}
+
+/** The run of the task's current stage (its latest round), if the board knows it. */
+export function currentStageOf(task: TaskCard, stages: StageRecord[]): StageRecord | null {
+  if (task.currentStage === null) return null;
+  return stages.filter((stage) => stage.stageType === task.currentStage).at(-1) ?? null;
+}
+
+/** milliseconds the task's orchestration has run (until it ended), or null before it began */
+export function elapsedMs(task: TaskCard, now: number): number | null {
+  if (task.startedAt === null) return null;
+  const end = task.endedAt === null ? now : Date.parse(task.endedAt);
+  return Math.max(0, end - Date.parse(task.startedAt));
+}
+
+/** The slots in pool and slot order. */
+export function slotsInOrder(state: Pick<BoardState, 'slots'>): SlotRecord[] {
+  return Object.values(state.slots).sort((a, b) => a.poolId.localeCompare(b.poolId) || a.slot - b.slot);
+}
