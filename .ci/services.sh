@@ -27,6 +27,8 @@ command -v dockerd >/dev/null 2>&1 || need_apt+=(docker.io)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
 # docker-compose (Debian's, v1.29): the compose file is validated by test/e2e/operations-compose.e2e-spec.ts
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
+# Debian's Chromium: the board's browser test (test/e2e/board.e2e-spec.ts) drives it with playwright-core
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   apt-get update -qq
