@@ -4,7 +4,10 @@
 // (what `nest build` does per app), so one compile serves all four apps. With --bench it
 // also compiles bench/ and libs/testing for `npm run bench`. Then the board page
 // (apps/gateway/board, React): type-checked with its own tsconfig and bundled by vite into
-// dist/board, which the gateway serves at `/`; `--board` builds only the board.
+// dist/board, which the gateway serves at `/`, unless dist/board is newer than its sources
+// (so tests that build the apps while a browser test reads dist/board leave it alone);
+// `--board` builds only the board.
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
@@ -36,12 +39,22 @@ function compileBackend() {
 
 async function buildBoard() {
   const boardDir = path.join(root, 'apps/gateway/board');
+  const built = path.join(root, 'dist/board/index.html');
+  const sources = [boardDir, path.join(root, 'libs/contracts/src'), path.join(root, 'package-lock.json')];
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...sources.map(newest))) return console.log('the board in dist/board/ is up to date');
   const parsed = parseConfig(path.join(boardDir, 'tsconfig.json'));
   const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram({ rootNames: parsed.fileNames, options: parsed.options }));
   if (diagnostics.length > 0) fail(diagnostics);
   const { build } = await import('vite');
   await build({ configFile: path.join(boardDir, 'vite.config.mts'), logLevel: 'warn' });
   console.log('built the board into dist/board/');
+}
+
+/** mtime of a file, or of the newest file under a directory */
+function newest(file) {
+  if (!statSync(file).isDirectory()) return statSync(file).mtimeMs;
+  const entries = readdirSync(file, { withFileTypes: true, recursive: true }).filter((entry) => entry.isFile());
+  return Math.max(0, ...entries.map((entry) => statSync(path.join(entry.parentPath, entry.name)).mtimeMs));
 }
 
 function parseConfig(file) {
