@@ -189,6 +189,8 @@ describe('the board in a browser, against the real system with the fake agent', 
     await page.evaluate(recordColumns(title));
 
     await card(page, title).getByRole('button', { name: 'Start' }).click();
+    await column(page, 'implementation').getByRole('link', { name: title }).waitFor({ timeout: 30_000 });
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'board-running.png') });
     await column(page, 'done').getByRole('link', { name: title }).waitFor({ timeout: 60_000 });
 
     await expect(page.evaluate(`window.__columnsSeen[${JSON.stringify(title)}]`)).resolves.toEqual(['queued', 'specification', 'implementation', 'qa', 'done']);
