@@ -11,6 +11,11 @@ export function startRunner(config: RunnerConfig): Promise<INestMicroservice> {
   return startMicroservice(RunnerModule.forRoot(config), {
     messaging: config.messaging,
     connectionName: 'runner-consumers',
-    consumers: [{ durable: 'runner-commands', stream: 'commands', filterSubject: subjectsOf(config.messaging).commandsFor('runner') }],
+    consumers: [
+      // a work queue: each command goes to one runner of the group
+      { durable: 'runner-commands', stream: 'commands', filterSubject: subjectsOf(config.messaging).commandsFor('runner') },
+      // task ends, each to one runner of the group, which removes the task's workspace (WORKSPACES_DIR is shared by the group)
+      { durable: 'runner-task-ends', stream: 'events', filterSubject: subjectsOf(config.messaging).allTasks, deliverPolicy: 'new' },
+    ],
   });
 }

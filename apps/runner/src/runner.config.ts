@@ -2,21 +2,34 @@ import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
-import { intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
+import { boolVar, failConfig, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
 
 const schema = z.object({
   ...messagingEnvShape,
   CLAUDE_CLI_PATH: optionalStringVar(),
   CLAUDE_API_KEY: optionalStringVar(),
-  CLAUDE_PERMISSION_MODE: stringVar('acceptEdits').pipe(z.enum(['default', 'acceptEdits', 'plan', 'bypassPermissions'])),
+  /** the modes `claude --help` lists for the pinned CLI (2.1.330), and `default` */
+  CLAUDE_PERMISSION_MODE: stringVar('acceptEdits').pipe(z.enum(['default', 'acceptEdits', 'auto', 'dontAsk', 'manual', 'plan', 'bypassPermissions'])),
   CLAUDE_MODEL: optionalStringVar(),
   CLAUDE_MAX_TURNS: intVar(0, 0, 10_000),
+  CLAUDE_ALLOWED_TOOLS: listVar(),
   WORKSPACES_DIR: stringVar(path.resolve('.data/workspaces')),
+  WORKSPACE_ALLOWED_ROOTS: listVar().pipe(z.array(z.string().refine((root) => path.isAbsolute(root), 'every root must be an absolute path'))),
+  WORKSPACE_KEEP: boolVar(false),
   RUNNER_ID: optionalStringVar(),
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
+  RUNNER_HEARTBEAT_MS: intVar(10_000, 100, 3_600_000),
 });
+
+/** A comma-separated list; empty or unset is an empty list. */
+function listVar() {
+  return z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0));
+}
 
 export interface RunnerConfig {
   messaging: MessagingOptions;
@@ -28,11 +41,19 @@ export interface RunnerConfig {
   model: string | null;
   /** 0 = the CLI's own default */
   maxTurns: number;
+  /** tools the CLI may use without asking (`--allowedTools`) */
+  allowedTools: string[];
   workspacesDir: string;
+  /** a task's `repoPath` must lie under one of these (absolute, symlinks resolved when checked) */
+  workspaceAllowedRoots: string[];
+  /** keep task worktrees when tasks end (for inspection) instead of removing them */
+  workspaceKeep: boolean;
   /** milliseconds between SIGTERM and SIGKILL */
   killGraceMs: number;
   /** milliseconds agent output is batched before it is shipped to ORCH_LOGS */
   logBatchMs: number;
+  /** milliseconds between RunHeartbeat events while a stage runs */
+  heartbeatMs: number;
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
@@ -45,6 +66,9 @@ function defaultCliPath(): string {
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   const parsed = parseEnv(schema, env, 'runner', ['CLAUDE_API_KEY']);
+  if (parsed.CLAUDE_PERMISSION_MODE === 'bypassPermissions' && process.getuid?.() === 0) {
+    failConfig('runner: invalid configuration:\n  CLAUDE_PERMISSION_MODE: bypassPermissions is refused by the Claude CLI when run as root; use acceptEdits or CLAUDE_ALLOWED_TOOLS');
+  }
   return {
     messaging: messagingOptionsFrom(parsed, 'runner'),
     runnerId: parsed.RUNNER_ID ?? `runner@${hostname()}:${process.pid}`,
@@ -53,8 +77,12 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     permissionMode: parsed.CLAUDE_PERMISSION_MODE,
     model: parsed.CLAUDE_MODEL,
     maxTurns: parsed.CLAUDE_MAX_TURNS,
+    allowedTools: parsed.CLAUDE_ALLOWED_TOOLS,
     workspacesDir: path.resolve(parsed.WORKSPACES_DIR),
+    workspaceAllowedRoots: parsed.WORKSPACE_ALLOWED_ROOTS.map((root) => path.resolve(root)),
+    workspaceKeep: parsed.WORKSPACE_KEEP,
     killGraceMs: parsed.RUNNER_KILL_GRACE_MS,
     logBatchMs: parsed.RUNNER_LOG_BATCH_MS,
+    heartbeatMs: parsed.RUNNER_HEARTBEAT_MS,
   };
 }

@@ -2,8 +2,13 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { Clock } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 import { RunHandler } from './handlers/run.handler';
+import { TaskEndHandler } from './handlers/task-end.handler';
+import { GitRepository } from './repositories/git.repository';
 import { ProcessRepository } from './repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from './runner.config';
+import { AttemptLog } from './services/attempt-log.service';
+import { AttemptMonitor } from './services/attempt-monitor.service';
+import { ClaudeRunService } from './services/claude-run.service';
 import { StageRunService } from './services/stage-run.service';
 import { WorkspaceService } from './services/workspace.service';
 
@@ -13,8 +18,8 @@ export class RunnerModule {
     return {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
-      controllers: [RunHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, WorkspaceService, StageRunService],
+      controllers: [RunHandler, TaskEndHandler],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, WorkspaceService, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
     };
   }
 }

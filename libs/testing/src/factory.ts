@@ -123,6 +123,27 @@ export const factory = {
     }),
   leaseRevoked: (ref: Parameters<typeof stageRef>[0] = {}, n = 1) =>
     message('LeaseRevoked', 'default', { ...lease(n), taskId: ids.task(ref.task), stageId: stageRef(ref).stageId, reason: 'container exited' }),
+  stageCancelled: (ref: Parameters<typeof stageRef>[0] = {}, reason = 'no longer needed') =>
+    message('StageCancelled', ids.task(ref.task), { ...stageRef(ref), reason, cancelledAt: AT }),
+  orchestrationFailed: (task = 1, reason = 'specification failed') =>
+    message('OrchestrationFailed', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), reason, failedAt: AT }),
+  orchestrationCancelled: (task = 1, reason = 'no longer needed') =>
+    message('OrchestrationCancelled', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), reason, cancelledAt: AT }),
+  taskDeleted: (task = 1) => message('TaskDeleted', ids.task(task), { taskId: ids.task(task) }),
+  runStage: (ref: Parameters<typeof stageRef>[0] = {}, data: Partial2<MessageData<'RunStage'>> = {}) =>
+    message('RunStage', ids.task(ref.task), {
+      ...stageRef(ref),
+      context: { taskTitle: `Task ${ref.task ?? 1}`, taskDescription: 'Do it' },
+      lease: lease(),
+      workspace: { repoPath: null, baseBranch: null },
+      timeoutS: 60,
+      expectedTaskSequence: 0,
+      ...data,
+    }),
+  cancelRun: (ref: Parameters<typeof stageRef>[0] = {}, reason = 'no longer needed') => {
+    const { taskId, stageId, attempt } = stageRef(ref);
+    return message('CancelRun', taskId, { taskId, stageId, attempt, reason });
+  },
   runHeartbeat: (ref: Parameters<typeof stageRef>[0] = {}) =>
     message('RunHeartbeat', ids.task(ref.task), { ...stageRef(ref), runnerId: 'runner-1', at: AT }),
   caused: causedMessage,

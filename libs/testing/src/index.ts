@@ -10,3 +10,5 @@ export * from './pool-harness';
 export * from './lease-scenarios';
 export * from './board-client';
 export * from './tcp-proxy';
+export * from './runner-harness';
+export * from '../fixtures/fake-anthropic-api';

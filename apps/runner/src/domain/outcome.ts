@@ -1,25 +1,38 @@
 import type { AgentResult, QaVerdict, StageType } from '@app/contracts';
-import type { FinalResult } from './stream-json';
+import type { ApiRefusal, FinalResult, InitFacts } from './stream-json';
 
 export type RunOutcome =
   | { kind: 'completed'; result: AgentResult; output: string; verdict: QaVerdict | null }
   | { kind: 'failed'; reason: string; retryable: boolean; exitCode: number | null; result: AgentResult | null };
 
+/** What the runner saw of one CLI run that ended on its own (not timed out, not cancelled). */
 export interface RunFacts {
   stageType: StageType;
   exitCode: number | null;
   signal: string | null;
+  /** set when the program could not be started at all (ENOENT, EACCES) */
   spawnError: string | null;
+  init: InitFacts | null;
   final: FinalResult | null;
+  /** the API refused the key and the runner stopped the CLI's retries */
+  apiRefusal: ApiRefusal | null;
+  /** the slash command the stage's prompt starts with (`create-spec`, `review`), if any */
+  slashCommand: string | null;
+  /** the session the run was asked to resume, if any */
+  resumedSessionId: string | null;
   verdict: QaVerdict | null;
-  /** the last lines the CLI wrote to stderr */
+  /** the last lines the CLI wrote to stderr (bounded) */
   stderrTail: string;
+  /** stdout lines in all, and how many of them were not JSON objects */
+  stdoutLines: number;
+  nonJsonLines: number;
   cliPath: string;
 }
 
-const AUTH_REFUSED = /invalid api key|authentication|unauthorized|401|please run \/login|x-api-key/i;
+const AUTH_REFUSED = /invalid api key|authentication|unauthorized|\b401\b|please run \/login|x-api-key/i;
+const REFUSING_STATUSES = new Set([401, 403]);
 
-/** How a run that ended (not timed out, not cancelled) is reported, and whether to retry it. */
+/** How a run that ended (not timed out, not cancelled) is reported, and whether a retry could help. */
 export function classifyRun(facts: RunFacts): RunOutcome {
   const failed = (reason: string, retryable: boolean): RunOutcome => ({
     kind: 'failed',
@@ -28,26 +41,49 @@ export function classifyRun(facts: RunFacts): RunOutcome {
     exitCode: facts.exitCode,
     result: facts.final?.result ?? null,
   });
+  const stderr = facts.stderrTail.trim();
   if (facts.spawnError !== null) {
-    return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}); set CLAUDE_CLI_PATH`, false);
+    return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}); install it with npm ci or set CLAUDE_CLI_PATH`, false);
   }
-  if (/native binary not installed/i.test(facts.stderrTail)) {
-    return failed('the Claude CLI native binary is not installed (npm install ran without install scripts); run `npm rebuild @anthropic-ai/claude-code`', false);
+  if (/native binary not installed/i.test(stderr)) {
+    return failed(
+      'the Claude CLI native binary is not installed (npm ran without install scripts, or without optional dependencies); run `node node_modules/@anthropic-ai/claude-code/install.cjs` or npm ci with @anthropic-ai/claude-code in allowScripts',
+      false,
+    );
+  }
+  if (/cannot be used with root\/sudo privileges/i.test(stderr)) {
+    return failed('the Claude CLI refuses to bypass permissions when run as root; set CLAUDE_PERMISSION_MODE=acceptEdits (or list tools in CLAUDE_ALLOWED_TOOLS)', false);
+  }
+  const finalStatus = facts.final?.apiErrorStatus ?? null;
+  const refusedStatus = facts.apiRefusal?.status ?? (finalStatus !== null && REFUSING_STATUSES.has(finalStatus) ? finalStatus : null);
+  if (refusedStatus !== null) {
+    const what = facts.apiRefusal ? ` (${facts.apiRefusal.error})` : facts.final?.text ? `: ${facts.final.text.slice(0, 200)}` : '';
+    return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check CLAUDE_API_KEY (and ANTHROPIC_BASE_URL if set)`, false);
   }
   const final = facts.final;
+  if (facts.resumedSessionId !== null && /no conversation found/i.test(`${stderr}\n${final?.text ?? ''}`)) {
+    return failed(`the session ${facts.resumedSessionId} to resume was not found under the task's CLAUDE_CONFIG_DIR; a retry starts a new session`, true);
+  }
   if (final === null) {
-    const tail = facts.stderrTail.trim() ? `: ${facts.stderrTail.trim().slice(-500)}` : '';
+    if (facts.stdoutLines > 0 && facts.nonJsonLines === facts.stdoutLines) {
+      return failed(`the program at ${facts.cliPath} printed ${facts.stdoutLines} lines and none was stream-json: is CLAUDE_CLI_PATH the Claude Code CLI?`, false);
+    }
     const how = facts.signal !== null ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode ?? 'unknown'}`;
-    return failed(`the Claude CLI ${how} without a result line${tail}`, true);
+    const garbage = facts.nonJsonLines > 0 ? ` (${facts.nonJsonLines} of ${facts.stdoutLines} output lines were not JSON)` : '';
+    const tail = stderr ? `: ${stderr.slice(-500)}` : '';
+    return failed(`the Claude CLI ${how} without a result line${garbage}${tail}`, true);
   }
   if (final.result.isError || facts.exitCode !== 0) {
-    const text = final.text.trim() || facts.stderrTail.trim() || final.result.subtype;
-    if (AUTH_REFUSED.test(text)) return failed(`the API key was refused: ${text.slice(0, 300)}`, false);
-    return failed(`the Claude CLI reported an error (exit ${facts.exitCode ?? 'unknown'}): ${text.slice(0, 500)}`, true);
+    const text = final.text.trim() || stderr || final.result.subtype;
+    if (AUTH_REFUSED.test(text)) return failed(`the API key was refused: ${text.slice(0, 300)}; check CLAUDE_API_KEY`, false);
+    return failed(`the Claude CLI reported an error (exit ${facts.exitCode ?? 'unknown'}, ${final.result.subtype}): ${text.slice(0, 500)}`, true);
   }
-  const unknown = /^Unknown (slash )?command: (\S+)/.exec(final.text.trim());
+  const unknown = /^Unknown (?:slash )?command: (\S+)/.exec(final.text.trim());
   if (unknown) {
-    return failed(`the CLI did not find the slash command ${unknown[2]} in the workspace's .claude/commands`, false);
+    return failed(`the CLI did not find the slash command ${unknown[1]} in the workspace's .claude/commands`, false);
+  }
+  if (facts.slashCommand !== null && facts.init !== null && !facts.init.slashCommands.includes(facts.slashCommand)) {
+    return failed(`the CLI did not find the slash command /${facts.slashCommand} in the workspace's .claude/commands, so the prompt went to the model as plain text`, false);
   }
   if (facts.stageType === 'qa' && facts.verdict === null) {
     return failed('QA ended without a ```verdict block, so no verdict could be read', true);

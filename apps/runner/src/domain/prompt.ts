@@ -15,17 +15,18 @@ export function renderContext(context: StageContext): string {
   return parts.filter((part) => part.length > 0).join('\n\n');
 }
 
+/** The slash command each stage's prompt starts with (the project's own, see COMMAND_TEMPLATES). */
+export const STAGE_SLASH_COMMANDS: Readonly<Record<StageType, string | null>> = {
+  specification: 'create-spec',
+  implementation: null,
+  qa: 'review',
+};
+
 /** The seed's prompts: `/create-spec <context>`, `<context>`, `/review <context>`. */
 export function promptFor(stageType: StageType, context: StageContext): string {
   const text = renderContext(context);
-  switch (stageType) {
-    case 'specification':
-      return `/create-spec ${text}`;
-    case 'implementation':
-      return text;
-    case 'qa':
-      return `/review ${text}`;
-  }
+  const command = STAGE_SLASH_COMMANDS[stageType];
+  return command === null ? text : `/${command} ${text}`;
 }
 
 /** The project's slash commands, written into each workspace's `.claude/commands/`. */

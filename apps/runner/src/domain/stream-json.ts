@@ -1,12 +1,14 @@
 import { qaVerdictSchema, type AgentResult, type QaVerdict } from '@app/contracts';
 
+type Json = Record<string, unknown>;
+
 /** A stream-json line parsed: an object, or null when the line is not a JSON object. */
-export function parseLine(line: string): Record<string, unknown> | null {
+export function parseLine(line: string): Json | null {
   const trimmed = line.trim();
   if (!trimmed.startsWith('{')) return null;
   try {
     const value: unknown = JSON.parse(trimmed);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+    return isObject(value) ? value : null;
   } catch {
     return null;
   }
@@ -16,16 +18,18 @@ export interface FinalResult {
   result: AgentResult;
   /** the answer text */
   text: string;
+  /** the HTTP status of the API error that ended the run, when one did (401, 429, 529, …) */
+  apiErrorStatus: number | null;
 }
 
 /** Reads the CLI's final `{"type":"result"}` line; tolerant of missing fields. */
-export function readResult(json: Record<string, unknown>): FinalResult | null {
+export function readResult(json: Json): FinalResult | null {
   if (json.type !== 'result') return null;
-  const usage = (typeof json.usage === 'object' && json.usage !== null ? json.usage : {}) as Record<string, unknown>;
-  const count = (value: unknown) => (typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0);
-  const denials = Array.isArray(json.permission_denials) ? json.permission_denials : [];
+  const usage = isObject(json.usage) ? json.usage : {};
+  const denials = Array.isArray(json.permission_denials) ? (json.permission_denials as unknown[]) : [];
   return {
     text: typeof json.result === 'string' ? json.result : '',
+    apiErrorStatus: typeof json.api_error_status === 'number' ? json.api_error_status : null,
     result: {
       isError: json.is_error === true,
       subtype: typeof json.subtype === 'string' ? json.subtype : 'unknown',
@@ -39,11 +43,48 @@ export function readResult(json: Record<string, unknown>): FinalResult | null {
       numTurns: count(json.num_turns),
       sessionId: typeof json.session_id === 'string' ? json.session_id : '',
       durationMs: count(json.duration_ms),
-      permissionDenials: denials.map((denial) =>
-        typeof denial === 'object' && denial !== null && 'tool_name' in denial ? String((denial as { tool_name: unknown }).tool_name) : JSON.stringify(denial),
-      ),
+      permissionDenials: denials.map((denial) => (isObject(denial) && typeof denial.tool_name === 'string' ? denial.tool_name : JSON.stringify(denial))),
     },
   };
+}
+
+export interface InitFacts {
+  sessionId: string | null;
+  /** the slash commands the CLI found (its own and those in `.claude/commands/`) */
+  slashCommands: string[];
+}
+
+/** Reads the CLI's first `{"type":"system","subtype":"init"}` line. */
+export function readInit(json: Json): InitFacts | null {
+  if (json.type !== 'system' || json.subtype !== 'init') return null;
+  return {
+    sessionId: typeof json.session_id === 'string' ? json.session_id : null,
+    slashCommands: Array.isArray(json.slash_commands) ? json.slash_commands.filter((name): name is string => typeof name === 'string') : [],
+  };
+}
+
+export interface ApiRefusal {
+  /** HTTP status */
+  status: number;
+  /** the CLI's name for the error, e.g. `authentication_failed` */
+  error: string;
+}
+
+const REFUSING_STATUSES = new Set([401, 403]);
+
+/**
+ * An `api_retry` line for an error no retry can fix (the key refused or forbidden). The CLI
+ * retries those too, for minutes (`CLAUDE_CODE_MAX_RETRIES`, default 10, with backoff); the
+ * runner stops it at the first one instead.
+ */
+export function readApiRefusal(json: Json): ApiRefusal | null {
+  if (json.type !== 'system' || json.subtype !== 'api_retry') return null;
+  const status = typeof json.error_status === 'number' ? json.error_status : null;
+  const error = typeof json.error === 'string' ? json.error : '';
+  if ((status !== null && REFUSING_STATUSES.has(status)) || error === 'authentication_failed') {
+    return { status: status ?? 401, error: error || 'authentication_failed' };
+  }
+  return null;
 }
 
 /** The last ```verdict block of a review, if it holds a valid verdict. */
@@ -59,14 +100,10 @@ export function readVerdict(text: string): QaVerdict | null {
   }
 }
 
-/** Replaces every occurrence of each secret (and its base64 form) with a marker. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    out = out.split(secret).join('[REDACTED]');
-    const encoded = Buffer.from(secret).toString('base64');
-    out = out.split(encoded).join('[REDACTED]');
-  }
-  return out;
+function count(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
+}
+
+function isObject(value: unknown): value is Json {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -3,6 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { MessageOf } from '@app/contracts';
 import { StageRunService } from '../services/stage-run.service';
 
+/** The runner's commands, from the work queue it shares with the other runners. */
 @Controller()
 export class RunHandler {
   constructor(private readonly runs: StageRunService) {}
@@ -11,5 +12,11 @@ export class RunHandler {
   @EventPattern('RunStage')
   run(@Payload() command: MessageOf<'RunStage'>): Promise<void> {
     return this.runs.accept(command);
+  }
+
+  /** Acked once the attempt is closed on the log; the runner running it stops its agent. */
+  @EventPattern('CancelRun')
+  cancel(@Payload() command: MessageOf<'CancelRun'>): Promise<void> {
+    return this.runs.cancel(command);
   }
 }

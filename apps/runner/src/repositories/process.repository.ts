@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { execa } from 'execa';
+import { LineSplitter } from '../domain/output-lines';
 
 export interface ProcessLine {
   stream: 'stdout' | 'stderr';
@@ -15,20 +16,45 @@ export interface ProcessExit {
   spawnError: string | null;
 }
 
+export interface StartOptions {
+  cwd: string;
+  env: Record<string, string>;
+  onLine: (line: ProcessLine) => void;
+  /** characters kept of one output line; the rest is dropped */
+  maxLineChars: number;
+  /** milliseconds between SIGTERM and SIGKILL when the group is ended */
+  killGraceMs: number;
+}
+
 export interface RunningProcess {
   pid: number | undefined;
-  /** Sends `signal` to the whole process group: the program, its children, theirs. */
-  killGroup(signal: NodeJS.Signals): void;
+  /**
+   * Ends the whole process group — the program, its children, theirs: SIGTERM, then
+   * SIGKILL after the grace unless the group is gone by then.
+   */
+  terminate(): void;
+  /** Stops reading its output (the program blocks once a pipe is full) until `resumeOutput`. */
+  pauseOutput(): void;
+  resumeOutput(): void;
+  /** resolves once the program exited, what it left of its group was ended and its output read */
   exit: Promise<ProcessExit>;
 }
 
+export interface ExecResult {
+  /** null when the program could not be started or was killed */
+  exitCode: number | null;
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * Starts programs. The only place that imports execa. Each program leads its own process
- * group, so a timeout or cancel can end everything it spawned.
+ * Starts programs. The only place that imports execa. Each agent leads its own process
+ * group (detached), so a timeout or cancel can end everything it spawned; when the agent
+ * itself exits, whatever it left running in its group is ended too.
  */
 @Injectable()
 export class ProcessRepository {
-  start(file: string, args: string[], options: { cwd: string; env: Record<string, string>; onLine: (line: ProcessLine) => void }): RunningProcess {
+  start(file: string, args: string[], options: StartOptions): RunningProcess {
     const subprocess = execa(file, args, {
       cwd: options.cwd,
       env: options.env,
@@ -38,37 +64,83 @@ export class ProcessRepository {
       cleanup: true,
       reject: false,
       buffer: false,
-      stripFinalNewline: false,
     });
-    const readers: Array<Promise<void>> = [];
-    for (const stream of ['stdout', 'stderr'] as const) {
-      const source = subprocess[stream];
-      if (!source) continue;
-      const lines = createInterface({ input: source, crlfDelay: Infinity });
-      lines.on('line', (line) => options.onLine({ stream, line }));
-      readers.push(new Promise((resolve) => lines.once('close', () => resolve())));
-    }
     const pid = subprocess.pid;
-    const exit = subprocess.then(async (result) => {
-      await Promise.all(readers);
+    const signalGroup = (signal: NodeJS.Signals): boolean => {
+      if (pid === undefined) return false;
+      try {
+        process.kill(-pid, signal);
+        return true;
+      } catch {
+        return false; // the group is gone
+      }
+    };
+    let forceTimer: NodeJS.Timeout | null = null;
+    const terminate = () => {
+      if (!signalGroup('SIGTERM') || forceTimer !== null) return;
+      forceTimer = setTimeout(() => signalGroup('SIGKILL'), options.killGraceMs);
+      forceTimer.unref();
+    };
+    // the agent is done: nothing it started may outlive it (and hold its pipes open)
+    subprocess.once('exit', terminate);
+
+    const reads = (['stdout', 'stderr'] as const).map((name) => readLines(subprocess[name], name, options));
+    const exit = (async (): Promise<ProcessExit> => {
+      const result = await subprocess;
+      await Promise.all(reads);
+      if (forceTimer !== null) clearTimeout(forceTimer);
+      signalGroup('SIGKILL');
       const failedToStart = result.failed && result.exitCode === undefined && result.signal === undefined;
       return {
         exitCode: result.exitCode ?? null,
         signal: result.signal ?? null,
-        spawnError: failedToStart ? (result.cause instanceof Error ? result.cause.message : (result.shortMessage ?? "could not start")) : null,
+        spawnError: failedToStart ? spawnErrorOf(result.cause) : null,
       };
-    });
+    })();
     return {
       pid,
       exit,
-      killGroup(signal: NodeJS.Signals) {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, signal);
-        } catch {
-          // the group is already gone
-        }
+      terminate,
+      pauseOutput: () => {
+        subprocess.stdout?.pause();
+        subprocess.stderr?.pause();
+      },
+      resumeOutput: () => {
+        subprocess.stdout?.resume();
+        subprocess.stderr?.resume();
       },
     };
   }
+
+  /** Runs a short command (git) to its end, its output buffered. */
+  async exec(file: string, args: string[], options: { cwd: string; timeoutMs: number }): Promise<ExecResult> {
+    const result = await execa(file, args, { cwd: options.cwd, stdin: 'ignore', reject: false, timeout: options.timeoutMs, stripFinalNewline: false });
+    const text = (value: unknown) => (typeof value === 'string' ? value : '');
+    return {
+      exitCode: result.exitCode ?? null,
+      stdout: text(result.stdout),
+      stderr: text(result.stderr) || (result.failed && result.exitCode === undefined ? (result.shortMessage ?? 'could not start') : ''),
+    };
+  }
+}
+
+function readLines(stream: Readable | null, name: ProcessLine['stream'], options: StartOptions): Promise<void> {
+  if (!stream) return Promise.resolve();
+  const splitter = new LineSplitter(options.maxLineChars);
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => {
+    for (const line of splitter.push(chunk)) options.onLine({ stream: name, line });
+  });
+  return new Promise((resolve) => {
+    stream.once('close', () => {
+      for (const line of splitter.end()) options.onLine({ stream: name, line });
+      resolve();
+    });
+  });
+}
+
+/** `ENOENT`, `EACCES`…: why a program could not be started, without execa's echo of the command line. */
+function spawnErrorOf(cause: unknown): string {
+  if (typeof cause === 'object' && cause !== null && 'code' in cause && typeof cause.code === 'string') return cause.code;
+  return cause instanceof Error ? cause.message.split('\n').at(-1) ?? cause.message : 'could not start';
 }

@@ -1,43 +1,56 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import {
-  causedMessage,
-  type MessageData,
-  type MessageOf,
-  type MessageType,
-  type OrchEvent,
-} from '@app/contracts';
+import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
+import { causedMessage, type AgentResult, type MessageData, type MessageOf, type MessageType } from '@app/contracts';
 import { Clock } from '@app/config';
-import { MessagePublisher, NatsClient, SubjectReader, TransientError } from '@app/messaging';
-import { attemptStatus } from '../domain/attempt-guard';
-import { classifyRun } from '../domain/outcome';
-import { promptFor } from '../domain/prompt';
-import { parseLine, readResult, readVerdict, redact, type FinalResult } from '../domain/stream-json';
-import { ProcessRepository, type ProcessLine } from '../repositories/process.repository';
+import { cancellation } from '../domain/attempt-guard';
+import { classifyRun, type RunOutcome } from '../domain/outcome';
+import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
-import { LogShipper } from './log-shipper';
-import { WorkspaceService } from './workspace.service';
+import { AttemptLog } from './attempt-log.service';
+import { AttemptMonitor } from './attempt-monitor.service';
+import { ClaudeRunService, type ClaudeRun, type ClaudeRunResult, type StopCause } from './claude-run.service';
+import { WorkspaceRefused, WorkspaceService, type Workspace, type WorkspaceSnapshot } from './workspace.service';
 
+/** characters of the agent's answer kept in StageCompleted */
 const MAX_OUTPUT_CHARS = 256 * 1024;
-const STDERR_TAIL_LINES = 40;
 
 type RunStage = MessageOf<'RunStage'>;
 
+/** An attempt this runner runs: stopping it ends its agent, or keeps one from starting. */
+class ActiveRun {
+  stopped: { cause: StopCause; reason: string } | null = null;
+  done: Promise<void> = Promise.resolve();
+  private agent: ClaudeRun | null = null;
+
+  constructor(readonly taskId: string) {}
+
+  stop(cause: StopCause, reason: string): void {
+    this.stopped ??= { cause, reason };
+    this.agent?.stop(cause, reason);
+  }
+
+  attach(agent: ClaudeRun): void {
+    this.agent = agent;
+    if (this.stopped !== null) agent.stop(this.stopped.cause, this.stopped.reason);
+  }
+}
+
 /**
- * Runs one stage attempt: claims it on the task's subject (`StageStarted`, appended against
- * the sequence the orchestrator saw), runs the agent CLI in the background, and reports
- * exactly one outcome for it.
+ * Runs stage attempts: claims one on the task's subject (`StageStarted`, appended against
+ * the sequence the orchestrator saw, so the `RunStage` is acked once it is stored), then in
+ * the background prepares the workspace, runs the agent CLI, commits its work and reports
+ * exactly one outcome — unless the attempt was closed meanwhile (cancelled, timed out by
+ * the orchestrator, its task ended), which stops the agent and reports nothing more.
  */
 @Injectable()
-export class StageRunService implements OnApplicationShutdown {
+export class StageRunService implements BeforeApplicationShutdown {
   private readonly logger = new Logger('Runner');
-  private readonly running = new Map<string, Promise<void>>();
+  private readonly running = new Map<string, ActiveRun>();
 
   constructor(
-    private readonly processes: ProcessRepository,
+    private readonly claude: ClaudeRunService,
     private readonly workspaces: WorkspaceService,
-    private readonly publisher: MessagePublisher,
-    private readonly reader: SubjectReader,
-    private readonly nats: NatsClient,
+    private readonly attempts: AttemptLog,
+    private readonly monitor: AttemptMonitor,
     private readonly clock: Clock,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
@@ -45,9 +58,10 @@ export class StageRunService implements OnApplicationShutdown {
   /** Claims the attempt; resolves once `StageStarted` is stored, with the run going on. */
   async accept(command: RunStage): Promise<void> {
     const { taskId, stageId, attempt, stageType, timeoutS } = command.data;
-    const key = `${stageId}:${attempt}`;
+    const key = attemptKey(stageId, attempt);
     if (this.running.has(key)) return;
     const startedAt = this.clock.now();
+    const deadline = new Date(startedAt.getTime() + timeoutS * 1000);
     const started = this.event(command, 'StageStarted', {
       taskId,
       orchestrationId: command.data.orchestrationId,
@@ -57,155 +71,182 @@ export class StageRunService implements OnApplicationShutdown {
       runnerId: this.config.runnerId,
       lease: command.data.lease,
       startedAt: startedAt.toISOString(),
-      deadlineAt: new Date(startedAt.getTime() + timeoutS * 1000).toISOString(),
+      deadlineAt: deadline.toISOString(),
     });
-    const claimedAt = await this.claim(started, command.data.expectedTaskSequence);
-    if (claimedAt === null) {
+    const startedSeq = await this.attempts.claim(started, command.data.expectedTaskSequence);
+    if (startedSeq === null) {
       this.logger.warn(`Not running ${stageType} for task ${taskId} (attempt ${attempt}): it is no longer open to start`);
       return;
     }
     this.logger.log(`Running ${stageType} for task ${taskId} (attempt ${attempt}) on port ${command.data.lease.port}`);
-    const run = this.run(command, claimedAt)
-      .catch((error: unknown) => this.logger.error(`Stage ${stageType} failed for task ${taskId}: ${(error as Error).message}`))
+    const active = new ActiveRun(taskId);
+    active.done = this.run(command, startedSeq, deadline, active)
+      .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.claude.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));
-    this.running.set(key, run);
+    this.running.set(key, active);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
-  }
-
-  /** Appends StageStarted; on a conflict, re-reads and claims only a still startable attempt. */
-  private async claim(started: OrchEvent, expectedSeq: number): Promise<number | null> {
-    const data = started.data as MessageData<'StageStarted'>;
-    let expected = expectedSeq;
-    for (let round = 0; round < 10; round += 1) {
-      const result = await this.publisher.append(started, expected);
-      if (result.ok) return result.duplicate ? null : result.seq;
-      const { events, lastSeq } = await this.reader.read(this.nats.subjects.task(data.taskId));
-      if (attemptStatus(events.map((stored) => stored.event), data.stageId, data.attempt) !== 'startable') return null;
-      expected = lastSeq;
-    }
-    throw new TransientError(`could not claim ${data.stageType} for task ${data.taskId}: the task subject keeps moving`);
-  }
-
-  private async run(command: RunStage, startedSeq: number): Promise<void> {
-    const { taskId, stageId, attempt, stageType, context, lease, timeoutS } = command.data;
-    const workspace = await this.workspaces.prepare(taskId, command.data.workspace);
-    const secrets = this.config.apiKey ? [this.config.apiKey] : [];
-    const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso());
-    const stderrTail: string[] = [];
-    let final: FinalResult | null = null;
-    const onLine = ({ stream, line }: ProcessLine) => {
-      const text = redact(line, secrets);
-      const json = parseLine(text);
-      if (stream === 'stdout' && json) final = readResult(json) ?? final;
-      if (stream === 'stderr') {
-        stderrTail.push(text);
-        if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
-      }
-      shipper.add(stream, text, json);
-    };
-    const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', this.config.permissionMode];
-    if (this.config.model) args.push('--model', this.config.model);
-    if (this.config.maxTurns > 0) args.push('--max-turns', String(this.config.maxTurns));
-    args.push('--', promptFor(stageType, context));
-    const env: Record<string, string> = {
-      ...(process.env as Record<string, string>),
-      BACKEND_URL: `http://localhost:${lease.port}`,
-      CLAUDE_CONFIG_DIR: workspace.configDir,
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    };
-    delete env.CLAUDE_API_KEY;
-    if (this.config.apiKey) env.ANTHROPIC_API_KEY = this.config.apiKey;
-
-    const child = this.processes.start(this.config.cliPath, args, { cwd: workspace.cwd, env, onLine });
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      this.killGroup(child);
-    }, timeoutS * 1000);
-    const exit = await child.exit;
-    clearTimeout(timer);
-    // whatever the agent left running in its group (a dev server, a stray child) ends with its stage
-    child.killGroup('SIGKILL');
-    await shipper.flush();
-
-    const now = this.clock.nowIso();
-    const ref = { taskId, orchestrationId: command.data.orchestrationId, stageId, stageType, attempt };
-    let outcome: OrchEvent;
-    if (timedOut) {
-      outcome = this.event(command, 'StageTimedOut', {
-        ...ref,
-        deadlineAt: new Date(Date.parse(command.occurredAt) + timeoutS * 1000).toISOString(),
-        timedOutAt: now,
-      });
-    } else {
-      const finalResult = final as FinalResult | null;
-      const classified = classifyRun({
-        stageType,
-        exitCode: exit.exitCode,
-        signal: exit.signal,
-        spawnError: exit.spawnError,
-        final: finalResult,
-        verdict: stageType === 'qa' && finalResult ? readVerdict(finalResult.text) : null,
-        stderrTail: stderrTail.join('\n'),
-        cliPath: this.config.cliPath,
-      });
-      outcome =
-        classified.kind === 'completed'
-          ? this.event(command, 'StageCompleted', {
-              ...ref,
-              output: classified.output.slice(0, MAX_OUTPUT_CHARS),
-              result: classified.result,
-              diffStat: null,
-              verdict: classified.verdict,
-              completedAt: now,
-            })
-          : this.event(command, 'StageFailed', {
-              ...ref,
-              reason: redact(classified.reason, secrets),
-              retryable: classified.retryable,
-              exitCode: classified.exitCode,
-              result: classified.result,
-              failedAt: now,
-            });
-    }
-    await this.report(outcome, startedSeq);
-  }
-
-  private killGroup(child: { killGroup(signal: NodeJS.Signals): void; exit: Promise<unknown> }): void {
-    child.killGroup('SIGTERM');
-    const force = setTimeout(() => child.killGroup('SIGKILL'), this.config.killGraceMs);
-    void child.exit.finally(() => {
-      clearTimeout(force);
-      child.killGroup('SIGKILL');
+  /**
+   * CancelRun: closes the attempt on the log with `StageCancelled` (unless it is closed
+   * already). Whichever runner runs it hears that event and stops its agent; this one
+   * stops its own at once.
+   */
+  async cancel(command: MessageOf<'CancelRun'>): Promise<void> {
+    const { taskId, stageId, attempt, reason } = command.data;
+    const cancelled = await this.attempts.cancel(command.data, (facts) => {
+      const data = cancellation(facts, command.data, this.clock.nowIso());
+      return data === null ? null : causedMessage(command, 'StageCancelled', taskId, data, this.origin());
     });
+    if (cancelled !== null) this.logger.warn(`Stage ${cancelled.stageType} cancelled for task ${taskId} (attempt ${attempt}): ${reason}`);
+    this.running.get(attemptKey(stageId, attempt))?.stop('closed', `cancelled: ${reason}`);
   }
 
-  /** Appends the attempt's one outcome, unless the attempt was closed meanwhile. */
-  private async report(outcome: OrchEvent, startedSeq: number): Promise<void> {
-    const data = outcome.data as MessageData<'StageFailed'>;
-    let expected = startedSeq;
-    for (let round = 0; round < 20; round += 1) {
-      const result = await this.publisher.append(outcome, expected);
-      if (result.ok) {
-        const verb = outcome.type === 'StageCompleted' ? 'completed' : outcome.type === 'StageFailed' ? `failed: ${data.reason}` : 'timed out';
-        if (outcome.type === 'StageCompleted') this.logger.log(`Stage ${data.stageType} ${verb} for task ${data.taskId}`);
-        else this.logger.error(`Stage ${data.stageType} ${verb} for task ${data.taskId}`);
+  /** The task ended: its agents stop, then its workspace goes (unless WORKSPACE_KEEP). */
+  async endTask(taskId: string, why: string): Promise<void> {
+    const runs = [...this.running.values()].filter((run) => run.taskId === taskId);
+    for (const run of runs) run.stop('closed', why);
+    await Promise.allSettled(runs.map((run) => run.done));
+    await this.workspaces.release(taskId);
+  }
+
+  /** Agents do not outlive the runner: each is stopped and its attempt failed as retryable. */
+  async beforeApplicationShutdown(): Promise<void> {
+    for (const run of this.running.values()) run.stop('shutdown', 'the runner shut down while the stage ran');
+    await Promise.allSettled([...this.running.values()].map((run) => run.done));
+  }
+
+  private async run(command: RunStage, startedSeq: number, deadline: Date, active: ActiveRun): Promise<void> {
+    const { taskId, attempt, stageType } = command.data;
+    const watch = this.monitor.watch(command, (reason) => active.stop('closed', reason));
+    try {
+      let workspace: Workspace;
+      try {
+        workspace = await this.workspaces.prepare(taskId, command.data.workspace);
+      } catch (error) {
+        if (!(error instanceof WorkspaceRefused)) throw error;
+        await this.reportFailure(command, startedSeq, { reason: error.message, retryable: false });
         return;
       }
-      const { events, lastSeq } = await this.reader.read(this.nats.subjects.task(data.taskId));
-      if (attemptStatus(events.map((stored) => stored.event), data.stageId, data.attempt) !== 'started') {
-        this.logger.warn(`Dropping ${outcome.type} for task ${data.taskId}: the attempt was closed meanwhile`);
+      if (active.stopped !== null) {
+        this.logger.warn(`Not starting ${stageType} for task ${taskId} (attempt ${attempt}): ${active.stopped.reason}`);
         return;
       }
-      expected = lastSeq;
+      const before = await this.workspaces.snapshot(workspace);
+      const resume = await this.workspaces.sessionOf(taskId, stageType);
+      const agent = this.claude.start(command, workspace, resume, deadline);
+      active.attach(agent);
+      const result = await agent.done;
+      watch.stop(); // the agent is gone: nothing left to stop or heartbeat for
+      await this.keepSession(taskId, stageType, result);
+      await this.conclude(command, startedSeq, deadline, workspace, before, result);
+    } finally {
+      watch.stop();
     }
-    this.logger.error(`Could not report ${outcome.type} for task ${data.taskId}: the task subject keeps moving`);
   }
 
-  private event<T extends MessageType>(command: RunStage, type: T, data: MessageData<T>): OrchEvent {
-    return causedMessage(command, type, command.data.taskId, data, { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() }) as OrchEvent;
+  /** Turns how the run ended into the attempt's one outcome event, and appends it. */
+  private async conclude(
+    command: RunStage,
+    startedSeq: number,
+    deadline: Date,
+    workspace: Workspace,
+    before: WorkspaceSnapshot,
+    result: ClaudeRunResult,
+  ): Promise<void> {
+    const { taskId, stageId, attempt, stageType, timeoutS } = command.data;
+    const ref = { taskId, orchestrationId: command.data.orchestrationId, stageId, stageType, attempt };
+    switch (result.stoppedBy) {
+      case 'closed':
+        this.logger.warn(`Stopped ${stageType} for task ${taskId} (attempt ${attempt}): ${result.stopReason}`);
+        return;
+      case 'timeout': {
+        const timedOut = this.event(command, 'StageTimedOut', {
+          ...ref,
+          deadlineAt: deadline.toISOString(),
+          timedOutAt: this.clock.nowIso(),
+          reason: `the agent ran longer than the stage's ${timeoutS} s and was killed with its process group`,
+        });
+        if (await this.attempts.report(timedOut, command.data, startedSeq)) this.logger.error(`Stage ${stageType} timed out for task ${taskId} after ${timeoutS} s`);
+        return;
+      }
+      case 'shutdown':
+        await this.reportFailure(command, startedSeq, { reason: result.stopReason, retryable: true });
+        return;
+      case 'refused':
+      case null:
+        break;
+    }
+    let outcome: RunOutcome = classifyRun(result.facts);
+    if (outcome.kind === 'completed') {
+      const denials = outcome.result.permissionDenials;
+      if (denials.length > 0) this.logger.warn(`The CLI denied ${denials.join(', ')} in ${stageType} of task ${taskId} (CLAUDE_PERMISSION_MODE=${this.config.permissionMode})`);
+      let diffStat = null;
+      try {
+        diffStat = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
+      } catch (error) {
+        if (!(error instanceof GitError)) throw error;
+        outcome = { kind: 'failed', reason: `the agent's work could not be committed: ${error.message}`, retryable: true, exitCode: result.facts.exitCode, result: outcome.result };
+      }
+      if (outcome.kind === 'completed') {
+        const completed = this.event(command, 'StageCompleted', {
+          ...ref,
+          output: outcome.output.slice(0, MAX_OUTPUT_CHARS),
+          result: outcome.result,
+          diffStat,
+          verdict: outcome.verdict,
+          completedAt: this.clock.nowIso(),
+        });
+        if (await this.attempts.report(completed, command.data, startedSeq)) {
+          const changes = diffStat === null ? '' : `, ${diffStat.files} files changed (+${diffStat.insertions} -${diffStat.deletions})`;
+          this.logger.log(`Stage ${stageType} completed for task ${taskId} in ${outcome.result.numTurns} turns, $${outcome.result.totalCostUsd.toFixed(4)}${changes}`);
+        }
+        return;
+      }
+    }
+    await this.reportFailure(command, startedSeq, outcome);
   }
+
+  private async reportFailure(
+    command: RunStage,
+    startedSeq: number,
+    failure: { reason: string; retryable: boolean; exitCode?: number | null; result?: AgentResult | null },
+  ): Promise<void> {
+    const { taskId, stageId, attempt, stageType } = command.data;
+    const reason = this.claude.redactor.redact(failure.reason);
+    const failed = this.event(command, 'StageFailed', {
+      taskId,
+      orchestrationId: command.data.orchestrationId,
+      stageId,
+      stageType,
+      attempt,
+      reason,
+      retryable: failure.retryable,
+      exitCode: failure.exitCode ?? null,
+      result: failure.result ?? null,
+      failedAt: this.clock.nowIso(),
+    });
+    if (await this.attempts.report(failed, command.data, startedSeq)) {
+      this.logger.error(`Stage ${stageType} failed for task ${taskId} (attempt ${attempt}, ${failure.retryable ? 'retryable' : 'not retryable'}): ${reason}`);
+    }
+  }
+
+  /** The session a retry or a QA rework of this stage type resumes; a vanished one is forgotten. */
+  private async keepSession(taskId: string, stageType: RunStage['data']['stageType'], result: ClaudeRunResult): Promise<void> {
+    const { facts } = result;
+    const notFound = facts.resumedSessionId !== null && /no conversation found/i.test(`${facts.stderrTail}\n${facts.final?.text ?? ''}`);
+    const sessionId = notFound ? null : (facts.final?.result.sessionId || facts.init?.sessionId || facts.resumedSessionId);
+    if (sessionId !== facts.resumedSessionId || notFound) await this.workspaces.rememberSession(taskId, stageType, sessionId ?? null);
+  }
+
+  private origin() {
+    return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
+  }
+
+  private event<T extends MessageType>(command: RunStage, type: T, data: MessageData<T>): MessageOf<T> {
+    return causedMessage(command, type, command.data.taskId, data, this.origin());
+  }
+}
+
+function attemptKey(stageId: string, attempt: number): string {
+  return `${stageId}:${attempt}`;
 }

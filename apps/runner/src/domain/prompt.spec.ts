@@ -1,0 +1,32 @@
+import { COMMAND_TEMPLATES, promptFor, renderContext } from './prompt';
+
+const context = { taskTitle: 'Add a health endpoint', taskDescription: 'GET /health answers 200\n' };
+
+describe('prompts', () => {
+  it('given the specification stage, then the prompt is /create-spec with the context', () => {
+    expect(promptFor('specification', context)).toBe('/create-spec # Task: Add a health endpoint\n\nGET /health answers 200');
+  });
+
+  it('given the implementation stage, then the prompt is the context with the specification', () => {
+    expect(promptFor('implementation', { ...context, specification: '# Spec\n- must answer 200' })).toBe(
+      '# Task: Add a health endpoint\n\nGET /health answers 200\n\n## Specification\n\n# Spec\n- must answer 200',
+    );
+  });
+
+  it('given the QA stage, then the prompt is /review with the implementation summary and its diff stat', () => {
+    const prompt = promptFor('qa', { ...context, implementationSummary: 'Implemented it', diffStat: { files: 2, insertions: 30, deletions: 4 } });
+    expect(prompt.startsWith('/review # Task: Add a health endpoint')).toBe(true);
+    expect(prompt).toContain('## Implementation summary\n\nImplemented it');
+    expect(prompt).toContain('2 files changed, 30 insertions(+), 4 deletions(-)');
+  });
+
+  it('given a rework, then the findings to address are listed', () => {
+    expect(renderContext({ ...context, reviewFindings: ['no test', 'wrong status'] })).toContain('## Review findings to address\n\n- no test\n- wrong status');
+  });
+
+  it('the slash commands take the context as $ARGUMENTS; the review asks for a verdict block', () => {
+    expect(Object.keys(COMMAND_TEMPLATES).sort()).toEqual(['create-spec.md', 'review.md']);
+    for (const template of Object.values(COMMAND_TEMPLATES)) expect(template).toContain('$ARGUMENTS');
+    expect(COMMAND_TEMPLATES['review.md']).toContain('```verdict');
+  });
+});

@@ -1,0 +1,60 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { RunnerHarness } from '@app/testing';
+
+/** The agent's output: 10 MiB of stream-json lines. */
+const OUTPUT_BYTES = 10 * 1024 * 1024;
+/**
+ * The bound: the runner's live heap (after a full GC) never grows more than this above what
+ * it was before the stage. The LogShipper holds at most 2 MiB waiting to be published
+ * (then it pauses the agent's stdout), plus one batch being published and the read buffers;
+ * a runner that kept the output would grow by well over the 10 MiB it was sent.
+ */
+const HEAP_BOUND_BYTES = 8 * 1024 * 1024;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+function liveHeap(): number {
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('10 MiB of agent output, streamed to ORCH_LOGS', () => {
+  let harness: RunnerHarness;
+
+  beforeAll(async () => {
+    harness = await RunnerHarness.start();
+  }, 30_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+  }, 30_000);
+
+  it(`given an agent writing ${OUTPUT_BYTES} bytes, then every line reaches ORCH_LOGS in order while the runner's live heap grows by less than ${HEAP_BOUND_BYTES} bytes`, async () => {
+    const baseline = liveHeap();
+    let peak = 0;
+    let samples = 0;
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, liveHeap() - baseline);
+      samples += 1;
+    }, 100);
+    const stage = await harness.schedule({ description: `Write a lot [[fake:big-output=${OUTPUT_BYTES}]]`, timeoutS: 120 });
+    let completed;
+    try {
+      completed = await harness.outcomeOf(stage, 'StageCompleted', 120_000);
+    } finally {
+      clearInterval(sampler);
+    }
+
+    expect(completed.result.isError).toBe(false);
+    expect(samples).toBeGreaterThan(5);
+    expect(peak).toBeLessThan(HEAP_BOUND_BYTES);
+
+    const lines = await harness.logLines(stage.taskId);
+    const shippedBytes = lines.reduce((sum, line) => sum + line.text.length + 1, 0);
+    expect(shippedBytes).toBeGreaterThanOrEqual(OUTPUT_BYTES);
+    expect(lines.map((line) => line.index)).toEqual(lines.map((_, index) => index));
+    expect(lines.at(-1)?.json?.type).toBe('result');
+  }, 180_000);
+});

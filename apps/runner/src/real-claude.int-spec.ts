@@ -1,0 +1,120 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { uuidv7 } from '@app/contracts';
+import { FAKE_API_WRITTEN_FILE, REAL_CLAUDE_PATH, RunnerHarness, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
+
+const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+/**
+ * The REAL Claude Code CLI (the pinned @anthropic-ai/claude-code), pointed by
+ * ANTHROPIC_BASE_URL at the fake Messages API in libs/testing/fixtures.
+ */
+describe('the runner with the real Claude Code CLI against a fake Anthropic API', () => {
+  let api: FakeAnthropicApi;
+  let scratch: string;
+  let repos: string;
+
+  beforeAll(async () => {
+    api = await startFakeAnthropicApi({ validKeys: [VALID_KEY] });
+    process.env.ANTHROPIC_BASE_URL = api.url; // passed through to the CLI with the rest of the runner's environment
+    scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-real-cli-')));
+    repos = path.join(scratch, 'repos');
+  }, 30_000);
+
+  afterAll(async () => {
+    delete process.env.ANTHROPIC_BASE_URL;
+    await api?.close();
+    await rm(scratch, { recursive: true, force: true });
+  }, 30_000);
+
+  it('given a task with a repository, then specification, implementation and QA run through the CLI: the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async () => {
+    const harness = await RunnerHarness.start({
+      cliPath: REAL_CLAUDE_PATH,
+      apiKey: VALID_KEY,
+      workspaceAllowedRoots: [repos],
+      workspacesDir: path.join(scratch, 'workspaces'),
+      killGraceMs: 2_000,
+    });
+    try {
+      const repo = path.join(repos, 'app');
+      await mkdir(repo, { recursive: true });
+      git(repo, 'init', '--quiet', '--initial-branch=main');
+      await writeFile(path.join(repo, 'README.md'), '# app\n');
+      git(repo, 'add', '.');
+      git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
+      const workspace = { repoPath: repo, baseBranch: 'main' };
+      const taskId = uuidv7();
+      const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
+
+      // specification: the prompt is /create-spec, which the CLI finds in the worktree's .claude/commands
+      const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120 });
+      const specified = await harness.outcomeOf(spec, 'StageCompleted', 120_000);
+      expect(specified.output).toMatch(/^# Specification: Add a health endpoint/);
+      const init = (await harness.logLines(taskId)).find((line) => line.json?.type === 'system' && line.json.subtype === 'init')?.json;
+      expect(init?.slash_commands).toEqual(expect.arrayContaining(['create-spec', 'review']));
+      expect(api.requests.some((request) => request.withTools && request.userText.includes('Write a concise, testable specification'))).toBe(true);
+      expectParsed(specified.result);
+
+      // implementation: the fake API asks for a Write; the CLI writes the file, the runner commits it
+      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: specified.output } });
+      const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
+      expect(implemented.output).toBe(`Implemented: Add a health endpoint (wrote ${FAKE_API_WRITTEN_FILE})`);
+      expect(await readFile(path.join(worktree, FAKE_API_WRITTEN_FILE), 'utf8')).toBe('# Add a health endpoint\n\nDone by the agent.\n');
+      expect(implemented.diffStat).toEqual({ files: 1, insertions: 3, deletions: 0 });
+      expect(git(repo, 'diff', '--name-only', 'main', `orch/${taskId}`)).toBe(FAKE_API_WRITTEN_FILE);
+      expect(implemented.result.numTurns).toBe(2);
+      expect(implemented.result.permissionDenials).toEqual([]);
+      expectParsed(implemented.result);
+
+      // QA: /review, ending in the verdict block the runner reads
+      const qa = await harness.schedule({
+        taskId,
+        stageType: 'qa',
+        workspace,
+        timeoutS: 120,
+        context: { specification: specified.output, implementationSummary: implemented.output, ...(implemented.diffStat ? { diffStat: implemented.diffStat } : {}) },
+      });
+      const reviewed = await harness.outcomeOf(qa, 'StageCompleted', 120_000);
+      expect(reviewed.verdict).toEqual({ verdict: 'pass', findings: [] });
+      expect(api.requests.some((request) => request.userText.includes('info string is `verdict`') && request.userText.includes('1 files changed, 3 insertions(+)'))).toBe(true);
+      expectParsed(reviewed.result);
+      expect(api.requests.every((request) => request.apiKey === VALID_KEY)).toBe(true);
+    } finally {
+      await harness.stop();
+    }
+  }, 300_000);
+
+  it('given a key the API refuses, then StageFailed says the key was refused, is not retryable, and comes in seconds (not after the CLI\'s ten retries)', async () => {
+    const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: 'sk-ant-api03-revoked-key-0123456789', killGraceMs: 2_000 });
+    try {
+      const startedAt = Date.now();
+      const failed = await harness.outcomeOf(await harness.schedule({ timeoutS: 120 }), 'StageFailed', 60_000);
+      const seconds = (Date.now() - startedAt) / 1000;
+
+      expect(failed.retryable).toBe(false);
+      expect(failed.reason).toBe('the API key was refused: the API answered HTTP 401 (authentication_failed); check CLAUDE_API_KEY (and ANTHROPIC_BASE_URL if set)');
+      expect(seconds).toBeLessThan(20);
+      expect(api.requests.filter((request) => request.status === 401).length).toBeLessThanOrEqual(2);
+      const raw = await harness.rawStreams();
+      expect(raw).not.toContain('sk-ant-api03-revoked-key-0123456789');
+    } finally {
+      await harness.stop();
+    }
+  }, 120_000);
+});
+
+function expectParsed(result: { totalCostUsd: number; numTurns: number; sessionId: string; durationMs: number; isError: boolean; usage: { inputTokens: number } }): void {
+  expect(result.isError).toBe(false);
+  expect(result.totalCostUsd).toBeGreaterThan(0);
+  expect(result.numTurns).toBeGreaterThanOrEqual(1);
+  expect(result.sessionId).toMatch(UUID);
+  expect(result.durationMs).toBeGreaterThan(0);
+  expect(result.usage.inputTokens).toBeGreaterThan(0);
+}

@@ -1,0 +1,55 @@
+import { loadRunnerConfig } from './runner.config';
+
+describe('runner configuration', () => {
+  it('given no runner variables, then the defaults hold: no repository allowed, worktrees removed, heartbeats every 10 s', () => {
+    const config = loadRunnerConfig({});
+    expect(config).toMatchObject({
+      permissionMode: 'acceptEdits',
+      allowedTools: [],
+      workspaceAllowedRoots: [],
+      workspaceKeep: false,
+      heartbeatMs: 10_000,
+      killGraceMs: 5_000,
+      apiKey: null,
+    });
+  });
+
+  it('given the workspace and CLI variables, then they are read', () => {
+    const config = loadRunnerConfig({
+      WORKSPACE_ALLOWED_ROOTS: '/srv/repos, /home/dev/src',
+      WORKSPACE_KEEP: 'true',
+      RUNNER_HEARTBEAT_MS: '2500',
+      CLAUDE_ALLOWED_TOOLS: 'Read,Edit,Bash(git diff:*)',
+      CLAUDE_PERMISSION_MODE: 'dontAsk',
+      CLAUDE_MODEL: 'sonnet',
+      CLAUDE_MAX_TURNS: '40',
+    });
+    expect(config).toMatchObject({
+      workspaceAllowedRoots: ['/srv/repos', '/home/dev/src'],
+      workspaceKeep: true,
+      heartbeatMs: 2_500,
+      allowedTools: ['Read', 'Edit', 'Bash(git diff:*)'],
+      permissionMode: 'dontAsk',
+      model: 'sonnet',
+      maxTurns: 40,
+    });
+  });
+
+  it('given a relative allowed root, then the boot stops naming the variable', () => {
+    expect(() => loadRunnerConfig({ WORKSPACE_ALLOWED_ROOTS: 'repos' })).toThrow(/WORKSPACE_ALLOWED_ROOTS/);
+  });
+
+  it('given a permission mode the CLI does not know, then the boot stops naming the variable', () => {
+    expect(() => loadRunnerConfig({ CLAUDE_PERMISSION_MODE: 'yolo' })).toThrow(/CLAUDE_PERMISSION_MODE/);
+  });
+
+  const asRoot = process.getuid?.() === 0 ? it : it.skip;
+  asRoot('given bypassPermissions while running as root, then the boot stops: the CLI would refuse every run', () => {
+    expect(() => loadRunnerConfig({ CLAUDE_PERMISSION_MODE: 'bypassPermissions' })).toThrow(/CLAUDE_PERMISSION_MODE: bypassPermissions is refused by the Claude CLI when run as root/);
+  });
+
+  it('never echoes the API key in a configuration error', () => {
+    expect(() => loadRunnerConfig({ CLAUDE_API_KEY: 'sk-ant-secret', RUNNER_HEARTBEAT_MS: 'soon' })).toThrow(/RUNNER_HEARTBEAT_MS/);
+    expect(() => loadRunnerConfig({ CLAUDE_API_KEY: 'sk-ant-secret', RUNNER_HEARTBEAT_MS: 'soon' })).not.toThrow(/sk-ant-secret/);
+  });
+});

@@ -1,0 +1,75 @@
+import { Injectable, Logger } from '@nestjs/common';
+import type { MessageData, MessageOf, OrchEvent } from '@app/contracts';
+import { MessagePublisher, NatsClient, SubjectReader, TransientError } from '@app/messaging';
+import { attemptFacts, type AttemptFacts } from '../domain/attempt-guard';
+
+const MAX_CONFLICT_ROUNDS = 20;
+
+type AttemptRef = { taskId: string; stageId: string; attempt: number };
+
+/**
+ * A stage attempt's life on its task's subject. Every append goes against the sequence
+ * last read; on a conflict the subject is re-read and the append made again only if the
+ * attempt is still where it has to be — so an attempt is started once and ends once,
+ * whichever runner or orchestrator writes first.
+ */
+@Injectable()
+export class AttemptLog {
+  private readonly logger = new Logger('Runner');
+
+  constructor(
+    private readonly publisher: MessagePublisher,
+    private readonly reader: SubjectReader,
+    private readonly nats: NatsClient,
+  ) {}
+
+  async facts(ref: AttemptRef): Promise<AttemptFacts & { lastSeq: number }> {
+    const { events, lastSeq } = await this.reader.read(this.nats.subjects.task(ref.taskId));
+    return { ...attemptFacts(events.map((stored) => stored.event), ref.stageId, ref.attempt), lastSeq };
+  }
+
+  /** Appends StageStarted; resolves with its sequence, or null when the attempt is not startable. */
+  async claim(started: MessageOf<'StageStarted'>, expectedSeq: number): Promise<number | null> {
+    let expected = expectedSeq;
+    for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
+      const result = await this.publisher.append(started, expected);
+      if (result.ok) return result.duplicate ? null : result.seq;
+      const facts = await this.facts(started.data);
+      if (facts.status !== 'startable') return null;
+      expected = facts.lastSeq;
+    }
+    throw new TransientError(`could not claim ${started.data.stageType} for task ${started.data.taskId}: the task subject keeps moving`);
+  }
+
+  /** Appends the attempt's one outcome, unless the attempt was closed meanwhile. True when appended. */
+  async report(outcome: OrchEvent, ref: AttemptRef, startedSeq: number): Promise<boolean> {
+    let expected = startedSeq;
+    for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
+      const result = await this.publisher.append(outcome, expected);
+      if (result.ok) return !result.duplicate;
+      const facts = await this.facts(ref);
+      if (facts.status !== 'started') {
+        this.logger.warn(`Dropping ${outcome.type} for task ${ref.taskId}: the attempt was closed meanwhile`);
+        return false;
+      }
+      expected = facts.lastSeq;
+    }
+    this.logger.error(`Could not report ${outcome.type} for task ${ref.taskId}: the task subject keeps moving`);
+    return false;
+  }
+
+  /**
+   * Appends a StageCancelled built from the attempt's facts, while it is open; null when
+   * it was already closed. The runner running it sees the event and stops its agent.
+   */
+  async cancel(ref: AttemptRef, build: (facts: AttemptFacts) => MessageOf<'StageCancelled'> | null): Promise<MessageData<'StageCancelled'> | null> {
+    for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
+      const facts = await this.facts(ref);
+      const event = build(facts);
+      if (event === null) return null;
+      const result = await this.publisher.append(event, facts.lastSeq);
+      if (result.ok) return result.duplicate ? null : event.data;
+    }
+    throw new TransientError(`could not cancel attempt ${ref.attempt} of stage ${ref.stageId}: the task subject keeps moving`);
+  }
+}

@@ -1,0 +1,121 @@
+import { execFileSync } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { newMessage, uuidv7 } from '@app/contracts';
+import { eventually, RunnerHarness } from '@app/testing';
+
+function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
+}
+
+const exists = (file: string) => stat(file).then(() => true, () => false);
+
+/** A repository with one commit on `main`, under `root`. */
+async function makeRepo(root: string, name: string): Promise<string> {
+  const repo = path.join(root, name);
+  await mkdir(repo, { recursive: true });
+  git(repo, 'init', '--quiet', '--initial-branch=main');
+  await writeFile(path.join(repo, 'README.md'), '# app\n\nline two\nline three\n');
+  git(repo, 'add', '.');
+  git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
+  return repo;
+}
+
+describe('task workspaces: git worktrees on orch/<taskId>', () => {
+  let scratch: string;
+  let allowed: string;
+  let outside: string;
+  let fakeLog: string;
+  let harness: RunnerHarness;
+
+  beforeAll(async () => {
+    scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-git-')));
+    allowed = path.join(scratch, 'repos');
+    outside = path.join(scratch, 'elsewhere');
+    fakeLog = path.join(scratch, 'fake-claude.log');
+    process.env.FAKE_CLAUDE_LOG = fakeLog;
+    harness = await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') });
+  }, 30_000);
+
+  afterAll(async () => {
+    await harness?.stop();
+    delete process.env.FAKE_CLAUDE_LOG;
+    await rm(scratch, { recursive: true, force: true });
+  }, 30_000);
+
+  it('given a repository under an allowed root, then each stage runs in a worktree on orch/<taskId>, its change is committed with a diff stat, and the worktree goes when the task ends', async () => {
+    const repo = await makeRepo(allowed, 'app');
+    const base = git(repo, 'rev-parse', 'main');
+    const workspace = { repoPath: repo, baseBranch: 'main' };
+    const taskId = uuidv7();
+    const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
+
+    // specification: no change, so nothing committed and an empty diff stat
+    const spec = await harness.schedule({ taskId, stageType: 'specification', workspace });
+    expect((await harness.outcomeOf(spec, 'StageCompleted')).diffStat).toEqual({ files: 0, insertions: 0, deletions: 0 });
+    expect(git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(`orch/${taskId}`);
+    expect(git(worktree, 'rev-parse', 'HEAD')).toBe(base);
+
+    // implementation: the fake writes a file; the runner commits it on the branch
+    const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, description: 'Add it [[fake:write-file=src/health.ts]]' });
+    const completed = await harness.outcomeOf(impl, 'StageCompleted');
+    const written = (await readFile(path.join(worktree, 'src', 'health.ts'), 'utf8')).split('\n').length - 1;
+    expect(completed.diffStat).toEqual({ files: 1, insertions: written, deletions: 0 });
+    expect(git(repo, 'log', '--format=%s', `orch/${taskId}`, '-1')).toBe(`orch: implementation of task ${taskId} (attempt 1)`);
+    expect(git(repo, 'diff', '--name-only', base, `orch/${taskId}`)).toBe('src/health.ts'); // the slash-command files are never committed
+    expect(git(worktree, 'status', '--porcelain', '--untracked-files=no')).toBe('');
+    expect(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main'); // the repository's own checkout is untouched
+
+    // the task ends: the worktree is removed, the branch with the work stays
+    const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
+    await harness.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId: spec.orchestrationId, completedAt: origin.occurredAt }, origin));
+    await eventually(async () => ((await exists(worktree)) ? undefined : true), 10_000, 'the worktree to be removed');
+    expect(git(repo, 'worktree', 'list', '--porcelain')).not.toContain(worktree);
+    expect(git(repo, 'branch', '--list', `orch/${taskId}`)).toContain(`orch/${taskId}`);
+  }, 60_000);
+
+  it('given a repoPath outside WORKSPACE_ALLOWED_ROOTS, then StageFailed refuses it before any process starts', async () => {
+    const repo = await makeRepo(outside, 'secret');
+    const stage = await harness.schedule({ workspace: { repoPath: repo, baseBranch: 'main' }, description: `marker-${uuidv7()}` });
+
+    const failed = await harness.outcomeOf(stage, 'StageFailed');
+    expect(failed).toMatchObject({ retryable: false, exitCode: null, result: null });
+    expect(failed.reason).toBe(`repoPath ${repo} is outside WORKSPACE_ALLOWED_ROOTS (${allowed})`);
+    const invocations = await readFile(fakeLog, 'utf8').catch(() => '');
+    expect(invocations).not.toContain(stage.command.data.context.taskDescription); // the agent never ran
+    expect(git(repo, 'worktree', 'list', '--porcelain').split('\n').filter((line) => line.startsWith('worktree '))).toHaveLength(1);
+    expect(git(repo, 'branch', '--list')).not.toContain('orch/');
+  }, 30_000);
+
+  it('given a symlink under an allowed root that leads outside, then it is refused too', async () => {
+    const target = await makeRepo(outside, 'linked');
+    await mkdir(allowed, { recursive: true });
+    const link = path.join(allowed, 'link-to-outside');
+    await symlink(target, link);
+    const failed = await harness.outcomeOf(await harness.schedule({ workspace: { repoPath: link, baseBranch: null } }), 'StageFailed');
+    expect(failed).toMatchObject({ retryable: false, reason: `repoPath ${link} (${target}) is outside WORKSPACE_ALLOWED_ROOTS (${allowed})` });
+  }, 30_000);
+
+  it('given a base branch that does not exist, then StageFailed says so and is not retryable', async () => {
+    const repo = await makeRepo(allowed, 'nobranch');
+    const failed = await harness.outcomeOf(await harness.schedule({ workspace: { repoPath: repo, baseBranch: 'does-not-exist' } }), 'StageFailed');
+    expect(failed.retryable).toBe(false);
+    expect(failed.reason).toMatch(/^could not make a worktree of .*nobranch on orch\/.*does-not-exist/);
+  }, 30_000);
+
+  it('given WORKSPACE_KEEP, then the worktree stays when the task ends', async () => {
+    const keeper = await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspaceKeep: true, workspacesDir: path.join(scratch, 'kept') });
+    try {
+      const repo = await makeRepo(allowed, 'kept');
+      const stage = await keeper.schedule({ workspace: { repoPath: repo, baseBranch: 'main' } });
+      await keeper.outcomeOf(stage, 'StageCompleted');
+      const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
+      await keeper.append(newMessage('OrchestrationFailed', stage.taskId, { taskId: stage.taskId, orchestrationId: stage.orchestrationId, reason: 'qa failed', failedAt: origin.occurredAt }, origin));
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await exists(path.join(scratch, 'kept', 'tasks', stage.taskId, 'work', '.git'))).toBe(true);
+    } finally {
+      await keeper.stop();
+    }
+  }, 30_000);
+});
