@@ -20,18 +20,24 @@ const POSTGRES_DOWN_MESSAGES = [
  * caller gets a 503 naming it), or null for any other error (a bug: a 500).
  */
 export function asDependencyFailure(error: unknown): DependencyUnavailable | null {
-  if (!(error instanceof Error)) return null;
   if (error instanceof DependencyUnavailable) return error;
-  const driverError = 'driverError' in error && error.driverError instanceof Error ? error.driverError : error;
+  // duck-typed, not `instanceof Error`: Node's socket errors come from another realm under jest's VM
+  if (!isErrorLike(error)) return null;
+  const driverError = 'driverError' in error && isErrorLike(error.driverError) ? error.driverError : error;
   const code = 'code' in driverError && typeof driverError.code === 'string' ? driverError.code : '';
   if (code.startsWith('08') || POSTGRES_DOWN_CODES.includes(code) || POSTGRES_DOWN_MESSAGES.some((pattern) => pattern.test(driverError.message))) {
     return new DependencyUnavailable(`postgres is unavailable: ${driverError.message}`, { dependency: 'postgres' });
   }
+  // a raw socket error reaches a request only from pg: the NATS client reconnects on its own and throws its own errors
   if (SOCKET_ERROR_CODES.includes(code)) {
-    return new DependencyUnavailable(`a dependency is unreachable: ${driverError.message}`, { dependency: 'unknown' });
+    return new DependencyUnavailable(`postgres is unavailable: ${driverError.message}`, { dependency: 'postgres' });
   }
   if (NATS_DOWN_NAMES.includes(error.name)) {
     return new DependencyUnavailable(`nats is unavailable: ${error.message}`, { dependency: 'nats' });
   }
   return null;
+}
+
+function isErrorLike(value: unknown): value is Error {
+  return typeof value === 'object' && value !== null && typeof (value as { message?: unknown }).message === 'string' && typeof (value as { name?: unknown }).name === 'string';
 }
