@@ -1,6 +1,6 @@
 import type { NatsClient } from '@app/messaging';
-import { logFacts, readEventLog } from './event-log';
-import { distinctEvents } from './invariants';
+import { readEventLog } from './event-log';
+import { EventTail } from './event-tail';
 
 export interface ApiAnswer<T> {
   status: number;
@@ -52,23 +52,32 @@ export class ApiClient {
   }
 }
 
+const TERMINAL = new Set(['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationCancelled']);
+
 /**
- * Resolves once every task has a terminal orchestration event in the log (polling every
- * `pollMs`, tolerating a log that cannot be read for a while); returns when, in ms since the epoch.
+ * Resolves once every task has a terminal orchestration event in the log (reading it
+ * incrementally every `pollMs`, tolerating a log that cannot be read for a while, e.g.
+ * while NATS restarts); returns when, in ms since the epoch.
  */
 export async function allTerminal(client: NatsClient, taskIds: readonly string[], timeoutMs: number, pollMs = 500): Promise<number> {
   const deadline = Date.now() + timeoutMs;
-  let missing = taskIds.length;
+  const waiting = new Set(taskIds);
+  const tail = new EventTail(client, client.subjects.allTasks);
   let lastError = '';
   while (Date.now() < deadline) {
     try {
-      const { outcomes } = logFacts(distinctEvents(await readEventLog(client, client.subjects.allTasks)));
-      missing = taskIds.filter((taskId) => !outcomes.has(taskId)).length;
-      if (missing === 0) return Date.now();
+      for (const { event } of await tail.poll()) if (TERMINAL.has(event.type)) waiting.delete(event.aggregateId);
+      if (waiting.size === 0) return Date.now();
     } catch (error) {
       lastError = (error as Error).message;
     }
     await new Promise((resolve) => setTimeout(resolve, pollMs));
   }
-  throw new Error(`timed out after ${timeoutMs} ms: ${missing} of ${taskIds.length} tasks not terminal${lastError ? ` (last error: ${lastError})` : ''}`);
+  const stuck = await Promise.all(
+    [...waiting].slice(0, 3).map(async (taskId) => {
+      const history = await readEventLog(client, client.subjects.task(taskId)).catch(() => []);
+      return `${taskId}: ${history.map(({ event }) => event.type).join(' → ')}`;
+    }),
+  );
+  throw new Error(`timed out after ${timeoutMs} ms: ${waiting.size} of ${taskIds.length} tasks not terminal${lastError ? ` (last error: ${lastError})` : ''}\n${stuck.join('\n')}`);
 }

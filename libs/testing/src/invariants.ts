@@ -39,6 +39,8 @@ export interface InvariantReport {
   processesGoneAfterMs: number | null;
   /** read model rows compared with the rebuild (0 when not compared) */
   readModelRows: number;
+  /** milliseconds from the check's start until the live projection had applied the whole log (null: not checked, or it did not) */
+  projectionCaughtUpAfterMs: number | null;
   /** every broken invariant, in words; empty when all hold */
   violations: string[];
 }
@@ -111,11 +113,14 @@ export async function checkInvariants(options: InvariantOptions): Promise<Invari
   }
 
   let readModelRows = 0;
+  let projectionCaughtUpAfterMs: number | null = null;
   if (options.readModel) {
     const { databaseUrl, messaging, adminUrl } = options.readModel;
+    const waitStarted = Date.now();
     const lastSeq = (await options.client.jsm.streams.info(options.client.subjects.eventsStream)).state.last_seq;
-    await eventually(async () => ((await projectedSequence(databaseUrl)) >= lastSeq ? true : undefined), settleMs, `the projection to reach #${lastSeq}`).catch(() =>
-      violations.push(`the projection did not reach #${lastSeq} within ${settleMs} ms`),
+    await eventually(async () => ((await projectedSequence(databaseUrl)) >= lastSeq ? true : undefined), settleMs, `the projection to reach #${lastSeq}`).then(
+      () => (projectionCaughtUpAfterMs = Date.now() - waitStarted),
+      () => violations.push(`the projection did not reach #${lastSeq} within ${settleMs} ms`),
     );
     const comparison = await compareWithRebuild({ messaging, databaseUrl }, adminUrl);
     readModelRows = comparison.rows;
@@ -132,6 +137,7 @@ export async function checkInvariants(options: InvariantOptions): Promise<Invari
     pidsChecked,
     processesGoneAfterMs,
     readModelRows,
+    projectionCaughtUpAfterMs,
     violations,
   };
 }

@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import type { MessagingOptions } from '@app/messaging';
 import { rebuildProjection } from '../../../apps/gateway/src/projection/projection-rebuild.module';
 import { READ_MODEL_TABLES } from '../../../apps/gateway/src/projection/projection-rebuild.service';
+import { PROJECTION_NAME } from '../../../apps/gateway/src/projection/projection.step';
 import { createTestDatabase } from './database';
 
 /** The dead letters the projection keeps, without their serial id (a rebuild renumbers them). */
@@ -42,7 +43,7 @@ async function dumpReadModel(url: string): Promise<Map<string, string[]>> {
 /** The live projection's checkpoint: the last event sequence it applied. */
 export async function projectedSequence(databaseUrl: string): Promise<number> {
   return withClient(databaseUrl, async (client) => {
-    const { rows } = await client.query<{ last_sequence: string }>('SELECT last_sequence FROM projection_checkpoints');
+    const { rows } = await client.query<{ last_sequence: string }>('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
     return Number(rows[0]?.last_sequence ?? 0);
   });
 }

@@ -1,0 +1,103 @@
+import type { NatsClient } from '@app/messaging';
+import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
+import { EventTail } from '../../../libs/testing/src/event-tail';
+import { recordFigures } from '../../../libs/testing/src/figures';
+import { checkInvariants } from '../../../libs/testing/src/invariants';
+import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
+import { projectedSequence } from '../../../libs/testing/src/read-model';
+import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+
+const OUTAGE_MS = 5_000;
+const LIMIT = 3;
+const PROBED = ['/health', '/api/tasks', '/api/orchestrator/queue', '/api/pool', '/api/metrics'];
+
+/** Fault 4: Postgres (the read model) crashed and restarted with tasks in flight; a private cluster, so no other suite notices. */
+describe('fault 4: Postgres restarted with tasks in flight', () => {
+  let postgres: PrivatePostgres;
+  let system: TestSystem;
+  let client: NatsClient;
+  let probe: ApiProbe | undefined;
+
+  beforeAll(async () => {
+    postgres = await startPrivatePostgres();
+    system = await startTestSystem({ databaseAdminUrl: postgres.adminUrl, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
+    client = await connectTestClient(system.messaging);
+  }, 60_000);
+
+  afterAll(async () => {
+    await probe?.stop();
+    await postgres?.start().catch(() => undefined);
+    await client?.close();
+    await system?.stop();
+    await postgres?.destroy();
+  }, 60_000);
+
+  it('given tasks in flight, when Postgres crashes for 5 s and restarts, then the work goes on, the read model catches up equal to a rebuild, and the API answers 503 naming Postgres meanwhile', async () => {
+    const api = new ApiClient(system.baseUrl);
+    const taskIds = await api.createAndStart(8, 'Through a Postgres restart', 'Work [[fake:slow=100]]');
+    const tail = new EventTail(client);
+    await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
+
+    const running = probeApi(system.baseUrl, PROBED);
+    probe = running;
+    const stoppedAt = Date.now();
+    await postgres.stop('SIGKILL');
+    const lastSeqAtCrash = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    await eventually(async () => (running.unavailable >= 1 ? true : undefined), OUTAGE_MS + 10_000, 'the API to answer 503');
+    // a task created while the read model is down is not lost: it is an event
+    const createdDuringOutage = await api.request<{ id?: string }>('POST', '/api/tasks', { title: 'Created while Postgres is down', description: 'Work [[fake:slow=20]]' });
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
+    const eventsDuringOutage = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq - lastSeqAtCrash;
+    const outage = await running.stop('postgres');
+    await postgres.start();
+    const restartedAt = Date.now();
+
+    await eventually(async () => ((await fetch(`${system.baseUrl}/health`)).ok ? true : undefined), 60_000, '/health to answer 200');
+    const healthyAfterMs = Date.now() - restartedAt;
+    const lastSeq = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    await eventually(async () => ((await projectedSequence(system.database.url)) >= lastSeq ? true : undefined), 60_000, 'the projection to catch up');
+    const caughtUpAfterMs = Date.now() - restartedAt;
+
+    const extra = createdDuringOutage.body.id;
+    if (createdDuringOutage.status === 201 && extra) {
+      taskIds.push(extra);
+      expect((await api.start(extra)).status).toBe(202);
+    }
+    const ended = await allTerminal(client, taskIds, 120_000);
+
+    expect(outage.serverErrors).toEqual([]);
+    expect(outage.byStatus['503']).toBeGreaterThan(0);
+    expect(outage.allUnavailableNamed).toBe(true);
+    expect([201, 503]).toContain(createdDuringOutage.status);
+    const report = await checkInvariants({
+      client,
+      taskIds,
+      maxConcurrent: LIMIT,
+      readModel: { messaging: system.messaging, databaseUrl: system.database.url, adminUrl: postgres.adminUrl },
+      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+
+    await recordFigures('fault-4-postgres-restart', {
+      fault: `Postgres (private cluster) stopped with pg_ctl -m immediate (a crash) for ${OUTAGE_MS / 1000} s and started again, 8 tasks in flight, limit ${LIMIT}`,
+      tasks: taskIds.length,
+      outcomes: report.outcomes,
+      eventsAppendedWhilePostgresWasDown: eventsDuringOutage,
+      taskCreateDuringOutage: createdDuringOutage.status,
+      apiDuringOutage: outage.byStatus,
+      apiServerErrors: outage.serverErrors.length,
+      apiSlowestAnswerMs: outage.slowestMs,
+      msFromRestartToHealthy: healthyAfterMs,
+      msFromRestartToProjectionCaughtUp: caughtUpAfterMs,
+      secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
+      eventsChecked: report.eventsChecked,
+      attemptsChecked: report.attemptsChecked,
+      maxRunning: report.maxRunning,
+      readModelRowsEqualToRebuild: report.readModelRows,
+      violations: report.violations.length,
+    });
+  }, 240_000);
+});
