@@ -54,6 +54,12 @@ describe('classifyRun', () => {
     expect(outcome.reason).toMatch(/could not be started from \/nope\/claude \(spawn \/nope\/claude ENOENT\).*CLAUDE_CLI_PATH/);
   });
 
+  it('given a spawn that failed for want of resources, then it failed retryably', () => {
+    const outcome = failure(classifyRun(facts({ spawnError: 'EAGAIN', exitCode: null, final: null, init: null, stdoutLines: 0 })));
+    expect(outcome.retryable).toBe(true);
+    expect(outcome.reason).toMatch(/\(EAGAIN\): the machine is out of processes/);
+  });
+
   it('given the npm stub without its native binary, then it failed for good, saying how to install it', () => {
     const outcome = failure(classifyRun(facts({ exitCode: 1, final: null, init: null, stdoutLines: 0, stderrTail: 'Error: claude native binary not installed.\n\nEither postinstall did not run' })));
     expect(outcome.retryable).toBe(false);
@@ -119,6 +125,10 @@ describe('classifyRun', () => {
     const outcome = failure(classifyRun(facts({ stageType: 'specification', slashCommand: 'create-spec', init: { sessionId: 's', slashCommands: ['compact'] } })));
     expect(outcome.retryable).toBe(false);
     expect(outcome.reason).toMatch(/did not find the slash command \/create-spec/);
+  });
+
+  it('given an init line that does not list slash commands (other CLIs, stand-ins), then the stage is not judged by it', () => {
+    expect(classifyRun(facts({ stageType: 'specification', slashCommand: 'create-spec', init: { sessionId: 's', slashCommands: null } })).kind).toBe('completed');
   });
 
   it('given a resumed session the CLI cannot find, then it failed retryably (the next attempt starts a new session)', () => {

@@ -31,6 +31,8 @@ export interface RunFacts {
 
 const AUTH_REFUSED = /invalid api key|authentication|unauthorized|\b401\b|please run \/login|x-api-key/i;
 const REFUSING_STATUSES = new Set([401, 403]);
+/** spawn errors no retry fixes: the program is not there or not executable (EAGAIN, EMFILE, ENOMEM may pass) */
+const MISSING_PROGRAM = /ENOENT|EACCES|ENOTDIR|ENOEXEC|ELOOP/;
 
 /** How a run that ended (not timed out, not cancelled) is reported, and whether a retry could help. */
 export function classifyRun(facts: RunFacts): RunOutcome {
@@ -43,7 +45,10 @@ export function classifyRun(facts: RunFacts): RunOutcome {
   });
   const stderr = facts.stderrTail.trim();
   if (facts.spawnError !== null) {
-    return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}); install it with npm ci or set CLAUDE_CLI_PATH`, false);
+    if (MISSING_PROGRAM.test(facts.spawnError)) {
+      return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}); install it with npm ci or set CLAUDE_CLI_PATH`, false);
+    }
+    return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}): the machine is out of processes, memory or file descriptors`, true);
   }
   if (/native binary not installed/i.test(stderr)) {
     return failed(
@@ -82,7 +87,8 @@ export function classifyRun(facts: RunFacts): RunOutcome {
   if (unknown) {
     return failed(`the CLI did not find the slash command ${unknown[1]} in the workspace's .claude/commands`, false);
   }
-  if (facts.slashCommand !== null && facts.init !== null && !facts.init.slashCommands.includes(facts.slashCommand)) {
+  const listed = facts.init?.slashCommands ?? null;
+  if (facts.slashCommand !== null && listed !== null && !listed.includes(facts.slashCommand)) {
     return failed(`the CLI did not find the slash command /${facts.slashCommand} in the workspace's .claude/commands, so the prompt went to the model as plain text`, false);
   }
   if (facts.stageType === 'qa' && facts.verdict === null) {

@@ -65,6 +65,7 @@ describe('stream-json', () => {
         sessionId: 's-1',
         slashCommands: ['create-spec', 'review', 'compact'],
       });
+      expect(readInit({ type: 'system', subtype: 'init', session_id: 's-2' })).toEqual({ sessionId: 's-2', slashCommands: null });
       expect(readInit({ type: 'system', subtype: 'api_retry' })).toBeNull();
     });
   });

@@ -50,8 +50,8 @@ export function readResult(json: Json): FinalResult | null {
 
 export interface InitFacts {
   sessionId: string | null;
-  /** the slash commands the CLI found (its own and those in `.claude/commands/`) */
-  slashCommands: string[];
+  /** the slash commands the CLI found (its own and those in `.claude/commands/`); null when the line does not list them */
+  slashCommands: string[] | null;
 }
 
 /** Reads the CLI's first `{"type":"system","subtype":"init"}` line. */
@@ -59,7 +59,7 @@ export function readInit(json: Json): InitFacts | null {
   if (json.type !== 'system' || json.subtype !== 'init') return null;
   return {
     sessionId: typeof json.session_id === 'string' ? json.session_id : null,
-    slashCommands: Array.isArray(json.slash_commands) ? json.slash_commands.filter((name): name is string => typeof name === 'string') : [],
+    slashCommands: Array.isArray(json.slash_commands) ? json.slash_commands.filter((name): name is string => typeof name === 'string') : null,
   };
 }
 

@@ -4,6 +4,8 @@ import { MessagePublisher, NatsClient, SubjectReader, TransientError } from '@ap
 import { attemptFacts, type AttemptFacts } from '../domain/attempt-guard';
 
 const MAX_CONFLICT_ROUNDS = 20;
+/** tries of an append or read while NATS does not answer: 0.5 + 1 + 2 + 4 + 8 × 6 s ≈ 1 minute */
+const PATIENT_ATTEMPTS = 11;
 
 type AttemptRef = { taskId: string; stageId: string; attempt: number };
 
@@ -41,13 +43,17 @@ export class AttemptLog {
     throw new TransientError(`could not claim ${started.data.stageType} for task ${started.data.taskId}: the task subject keeps moving`);
   }
 
-  /** Appends the attempt's one outcome, unless the attempt was closed meanwhile. True when appended. */
+  /**
+   * Appends the attempt's one outcome, unless the attempt was closed meanwhile. True when
+   * appended. The outcome exists only in this runner's memory, so NATS being away for a
+   * while (a restart, a failover) is waited out rather than the outcome lost.
+   */
   async report(outcome: OrchEvent, ref: AttemptRef, startedSeq: number): Promise<boolean> {
     let expected = startedSeq;
     for (let round = 0; round < MAX_CONFLICT_ROUNDS; round += 1) {
-      const result = await this.publisher.append(outcome, expected);
+      const result = await this.patiently(`report ${outcome.type} for task ${ref.taskId}`, () => this.publisher.append(outcome, expected));
       if (result.ok) return !result.duplicate;
-      const facts = await this.facts(ref);
+      const facts = await this.patiently(`read task ${ref.taskId}`, () => this.facts(ref));
       if (facts.status !== 'started') {
         this.logger.warn(`Dropping ${outcome.type} for task ${ref.taskId}: the attempt was closed meanwhile`);
         return false;
@@ -56,6 +62,20 @@ export class AttemptLog {
     }
     this.logger.error(`Could not report ${outcome.type} for task ${ref.taskId}: the task subject keeps moving`);
     return false;
+  }
+
+  /** Runs `work`, retrying with backoff while it throws (NATS unreachable), up to about a minute. */
+  private async patiently<T>(what: string, work: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await work();
+      } catch (error) {
+        if (attempt >= PATIENT_ATTEMPTS) throw error;
+        const delayMs = Math.min(8_000, 250 * 2 ** attempt);
+        this.logger.warn(`Could not ${what} (${(error as Error).message}); trying again in ${delayMs} ms`);
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   /**

@@ -81,6 +81,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     this.logger.log(`Running ${stageType} for task ${taskId} (attempt ${attempt}) on port ${command.data.lease.port}`);
     const active = new ActiveRun(taskId);
     active.done = this.run(command, startedSeq, deadline, active)
+      .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: `the runner could not run the stage: ${(error as Error).message}`, retryable: true }))
       .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.claude.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));
     this.running.set(key, active);
@@ -129,6 +130,7 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
       if (active.stopped !== null) {
         this.logger.warn(`Not starting ${stageType} for task ${taskId} (attempt ${attempt}): ${active.stopped.reason}`);
+        if (active.stopped.cause === 'shutdown') await this.reportFailure(command, startedSeq, { reason: active.stopped.reason, retryable: true });
         return;
       }
       const before = await this.workspaces.snapshot(workspace);
