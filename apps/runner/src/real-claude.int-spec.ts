@@ -67,7 +67,7 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
       expect(implemented.output).toBe(`Implemented: Add a health endpoint (wrote ${FAKE_API_WRITTEN_FILE})`);
       expect(await readFile(path.join(worktree, FAKE_API_WRITTEN_FILE), 'utf8')).toBe('# Add a health endpoint\n\nDone by the agent.\n');
-      expect(implemented.diffStat).toEqual({ files: 1, insertions: 3, deletions: 0 });
+      expect(implemented.diffStat).toMatchObject({ files: 1, insertions: 3, deletions: 0, branch: `orch/${taskId}`, toCommit: git(repo, 'rev-parse', `orch/${taskId}`) });
       expect(git(repo, 'diff', '--name-only', 'main', `orch/${taskId}`)).toBe(FAKE_API_WRITTEN_FILE);
       expect(implemented.result.numTurns).toBe(2);
       expect(implemented.result.permissionDenials).toEqual([]);

@@ -53,7 +53,7 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
 
     // specification: no change, so nothing committed and an empty diff stat
     const spec = await harness.schedule({ taskId, stageType: 'specification', workspace });
-    expect((await harness.outcomeOf(spec, 'StageCompleted')).diffStat).toEqual({ files: 0, insertions: 0, deletions: 0 });
+    expect((await harness.outcomeOf(spec, 'StageCompleted')).diffStat).toEqual({ files: 0, insertions: 0, deletions: 0, branch: `orch/${taskId}`, fromCommit: base, toCommit: base });
     expect(git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(`orch/${taskId}`);
     expect(git(worktree, 'rev-parse', 'HEAD')).toBe(base);
 
@@ -61,7 +61,8 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, description: 'Add it [[fake:write-file=src/health.ts]]' });
     const completed = await harness.outcomeOf(impl, 'StageCompleted');
     const written = (await readFile(path.join(worktree, 'src', 'health.ts'), 'utf8')).split('\n').length - 1;
-    expect(completed.diffStat).toEqual({ files: 1, insertions: written, deletions: 0 });
+    const head = git(repo, 'rev-parse', `orch/${taskId}`);
+    expect(completed.diffStat).toEqual({ files: 1, insertions: written, deletions: 0, branch: `orch/${taskId}`, fromCommit: base, toCommit: head });
     expect(git(repo, 'log', '--format=%s', `orch/${taskId}`, '-1')).toBe(`orch: implementation of task ${taskId} (attempt 1)`);
     expect(git(repo, 'diff', '--name-only', base, `orch/${taskId}`)).toBe('src/health.ts'); // the slash-command files are never committed
     expect(git(worktree, 'status', '--porcelain', '--untracked-files=no')).toBe('');

@@ -24,6 +24,12 @@ export const diffStatSchema = z.object({
   files: z.number().int().nonnegative(),
   insertions: z.number().int().nonnegative(),
   deletions: z.number().int().nonnegative(),
+  /** the task's branch the stage's work was committed on (`orch/<taskId>`) */
+  branch: z.string().min(1).optional(),
+  /** HEAD of the task's worktree when the stage started (a commit id) */
+  fromCommit: z.string().min(1).optional(),
+  /** HEAD after the runner committed the stage's work (equal to `fromCommit` when nothing changed) */
+  toCommit: z.string().min(1).optional(),
 });
 export type DiffStat = z.infer<typeof diffStatSchema>;
 

@@ -20,6 +20,11 @@ describe('prompts', () => {
     expect(prompt).toContain('2 files changed, 30 insertions(+), 4 deletions(-)');
   });
 
+  it('given the commits of the implementation, then QA is told the range to diff', () => {
+    const diffStat = { files: 1, insertions: 3, deletions: 0, branch: 'orch/t-1', fromCommit: 'abc123', toCommit: 'def456' };
+    expect(renderContext({ ...context, diffStat })).toContain('1 files changed, 3 insertions(+), 0 deletions(-) (`git diff abc123..def456` on orch/t-1)');
+  });
+
   it('given a rework, then the findings to address are listed', () => {
     expect(renderContext({ ...context, reviewFindings: ['no test', 'wrong status'] })).toContain('## Review findings to address\n\n- no test\n- wrong status');
   });

@@ -6,8 +6,9 @@ export function renderContext(context: StageContext): string {
   if (context.specification) parts.push('## Specification', context.specification.trim());
   if (context.implementationSummary) parts.push('## Implementation summary', context.implementationSummary.trim());
   if (context.diffStat) {
-    const { files, insertions, deletions } = context.diffStat;
-    parts.push('## Changes', `${files} files changed, ${insertions} insertions(+), ${deletions} deletions(-)`);
+    const { files, insertions, deletions, fromCommit, toCommit, branch } = context.diffStat;
+    const range = fromCommit && toCommit ? ` (\`git diff ${fromCommit}..${toCommit}\`${branch ? ` on ${branch}` : ''})` : '';
+    parts.push('## Changes', `${files} files changed, ${insertions} insertions(+), ${deletions} deletions(-)${range}`);
   }
   if (context.reviewFindings && context.reviewFindings.length > 0) {
     parts.push('## Review findings to address', context.reviewFindings.map((finding) => `- ${finding}`).join('\n'));

@@ -89,7 +89,9 @@ export class WorkspaceService {
   async commitStage(workspace: Workspace, before: WorkspaceSnapshot, message: string): Promise<DiffStat | null> {
     if (workspace.branch === null || before.head === null) return null;
     await this.git.commitAll(workspace.cwd, message, COMMAND_FILES);
-    return this.git.diffStat(workspace.cwd, before.head, await this.git.head(workspace.cwd));
+    const after = await this.git.head(workspace.cwd);
+    const stat = await this.git.diffStat(workspace.cwd, before.head, after);
+    return { ...stat, branch: workspace.branch, fromCommit: before.head, toCommit: after };
   }
 
   /** Removes the task's workspace (its branch stays in the repository), unless WORKSPACE_KEEP. */
