@@ -49,7 +49,12 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
   };
   const apps = Object.fromEntries(APPS.map((app) => [app, spawnApp(app, env[app])])) as Record<AppName, AppProcess>;
   const baseUrl = `http://127.0.0.1:${port}`;
-  await eventually(async () => ((await fetch(`${baseUrl}/health`).catch(() => null))?.ok ? true : undefined), 30_000, 'the gateway to answer /health');
+  try {
+    await eventually(async () => ((await fetch(`${baseUrl}/health`).catch(() => null))?.ok ? true : undefined), 30_000, 'the gateway to answer /health');
+  } catch (error) {
+    for (const app of Object.values(apps)) await app.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${APPS.map((app) => `--- ${app}\n${apps[app].output().slice(-2_000)}`).join('\n')}`);
+  }
   // the pool must have announced its slots before the first lease request
   await new Promise((resolve) => setTimeout(resolve, 500));
   return {

@@ -3,14 +3,16 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
 import { APPS, rssMiB, startBenchSystem, type AppName } from './bench-system';
+import { measureEventToBrowser } from './measures/browser';
 import { measureFloor } from './measures/floor';
+import { measureRebuild } from './measures/rebuild';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
 import { ms } from './stats';
 
 const quick = process.argv.includes('--quick');
 const sizes = quick
-  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000 }
-  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000 };
+  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30 }
+  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200 };
 const LIMIT = 50;
 
 async function main(): Promise<void> {
@@ -25,6 +27,8 @@ async function main(): Promise<void> {
     const memoryAfter = await memory(system.apps);
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs));
     const memorySettled = await memory(system.apps);
+    const browser = await measureEventToBrowser(system, 10, sizes.socketRounds);
+    const rebuild = await measureRebuild(system);
 
     const rows: Array<[string, string, string]> = [
       ['JetStream floor: publish → durable consumer → ack', `p50 ${ms(floor.p50)} · p99 ${ms(floor.p99)} (n=${floor.count})`, '—'],
@@ -39,6 +43,8 @@ async function main(): Promise<void> {
         `${throughput.tasksPerSecond.toFixed(1)} tasks/s · ${throughput.eventsPerSecond.toFixed(0)} events/s (${throughput.seconds.toFixed(1)} s, at most ${throughput.maxRunning} running, ${throughput.failed} failed)`,
         '≥ 50 tasks/s',
       ],
+      ['Event → browser: append to a socket.io-client task-update, 10 clients', `p50 ${ms(browser.p50)} · p99 ${ms(browser.p99)} (n=${browser.count})`, 'p50 ≤ 20 ms'],
+      ['Projection rebuild (empty the read tables, replay from 1)', `${rebuild.eventsPerSecond.toFixed(0)} events/s (${rebuild.events} events in ${rebuild.seconds.toFixed(1)} s)`, '≥ 2,000 events/s'],
       ...APPS.map((app): [string, string, string] => [
         `RSS ${app}: start → after the batch → ${sizes.settleMs / 1000} s later`,
         `${memoryBefore[app].toFixed(0)} → ${memoryAfter[app].toFixed(0)} → ${memorySettled[app].toFixed(0)} MiB`,

@@ -11,7 +11,8 @@ export function startOrchestrator(config: OrchestratorConfig): Promise<INestMicr
     connectionName: 'orchestrator-consumers',
     consumers: [
       { durable: 'orchestrator-commands', stream: 'commands', filterSubject: subjects.commandsFor('orchestrator') },
-      { durable: 'orchestrator-events', stream: 'events', filterSubject: subjects.allEvents },
+      // events of different aggregates are followed side by side; one task's in order
+      { durable: 'orchestrator-events', stream: 'events', filterSubject: subjects.allEvents, concurrency: 32 },
     ],
   });
 }

@@ -24,6 +24,11 @@ export interface ConsumerDefinition {
   ackWaitMs?: number;
   /** where a new consumer starts: the whole stream (default) or only new messages */
   deliverPolicy?: 'all' | 'new';
+  /**
+   * Messages handled at once; default 1. Messages on one subject (one aggregate) are
+   * always handled one after the other, in stream order; only different subjects overlap.
+   */
+  concurrency?: number;
 }
 
 export interface JetStreamServerOptions {
@@ -141,9 +146,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
           const consumer = await client.js.consumers.get(stream, definition.durable);
           loop.messages = await consumer.consume({ max_messages: 256 });
           if (loop.stopped) loop.messages.stop();
+          const lanes = new SubjectLanes(definition.concurrency ?? 1);
           for await (const message of loop.messages) {
-            await this.dispatch(client, definition, stream, message);
+            await lanes.run(message.subject, () => this.dispatch(client, definition, stream, message));
           }
+          await lanes.drain();
         } catch (error) {
           if (loop.stopped) break;
           this.log.error(`Consumer ${definition.durable} stopped: ${(error as Error).message}; restarting`);
@@ -234,5 +241,33 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
     this.log.warn(`Dead letter from ${definition.durable}: ${stream} #${delivery.seq} on ${delivery.subject}: ${reason}`);
     delivery.term(reason.slice(0, 200));
     for (const listener of this.listeners.deadLetter) listener(record);
+  }
+}
+
+/**
+ * Runs work with at most `limit` items in flight, one lane per subject: work on the same
+ * subject runs in the order it was given, work on different subjects overlaps.
+ */
+class SubjectLanes {
+  private readonly tails = new Map<string, Promise<void>>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(private readonly limit: number) {}
+
+  /** Resolves once the work is admitted (not done), so the caller can take the next message. */
+  async run(subject: string, work: () => Promise<void>): Promise<void> {
+    while (this.inFlight.size >= this.limit) await Promise.race(this.inFlight);
+    const previous = this.tails.get(subject) ?? Promise.resolve();
+    const current = previous.then(work).catch(() => undefined);
+    this.tails.set(subject, current);
+    const tracked: Promise<void> = current.finally(() => {
+      this.inFlight.delete(tracked);
+      if (this.tails.get(subject) === current) this.tails.delete(subject);
+    });
+    this.inFlight.add(tracked);
+  }
+
+  async drain(): Promise<void> {
+    await Promise.all(this.inFlight);
   }
 }

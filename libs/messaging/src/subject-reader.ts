@@ -3,6 +3,9 @@ import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/je
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { NatsClient } from './nats-client';
 
+/** Past this many messages, a tail is read with an ordered consumer instead of direct gets. */
+const DIRECT_TAIL_LIMIT = 24;
+
 export interface StoredEvent {
   /** the stream sequence */
   seq: number;
@@ -33,6 +36,33 @@ export class SubjectReader {
    * the state a writer decides on and the sequence it then appends against.
    */
   async read(subject: string, afterSeq = 0): Promise<{ events: StoredEvent[]; lastSeq: number }> {
+    const tail = await this.readTailDirect(subject, afterSeq);
+    if (tail !== null) return tail;
+    return this.readWithConsumer(subject, afterSeq);
+  }
+
+  /**
+   * A short tail, one direct get per message (`next_by_subj`): a round trip each, where an
+   * ordered consumer costs several to create. Null when the tail is longer than that pays for.
+   */
+  private async readTailDirect(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number } | null> {
+    const events: StoredEvent[] = [];
+    let lastSeq = afterSeq;
+    for (let read = 0; read < DIRECT_TAIL_LIMIT; read += 1) {
+      const stored = await this.nats.jsm.direct.getMessage(this.nats.subjects.eventsStream, { seq: lastSeq + 1, next_by_subj: subject });
+      if (stored === null) return { events, lastSeq };
+      lastSeq = stored.seq;
+      const validated = validateMessage(stored.data);
+      if (validated.ok && validated.message.kind === 'event') {
+        events.push({ seq: stored.seq, subject: stored.subject, event: validated.message as OrchEvent });
+      } else {
+        this.logger.warn(`Skipping invalid message at ${subject} #${stored.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
+      }
+    }
+    return null;
+  }
+
+  private async readWithConsumer(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number }> {
     const lastSeq = await this.lastSequence(subject);
     if (lastSeq <= afterSeq) return { events: [], lastSeq };
     const consumer = await this.nats.js.consumers.get(this.nats.subjects.eventsStream, {

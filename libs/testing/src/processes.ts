@@ -1,8 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { MessagingOptions } from '@app/messaging';
+import { repoRoot } from './repo-root';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = repoRoot();
 
 /** Compiles the apps into dist/ (what `npm start` runs), for tests that need real processes. */
 export function buildApps(): void {
