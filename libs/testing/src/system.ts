@@ -8,6 +8,7 @@ import { startGateway } from '../../../apps/gateway/src/gateway.app';
 import type { GatewayConfig } from '../../../apps/gateway/src/gateway.config';
 import { startOrchestrator } from '../../../apps/orchestrator/src/orchestrator.app';
 import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.app';
+import type { PoolManagerOptions } from '../../../apps/pool-manager/src/pool-manager.config';
 import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from './database';
@@ -38,6 +39,8 @@ export interface TestSystemOptions {
   runner?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
+  /** the pool-manager's settings beyond the local defaults, e.g. `{ driver: 'docker', image, poolId }` */
+  pool?: Partial<Omit<PoolManagerOptions, 'messaging'>>;
   /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test restarts */
   natsUrl?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
@@ -67,6 +70,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         image: 'unused',
         slotsDir: path.join(workspacesDir, 'slots'),
         leaseTtlS: 120,
+        ...options.pool,
       }),
     );
     if (options.runner !== false) apps.push(
