@@ -1,5 +1,5 @@
 import { STAGE_TYPES, type MetricsSnapshot, type StageType } from '@app/contracts';
-import { BoardClient, eventually, type ReceivedEvent } from '@app/testing';
+import { BoardClient, connectTestClient, eventually, type ReceivedEvent } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
 
 interface Json {
@@ -152,6 +152,16 @@ describe('the board, live over Socket.IO, and the metrics', () => {
     expect(grew('orch_stage_duration_seconds_count{stage="specification"}')).toBe(1 + attempts);
     expect(grew('orch_stage_duration_seconds_bucket{le="+Inf",stage="implementation"}')).toBe(1);
     expect(metrics.get('orch_stage_duration_seconds_sum{stage="qa"}')).toBeGreaterThan(0);
-    expect([...metrics.keys()].some((name) => name.startsWith('orch_dead_letters'))).toBe(true);
+
+    // and when a malformed command reaches the orchestrator, then it is counted as a dead letter of its consumer
+    const client = await connectTestClient(system.messaging);
+    await client.js.publish(client.subjects.command('StartOrchestration'), JSON.stringify({ not: 'an envelope' }));
+    await client.close();
+    const deadLetters = await eventually(async () => {
+      const current = parsePrometheus(await (await fetch(`${system.baseUrl}/metrics`)).text());
+      const count = current.get('orch_dead_letters{consumer="orchestrator-commands"}') ?? 0;
+      return count - (beforeText.get('orch_dead_letters{consumer="orchestrator-commands"}') ?? 0) === 1 ? current : undefined;
+    }, 15_000, 'the dead letter to be counted');
+    expect(deadLetters.get('orch_dead_letters{consumer="orchestrator-commands"}')).toBeGreaterThanOrEqual(1);
   }, 120_000);
 });
