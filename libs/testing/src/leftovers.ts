@@ -1,11 +1,8 @@
-import { execFile } from 'node:child_process';
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import type { NatsClient } from '@app/messaging';
+import { dockerCli } from './docker';
 import { readStream } from './stream-dump';
-
-const run = promisify(execFile);
 
 export interface LiveProcess {
   pid: number;
@@ -70,6 +67,5 @@ export async function agentPids(client: NatsClient, fakeClaudeLog: string | null
 
 /** Ids of the containers (running or not) labelled as `poolId`'s. */
 export async function poolContainers(poolId: string): Promise<string[]> {
-  const { stdout } = await run('docker', ['ps', '-a', '-q', '--filter', `label=orch.pool=${poolId}`]);
-  return stdout.split('\n').filter((id) => id.trim() !== '');
+  return (await dockerCli('ps', '-a', '-q', '--filter', `label=orch.pool=${poolId}`)).split('\n').filter((id) => id.trim() !== '');
 }

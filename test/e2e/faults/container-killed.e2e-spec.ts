@@ -7,6 +7,7 @@ import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { poolContainers } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
 
@@ -95,8 +96,8 @@ describe('fault 5: docker kill a leased container', () => {
     });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
-    const containers = (await dockerCli('ps', '-a', '-q', '--no-trunc', '--filter', `label=orch.pool=${poolId}`)).split('\n').filter(Boolean);
-    expect(containers).not.toContain(victim.lease.containerId);
+    const containers = await poolContainers(poolId);
+    expect(containers.map((id) => victim.lease.containerId.startsWith(id))).not.toContain(true);
 
     const after = (logged: { storedAtMs: number } | undefined) => (logged ? Math.round(logged.storedAtMs - killedAt) : null);
     await recordFigures('fault-5-container-killed', {
