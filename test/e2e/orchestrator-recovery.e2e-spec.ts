@@ -1,5 +1,8 @@
-import { buildApps, connectTestClient, eventually, logFacts, messagingEnv, readEventLog, spawnApp, type AppProcess } from '@app/testing';
+import { connectTestClient, eventually, logFacts, messagingEnv, readEventLog, spawnApp, type AppProcess } from '@app/testing';
 import type { NatsClient } from '@app/messaging';
+import { buildAppsOnce } from '../../libs/testing/src/build-once';
+import { recordFigures } from '../../libs/testing/src/figures';
+import { checkInvariants } from '../../libs/testing/src/invariants';
 import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
 
 /**
@@ -12,7 +15,7 @@ describe('orchestrator processes: crash recovery and two instances', () => {
   const processes: AppProcess[] = [];
 
   beforeAll(async () => {
-    buildApps();
+    await buildAppsOnce();
     system = await startTestSystem({ orchestrator: false, poolSize: 3 });
     client = await connectTestClient(system.messaging);
   }, 120_000);
@@ -65,14 +68,39 @@ describe('orchestrator processes: crash recovery and two instances', () => {
       const facts = logFacts(await readEventLog(client));
       return facts.startsPerAttempt.size >= 3 ? true : undefined;
     }, 30_000, 'some stages to have started');
+    const killedAt = Date.now();
     await first.kill('SIGKILL');
     const second = orchestrator('orchestrator-2');
     await allDone(taskIds, 90_000);
+    const doneAt = Date.now();
     const facts = logFacts(await readEventLog(client));
     expect(facts.maxRunning).toBeLessThanOrEqual(2);
     for (const [attempt, count] of facts.startsPerAttempt) expect([attempt, count]).toEqual([attempt, 1]);
     for (const [attempt, count] of facts.terminalsPerAttempt) expect([attempt, count]).toEqual([attempt, 1]);
     expect(second.output()).toMatch(/Recovered \d+ running and \d+ queued orchestrations from the log/);
+
+    // fault 2 of RELIABILITY.md: the invariants of issue 9, and when the new instance first wrote to the log
+    const report = await checkInvariants({
+      client,
+      taskIds,
+      maxConcurrent: 2,
+      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
+      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
+    });
+    expect(report.violations).toEqual([]);
+    const firstAfter = (await readEventLog(client)).find(({ event, storedAtMs }) => storedAtMs > killedAt && event.producer.startsWith('orchestrator'));
+    await recordFigures('fault-2-orchestrator-sigkill', {
+      fault: 'orchestrator process SIGKILLed with 6 tasks in flight (fake agent, slow=60), a new one started at once; limit 2',
+      tasks: taskIds.length,
+      outcomes: report.outcomes,
+      msFromKillToFirstOrchestratorEvent: firstAfter ? Math.round(firstAfter.storedAtMs - killedAt) : null,
+      secondsFromKillToAllDone: (doneAt - killedAt) / 1000,
+      eventsChecked: report.eventsChecked,
+      attemptsChecked: report.attemptsChecked,
+      maxRunning: report.maxRunning,
+      readModelRowsEqualToRebuild: report.readModelRows,
+      violations: report.violations.length,
+    });
     await second.kill('SIGTERM');
   }, 150_000);
 
