@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
+import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
 import { PROJECTION_NAME } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
@@ -54,7 +55,14 @@ export class TasksService {
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
-    const task = await this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
+    const task = await this.dataSource
+      .getRepository(TaskEntity)
+      .findOneBy({ id: taskId })
+      .catch((error: unknown) => {
+        // the task exists once its event is stored: a read model that cannot be read does not undo it
+        if (result.ok && asDependencyFailure(error)) return null;
+        throw error;
+      });
     return task ?? newTaskRow(taskId, input, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
