@@ -3,6 +3,8 @@ export interface ProbeReport {
   requests: number;
   /** status code (or `error` for no answer at all) → how many */
   byStatus: Record<string, number>;
+  /** `<METHOD> <route>` → status code → how many */
+  byRoute: Record<string, Record<string, number>>;
   /** the bodies of every 5xx answer that was not a 503 */
   serverErrors: string[];
   /** the bodies of the 503 answers, deduplicated */
@@ -33,6 +35,12 @@ export type ProbedRoute = string | { method: string; route: string; body: unknow
  */
 export function probeApi(baseUrl: string, routes: readonly ProbedRoute[], intervalMs = 200, headers: Record<string, string> = {}): ApiProbe {
   const byStatus: Record<string, number> = {};
+  const byRoute: Record<string, Record<string, number>> = {};
+  const count = (key: string, status: string) => {
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const route = (byRoute[key] ??= {});
+    route[status] = (route[status] ?? 0) + 1;
+  };
   const serverErrors: string[] = [];
   const unavailableBodies = new Set<string>();
   let requests = 0;
@@ -51,11 +59,11 @@ export function probeApi(baseUrl: string, routes: readonly ProbedRoute[], interv
       });
       const text = await response.text();
       slowestMs = Math.max(slowestMs, Date.now() - sentAt);
-      byStatus[response.status] = (byStatus[response.status] ?? 0) + 1;
+      count(`${method} ${route}`, String(response.status));
       if (response.status === 503) unavailableBodies.add(text);
       else if (response.status >= 500) serverErrors.push(`${method} ${route} → ${response.status}: ${text}`);
     } catch (error) {
-      byStatus.error = (byStatus.error ?? 0) + 1;
+      count(`${method} ${route}`, 'error');
       serverErrors.push(`${method} ${route} → no answer: ${(error as Error).message}`);
     }
   };
@@ -77,6 +85,7 @@ export function probeApi(baseUrl: string, routes: readonly ProbedRoute[], interv
       return {
         requests,
         byStatus,
+        byRoute,
         serverErrors,
         unavailableBodies: bodies,
         slowestMs,

@@ -1,6 +1,7 @@
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
+import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { checkInvariants } from '../../../libs/testing/src/invariants';
@@ -10,12 +11,13 @@ import { startTestSystem, type TestSystem } from '../../../libs/testing/src/syst
 
 const OUTAGE_MS = 4_000;
 const LIMIT = 3;
+const PROBE_TITLE = 'Probe while NATS is down';
 const PROBED = [
   '/health',
   '/api/tasks',
   '/api/orchestrator/queue',
   '/api/pool',
-  { method: 'POST', route: '/api/tasks', body: { title: 'Probe while NATS is down', description: 'never started' } },
+  { method: 'POST', route: '/api/tasks', body: { title: PROBE_TITLE, description: 'never started' } },
   { method: 'POST', route: '/api/orchestrator/start', body: { taskId: '00000000-0000-4000-8000-000000000000' } },
 ];
 
@@ -64,6 +66,10 @@ describe('fault 3: NATS restarted with tasks in flight', () => {
     const healthyAfterMs = Date.now() - restartedAt;
     const ended = await allTerminal(client, taskIds, 120_000);
 
+    // a create answered 503 must not have made a task after all (the client would make another)
+    const probeCreates = (await readEventLog(client, client.subjects.allTasks)).filter(({ event }) => event.type === 'TaskCreated' && event.data.title === PROBE_TITLE).length;
+    const createAnswers = outage.byRoute[`POST /api/tasks`] ?? {};
+    expect(probeCreates).toBe(createAnswers['201'] ?? 0);
     expect(outage.serverErrors).toEqual([]);
     expect(outage.byStatus['503']).toBeGreaterThan(0);
     expect(outage.allUnavailableNamed).toBe(true);
@@ -85,6 +91,8 @@ describe('fault 3: NATS restarted with tasks in flight', () => {
       outcomes: report.outcomes,
       eventsBeforeTheStop: lastSeqBefore,
       apiDuringOutage: outage.byStatus,
+      taskCreatesDuringOutage: createAnswers,
+      taskCreatesStored: probeCreates,
       apiServerErrors: outage.serverErrors.length,
       apiSlowestAnswerMs: outage.slowestMs,
       msFromRestartToFirstNewEvent: progressAfterMs,
