@@ -2,6 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { DeliverPolicy, type ConsumerMessages } from '@nats-io/jetstream';
 import { NatsClient } from '@app/messaging';
 
+/** milliseconds a follower's pull waits on the server; half of it between the heartbeats that reveal a lost consumer */
+const FOLLOW_PULL_EXPIRES_MS = 5_000;
+
 /** One stored message of a stream, as the gateway reads it. */
 export interface StreamMessage {
   /** the stream sequence */
@@ -53,7 +56,9 @@ export class StreamCursor {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: Math.max(1, fromSeq),
     });
-    const messages: ConsumerMessages = await consumer.consume({ max_messages: 512 });
+    // pulls of 5 s (heartbeats every 2.5 s): after a NATS restart the ephemeral consumer is gone, and
+    // the client notices only when heartbeats stop; with the default 30 s the board stood still for ~30 s
+    const messages: ConsumerMessages = await consumer.consume({ max_messages: 512, expires: FOLLOW_PULL_EXPIRES_MS });
     return {
       messages: (async function* () {
         try {
