@@ -4,8 +4,8 @@ import { DependencyUnavailable } from './gateway.errors';
 const POSTGRES_DOWN_CODES = ['57P01', '57P02', '57P03', '53300'];
 /** Node's socket errors. */
 const SOCKET_ERROR_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'];
-/** The NATS client's error names for a connection that is down or a server that does not answer. */
-const NATS_DOWN_NAMES = ['ClosedConnectionError', 'DrainingConnectionError', 'ConnectionError', 'TimeoutError', 'NoResponders', 'RequestError'];
+/** The NATS client's error names for a connection that is down, a server that does not answer, or one shutting down (its JetStream already off). */
+const NATS_DOWN_NAMES = ['ClosedConnectionError', 'DrainingConnectionError', 'ConnectionError', 'TimeoutError', 'NoResponders', 'RequestError', 'JetStreamNotEnabled'];
 const POSTGRES_DOWN_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
