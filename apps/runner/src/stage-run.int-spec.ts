@@ -160,7 +160,7 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       const agent = (await invocationOf(stage)).pid;
       await harness.outcomeOf(stage, 'StageTimedOut', 15_000);
       expect(await livePids([agent])).toEqual([]);
-    });
+    }, 30_000);
 
     it('given a running stage, then RunHeartbeat events go to the heartbeat subject while it runs', async () => {
       const stage = await runStage('[[fake:hang]]', { timeoutS: 2 });
