@@ -10,12 +10,13 @@ export interface LoggedEvent {
   storedAtMs: number;
 }
 
-/** Every valid event in a suite's ORCH_EVENTS (optionally below one subject filter), in order. */
-export async function readEventLog(client: NatsClient, filter: string = client.subjects.allEvents): Promise<LoggedEvent[]> {
+/** Every valid event in a suite's ORCH_EVENTS (optionally below one subject filter, from one sequence on), in order. */
+export async function readEventLog(client: NatsClient, filter: string = client.subjects.allEvents, fromSeq = 1): Promise<LoggedEvent[]> {
   const info = await client.jsm.streams.info(client.subjects.eventsStream);
   const last = info.state.last_seq;
-  if (info.state.messages === 0) return [];
-  const consumer = await client.js.consumers.get(client.subjects.eventsStream, { filter_subjects: filter, deliver_policy: DeliverPolicy.All });
+  if (info.state.messages === 0 || last < fromSeq) return [];
+  const from = fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : { deliver_policy: DeliverPolicy.All };
+  const consumer = await client.js.consumers.get(client.subjects.eventsStream, { filter_subjects: filter, ...from });
   const events: LoggedEvent[] = [];
   const pendingAtStart = (await consumer.info(false)).num_pending;
   if (pendingAtStart === 0) return [];
