@@ -23,6 +23,15 @@ const stageRef = {
   attempt,
 };
 
+/** A slot that lost its container (down) or left the pool (removed). */
+const slotLoss = z.object({
+  poolId: z.string().min(1),
+  slot: z.number().int().nonnegative(),
+  /** the container that was lost or removed */
+  containerId: z.string().min(1),
+  reason: z.string().min(1),
+});
+
 /**
  * Every message type of the system: its kind, its current schema version and the schema
  * of its `data`. The type names are a public API (they are on the wire and in the log):
@@ -332,24 +341,13 @@ export const MESSAGE_CATALOGUE = {
   PoolSlotDown: {
     kind: 'event',
     version: 1,
-    data: z.object({
-      poolId: z.string().min(1),
-      slot: z.number().int().nonnegative(),
-      /** the container that was lost */
-      containerId: z.string().min(1),
-      reason: z.string().min(1),
-    }),
+    data: slotLoss,
   },
   /** A slot left the pool (the pool was made smaller); its container is removed. */
   PoolSlotRemoved: {
     kind: 'event',
     version: 1,
-    data: z.object({
-      poolId: z.string().min(1),
-      slot: z.number().int().nonnegative(),
-      containerId: z.string().min(1),
-      reason: z.string().min(1),
-    }),
+    data: slotLoss,
   },
   /**
    * The whole pool as the pool-manager last decided it, for boards and metrics: every
