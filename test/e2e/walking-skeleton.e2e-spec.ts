@@ -1,4 +1,4 @@
-import { eventually } from '@app/testing';
+import { connectTestClient, eventually, readEventLog } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
 
 interface StageRow {
@@ -65,5 +65,22 @@ describe('one task through all four apps', () => {
     }
     expect(Date.parse(spec.completedAt ?? '')).toBeLessThanOrEqual(Date.parse(impl.startedAt ?? ''));
     expect(Date.parse(impl.completedAt ?? '')).toBeLessThanOrEqual(Date.parse(qa.startedAt ?? ''));
+
+    // the task kept one container from stage to stage: one lease, granted once, released once at the end
+    const client = await connectTestClient(system.messaging);
+    try {
+      const events = await eventually(async () => {
+        const all = (await readEventLog(client)).filter(({ event }) => (event.data as { taskId?: string }).taskId === taskId);
+        return all.some(({ event }) => event.type === 'LeaseReleased') ? all : undefined;
+      }, 10_000, 'the lease to be released');
+      const of = (type: string) => events.filter(({ event }) => event.type === type);
+      expect(of('LeaseGranted')).toHaveLength(1);
+      expect(of('LeaseReleased')).toHaveLength(1);
+      const leaseId = (of('LeaseGranted')[0]!.event.data as { leaseId: string }).leaseId;
+      expect(of('StageStarted').map(({ event }) => (event.data as { lease: { leaseId: string } }).lease.leaseId)).toEqual([leaseId, leaseId, leaseId]);
+      expect(of('LeaseReleased')[0]!.seq).toBeGreaterThan(of('OrchestrationCompleted')[0]!.seq);
+    } finally {
+      await client.close();
+    }
   }, 60_000);
 });

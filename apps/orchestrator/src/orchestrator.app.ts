@@ -3,7 +3,11 @@ import { subjectsOf, startMicroservice } from '@app/messaging';
 import type { OrchestratorConfig } from './orchestrator.config';
 import { OrchestratorModule } from './orchestrator.module';
 
-/** The orchestrator with its two durable consumers: its commands and every event. */
+/**
+ * The orchestrator with its durable consumers: its commands, and the events it follows by
+ * subject — tasks, admissions, leases, heartbeats — so it is never delivered the pools'
+ * status reports or anything else it would only acknowledge.
+ */
 export function startOrchestrator(config: OrchestratorConfig): Promise<INestMicroservice> {
   const subjects = subjectsOf(config.messaging);
   return startMicroservice(OrchestratorModule.forRoot(config), {
@@ -12,7 +16,12 @@ export function startOrchestrator(config: OrchestratorConfig): Promise<INestMicr
     consumers: [
       { durable: 'orchestrator-commands', stream: 'commands', filterSubject: subjects.commandsFor('orchestrator') },
       // events of different aggregates are followed side by side; one task's in order
-      { durable: 'orchestrator-events', stream: 'events', filterSubject: subjects.allEvents, concurrency: 32 },
+      { durable: 'orchestrator-tasks', stream: 'events', filterSubject: subjects.allTasks, concurrency: 32 },
+      { durable: 'orchestrator-scheduler', stream: 'events', filterSubject: subjects.scheduler },
+      { durable: 'orchestrator-leases', stream: 'events', filterSubject: subjects.allPools },
+      { durable: 'orchestrator-heartbeats', stream: 'events', filterSubject: subjects.allHeartbeats, concurrency: 32 },
     ],
+    // the one consumer of every event these replace
+    retiredConsumers: [{ durable: 'orchestrator-events', stream: 'events' }],
   });
 }

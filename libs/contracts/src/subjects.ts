@@ -74,6 +74,14 @@ export class Subjects {
   get scheduler(): string {
     return `${this.root}.evt.${SCHEDULER_AGGREGATE}`;
   }
+  /** `orch.evt.pool.*`: every pool's leases and slots (not their status reports) */
+  get allPools(): string {
+    return `${this.root}.evt.pool.*`;
+  }
+  /** `orch.evt.heartbeat.*` */
+  get allHeartbeats(): string {
+    return `${this.root}.evt.heartbeat.*`;
+  }
   /** `orch.evt.pool.<poolId>` */
   pool(poolId: string): string {
     return `${this.root}.evt.pool.${poolId}`;

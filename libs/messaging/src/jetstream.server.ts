@@ -1,9 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { validateMessage, type OrchMessage } from '@app/contracts';
+import { isMessageType, validateMessage, type OrchMessage } from '@app/contracts';
 import { withLogContext } from '@app/config';
 import type { DeadLetterRecord } from './dead-letter';
 import { PoisonMessageError, TransientError } from './errors';
@@ -36,6 +36,8 @@ export interface JetStreamServerOptions {
   consumers: ConsumerDefinition[];
   /** the NATS connection's name, seen in `nats server report connections` */
   connectionName: string;
+  /** durable consumers an earlier version used and this one no longer does: deleted at start */
+  retiredConsumers?: Array<Pick<ConsumerDefinition, 'durable' | 'stream'>>;
 }
 
 type JetStreamServerEvents = {
@@ -57,6 +59,7 @@ const MAX_BACKOFF_MS = 30_000;
 export class JetStreamServer extends Server<JetStreamServerEvents> implements CustomTransportStrategy {
   private readonly log = new Logger(JetStreamServer.name);
   private client: NatsClient | null = null;
+  private readonly handlers = new Map<string, MessageHandler | null>();
   private readonly loops: Array<{ messages: ConsumerMessages | null; stopped: boolean; done: Promise<void> }> = [];
   private readonly listeners: { [K in keyof JetStreamServerEvents]: Array<JetStreamServerEvents[K]> } = {
     deadLetter: [],
@@ -72,6 +75,11 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
       this.client = await NatsClient.connect(this.options.messaging, this.options.connectionName);
       for (const definition of this.options.consumers) {
         await this.ensureConsumer(this.client, definition);
+      }
+      for (const retired of this.options.retiredConsumers ?? []) {
+        await this.client.jsm.consumers.delete(this.streamName(this.client, retired.stream), retired.durable).catch((error: unknown) => {
+          if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+        });
       }
       for (const definition of this.options.consumers) {
         this.loops.push(this.startLoop(this.client, definition));
@@ -100,6 +108,16 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   unwrap<T>(): T {
     if (!this.client) throw new Error('JetStreamServer is not listening');
     return this.client as T;
+  }
+
+  /** The handler of a message type; looked up once per type (handlers are all registered before `listen`). */
+  private handlerFor(type: string): MessageHandler | null {
+    let handler = this.handlers.get(type);
+    if (handler === undefined) {
+      handler = this.getHandlerByPattern(type);
+      this.handlers.set(type, handler);
+    }
+    return handler;
   }
 
   private streamName(client: NatsClient, stream: ConsumerDefinition['stream']): string {
@@ -163,7 +181,19 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   private async dispatch(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg): Promise<void> {
-    const validated = validateMessage(delivery.data);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(delivery.data).toString('utf8'));
+    } catch (error) {
+      await this.deadLetter(client, definition, stream, delivery, `not JSON: ${(error as Error).message}`);
+      return;
+    }
+    if (isUnhandledEvent(parsed, (type) => this.handlerFor(type) !== null)) {
+      // an event this app does not follow (another app's business) is only acknowledged
+      delivery.ack();
+      return;
+    }
+    const validated = validateMessage(parsed);
     if (!validated.ok) {
       await this.deadLetter(client, definition, stream, delivery, validated.reason);
       return;
@@ -172,7 +202,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   private async handle(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg, message: OrchMessage): Promise<void> {
-    const handler = this.getHandlerByPattern(message.type);
+    const handler = this.handlerFor(message.type);
     if (!handler) {
       if (message.kind === 'command') {
         await this.deadLetter(client, definition, stream, delivery, `no handler for command ${message.type} in ${definition.durable}`);
@@ -270,4 +300,14 @@ class SubjectLanes {
   async drain(): Promise<void> {
     await Promise.all(this.inFlight);
   }
+}
+
+/**
+ * An event of a known type no handler here takes: cheap to recognise, no need to validate
+ * it. One of an unknown type is validated, so it goes to the dead letters with its reason.
+ */
+function isUnhandledEvent(value: unknown, handles: (type: string) => boolean): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  const { kind, type } = value as { kind?: unknown; type?: unknown };
+  return kind === 'event' && typeof type === 'string' && isMessageType(type) && !handles(type);
 }

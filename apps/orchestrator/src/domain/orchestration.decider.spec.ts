@@ -267,6 +267,60 @@ describe('orchestration decider', () => {
       expect(types(reactToEvent(failed, givenTask(...running(), failed), 9, rules))).toEqual(['CancelRun', 'ReleaseLease']);
     });
 
+    describe('a task keeps its container from stage to stage', () => {
+      /** specification done on lease 1, implementation scheduled on it */
+      const handedOver = () => {
+        const next = factory.stageScheduled({ stageType: 'implementation' });
+        return { next, events: [...running('specification'), factory.stageCompleted({ stageType: 'specification' }), next] };
+      };
+
+      it('given a stage completed, then nothing is sent: its lease is not released', () => {
+        const completed = factory.stageCompleted();
+        expect(reactToEvent(completed, givenTask(...running(), completed), 9, rules)).toEqual([]);
+      });
+
+      it('given the next stage is scheduled while the task holds a lease, then it runs on that lease at once, without asking the pool', () => {
+        const { next, events } = handedOver();
+        expect(reactToEvent(next, givenTask(...events), 11, rules)).toEqual([
+          expect.objectContaining({
+            type: 'RunStage',
+            data: expect.objectContaining({ stageType: 'implementation', expectedTaskSequence: 11, lease: factory.lease(), timeoutS: 3600 }),
+          }),
+        ]);
+      });
+
+      it('given an attempt failed, then its retry asks the pool for a new lease (the old container may be the cause)', () => {
+        const failed = factory.stageFailed();
+        const retry = factory.stageScheduled({ attempt: 2 });
+        expect(types(reactToEvent(retry, givenTask(...running(), failed, retry), 9, rules))).toEqual(['AcquireLease']);
+      });
+
+      it('given the task completes, then the lease it held is released', () => {
+        const qa = factory.stageCompleted({ stageType: 'qa' });
+        const done = factory.orchestrationCompleted();
+        expect(reactToEvent(done, givenTask(...running('qa'), qa, done), 12, rules)).toEqual([
+          expect.objectContaining({ type: 'ReleaseLease', data: expect.objectContaining({ leaseId: factory.lease().leaseId }) }),
+        ]);
+      });
+
+      it('given the task is cancelled between two stages, then the held lease is released with the cancelled attempt', () => {
+        const { events } = handedOver();
+        const cancelled = factory.stageCancelled({ stageType: 'implementation' });
+        const task = givenTask(...events, cancelled);
+        expect(reactToEvent(cancelled, task, 12, rules)).toEqual([
+          expect.objectContaining({ type: 'CancelRun' }),
+          expect.objectContaining({ type: 'ReleaseLease', data: expect.objectContaining({ leaseId: factory.lease().leaseId }) }),
+        ]);
+        expect(reactToEvent(factory.orchestrationCancelled(), evolveTask(task, factory.orchestrationCancelled()), 13, rules)).toEqual([]);
+      });
+
+      it('given the held lease is revoked before the next stage started, then that attempt fails retryably', () => {
+        const { events } = handedOver();
+        const drafts = decideLeaseLost(factory.leaseRevoked(), givenTask(...events), now);
+        expect(drafts).toEqual([expect.objectContaining({ type: 'StageFailed', data: expect.objectContaining({ stageType: 'implementation', retryable: true }) })]);
+      });
+    });
+
     it('given a heartbeat of the running attempt, then its lease is renewed', () => {
       expect(types(reactToEvent(factory.runHeartbeat(), givenTask(...running()), 9, rules))).toEqual(['RenewLease']);
     });

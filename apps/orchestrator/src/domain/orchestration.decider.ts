@@ -3,6 +3,7 @@ import {
   nextStageType,
   orchestrationIdFor,
   SCHEDULER_AGGREGATE,
+  type LeaseRef,
   type MessageOf,
   type OrchEvent,
   type StageContext,
@@ -201,7 +202,9 @@ export function decideDeadline(task: TaskState, stageId: string, attempt: number
 /** The container under a running attempt was revoked or its lease expired: the attempt failed. */
 export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'LeaseExpired'>, task: TaskState, now: Date): Draft[] {
   const stage = currentStage(task);
-  if (!stage || stage.status !== 'running' || stage.lease?.leaseId !== event.data.leaseId || task.status !== 'running') return [];
+  // running on it, or about to: a stage scheduled on the task's held lease
+  const onIt = stage?.status === 'running' || stage?.status === 'scheduled';
+  if (!stage || !onIt || stage.lease?.leaseId !== event.data.leaseId || task.status !== 'running') return [];
   const why = event.type === 'LeaseRevoked' ? `its container was lost (${event.data.reason})` : 'its lease expired';
   return [
     draft('StageFailed', task.taskId, {
@@ -269,6 +272,8 @@ export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: nu
       const stage = activeStage(task, event.data.stageId, event.data.attempt);
       if (!stage || stage.status !== 'scheduled') return [];
       const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+      // a task keeps its container from stage to stage: the next stage runs on it at once
+      if (stage.lease) return [runStage(task, stage, stage.lease, taskSequence, rules)];
       return [draft('AcquireLease', taskId, { taskId, orchestrationId, stageId, stageType, attempt, ttlS: rules.leaseTtlS })];
     }
     case 'LeaseGranted': {
@@ -281,23 +286,10 @@ export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: nu
         containerId: event.data.containerId,
       };
       const stage = activeStage(task, stageId, attempt);
-      if (!stage || stage.status !== 'scheduled' || task.status !== 'running') {
+      if (!stage || stage.status !== 'scheduled' || task.status !== 'running' || (stage.lease && stage.lease.leaseId !== lease.leaseId)) {
         return [draft('ReleaseLease', taskId, { leaseId: lease.leaseId, poolId: lease.poolId, taskId, stageId })];
       }
-      return [
-        draft('RunStage', taskId, {
-          taskId,
-          orchestrationId: task.orchestrationId ?? event.data.taskId,
-          stageId,
-          stageType: stage.stageType,
-          attempt,
-          context: stage.context,
-          lease,
-          workspace: task.workspace,
-          timeoutS: rules.stageTimeoutS[stage.stageType],
-          expectedTaskSequence: taskSequence,
-        }),
-      ];
+      return [runStage(task, stage, lease, taskSequence, rules)];
     }
     case 'StageCompleted':
     case 'StageFailed':
@@ -310,10 +302,20 @@ export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: nu
         const reason = event.type === 'StageCancelled' ? event.data.reason : event.type === 'StageTimedOut' ? (event.data.reason ?? 'timed out') : event.data.reason;
         drafts.push(draft('CancelRun', taskId, { taskId, stageId, attempt, reason }));
       }
-      if (stage?.lease && stage.attempt === attempt) {
+      // a completed stage's lease stays with the task for its next stage; one that ended badly is given up
+      if (event.type !== 'StageCompleted' && stage?.lease && stage.attempt === attempt) {
         drafts.push(draft('ReleaseLease', taskId, { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId, stageId }));
       }
       return drafts;
+    }
+    case 'OrchestrationCompleted':
+    case 'OrchestrationFailed':
+    case 'OrchestrationCancelled': {
+      const lease = task.status === 'running' ? null : task.heldLease;
+      if (!lease) return [];
+      const { taskId } = event.data;
+      const stageId = task.currentStageId ?? event.data.orchestrationId;
+      return [draft('ReleaseLease', taskId, { leaseId: lease.leaseId, poolId: lease.poolId, taskId, stageId })];
     }
     case 'RunHeartbeat': {
       const stage = activeStage(task, event.data.stageId, event.data.attempt);
@@ -323,6 +325,21 @@ export function reactToEvent(event: OrchEvent, task: TaskState, taskSequence: nu
     default:
       return [];
   }
+}
+
+function runStage(task: TaskState, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): Draft {
+  return draft('RunStage', task.taskId, {
+    taskId: task.taskId,
+    orchestrationId: task.orchestrationId ?? task.taskId,
+    stageId: stage.stageId,
+    stageType: stage.stageType,
+    attempt: stage.attempt,
+    context: stage.context,
+    lease,
+    workspace: task.workspace,
+    timeoutS: rules.stageTimeoutS[stage.stageType],
+    expectedTaskSequence: taskSequence,
+  });
 }
 
 function scheduleStage(

@@ -9,7 +9,7 @@ export interface StageState {
   attempt: number;
   status: StageRunStatus;
   context: StageContext;
-  /** the lease the current attempt runs on, once the runner started it */
+  /** the lease the attempt runs on: the task's held lease from scheduling, else the one granted when it starts */
   lease: LeaseRef | null;
   output: string | null;
   diffStat: DiffStat | null;
@@ -46,6 +46,13 @@ export interface TaskState {
   pendingRetry: PendingRetry | null;
   /** an OrchestrationResumed waits for its stage to be scheduled again */
   resumePending: boolean;
+  /**
+   * The lease the task keeps from one stage to the next: taken by the first attempt that
+   * starts, given up when an attempt fails, times out or is cancelled (its container may be
+   * the cause) and when the orchestration ends. Still set on an ended task until then, so
+   * the end's reaction can release it.
+   */
+  heldLease: LeaseRef | null;
 }
 
 export function initialTaskState(taskId: string): TaskState {
@@ -63,6 +70,7 @@ export function initialTaskState(taskId: string): TaskState {
     stages: {},
     pendingRetry: null,
     resumePending: false,
+    heldLease: null,
   };
 }
 
@@ -84,20 +92,24 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
     case 'TaskDeleted':
       return { ...state, deleted: true };
     case 'OrchestrationStarted':
-      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null };
     case 'OrchestrationResumed':
-      return { ...state, status: 'running', resumePending: true };
+      return { ...state, status: 'running', resumePending: true, heldLease: null };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease: null, output: null, diffStat: null, deadlineAt: null };
+      // the next stage runs on the lease the task holds, if it still holds one
+      const lease = state.status === 'running' ? state.heldLease : null;
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null };
       return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false };
     }
-    case 'StageStarted':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, {
+    case 'StageStarted': {
+      const started = updateAttempt(state, event.data.stageId, event.data.attempt, {
         status: 'running',
         lease: event.data.lease,
         deadlineAt: event.data.deadlineAt,
       });
+      return started === state ? state : { ...started, heldLease: event.data.lease };
+    }
     case 'StageRetryScheduled': {
       const { stageId, attempt, nextAttempt, retryAt } = event.data;
       return { ...state, pendingRetry: { stageId, attempt, nextAttempt, retryAt, eventId: event.id, correlationId: event.correlationId } };
@@ -109,11 +121,11 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
         diffStat: event.data.diffStat,
       });
     case 'StageFailed':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' });
+      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' }));
     case 'StageTimedOut':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' });
+      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' }));
     case 'StageCancelled':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' });
+      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' }));
     case 'OrchestrationCompleted':
       return { ...state, status: 'done', pendingRetry: null };
     case 'OrchestrationFailed':
@@ -123,6 +135,11 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
     default:
       return state;
   }
+}
+
+/** An attempt that ended badly gives the task's lease up (its reaction releases it). */
+function giveUpLease(before: TaskState, after: TaskState): TaskState {
+  return after === before ? before : { ...after, heldLease: null };
 }
 
 function updateAttempt(state: TaskState, stageId: string, attempt: number, patch: Partial<StageState>): TaskState {

@@ -29,6 +29,8 @@ const schedulerFold: Fold<SchedulerState> = {
   snapshot: { name: 'scheduler', version: 1, every: 100 },
 };
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
+/** ids of events followed at once, remembered until their delivery (or as many newer ones) */
+const MAX_FOLLOWED = 10_000;
 
 /**
  * The orchestrator's I/O around its pure decider: loads the aggregates a message is about,
@@ -43,6 +45,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   /** last heartbeat (ms) per running attempt `stageId:attempt` */
   private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
   private watchdog: NodeJS.Timeout | null = null;
+  /** events this process appended and is following now, or has followed, by id */
+  private readonly following = new Map<string, Promise<void>>();
+  private readonly followed = new Set<string>();
 
   constructor(
     private readonly store: AggregateStore,
@@ -83,9 +88,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       return;
     }
     this.logger.log(`Starting orchestration for task ${taskId}`);
-    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
-      this.envelopes(command, decideStart(command, task.state, scheduler, this.config.rules)),
-    );
+    const appended = await this.decideOnScheduler((scheduler) => this.envelopes(command, decideStart(command, task.state, scheduler, this.config.rules)));
     for (const event of appended) {
       if (event.type === 'OrchestrationQueued') {
         this.logger.warn(`Concurrency limit reached, queuing task ${taskId} at position ${event.data.position}`);
@@ -104,7 +107,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   async retryStage(command: MessageOf<'RetryStage'>): Promise<void> {
     const { taskId, stageId } = command.data;
     const task = await this.loadTask(taskId);
-    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
+    const appended = await this.decideOnScheduler((scheduler) =>
       this.envelopes(command, decideRetryStage(command, task.state, scheduler, this.config.rules).filter((item) => item.type !== 'OrchestrationRejected')),
     );
     if (appended.length > 0) {
@@ -118,24 +121,55 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
+  /**
+   * An event as its consumer delivers it. One this process appended is followed at once
+   * (see `follow`); its delivery then only confirms it, unless following it failed.
+   */
   async onEvent(event: OrchEvent): Promise<void> {
+    const inline = this.following.get(event.id);
+    if (inline !== undefined) {
+      if (await inline.then(() => true, () => false)) return;
+    } else if (this.followed.delete(event.id)) {
+      return;
+    }
+    await this.handle(event);
+  }
+
+  /**
+   * Follows the events this process just appended without waiting for their delivery:
+   * the next step of a task (the next stage's run, the next admission) starts one
+   * consumer round trip sooner. Handling is idempotent, so the delivery that comes later,
+   * or a redelivery after a crash here, decides nothing new.
+   */
+  private async follow(events: readonly OrchEvent[]): Promise<void> {
+    for (const event of events) {
+      const handling = this.handle(event);
+      this.following.set(event.id, handling);
+      try {
+        await handling;
+        this.followed.add(event.id);
+        if (this.followed.size > MAX_FOLLOWED) this.followed.delete(this.followed.values().next().value as string);
+      } finally {
+        this.following.delete(event.id);
+      }
+    }
+  }
+
+  private async handle(event: OrchEvent): Promise<void> {
     switch (event.type) {
       case 'OrchestrationAdmitted':
         await this.decideOnTask(event, event.data.taskId, (task) => decideAdmitted(event, task));
         return;
       case 'OrchestrationQueued':
       case 'OrchestrationReleased':
-        await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
-          this.envelopes(event, decideAdmissions(scheduler, this.config.rules)),
-        );
+        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideAdmissions(scheduler, this.config.rules)));
         return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
         this.logTaskEnd(event);
-        await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
-          this.envelopes(event, decideRelease(event, scheduler, this.config.rules)),
-        );
+        await this.react(event, event.data.taskId);
+        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideRelease(event, scheduler, this.config.rules)));
         return;
       case 'StageScheduled':
       case 'LeaseGranted':
@@ -151,8 +185,8 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         await this.react(event, event.data.taskId);
         return;
       case 'StageCompleted':
+        // nothing to send: the stage's lease stays with the task for the next stage
         this.forget(event.data.stageId, event.data.attempt);
-        await this.react(event, event.data.taskId);
         await this.decideOnTask(event, event.data.taskId, (task) => decideStageCompleted(event, task, this.config.rules));
         return;
       case 'StageFailed':
@@ -237,6 +271,13 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     else this.logger.warn(`Orchestration cancelled for task ${event.data.taskId}: ${event.data.reason}`);
   }
 
+  /** Decides on the scheduler's subject and follows what was appended; resolves with it. */
+  private async decideOnScheduler(decide: (scheduler: SchedulerState) => OrchEvent[]): Promise<OrchEvent[]> {
+    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, decide);
+    await this.follow(appended);
+    return appended;
+  }
+
   private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => Draft[]) {
     const result = await this.store.decide(this.nats.subjects.task(taskId), this.taskFold(taskId), (task) => this.envelopes(cause, decide(task)));
     for (const event of result.appended) {
@@ -245,6 +286,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       }
       if (event.type === 'OrchestrationRejected') this.logger.warn(`Task ${taskId}: ${event.data.reason}`);
     }
+    await this.follow(result.appended);
     return result;
   }
 
