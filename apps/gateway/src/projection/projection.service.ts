@@ -2,13 +2,17 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
-import { applyStoredMessage, lockCheckpoint, PROJECTION_NAME, saveCheckpoint } from './projection.step';
+import { advanceCheckpoint, applyStoredMessage, PROJECTION_NAME } from './projection.step';
 import { ResumingFollower } from './resuming-follower';
 import { StreamCursor, type StreamMessage } from './stream-cursor';
 
+/** events applied in one transaction at most, when a backlog is waiting */
+const MAX_BATCH = 256;
+
 /**
  * Keeps the read tables in step with ORCH_EVENTS: an ordered consumer from the stored
- * checkpoint, each event applied in one transaction with the checkpoint, so a redelivered
+ * checkpoint, the events at hand applied in one transaction with the checkpoint (one
+ * alone when they come one by one, up to MAX_BATCH from a backlog), so a redelivered
  * event changes nothing and several gateways may project side by side. Every event is then
  * handed to the EventFeed, in order, whether this gateway or another one applied it.
  */
@@ -26,7 +30,7 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     this.feed.startAt(await this.checkpoint());
-    this.follower.start(() => this.feed.lastSeq + 1, (message) => this.apply(message));
+    this.follower.startBatched(() => this.feed.lastSeq + 1, (messages) => this.apply(messages), MAX_BATCH);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -55,16 +59,27 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     return rows[0] ? Number(rows[0].last_sequence) : 0;
   }
 
-  private async apply(message: StreamMessage): Promise<void> {
-    if (message.seq <= this.feed.lastSeq) return;
-    const event = await this.dataSource.transaction(async (manager): Promise<OrchEvent | null> => {
-      if ((await lockCheckpoint(manager)) >= message.seq) return parsedEvent(message);
-      const applied = await applyStoredMessage(manager, message);
-      await saveCheckpoint(manager, message.seq);
+  /**
+   * Applies a batch of messages in one transaction with one checkpoint update (what the
+   * checkpoint already covers is only handed on), then hands each event on, in order.
+   */
+  private async apply(batch: StreamMessage[]): Promise<void> {
+    const messages = batch.filter((message) => message.seq > this.feed.lastSeq);
+    const last = messages.at(-1);
+    if (last === undefined) return;
+    const events = await this.dataSource.transaction(async (manager): Promise<Array<OrchEvent | null>> => {
+      const checkpoint = await advanceCheckpoint(manager, last.seq);
+      const applied: Array<OrchEvent | null> = [];
+      for (const message of messages) {
+        applied.push(message.seq <= checkpoint ? parsedEvent(message) : await applyStoredMessage(manager, message));
+      }
       return applied;
     });
-    if (event) this.feed.publish({ seq: message.seq, event });
-    else this.feed.advance(message.seq);
+    messages.forEach((message, index) => {
+      const event = events[index];
+      if (event) this.feed.publish({ seq: message.seq, event });
+      else this.feed.advance(message.seq);
+    });
   }
 }
 

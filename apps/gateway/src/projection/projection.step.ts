@@ -48,6 +48,28 @@ export async function lockCheckpoint(manager: EntityManager): Promise<number> {
   return Number(rows[0]?.last_sequence ?? 0);
 }
 
+/**
+ * Locks the checkpoint row and moves it to `toSeq` in one round trip (the transaction
+ * applies the events up to there before it commits); returns the sequence it was at.
+ */
+export async function advanceCheckpoint(manager: EntityManager, toSeq: number): Promise<number> {
+  const advance = (): Promise<Array<{ last_sequence: string }>> =>
+    manager.query(
+      // a SELECT at the top, so the rows come back as rows (TypeORM answers an UPDATE with [rows, count])
+      `WITH old AS (SELECT last_sequence FROM projection_checkpoints WHERE name = $1 FOR UPDATE),
+            moved AS (UPDATE projection_checkpoints p SET last_sequence = GREATEST(old.last_sequence, $2), updated_at = NOW()
+                      FROM old WHERE p.name = $1 RETURNING old.last_sequence)
+       SELECT last_sequence FROM moved`,
+      [PROJECTION_NAME, toSeq],
+    );
+  let rows = await advance();
+  if (rows.length === 0) {
+    await lockCheckpoint(manager); // the first event ever: the row is made here
+    rows = await advance();
+  }
+  return Number(rows[0]?.last_sequence ?? 0);
+}
+
 export async function saveCheckpoint(manager: EntityManager, seq: number): Promise<void> {
   await manager.query('UPDATE projection_checkpoints SET last_sequence = $2, updated_at = NOW() WHERE name = $1', [PROJECTION_NAME, seq]);
 }

@@ -3,6 +3,8 @@ import type { StreamCursor, StreamFollow, StreamMessage, StreamName } from './st
 
 /** milliseconds between attempts to resume after the stream or a handler failed */
 const RESUME_DELAY_MS = 1_000;
+/** milliseconds a started batch waits for the rest of a backlog */
+const BATCH_WAIT_MS = 20;
 
 /**
  * Follows a stream for the life of the app: from the sequence `nextSeq()` gives, each
@@ -28,6 +30,43 @@ export class ResumingFollower {
 
   start(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): void {
     this.loop = this.run(nextSeq, handle);
+  }
+
+  /**
+   * Like `start`, but hands over the messages of a backlog together, up to `maxBatch` at a
+   * time; one message alone goes at once. A batch waiting for a message that does not come
+   * goes after BATCH_WAIT_MS anyway.
+   */
+  startBatched(nextSeq: () => number, handle: (messages: StreamMessage[]) => Promise<void>, maxBatch: number): void {
+    let batch: StreamMessage[] = [];
+    let timer: NodeJS.Timeout | null = null;
+    let handled: Promise<void> = Promise.resolve();
+    const flush = (): Promise<void> => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      const taken = batch;
+      batch = [];
+      if (taken.length > 0) handled = handled.then(() => handle(taken));
+      return handled;
+    };
+    this.loop = this.run(
+      () => {
+        batch = []; // what was not handled is read again from nextSeq()
+        handled = Promise.resolve();
+        return nextSeq();
+      },
+      async (message) => {
+        await handled;
+        batch.push(message);
+        if (message.more === true && batch.length < maxBatch) {
+          timer ??= setTimeout(() => {
+            flush().catch(() => this.follow?.stop()); // the loop resumes from nextSeq()
+          }, BATCH_WAIT_MS);
+          return;
+        }
+        await flush();
+      },
+    );
   }
 
   async stop(): Promise<void> {

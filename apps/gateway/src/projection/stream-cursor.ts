@@ -13,6 +13,8 @@ export interface StreamMessage {
   data: Uint8Array;
   /** when the server stored it */
   time: Date;
+  /** more messages were stored behind this one when it was delivered (a follower may take them in one batch) */
+  more?: boolean;
 }
 
 export type StreamName = 'events' | 'logs';
@@ -63,7 +65,7 @@ export class StreamCursor {
       messages: (async function* () {
         try {
           for await (const message of messages) {
-            yield { seq: message.seq, subject: message.subject, data: message.data, time: message.time };
+            yield { seq: message.seq, subject: message.subject, data: message.data, time: message.time, more: message.info.pending > 0 };
           }
         } finally {
           messages.stop();
