@@ -39,6 +39,8 @@ const COMMAND_FILES = Object.keys(COMMAND_TEMPLATES).map((name) => `.claude/comm
 export class WorkspaceService {
   private readonly logger = new Logger('Workspace');
   private base: Promise<string> | null = null;
+  /** tasks whose workspace this runner has prepared and not released */
+  private readonly ready = new Set<string>();
 
   constructor(
     private readonly git: GitRepository,
@@ -61,6 +63,7 @@ export class WorkspaceService {
       await mkdir(root, { recursive: true });
       if (!(await exists(path.join(cwd, '.git'))) || (await this.git.topLevel(cwd)) !== cwd) {
         await rm(cwd, { recursive: true, force: true });
+        this.ready.delete(taskId);
         try {
           await this.git.addWorktree(repo, cwd, branch, spec.baseBranch);
         } catch (error) {
@@ -70,10 +73,14 @@ export class WorkspaceService {
         this.logger.log(`Worktree for task ${taskId} at ${cwd} on ${branch} (from ${spec.baseBranch ?? 'HEAD'} of ${repo})`);
       }
     }
-    await mkdir(path.join(cwd, '.claude', 'commands'), { recursive: true });
-    await mkdir(configDir, { recursive: true });
-    for (const [name, text] of Object.entries(COMMAND_TEMPLATES)) {
-      await writeFile(path.join(cwd, '.claude', 'commands', name), text, 'utf8');
+    // the next stages of the task find it ready (a worktree is checked above every time)
+    if (!this.ready.has(taskId) || !(await exists(path.join(cwd, '.claude', 'commands')))) {
+      await mkdir(path.join(cwd, '.claude', 'commands'), { recursive: true });
+      await mkdir(configDir, { recursive: true });
+      for (const [name, text] of Object.entries(COMMAND_TEMPLATES)) {
+        await writeFile(path.join(cwd, '.claude', 'commands', name), text, 'utf8');
+      }
+      this.ready.add(taskId);
     }
     return { taskId, cwd, configDir, branch };
   }
@@ -96,6 +103,7 @@ export class WorkspaceService {
 
   /** Removes the task's workspace (its branch stays in the repository), unless WORKSPACE_KEEP. */
   async release(taskId: string): Promise<void> {
+    this.ready.delete(taskId);
     if (this.config.workspaceKeep) return;
     const root = await this.taskDir(taskId);
     const cwd = path.join(root, 'work');
