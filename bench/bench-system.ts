@@ -32,7 +32,7 @@ async function freePort(): Promise<number> {
 }
 
 /** The four apps as separate processes from dist/, on streams and a database of their own. */
-export async function startBenchSystem(options: { limit: number; poolSize: number }): Promise<BenchSystem> {
+export async function startBenchSystem(options: { limit: number; poolSize: number; profileDir?: string }): Promise<BenchSystem> {
   const messaging = testMessagingOptions('bench');
   const client = await connectTestClient(messaging);
   const database = await createTestDatabase('bench');
@@ -47,7 +47,8 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
     orchestrator: { ...common, ORCHESTRATOR_MAX_CONCURRENT: String(options.limit), ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: '0' },
     gateway: { ...common, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };
-  const apps = Object.fromEntries(APPS.map((app) => [app, spawnApp(app, env[app])])) as Record<AppName, AppProcess>;
+  const nodeArgs = (app: AppName) => (options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${app}.cpuprofile`]);
+  const apps = Object.fromEntries(APPS.map((app) => [app, spawnApp(app, env[app], app, nodeArgs(app))])) as Record<AppName, AppProcess>;
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await eventually(async () => ((await fetch(`${baseUrl}/health`).catch(() => null))?.ok ? true : undefined), 30_000, 'the gateway to answer /health');

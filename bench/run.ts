@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -7,9 +7,12 @@ import { measureEventToBrowser } from './measures/browser';
 import { measureFloor } from './measures/floor';
 import { measureRebuild } from './measures/rebuild';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
+import { cpuTimes, pidsOf, totalCpu, type CpuTimes } from './cpu';
 import { ms } from './stats';
 
 const quick = process.argv.includes('--quick');
+/** `--profile`: each app writes a V8 CPU profile (.cpuprofile) to artifacts/profiles when it stops */
+const profileDir = process.argv.includes('--profile') ? path.resolve(__dirname, '../../artifacts/profiles') : undefined;
 const sizes = quick
   ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30 }
   : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200 };
@@ -18,17 +21,21 @@ const LIMIT = 50;
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const startedAt = new Date();
-  const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT });
+  const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT, profileDir });
   try {
     const memoryBefore = await memory(system.apps);
     const floor = await measureFloor(system.client, sizes.floorRounds);
     const single = await measureSingleTasks(system, sizes.singleTasks);
+    const cpuBefore = await cpu(system.apps);
     const throughput = await measureThroughput(system, sizes.batch);
+    const cpuAfter = await cpu(system.apps);
     const memoryAfter = await memory(system.apps);
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs));
     const memorySettled = await memory(system.apps);
     const browser = await measureEventToBrowser(system, 10, sizes.socketRounds);
     const rebuild = await measureRebuild(system);
+    // the hand-written part of the report: where the time goes, what was done, what is left
+    const analysis = await readFile(path.resolve(__dirname, '../../bench/analysis.md'), 'utf8');
 
     const rows: Array<[string, string, string]> = [
       ['JetStream floor: publish → durable consumer → ack', `p50 ${ms(floor.p50)} · p99 ${ms(floor.p99)} (n=${floor.count})`, '—'],
@@ -52,7 +59,14 @@ async function main(): Promise<void> {
       ]),
     ];
     const table = ['| measure | result | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-    process.stdout.write(`\n${table}\n\n`);
+    const cpuRows = cpuUse(cpuBefore, cpuAfter, throughput.seconds);
+    const cpuTable = ['| process | CPU seconds | share of one core |', '|---|---|---|', ...cpuRows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
+    const stepsTable = [
+      '| event stored | after the previous (median) | who |',
+      '|---|---|---|',
+      ...single.steps.map((step) => `| ${step.step} | ${ms(step.median)} | ${step.who} |`),
+    ].join('\n');
+    process.stdout.write(`\n${table}\n\nCPU during the ${throughput.tasks}-task batch:\n\n${cpuTable}\n\nOne task, step by step:\n\n${stepsTable}\n\n`);
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
     const report = [
       '# Benchmarks',
@@ -68,11 +82,41 @@ async function main(): Promise<void> {
       'server\'s own timestamps on the two events in ORCH_EVENTS. A task\'s end-to-end time runs from the HTTP start request',
       'to the OrchestrationCompleted event seen on NATS. RSS is read from /proc.',
       '',
+      `CPU used during the ${throughput.tasks}-task batch (${throughput.seconds.toFixed(1)} s; /proc/<pid>/stat, an app's children are the agent CLI and git`,
+      'processes it ran; the servers are every process of that name):',
+      '',
+      cpuTable,
+      '',
+      `One three-stage task, step by step: the median time before each of its events is stored (${single.endToEnd.count} tasks run one at a time;`,
+      'the first is the start request):',
+      '',
+      stepsTable,
+      '',
+      analysis,
     ].join('\n');
     await writeFile(path.resolve(__dirname, '../../BENCHMARKS.md'), report);
+    process.stdout.write(`wrote BENCHMARKS.md (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
   } finally {
     await system.stop();
   }
+}
+
+type CpuSample = Record<AppName, CpuTimes> & { nats: number; postgres: number };
+
+async function cpu(apps: Record<AppName, { child: { pid?: number | undefined } }>): Promise<CpuSample> {
+  const entries = await Promise.all(APPS.map(async (app) => [app, await cpuTimes(apps[app].child.pid ?? 0)] as const));
+  const [nats, postgres] = await Promise.all([pidsOf('nats-server').then(totalCpu), pidsOf('postgres').then(totalCpu)]);
+  return { ...(Object.fromEntries(entries) as Record<AppName, CpuTimes>), nats, postgres };
+}
+
+function cpuUse(before: CpuSample, after: CpuSample, seconds: number): Array<[string, string, string]> {
+  const row = (name: string, used: number): [string, string, string] => [name, used.toFixed(1), `${((used / seconds) * 100).toFixed(0)} %`];
+  return [
+    ...APPS.map((app) => row(app, after[app].own - before[app].own)),
+    row('runner\'s children (agent CLI, git)', after.runner.children - before.runner.children),
+    row('nats-server', after.nats - before.nats),
+    row('postgres', after.postgres - before.postgres),
+  ];
 }
 
 async function memory(apps: Record<AppName, { child: { pid?: number | undefined } }>): Promise<Record<AppName, number>> {

@@ -1,8 +1,8 @@
 import type { Subscription } from '@nats-io/transport-node';
 import { validateMessage } from '@app/contracts';
-import { logFacts, readEventLog } from '@app/testing';
+import { logFacts, readEventLog, type LoggedEvent } from '@app/testing';
 import { api, type BenchSystem } from '../bench-system';
-import { distribution, type Distribution } from '../stats';
+import { distribution, percentile, type Distribution } from '../stats';
 
 /** Resolves each task's promise when its OrchestrationCompleted (or failure) goes by. */
 class CompletionWatch {
@@ -45,6 +45,44 @@ export interface SingleTaskFigures {
   endToEnd: Distribution;
   /** StageCompleted stored → the next StageStarted stored */
   transition: Distribution;
+  /** a task's way from the start request to done, step by step: the median gap before each event */
+  steps: Array<{ step: string; who: string; median: number }>;
+}
+
+/** Who stores each event (so who the gap before it belongs to). */
+const WRITERS: Partial<Record<string, string>> = {
+  OrchestrationAdmitted: 'orchestrator (scheduler subject)',
+  OrchestrationStarted: 'orchestrator',
+  StageScheduled: 'orchestrator',
+  StageStarted: 'runner: RunStage received, attempt claimed',
+  StageCompleted: 'runner: workspace, agent CLI, outcome',
+  LeaseGranted: 'pool-manager',
+  LeaseReleased: 'pool-manager',
+  OrchestrationCompleted: 'orchestrator',
+  OrchestrationReleased: 'orchestrator (scheduler subject)',
+};
+
+const label = (event: LoggedEvent['event']) => {
+  const stageType = (event.data as { stageType?: string }).stageType;
+  return stageType === undefined ? event.type : `${event.type} (${stageType})`;
+};
+
+/** The median gap before each event of the tasks' paths, from the start request on. */
+function stepsOf(taskIds: readonly string[], requestedAt: ReadonlyMap<string, number>, events: readonly LoggedEvent[]): SingleTaskFigures['steps'] {
+  const gaps = new Map<string, { who: string; values: number[] }>();
+  for (const taskId of taskIds) {
+    const mine = events.filter((item) => (item.event.data as { taskId?: string }).taskId === taskId && item.event.type !== 'TaskCreated' && item.event.type !== 'RunHeartbeat');
+    let previous = requestedAt.get(taskId);
+    if (previous === undefined) continue;
+    for (const item of mine) {
+      const step = label(item.event);
+      const entry = gaps.get(step) ?? { who: WRITERS[item.event.type] ?? '', values: [] };
+      entry.values.push(item.storedAtMs - previous);
+      gaps.set(step, entry);
+      previous = item.storedAtMs;
+    }
+  }
+  return [...gaps].map(([step, { who, values }]) => ({ step, who, median: percentile(values, 50) }));
 }
 
 /** One task at a time, from the start request to OrchestrationCompleted; transitions from the log. */
@@ -52,14 +90,17 @@ export async function measureSingleTasks(system: BenchSystem, count: number): Pr
   const watch = new CompletionWatch(system);
   const taskIds = await createTasks(system, count, 'Single');
   const endToEnd: number[] = [];
+  const requestedAt = new Map<string, number>();
   for (const taskId of taskIds) {
     const done = watch.done(taskId);
     const started = performance.now();
+    requestedAt.set(taskId, Date.now());
     await api(system.baseUrl, 'POST', '/api/orchestrator/start', { taskId });
     endToEnd.push((await done) - started);
   }
   watch.stop();
   const events = await readEventLog(system.client, system.client.subjects.allTasks);
+  const everything = await readEventLog(system.client);
   const transition: number[] = [];
   for (const taskId of taskIds) {
     const mine = events.filter((item) => item.event.aggregateId === taskId);
@@ -69,7 +110,8 @@ export async function measureSingleTasks(system: BenchSystem, count: number): Pr
       if (completed && next) transition.push(next.storedAtMs - completed.storedAtMs);
     }
   }
-  return { endToEnd: distribution(endToEnd.slice(1)), transition: distribution(transition) };
+  // the first task pays for cold caches and connections: left out, like its end-to-end time
+  return { endToEnd: distribution(endToEnd.slice(1)), transition: distribution(transition), steps: stepsOf(taskIds.slice(1), requestedAt, everything) };
 }
 
 export interface ThroughputFigures {

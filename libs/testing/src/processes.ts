@@ -30,9 +30,14 @@ export function messagingEnv(messaging: MessagingOptions): Record<string, string
   };
 }
 
-/** Starts a built app (`dist/apps/<app>/src/main.js`) as its own process. */
-export function spawnApp(app: 'gateway' | 'orchestrator' | 'pool-manager' | 'runner', env: Record<string, string>, name: string = app): AppProcess {
-  const child = spawn(process.execPath, [path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
+/** Starts a built app (`dist/apps/<app>/src/main.js`) as its own process; `nodeArgs` go before the script (`--cpu-prof`). */
+export function spawnApp(
+  app: 'gateway' | 'orchestrator' | 'pool-manager' | 'runner',
+  env: Record<string, string>,
+  name: string = app,
+  nodeArgs: readonly string[] = [],
+): AppProcess {
+  const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
     env: { ...process.env, ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -39,7 +39,8 @@ describe('fault 9: 1,000 start requests, 100 at a time', () => {
 
   beforeAll(async () => {
     await buildAppsOnce();
-    system = await startProcessSystem({ limit: LIMIT, cliPath: INSTANT_AGENT, env: { LOG_LEVEL: 'warn' } });
+    // a second per stage: tasks outlast the bursts, so the limit is reached and has to hold
+    system = await startProcessSystem({ limit: LIMIT, cliPath: INSTANT_AGENT, env: { LOG_LEVEL: 'warn', INSTANT_CLAUDE_DELAY_S: '1' } });
     client = system.client;
   }, 240_000);
 
