@@ -24,14 +24,17 @@ async function main(): Promise<void> {
   const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT, profileDir });
   try {
     const memoryBefore = await memory(system.apps);
+    const heapBefore = await gatewayHeapMiB(system.baseUrl);
     const floor = await measureFloor(system.client, sizes.floorRounds);
     const single = await measureSingleTasks(system, sizes.singleTasks);
     const cpuBefore = await cpu(system.apps);
     const throughput = await measureThroughput(system, sizes.batch);
     const cpuAfter = await cpu(system.apps);
     const memoryAfter = await memory(system.apps);
+    const heapAfter = await gatewayHeapMiB(system.baseUrl);
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs));
     const memorySettled = await memory(system.apps);
+    const heapSettled = await gatewayHeapMiB(system.baseUrl);
     const browser = await measureEventToBrowser(system, 10, sizes.socketRounds);
     const rebuild = await measureRebuild(system);
     // the hand-written part of the report: where the time goes, what was done, what is left
@@ -57,6 +60,11 @@ async function main(): Promise<void> {
         `${memoryBefore[app].toFixed(0)} → ${memoryAfter[app].toFixed(0)} → ${memorySettled[app].toFixed(0)} MiB`,
         'returns',
       ]),
+      [
+        `Heap in use, gateway (its /metrics): start → after the batch → ${sizes.settleMs / 1000} s later`,
+        `${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} → ${heapSettled.toFixed(0)} MiB`,
+        'returns',
+      ],
     ];
     const table = ['| measure | result | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
     const cpuRows = cpuUse(cpuBefore, cpuAfter, throughput.seconds);
@@ -80,7 +88,7 @@ async function main(): Promise<void> {
       'How each figure is taken: the floor publishes one message at a time to a file-backed stream and waits for a',
       'durable pull consumer to receive it and for the server to confirm its ack. Transitions are the difference of the',
       'server\'s own timestamps on the two events in ORCH_EVENTS. A task\'s end-to-end time runs from the HTTP start request',
-      'to the OrchestrationCompleted event seen on NATS. RSS is read from /proc.',
+      'to the OrchestrationCompleted event seen on NATS. RSS is read from /proc; the gateway\'s heap from its /metrics.',
       '',
       `CPU used during the ${throughput.tasks}-task batch (${throughput.seconds.toFixed(1)} s; /proc/<pid>/stat, an app's children are the agent CLI and git`,
       'processes it ran; the servers are every process of that name):',
@@ -88,7 +96,7 @@ async function main(): Promise<void> {
       cpuTable,
       '',
       `One three-stage task, step by step: the median time before each of its events is stored (${single.endToEnd.count} tasks run one at a time;`,
-      'the first is the start request):',
+      'the first gap is counted from the HTTP start request; the first task, with cold caches, is left out):',
       '',
       stepsTable,
       '',
@@ -117,6 +125,13 @@ function cpuUse(before: CpuSample, after: CpuSample, seconds: number): Array<[st
     row('nats-server', after.nats - before.nats),
     row('postgres', after.postgres - before.postgres),
   ];
+}
+
+/** `nodejs_heap_size_used_bytes` from the gateway's /metrics, in MiB. */
+async function gatewayHeapMiB(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const bytes = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN);
+  return bytes / 1024 ** 2;
 }
 
 async function memory(apps: Record<AppName, { child: { pid?: number | undefined } }>): Promise<Record<AppName, number>> {

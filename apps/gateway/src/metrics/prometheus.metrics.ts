@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { STAGE_TYPES } from '@app/contracts';
 import { Clock } from '@app/config';
 import { ProjectionService } from '../projection/projection.service';
@@ -27,6 +27,8 @@ export class PrometheusMetrics {
   ) {
     const read = () => this.reading();
     const registers = [this.registry];
+    // the process's own: memory (heap, RSS), CPU, event loop lag, handles
+    collectDefaultMetrics({ register: this.registry });
     const perStage = (name: string, help: string, count: keyof StageCounts) =>
       new Counter({
         name,
