@@ -197,9 +197,11 @@ describe('the gateway REST API against the whole system', () => {
     });
 
     it('given NATS and Postgres up, then /health is 200 with the projection caught up', async () => {
-      await eventually(async () => ((await api('GET', '/health')).body.projection as Json).lag === 0 || undefined, 10_000, 'no lag');
-
-      const health = await api('GET', '/health');
+      // events may still be appended (a lease released after its task ended): the first answer without lag is checked
+      const health = await eventually(async () => {
+        const answer = await api('GET', '/health');
+        return (answer.body.projection as Json).lag === 0 ? answer : undefined;
+      }, 10_000, 'no lag');
 
       expect(health).toMatchObject({ status: 200, body: { status: 'ok', nats: 'up', postgres: 'up', projection: { lag: 0, stalled: null }, reasons: [] } });
     });
