@@ -4,13 +4,16 @@ import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
-import { ConcurrentChange, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
+import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
 import { PROJECTION_NAME } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
 import { GatewayMessages } from './gateway-messages';
 
 /** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
 const PROJECTION_WAIT_MS = 2_000;
+/** milliseconds a read of a task the projection has not applied yet waits for it */
+const LAGGING_READ_WAIT_MS = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
 const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
 
@@ -80,10 +83,26 @@ export class TasksService {
     });
   }
 
+  /**
+   * The task's row. A task the read model does not show yet may exist all the same (the
+   * projection lags behind a create): the log decides — a task whose subject holds events
+   * is waited for until the projection has applied them; only then is it not found (it
+   * never existed, or it was deleted).
+   */
   async get(taskId: string, field = 'id'): Promise<TaskEntity> {
-    const task = await this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
-    if (!task) throw new NotFoundError('task', taskId, field);
-    return task;
+    const repository = this.dataSource.getRepository(TaskEntity);
+    const task = await repository.findOneBy({ id: taskId });
+    if (task) return task;
+    const lastSeq = UUID.test(taskId) ? await this.reader.lastSequence(this.nats.subjects.task(taskId)) : 0;
+    if (lastSeq === 0) throw new NotFoundError('task', taskId, field);
+    if (!(await this.projection.waitFor(lastSeq, LAGGING_READ_WAIT_MS))) {
+      throw new DependencyUnavailable(`task ${taskId} exists but the read model has not caught up with it within ${LAGGING_READ_WAIT_MS / 1000} s; try again`, {
+        projection: { lastApplied: this.projection.lastApplied, needed: lastSeq },
+      });
+    }
+    const projected = await repository.findOneBy({ id: taskId });
+    if (!projected) throw new NotFoundError('task', taskId, field);
+    return projected;
   }
 
   /**
