@@ -245,7 +245,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   /**
-   * Records the message on `<root>.dlq.<consumer>` and terminates it. If the record
+   * Records the message on `<root>.dlq.<consumer>`, then takes it out of the way: a
+   * command is acked (so the work queue lets it go), an event terminated. If the record
    * cannot be written the message is nak'ed instead: it is never dropped unrecorded.
    */
   private async deadLetter(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg, reason: string): Promise<void> {
@@ -269,7 +270,9 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
       return;
     }
     this.log.warn(`Dead letter from ${definition.durable}: ${stream} #${delivery.seq} on ${delivery.subject}: ${reason}`);
-    delivery.term(reason.slice(0, 200));
+    // recorded: a command leaves the work queue (NATS 2.9 keeps a terminated message there for ever); an event is terminated
+    if (definition.stream === 'commands') delivery.ack();
+    else delivery.term(reason.slice(0, 200));
     for (const listener of this.listeners.deadLetter) listener(record);
   }
 }

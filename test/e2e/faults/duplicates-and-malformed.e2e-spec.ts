@@ -120,7 +120,11 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
     const reasons = [...new Set(deadLetters.map((record) => record.reason.replace(/[0-9a-f-]{36}|#\d+/g, '…').slice(0, 80)))];
 
     const storedDuplicates = raw.length - events.length;
-    const commandsLeft = (await client.jsm.streams.info(client.subjects.commandsStream)).state.messages;
+    // every command was handled or dead-lettered: none is left in the work queue, malformed ones included
+    const commandsLeft = await eventually(async () => {
+      const left = (await client.jsm.streams.info(client.subjects.commandsStream)).state.messages;
+      return left === 0 ? left : undefined;
+    }, 15_000, 'the command work queue to be empty');
     await recordFigures('fault-6-duplicates-and-malformed', {
       fault: `${DUPLICATES} re-published real events (with their Nats-Msg-Id) and ${MALFORMED} malformed messages (10 shapes, event and command subjects) with 6 tasks in flight, limit ${MAX_CONCURRENT}`,
       tasks: taskIds.length,
