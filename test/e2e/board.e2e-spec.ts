@@ -200,7 +200,8 @@ describe('the board in a browser, against the real system with the fake agent', 
     const cost = `$${task?.totalCostUsd.toFixed(4)}`;
     await expect(card(page, title).getByTestId('card-cost').innerText()).resolves.toBe(cost);
 
-    await page.getByRole('link', { name: title }).click();
+    // the card's link; the pool panel links a task on a leased slot by the same title
+    await card(page, title).getByRole('link', { name: title }).click();
     const view = page.getByTestId('task-page');
     await view.waitFor();
     await expect(view.getByTestId('stage-row').evaluateAll((rows) => rows.map((row) => `${row.getAttribute('data-stage')}:${row.getAttribute('data-status')}`))).resolves.toEqual([
@@ -228,7 +229,8 @@ describe('the board in a browser, against the real system with the fake agent', 
     await card(page, title).getByRole('button', { name: 'Start' }).click();
     await column(page, 'specification').getByRole('link', { name: title }).waitFor({ timeout: 30_000 });
 
-    await page.getByRole('link', { name: title }).click();
+    // the card's link; the pool panel links a task on a leased slot by the same title
+    await card(page, title).getByRole('link', { name: title }).click();
     const view = page.getByTestId('task-page');
     await view.getByTestId('stage-row').filter({ hasText: 'running' }).waitFor({ timeout: 30_000 });
     await view.getByRole('button', { name: 'Cancel' }).click();

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { applyStoredMessage, lockCheckpoint, PROJECTION_NAME, saveCheckpoint } from './projection.step';
+import { ProjectionUnit } from './read-model.rows';
 import { StreamCursor } from './stream-cursor';
 
 /** The tables the projection writes, children first. */
@@ -40,10 +41,12 @@ export class ProjectionRebuildService {
       const { lastSeq } = await this.cursor.bounds('events');
       let events = 0;
       let deadLetters = 0;
+      const unit = new ProjectionUnit();
       for await (const message of this.cursor.range('events', 1, lastSeq)) {
-        if ((await applyStoredMessage(manager, message)) === null) deadLetters += 1;
+        if ((await applyStoredMessage(manager, message, unit)) === null) deadLetters += 1;
         else events += 1;
       }
+      await unit.finish(manager);
       await saveCheckpoint(manager, lastSeq);
       return { lastSeq, events, deadLetters };
     });

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
 import { advanceCheckpoint, applyStoredMessage, PROJECTION_NAME } from './projection.step';
+import { ProjectionUnit } from './read-model.rows';
 import { ResumingFollower } from './resuming-follower';
 import { StreamCursor, type StreamMessage } from './stream-cursor';
 
@@ -69,10 +70,12 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     if (last === undefined) return;
     const events = await this.dataSource.transaction(async (manager): Promise<Array<OrchEvent | null>> => {
       const checkpoint = await advanceCheckpoint(manager, last.seq);
+      const unit = new ProjectionUnit();
       const applied: Array<OrchEvent | null> = [];
       for (const message of messages) {
-        applied.push(message.seq <= checkpoint ? parsedEvent(message) : await applyStoredMessage(manager, message));
+        applied.push(message.seq <= checkpoint ? parsedEvent(message) : await applyStoredMessage(manager, message, unit));
       }
+      await unit.finish(manager);
       return applied;
     });
     messages.forEach((message, index) => {

@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { project } from './projector';
+import type { ProjectionUnit } from './read-model.rows';
 import type { StreamMessage } from './stream-cursor';
 
 /** The read model's name in `projection_checkpoints` and on its dead letters. */
@@ -14,11 +15,11 @@ const logger = new Logger('Projection');
  * event is projected; anything else is kept in `dead_letters` with the reason. Returns the
  * event, or null for a dead letter.
  */
-export async function applyStoredMessage(manager: EntityManager, message: StreamMessage): Promise<OrchEvent | null> {
+export async function applyStoredMessage(manager: EntityManager, message: StreamMessage, unit?: ProjectionUnit): Promise<OrchEvent | null> {
   const validated = validateMessage(message.data);
   if (validated.ok && validated.message.kind === 'event') {
     const event = validated.message as OrchEvent;
-    await project(manager, message.seq, event);
+    await project(manager, message.seq, event, unit);
     return event;
   }
   const reason = validated.ok ? `${validated.message.type} is a command on an event subject` : validated.reason;

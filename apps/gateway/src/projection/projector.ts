@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { OrchEvent } from '@app/contracts';
 import { projectPool } from './pool.projector';
-import { ReadModelRows } from './read-model.rows';
+import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
 import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
@@ -11,8 +11,8 @@ const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
  * Applies one event to the read tables. Every timestamp comes from the event, never from
  * the database clock, so a rebuild yields the same rows.
  */
-export async function project(manager: EntityManager, seq: number, event: OrchEvent): Promise<void> {
-  const rows = new ReadModelRows(manager, seq, event.occurredAt);
+export async function project(manager: EntityManager, seq: number, event: OrchEvent, unit?: ProjectionUnit): Promise<void> {
+  const rows = new ReadModelRows(manager, seq, event.occurredAt, unit);
   switch (event.type) {
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch } = event.data;

@@ -13,6 +13,8 @@ export class ReadModelRows {
     readonly seq: number,
     /** the event's occurredAt */
     readonly at: string,
+    /** the transaction's unit, when several events are applied in it */
+    private readonly unit?: ProjectionUnit,
   ) {}
 
   query(sql: string, params: unknown[]): Promise<unknown> {
@@ -59,15 +61,37 @@ export class ReadModelRows {
     ]);
   }
 
-  /** Numbers the queued tasks 1, 2, … in the order they entered the queue. */
+  /**
+   * Numbers the queued tasks 1, 2, … in the order they entered the queue — at once, or,
+   * within a ProjectionUnit, once when the unit ends (every admission renumbers the whole
+   * queue: per event, a long queue made a replay quadratic).
+   */
   async renumberQueue(): Promise<void> {
-    await this.manager.query(
-      `UPDATE tasks t SET queue_position = q.position
-       FROM (SELECT id, row_number() OVER (ORDER BY queued_seq) AS position FROM tasks WHERE status = 'queued' AND queued_seq IS NOT NULL) q
-       WHERE t.id = q.id AND t.queue_position IS DISTINCT FROM q.position`,
-      [],
-    );
+    if (this.unit) {
+      this.unit.queueChanged = true;
+      return;
+    }
+    await renumberQueue(this.manager);
   }
+}
+
+/** The events applied in one transaction: what is left to do once, at its end. */
+export class ProjectionUnit {
+  queueChanged = false;
+
+  async finish(manager: EntityManager): Promise<void> {
+    if (this.queueChanged) await renumberQueue(manager);
+    this.queueChanged = false;
+  }
+}
+
+async function renumberQueue(manager: EntityManager): Promise<void> {
+  await manager.query(
+    `UPDATE tasks t SET queue_position = q.position
+     FROM (SELECT id, row_number() OVER (ORDER BY queued_seq) AS position FROM tasks WHERE status = 'queued' AND queued_seq IS NOT NULL) q
+     WHERE t.id = q.id AND t.queue_position IS DISTINCT FROM q.position`,
+    [],
+  );
 }
 
 interface Statement {

@@ -5,6 +5,9 @@ import type { StreamCursor, StreamFollow, StreamMessage, StreamName } from './st
 const RESUME_DELAY_MS = 1_000;
 /** milliseconds a started batch waits for the rest of a backlog */
 const BATCH_WAIT_MS = 20;
+/** messages closer than this (ms) mean a busy stream: they are gathered for BUSY_WINDOW_MS */
+const BUSY_GAP_MS = 5;
+const BUSY_WINDOW_MS = 5;
 
 /**
  * Follows a stream for the life of the app: from the sequence `nextSeq()` gives, each
@@ -33,14 +36,16 @@ export class ResumingFollower {
   }
 
   /**
-   * Like `start`, but hands over the messages of a backlog together, up to `maxBatch` at a
-   * time; one message alone goes at once. A batch waiting for a message that does not come
-   * goes after BATCH_WAIT_MS anyway.
+   * Like `start`, but hands over messages together, up to `maxBatch` at a time: the rest of
+   * a backlog, and — while messages come in quick succession (less than BUSY_GAP_MS apart) —
+   * those arriving within BUSY_WINDOW_MS. A message after a quiet spell goes at once. A batch
+   * waiting for a message that does not come goes after BATCH_WAIT_MS anyway.
    */
   startBatched(nextSeq: () => number, handle: (messages: StreamMessage[]) => Promise<void>, maxBatch: number): void {
     let batch: StreamMessage[] = [];
     let timer: NodeJS.Timeout | null = null;
     let handled: Promise<void> = Promise.resolve();
+    let lastArrival = Number.NEGATIVE_INFINITY;
     const flush = (): Promise<void> => {
       if (timer !== null) clearTimeout(timer);
       timer = null;
@@ -57,11 +62,14 @@ export class ResumingFollower {
       },
       async (message) => {
         await handled;
+        const now = performance.now();
+        const busy = now - lastArrival < BUSY_GAP_MS;
+        lastArrival = now;
         batch.push(message);
-        if (message.more === true && batch.length < maxBatch) {
+        if (batch.length < maxBatch && (message.more === true || busy)) {
           timer ??= setTimeout(() => {
             flush().catch(() => this.follow?.stop()); // the loop resumes from nextSeq()
-          }, BATCH_WAIT_MS);
+          }, message.more === true ? BATCH_WAIT_MS : BUSY_WINDOW_MS);
           return;
         }
         await flush();
