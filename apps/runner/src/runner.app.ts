@@ -14,8 +14,11 @@ export function startRunner(config: RunnerConfig): Promise<INestMicroservice> {
     consumers: [
       // a work queue: each command goes to one runner of the group
       { durable: 'runner-commands', stream: 'commands', filterSubject: subjectsOf(config.messaging).commandsFor('runner') },
-      // task ends, each to one runner of the group, which removes the task's workspace (WORKSPACES_DIR is shared by the group)
-      { durable: 'runner-task-ends', stream: 'events', filterSubject: subjectsOf(config.messaging).allTasks, deliverPolicy: 'new' },
+      // task ends (their slot released on the scheduler subject), each to one runner of the group, which
+      // removes the task's workspace (WORKSPACES_DIR is shared by the group)
+      { durable: 'runner-releases', stream: 'events', filterSubject: subjectsOf(config.messaging).scheduler, deliverPolicy: 'new' },
     ],
+    // the consumer of every task event it replaces
+    retiredConsumers: [{ durable: 'runner-task-ends', stream: 'events' }],
   });
 }

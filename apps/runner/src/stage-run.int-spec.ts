@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { newMessage, uuidv7, type MessageOf } from '@app/contracts';
+import { newMessage, SCHEDULER_AGGREGATE, uuidv7, type MessageOf } from '@app/contracts';
 import { CLAUDE_NATIVE_MISSING_PATH, eventually, RunnerHarness, type ScheduledStage } from '@app/testing';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { livePids } from '../../../libs/testing/src/leftovers';
@@ -194,6 +194,8 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       const ref = { taskId: stage.taskId, orchestrationId: stage.orchestrationId, stageId: stage.stageId, stageType: stage.stageType, attempt: 1 };
       await harness.append(newMessage('StageCancelled', stage.taskId, { ...ref, reason: 'cancelled from the board', cancelledAt: origin.occurredAt }, origin));
       await harness.append(newMessage('OrchestrationCancelled', stage.taskId, { taskId: stage.taskId, orchestrationId: stage.orchestrationId, reason: 'cancelled from the board', cancelledAt: origin.occurredAt }, origin));
+      // the task's slot goes back to the scheduler: the runners' cue that the task ended
+      await harness.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId: stage.taskId, orchestrationId: stage.orchestrationId, outcome: 'cancelled' }, origin));
 
       await eventually(async () => ((await livePids([agent, grandchild])).length === 0 ? true : undefined), 5_000, 'the agent and its child to be gone');
       const taskDir = path.join(await realWorkspaces(harness), 'tasks', stage.taskId);

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { newMessage, uuidv7 } from '@app/contracts';
+import { uuidv7 } from '@app/contracts';
 import { eventually, RunnerHarness } from '@app/testing';
 
 function git(cwd: string, ...args: string[]): string {
@@ -69,8 +69,7 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     expect(git(repo, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main'); // the repository's own checkout is untouched
 
     // the task ends: the worktree is removed, the branch with the work stays
-    const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
-    await harness.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId: spec.orchestrationId, completedAt: origin.occurredAt }, origin));
+    await harness.endTask(taskId, spec.orchestrationId);
     await eventually(async () => ((await exists(worktree)) ? undefined : true), 10_000, 'the worktree to be removed');
     expect(git(repo, 'worktree', 'list', '--porcelain')).not.toContain(worktree);
     expect(git(repo, 'branch', '--list', `orch/${taskId}`)).toContain(`orch/${taskId}`);
@@ -111,8 +110,7 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
       const repo = await makeRepo(allowed, 'kept');
       const stage = await keeper.schedule({ workspace: { repoPath: repo, baseBranch: 'main' } });
       await keeper.outcomeOf(stage, 'StageCompleted');
-      const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
-      await keeper.append(newMessage('OrchestrationFailed', stage.taskId, { taskId: stage.taskId, orchestrationId: stage.orchestrationId, reason: 'qa failed', failedAt: origin.occurredAt }, origin));
+      await keeper.endTask(stage.taskId, stage.orchestrationId);
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(await exists(path.join(scratch, 'kept', 'tasks', stage.taskId, 'work', '.git'))).toBe(true);
     } finally {

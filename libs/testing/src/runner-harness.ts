@@ -6,6 +6,7 @@ import {
   causedMessage,
   deterministicId,
   newMessage,
+  SCHEDULER_AGGREGATE,
   uuidv7,
   type MessageData,
   type MessageOf,
@@ -153,6 +154,13 @@ export class RunnerHarness {
     const result = await this.publisher.append(event);
     if (!result.ok) throw new Error(`could not append ${event.type}`);
     return result.seq;
+  }
+
+  /** Ends a task as the orchestrator does: its orchestration's end on the task, then its slot released on the scheduler (the runners' cue). */
+  async endTask(taskId: string, orchestrationId: string): Promise<void> {
+    const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
+    await this.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: origin.occurredAt }, origin) as OrchEvent);
+    await this.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome: 'completed' }, origin) as OrchEvent);
   }
 
   async send(command: Parameters<MessagePublisher['send']>[0]): Promise<void> {

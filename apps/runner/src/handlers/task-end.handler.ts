@@ -3,31 +3,26 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import type { MessageOf } from '@app/contracts';
 import { StageRunService } from '../services/stage-run.service';
 
+const WHY: Record<MessageOf<'OrchestrationReleased'>['data']['outcome'], string> = {
+  completed: 'the orchestration completed',
+  failed: 'the orchestration failed',
+  cancelled: 'the orchestration was cancelled',
+  withdrawn: 'the task was withdrawn',
+};
+
 /**
- * Task events that end a task, from the runners' durable consumer on the task subjects:
- * the task's agents stop and its workspace is removed (unless WORKSPACE_KEEP).
+ * A task's end, as the scheduler records it when the task gives its slot back
+ * (`OrchestrationReleased` follows every completed, failed or cancelled orchestration):
+ * the task's agents stop and its workspace is removed (unless WORKSPACE_KEEP). Read from
+ * the one scheduler subject, so the runners are not handed every event of every task.
+ * (A task can only be deleted once it ended, so its workspace is gone by then.)
  */
 @Controller()
 export class TaskEndHandler {
   constructor(private readonly runs: StageRunService) {}
 
-  @EventPattern('OrchestrationCompleted')
-  completed(@Payload() event: MessageOf<'OrchestrationCompleted'>): Promise<void> {
-    return this.runs.endTask(event.data.taskId, 'the orchestration completed');
-  }
-
-  @EventPattern('OrchestrationFailed')
-  failed(@Payload() event: MessageOf<'OrchestrationFailed'>): Promise<void> {
-    return this.runs.endTask(event.data.taskId, `the orchestration failed: ${event.data.reason}`);
-  }
-
-  @EventPattern('OrchestrationCancelled')
-  cancelled(@Payload() event: MessageOf<'OrchestrationCancelled'>): Promise<void> {
-    return this.runs.endTask(event.data.taskId, `the orchestration was cancelled: ${event.data.reason}`);
-  }
-
-  @EventPattern('TaskDeleted')
-  deleted(@Payload() event: MessageOf<'TaskDeleted'>): Promise<void> {
-    return this.runs.endTask(event.data.taskId, 'the task was deleted');
+  @EventPattern('OrchestrationReleased')
+  released(@Payload() event: MessageOf<'OrchestrationReleased'>): Promise<void> {
+    return this.runs.endTask(event.data.taskId, WHY[event.data.outcome]);
   }
 }
