@@ -23,25 +23,22 @@ async function main(): Promise<void> {
   const startedAt = new Date();
   const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT, profileDir });
   try {
-    const memoryBefore = await memory(system.apps);
-    const heapBefore = await gatewayHeapMiB(system.baseUrl);
+    // memory at the start, after the batch, after the settling time, after a second batch
+    const memory: MemorySample[] = [await sampleMemory(system)];
     const floor = await measureFloor(system.client, sizes.floorRounds);
     const single = await measureSingleTasks(system, sizes.singleTasks);
     const cpuBefore = await cpu(system.apps);
     const throughput = await measureThroughput(system, sizes.batch);
     const cpuAfter = await cpu(system.apps);
     const catchUpMs = await projectionCatchUp(system.baseUrl);
-    const memoryAfter = await memory(system.apps);
-    const heapAfter = await gatewayHeapMiB(system.baseUrl);
+    memory.push(await sampleMemory(system));
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs));
-    const memorySettled = await memory(system.apps);
-    const heapSettled = await gatewayHeapMiB(system.baseUrl);
+    memory.push(await sampleMemory(system));
     // a second, smaller batch: memory that grows per task would grow again here
     const more = Math.round(sizes.batch / 2);
     await measureThroughput(system, more);
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs / 4));
-    const memoryAgain = await memory(system.apps);
-    const heapAgain = await gatewayHeapMiB(system.baseUrl);
+    memory.push(await sampleMemory(system));
     const browser = await measureEventToBrowser(system, 10, sizes.socketRounds);
     const rebuild = await measureRebuild(system);
     // the hand-written part of the report: where the time goes, what was done, what is left
@@ -65,23 +62,21 @@ async function main(): Promise<void> {
       ['Projection rebuild (empty the read tables, replay from 1)', `${rebuild.eventsPerSecond.toFixed(0)} events/s (${rebuild.events} events in ${rebuild.seconds.toFixed(1)} s)`, '≥ 2,000 events/s'],
       ...APPS.map((app): [string, string, string] => [
         `RSS ${app}: start → after the batch → ${sizes.settleMs / 1000} s later → after ${more} more tasks`,
-        `${memoryBefore[app].toFixed(0)} → ${memoryAfter[app].toFixed(0)} → ${memorySettled[app].toFixed(0)} → ${memoryAgain[app].toFixed(0)} MiB`,
+        `${memory.map((sample) => sample.rss[app].toFixed(0)).join(' → ')} MiB`,
         'returns',
       ]),
       [
         `Heap in use, gateway (its /metrics): start → after the batch → ${sizes.settleMs / 1000} s later → after ${more} more tasks`,
-        `${heapBefore.toFixed(0)} → ${heapAfter.toFixed(0)} → ${heapSettled.toFixed(0)} → ${heapAgain.toFixed(0)} MiB`,
+        `${memory.map((sample) => sample.gatewayHeap.toFixed(0)).join(' → ')} MiB`,
         'returns',
       ],
     ];
-    const table = ['| measure | result | goal |', '|---|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-    const cpuRows = cpuUse(cpuBefore, cpuAfter, throughput.seconds);
-    const cpuTable = ['| process | CPU seconds | share of one core |', '|---|---|---|', ...cpuRows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
-    const stepsTable = [
-      '| event stored | after the previous (median) | who |',
-      '|---|---|---|',
-      ...single.steps.map((step) => `| ${step.step} | ${ms(step.median)} | ${step.who} |`),
-    ].join('\n');
+    const table = markdownTable(['measure', 'result', 'goal'], rows);
+    const cpuTable = markdownTable(['process', 'CPU seconds', 'share of one core'], cpuUse(cpuBefore, cpuAfter, throughput.seconds));
+    const stepsTable = markdownTable(
+      ['event stored', 'after the previous (median)', 'who'],
+      single.steps.map((step) => [step.step, ms(step.median), step.who]),
+    );
     process.stdout.write(`\n${table}\n\nCPU during the ${throughput.tasks}-task batch:\n\n${cpuTable}\n\nOne task, step by step:\n\n${stepsTable}\n\n`);
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
     const report = [
@@ -135,6 +130,11 @@ function cpuUse(before: CpuSample, after: CpuSample, seconds: number): Array<[st
   ];
 }
 
+function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
 /** Milliseconds until the gateway's /health reports no projection lag. */
 async function projectionCatchUp(baseUrl: string): Promise<number> {
   const started = performance.now();
@@ -145,16 +145,18 @@ async function projectionCatchUp(baseUrl: string): Promise<number> {
   }
 }
 
-/** `nodejs_heap_size_used_bytes` from the gateway's /metrics, in MiB. */
-async function gatewayHeapMiB(baseUrl: string): Promise<number> {
-  const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const bytes = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(text)?.[1] ?? Number.NaN);
-  return bytes / 1024 ** 2;
+interface MemorySample {
+  /** each app's resident set size, MiB */
+  rss: Record<AppName, number>;
+  /** the gateway's `nodejs_heap_size_used_bytes` from its /metrics, MiB */
+  gatewayHeap: number;
 }
 
-async function memory(apps: Record<AppName, { child: { pid?: number | undefined } }>): Promise<Record<AppName, number>> {
-  const entries = await Promise.all(APPS.map(async (app) => [app, await rssMiB(apps[app].child.pid)] as const));
-  return Object.fromEntries(entries) as Record<AppName, number>;
+async function sampleMemory(system: { apps: Record<AppName, { child: { pid?: number | undefined } }>; baseUrl: string }): Promise<MemorySample> {
+  const entries = await Promise.all(APPS.map(async (app) => [app, await rssMiB(system.apps[app].child.pid)] as const));
+  const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+  const heapBytes = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN);
+  return { rss: Object.fromEntries(entries) as Record<AppName, number>, gatewayHeap: heapBytes / 1024 ** 2 };
 }
 
 main().then(

@@ -37,29 +37,27 @@ export class SubjectReader {
    */
   async read(subject: string, afterSeq = 0): Promise<{ events: StoredEvent[]; lastSeq: number }> {
     const tail = await this.readTailDirect(subject, afterSeq);
-    if (tail !== null) return tail;
-    return this.readWithConsumer(subject, afterSeq);
+    if (tail.complete) return tail;
+    // a long tail: the rest, after what the direct gets already read, with an ordered consumer
+    const rest = await this.readWithConsumer(subject, tail.lastSeq);
+    return { events: [...tail.events, ...rest.events], lastSeq: Math.max(tail.lastSeq, rest.lastSeq) };
   }
 
   /**
    * A short tail, one direct get per message (`next_by_subj`): a round trip each, where an
-   * ordered consumer costs several to create. Null when the tail is longer than that pays for.
+   * ordered consumer costs several to create. Stops (`complete: false`) after
+   * DIRECT_TAIL_LIMIT messages, past which a consumer pays for itself.
    */
-  private async readTailDirect(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number } | null> {
+  private async readTailDirect(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number; complete: boolean }> {
     const events: StoredEvent[] = [];
     let lastSeq = afterSeq;
     for (let read = 0; read < DIRECT_TAIL_LIMIT; read += 1) {
       const stored = await this.nats.jsm.direct.getMessage(this.nats.subjects.eventsStream, { seq: lastSeq + 1, next_by_subj: subject });
-      if (stored === null) return { events, lastSeq };
+      if (stored === null) return { events, lastSeq, complete: true };
       lastSeq = stored.seq;
-      const validated = validateMessage(stored.data);
-      if (validated.ok && validated.message.kind === 'event') {
-        events.push({ seq: stored.seq, subject: stored.subject, event: validated.message as OrchEvent });
-      } else {
-        this.logger.warn(`Skipping invalid message at ${subject} #${stored.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
-      }
+      this.keep(events, subject, stored);
     }
-    return null;
+    return { events, lastSeq, complete: false };
   }
 
   private async readWithConsumer(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number }> {
@@ -75,17 +73,22 @@ export class SubjectReader {
     const messages = await consumer.consume({ max_messages: 256 });
     try {
       for await (const message of messages) {
-        const validated = validateMessage(message.data);
-        if (validated.ok && validated.message.kind === 'event') {
-          events.push({ seq: message.seq, subject: message.subject, event: validated.message as OrchEvent });
-        } else {
-          this.logger.warn(`Skipping invalid message at ${subject} #${message.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
-        }
+        this.keep(events, subject, message);
         if (message.seq >= lastSeq) break;
       }
     } finally {
       messages.stop();
     }
     return { events, lastSeq };
+  }
+
+  /** Adds a stored message to `events` if it is a valid event; anything else is skipped with a warning. */
+  private keep(events: StoredEvent[], subject: string, stored: { seq: number; subject: string; data: Uint8Array }): void {
+    const validated = validateMessage(stored.data);
+    if (validated.ok && validated.message.kind === 'event') {
+      events.push({ seq: stored.seq, subject: stored.subject, event: validated.message as OrchEvent });
+    } else {
+      this.logger.warn(`Skipping invalid message at ${subject} #${stored.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
+    }
   }
 }

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShut
 import { DataSource } from 'typeorm';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
-import { advanceCheckpoint, applyStoredMessage, PROJECTION_NAME } from './projection.step';
+import { advanceCheckpoint, applyStoredMessage, lockCheckpoint } from './projection.step';
 import { ProjectionUnit } from './read-model.rows';
 import { ResumingFollower } from './resuming-follower';
 import { StreamCursor, type StreamMessage } from './stream-cursor';
@@ -53,11 +53,9 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     return this.feed.reached(seq, timeoutMs);
   }
 
-  private async checkpoint(): Promise<number> {
-    const rows: Array<{ last_sequence: string }> = await this.dataSource.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [
-      PROJECTION_NAME,
-    ]);
-    return rows[0] ? Number(rows[0].last_sequence) : 0;
+  /** Where the projection stands; its row is made here at 0 on a fresh database, so it exists from the start. */
+  private checkpoint(): Promise<number> {
+    return this.dataSource.transaction((manager) => lockCheckpoint(manager));
   }
 
   /**

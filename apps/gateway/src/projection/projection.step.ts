@@ -65,7 +65,7 @@ export async function advanceCheckpoint(manager: EntityManager, toSeq: number): 
     );
   let rows = await advance();
   if (rows.length === 0) {
-    await lockCheckpoint(manager); // the first event ever: the row is made here
+    await lockCheckpoint(manager); // made at the gateway's start; made again if it was deleted since
     rows = await advance();
   }
   return Number(rows[0]?.last_sequence ?? 0);

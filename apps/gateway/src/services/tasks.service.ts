@@ -13,7 +13,6 @@ import { GatewayMessages } from './gateway-messages';
 const PROJECTION_WAIT_MS = 2_000;
 /** milliseconds a read of a task the projection has not applied yet waits for it */
 const LAGGING_READ_WAIT_MS = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
 const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
 
@@ -93,7 +92,8 @@ export class TasksService {
     const repository = this.dataSource.getRepository(TaskEntity);
     const task = await repository.findOneBy({ id: taskId });
     if (task) return task;
-    const lastSeq = UUID.test(taskId) ? await this.reader.lastSequence(this.nats.subjects.task(taskId)) : 0;
+    // taskId is a UUID (uuidParam at the HTTP edge), so it names one subject
+    const lastSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
     if (lastSeq === 0) throw new NotFoundError('task', taskId, field);
     if (!(await this.projection.waitFor(lastSeq, LAGGING_READ_WAIT_MS))) {
       throw new DependencyUnavailable(`task ${taskId} exists but the read model has not caught up with it within ${LAGGING_READ_WAIT_MS / 1000} s; try again`, {
