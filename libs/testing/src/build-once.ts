@@ -1,8 +1,9 @@
 import { mkdirSync, readdirSync, rmdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildApps } from './processes';
+import { repoRoot } from './repo-root';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = repoRoot();
 const STAMP = path.join(ROOT, 'dist/.built-at');
 const LOCK = path.join(ROOT, 'dist/.build.lock');
 const SOURCES = ['apps', 'libs', 'migrations'];

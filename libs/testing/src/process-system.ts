@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { MessagingOptions, NatsClient } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
 import { createTestDatabase, type TestDatabase } from './database';
+import { freePortBlock } from './docker';
 import { FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { freePort } from './private-servers';
@@ -59,7 +60,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
   const port = await freePort();
   const limit = options.limit ?? 2;
   const poolSize = options.poolSize ?? Math.max(limit, 3);
-  const portStart = 23_000 + Math.floor(Math.random() * 2_000);
+  const portStart = await freePortBlock(poolSize);
   const poolId = `p${randomBytes(4).toString('hex')}`;
   const common = { ...messagingEnv(messaging), LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKSPACES_DIR: workspacesDir, ...options.env };
   const env: Record<AppName, Record<string, string>> = {

@@ -25,6 +25,7 @@ import { readStream } from './stream-dump';
 
 export const TERMINAL_STAGE_EVENTS = ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'] as const;
 type TerminalType = (typeof TERMINAL_STAGE_EVENTS)[number];
+const isStageOutcome = (event: OrchEvent): event is Extract<OrchEvent, { type: TerminalType }> => (TERMINAL_STAGE_EVENTS as readonly string[]).includes(event.type);
 export type StageOutcome = { [T in TerminalType]: MessageOf<T> }[TerminalType];
 
 export interface ScheduledStage {
@@ -175,12 +176,7 @@ export class RunnerHarness {
   /** The attempt's terminal events (there must be exactly one, eventually). */
   async outcomes(stage: Pick<ScheduledStage, 'taskId' | 'stageId' | 'attempt'>): Promise<StageOutcome[]> {
     const events = await this.taskEvents(stage.taskId);
-    return events.filter(
-      (event): event is StageOutcome =>
-        (event.type === 'StageCompleted' || event.type === 'StageFailed' || event.type === 'StageTimedOut' || event.type === 'StageCancelled') &&
-        event.data.stageId === stage.stageId &&
-        event.data.attempt === stage.attempt,
-    );
+    return events.filter(isStageOutcome).filter((event) => event.data.stageId === stage.stageId && event.data.attempt === stage.attempt);
   }
 
   /** Waits for the attempt's first terminal event. */

@@ -1,3 +1,5 @@
+import { SECRET_VARIABLES } from '@app/config';
+
 /** How the agent CLI is invoked: flags from the configuration, the prompt last. */
 export interface AgentCommandOptions {
   permissionMode: string;
@@ -51,8 +53,6 @@ export function agentEnv(base: Readonly<Record<string, string | undefined>>, opt
 }
 
 /** Variables whose values are credentials: never shown in any output, log or event. */
-const SECRET_VARIABLES = ['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN'] as const;
-
 /** The credentials an agent run could print: the configured key and those in the environment it gets. */
 export function agentSecrets(env: Readonly<Record<string, string | undefined>>, apiKey: string | null): string[] {
   const values = [apiKey, ...SECRET_VARIABLES.map((name) => env[name])];

@@ -1,5 +1,7 @@
 import { factory } from '@app/testing';
-import { attemptFacts, attemptStatus, cancellation, closingReason } from './attempt-guard';
+import { attemptFacts, cancellation, closingReason } from './attempt-guard';
+
+const attemptStatus = (...args: Parameters<typeof attemptFacts>) => attemptFacts(...args).status;
 
 const spec = factory.ids.stage('specification');
 const impl = factory.ids.stage('implementation');

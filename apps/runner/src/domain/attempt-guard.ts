@@ -11,15 +11,10 @@ export interface AttemptFacts {
 
 /**
  * Where one stage attempt stands on its task's subject: still to be started, started, or
- * closed (ended, superseded, or its task ended). A runner starts only a startable attempt
- * and reports only on a started one, so a redelivered or reassigned run is never run or
- * reported twice.
+ * closed (ended, superseded, or its task ended), with what its StageScheduled said (for
+ * events about it). A runner starts only a startable attempt and reports only on a started
+ * one, so a redelivered or reassigned run is never run or reported twice.
  */
-export function attemptStatus(events: readonly OrchEvent[], stageId: string, attempt: number): AttemptStatus {
-  return attemptFacts(events, stageId, attempt).status;
-}
-
-/** The attempt's status, with what its StageScheduled said (for events about it). */
 export function attemptFacts(events: readonly OrchEvent[], stageId: string, attempt: number): AttemptFacts {
   const facts: AttemptFacts = { status: 'closed', orchestrationId: null, stageType: null };
   for (const event of events) {

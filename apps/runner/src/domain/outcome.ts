@@ -1,5 +1,5 @@
 import type { AgentResult, QaVerdict, StageType } from '@app/contracts';
-import type { ApiRefusal, FinalResult, InitFacts } from './stream-json';
+import { isRefusingStatus, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export type RunOutcome =
   | { kind: 'completed'; result: AgentResult; output: string; verdict: QaVerdict | null }
@@ -30,11 +30,15 @@ export interface RunFacts {
 }
 
 const AUTH_REFUSED = /invalid api key|authentication|unauthorized|\b401\b|please run \/login|x-api-key/i;
-const REFUSING_STATUSES = new Set([401, 403]);
 /** spawn errors no retry fixes: the program is not there or not executable (EAGAIN, EMFILE, ENOMEM may pass) */
 const MISSING_PROGRAM = /ENOENT|EACCES|ENOTDIR|ENOEXEC|ELOOP/;
 
 /** How a run that ended (not timed out, not cancelled) is reported, and whether a retry could help. */
+/** The session the run was to resume was not there (the CLI says "No conversation found"). */
+export function sessionNotFound(facts: RunFacts): boolean {
+  return facts.resumedSessionId !== null && /no conversation found/i.test(`${facts.stderrTail}\n${facts.final?.text ?? ''}`);
+}
+
 export function classifyRun(facts: RunFacts): RunOutcome {
   const failed = (reason: string, retryable: boolean): RunOutcome => ({
     kind: 'failed',
@@ -60,13 +64,13 @@ export function classifyRun(facts: RunFacts): RunOutcome {
     return failed('the Claude CLI refuses to bypass permissions when run as root; set CLAUDE_PERMISSION_MODE=acceptEdits (or list tools in CLAUDE_ALLOWED_TOOLS)', false);
   }
   const finalStatus = facts.final?.apiErrorStatus ?? null;
-  const refusedStatus = facts.apiRefusal?.status ?? (finalStatus !== null && REFUSING_STATUSES.has(finalStatus) ? finalStatus : null);
+  const refusedStatus = facts.apiRefusal?.status ?? (finalStatus !== null && isRefusingStatus(finalStatus) ? finalStatus : null);
   if (refusedStatus !== null) {
     const what = facts.apiRefusal ? ` (${facts.apiRefusal.error})` : facts.final?.text ? `: ${facts.final.text.slice(0, 200)}` : '';
     return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check CLAUDE_API_KEY (and ANTHROPIC_BASE_URL if set)`, false);
   }
   const final = facts.final;
-  if (facts.resumedSessionId !== null && /no conversation found/i.test(`${stderr}\n${final?.text ?? ''}`)) {
+  if (sessionNotFound(facts)) {
     return failed(`the session ${facts.resumedSessionId} to resume was not found under the task's CLAUDE_CONFIG_DIR; a retry starts a new session`, true);
   }
   if (final === null) {

@@ -72,6 +72,11 @@ export interface ApiRefusal {
 
 const REFUSING_STATUSES = new Set([401, 403]);
 
+/** An HTTP status no retry fixes: the key refused or forbidden. */
+export function isRefusingStatus(status: number): boolean {
+  return REFUSING_STATUSES.has(status);
+}
+
 /**
  * An `api_retry` line for an error no retry can fix (the key refused or forbidden). The CLI
  * retries those too, for minutes (`CLAUDE_CODE_MAX_RETRIES`, default 10, with backoff); the
@@ -81,7 +86,7 @@ export function readApiRefusal(json: Json): ApiRefusal | null {
   if (json.type !== 'system' || json.subtype !== 'api_retry') return null;
   const status = typeof json.error_status === 'number' ? json.error_status : null;
   const error = typeof json.error === 'string' ? json.error : '';
-  if ((status !== null && REFUSING_STATUSES.has(status)) || error === 'authentication_failed') {
+  if ((status !== null && isRefusingStatus(status)) || error === 'authentication_failed') {
     return { status: status ?? 401, error: error || 'authentication_failed' };
   }
   return null;

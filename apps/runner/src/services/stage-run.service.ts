@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { causedMessage, type AgentResult, type MessageData, type MessageOf, type MessageType } from '@app/contracts';
 import { Clock } from '@app/config';
 import { cancellation } from '../domain/attempt-guard';
-import { classifyRun, type RunOutcome } from '../domain/outcome';
+import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome';
 import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import { AttemptLog } from './attempt-log.service';
@@ -235,9 +235,8 @@ export class StageRunService implements BeforeApplicationShutdown {
   /** The session a retry or a QA rework of this stage type resumes; a vanished one is forgotten. */
   private async keepSession(taskId: string, stageType: RunStage['data']['stageType'], result: ClaudeRunResult): Promise<void> {
     const { facts } = result;
-    const notFound = facts.resumedSessionId !== null && /no conversation found/i.test(`${facts.stderrTail}\n${facts.final?.text ?? ''}`);
-    const sessionId = notFound ? null : (facts.final?.result.sessionId || facts.init?.sessionId || facts.resumedSessionId);
-    if (sessionId !== facts.resumedSessionId || notFound) await this.workspaces.rememberSession(taskId, stageType, sessionId ?? null);
+    const sessionId = sessionNotFound(facts) ? null : (facts.final?.result.sessionId || facts.init?.sessionId || facts.resumedSessionId);
+    if (sessionId !== facts.resumedSessionId) await this.workspaces.rememberSession(taskId, stageType, sessionId ?? null);
   }
 
   private origin() {

@@ -61,7 +61,7 @@ export class WorkspaceService {
       const repo = await this.allowedRepo(spec.repoPath);
       branch = taskBranch(taskId);
       await mkdir(root, { recursive: true });
-      if (!(await exists(path.join(cwd, '.git'))) || (await this.git.topLevel(cwd)) !== cwd) {
+      if (!(await this.isWorktree(cwd))) {
         await rm(cwd, { recursive: true, force: true });
         this.ready.delete(taskId);
         try {
@@ -108,8 +108,7 @@ export class WorkspaceService {
     const root = await this.taskDir(taskId);
     const cwd = path.join(root, 'work');
     if (!(await exists(root))) return;
-    const isWorktree = (await exists(path.join(cwd, '.git'))) && (await this.git.topLevel(cwd)) === cwd;
-    const repo = isWorktree ? await this.git.mainRepoOf(cwd) : null;
+    const repo = (await this.isWorktree(cwd)) ? await this.git.mainRepoOf(cwd) : null;
     if (repo !== null) await this.git.removeWorktree(repo, cwd);
     await rm(root, { recursive: true, force: true });
     this.logger.log(`Removed the workspace of task ${taskId}${repo === null ? '' : ` (worktree of ${repo}; branch ${taskBranch(taskId)} kept)`}`);
@@ -150,6 +149,11 @@ export class WorkspaceService {
   }
 
   /** Under WORKSPACES_DIR with its symlinks resolved, so paths compare equal to git's. */
+  /** `cwd` is the top of a git worktree (not a plain directory, nor inside another checkout). */
+  private async isWorktree(cwd: string): Promise<boolean> {
+    return (await exists(path.join(cwd, '.git'))) && (await this.git.topLevel(cwd)) === cwd;
+  }
+
   private async taskDir(taskId: string): Promise<string> {
     this.base ??= mkdir(this.config.workspacesDir, { recursive: true }).then(() => realpath(this.config.workspacesDir));
     return path.join(await this.base, 'tasks', taskId);
