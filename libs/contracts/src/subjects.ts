@@ -124,13 +124,16 @@ export class Subjects {
     if (aggregateId === SCHEDULER_AGGREGATE) return this.scheduler;
     if (type === 'RunHeartbeat') return this.heartbeat(aggregateId);
     if (type === 'PoolStatusReported') return this.poolStatus(aggregateId);
-    if (POOL_EVENT_TYPES.has(type)) return this.pool(aggregateId);
+    if (isPoolEventType(type)) return this.pool(aggregateId);
     return this.task(aggregateId);
   }
 }
 
-const POOL_EVENT_TYPES: ReadonlySet<string> = new Set([
+/** The events on a pool's own subject, `<root>.evt.pool.<poolId>` (its status reports have a subject of their own). */
+export const POOL_EVENT_TYPES = [
   'PoolSlotReady',
+  'PoolSlotDown',
+  'PoolSlotRemoved',
   'LeaseQueued',
   'LeaseGranted',
   'LeaseRenewed',
@@ -138,6 +141,16 @@ const POOL_EVENT_TYPES: ReadonlySet<string> = new Set([
   'LeaseExpired',
   'LeaseRevoked',
   'LeaseRequestRejected',
-  'PoolSlotDown',
-  'PoolSlotRemoved',
-]);
+] as const;
+export type PoolEventType = (typeof POOL_EVENT_TYPES)[number];
+
+const POOL_EVENT_TYPE_SET: ReadonlySet<string> = new Set(POOL_EVENT_TYPES);
+
+export function isPoolEventType(type: string): type is PoolEventType {
+  return POOL_EVENT_TYPE_SET.has(type);
+}
+
+/** An event of a pool's subject (narrows a union of messages to those types). */
+export function isPoolEvent<E extends { type: string }>(event: E): event is Extract<E, { type: PoolEventType }> {
+  return isPoolEventType(event.type);
+}

@@ -124,13 +124,10 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
     }
     case 'LeaseRenewed':
       return [pool({ poolId: event.data.poolId, state: 'leased', leaseId: event.data.leaseId, leaseExpiresAt: event.data.expiresAt })];
-    case 'PoolSlotDown': {
-      const { poolId, slot, containerId, reason } = event.data;
-      return [pool({ poolId, slot, containerId, state: 'down', reason })];
-    }
+    case 'PoolSlotDown':
     case 'PoolSlotRemoved': {
       const { poolId, slot, containerId, reason } = event.data;
-      return [pool({ poolId, slot, containerId, state: 'removed', reason })];
+      return [pool({ poolId, slot, containerId, state: event.type === 'PoolSlotDown' ? 'down' : 'removed', reason })];
     }
     case 'LeaseReleased': {
       const { poolId, slot, leaseId, taskId, stageId } = event.data;

@@ -1,22 +1,7 @@
-import type { OrchEvent } from '@app/contracts';
+import type { OrchEvent, PoolEventType } from '@app/contracts';
 import type { ReadModelRows } from './read-model.rows';
 
-type PoolEvent = Extract<
-  OrchEvent,
-  {
-    type:
-      | 'PoolSlotReady'
-      | 'PoolSlotDown'
-      | 'PoolSlotRemoved'
-      | 'LeaseQueued'
-      | 'LeaseGranted'
-      | 'LeaseRenewed'
-      | 'LeaseReleased'
-      | 'LeaseExpired'
-      | 'LeaseRevoked'
-      | 'LeaseRequestRejected';
-  }
->;
+type PoolEvent = Extract<OrchEvent, { type: PoolEventType }>;
 
 const LEASE_CLEARED = 'lease_id = NULL, task_id = NULL, stage_id = NULL, attempt = NULL, lease_expires_at = NULL';
 

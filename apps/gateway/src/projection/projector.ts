@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import type { OrchEvent } from '@app/contracts';
+import { isPoolEvent, type OrchEvent } from '@app/contracts';
 import { projectPool } from './pool.projector';
 import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
 import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
@@ -13,6 +13,10 @@ const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
  */
 export async function project(manager: EntityManager, seq: number, event: OrchEvent, unit?: ProjectionUnit): Promise<void> {
   const rows = new ReadModelRows(manager, seq, event.occurredAt, unit);
+  if (isPoolEvent(event)) {
+    await projectPool(rows, event);
+    return;
+  }
   switch (event.type) {
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch } = event.data;
@@ -141,18 +145,6 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'OrchestrationCancelled':
       await rows.updateTask(event.data.taskId, `status = 'cancelled', ${LEFT_QUEUE}, failure_reason = $4`, [event.data.reason]);
       await rows.renumberQueue();
-      return;
-    case 'PoolSlotReady':
-    case 'PoolSlotDown':
-    case 'PoolSlotRemoved':
-    case 'LeaseQueued':
-    case 'LeaseGranted':
-    case 'LeaseRenewed':
-    case 'LeaseReleased':
-    case 'LeaseExpired':
-    case 'LeaseRevoked':
-    case 'LeaseRequestRejected':
-      await projectPool(rows, event);
       return;
     default:
       // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep

@@ -1,15 +1,7 @@
-import type { MessageData } from '@app/contracts';
+import type { MessageData, PoolEventType as PoolSubjectEventType } from '@app/contracts';
 
-export type PoolEventType =
-  | 'PoolSlotReady'
-  | 'PoolSlotDown'
-  | 'PoolSlotRemoved'
-  | 'LeaseQueued'
-  | 'LeaseGranted'
-  | 'LeaseRenewed'
-  | 'LeaseReleased'
-  | 'LeaseExpired'
-  | 'LeaseRevoked';
+/** What the pool-manager decides on its subject: every pool event but LeaseRequestRejected. */
+export type PoolEventType = Exclude<PoolSubjectEventType, 'LeaseRequestRejected'>;
 
 /**
  * An event the pool decided, not yet appended. `causationId`/`correlationId` name the

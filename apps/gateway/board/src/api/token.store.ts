@@ -8,7 +8,4 @@ export const tokenStore = {
   save(token: string): void {
     sessionStorage.setItem(KEY, token);
   },
-  forget(): void {
-    sessionStorage.removeItem(KEY);
-  },
 };

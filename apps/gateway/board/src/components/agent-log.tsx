@@ -1,4 +1,4 @@
-import { useLayoutEffect, useRef } from 'react';
+import { useLayoutEffect, useMemo, useRef } from 'react';
 import { toLogEntries, type LogEntry } from '../log/log-entries';
 import type { LogRun, LogState } from '../log/log.state';
 import type { StageRecord } from '../state/board.state';
@@ -30,12 +30,14 @@ export function AgentLog({ log, stages }: { log: LogState; stages: StageRecord[]
 
 function RunLog({ run, stage }: { run: LogRun; stage: StageRecord | null }) {
   const title = stage === null ? 'stage' : STAGE_TITLES[stage.stageType];
+  // the page re-renders every second (elapsed times): the entries are built again only when lines arrive
+  const entries = useMemo(() => toLogEntries(run.lines), [run.lines]);
   return (
     <section className="log-run">
       <h3>
         {title} · attempt {run.attempt}
       </h3>
-      {toLogEntries(run.lines).map((entry) => (
+      {entries.map((entry) => (
         <LogEntryView key={entry.key} entry={entry} />
       ))}
     </section>

@@ -1,13 +1,26 @@
 import { STAGE_ORDER } from './stage.order';
 import type { BoardState, SlotRecord, StageRecord, TaskCard } from './board.state';
 
+const ranBefore = (a: StageRecord, b: StageRecord) =>
+  a.round - b.round || (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? '') || STAGE_ORDER.indexOf(a.stageType) - STAGE_ORDER.indexOf(b.stageType);
+
 /** A task's stages in the order they ran: by when they were scheduled, then round and stage. */
 export function stagesOf(state: Pick<BoardState, 'stages'>, taskId: string): StageRecord[] {
   return Object.values(state.stages)
     .filter((stage) => stage.taskId === taskId)
-    .sort(
-      (a, b) => a.round - b.round || (a.scheduledAt ?? '').localeCompare(b.scheduledAt ?? '') || STAGE_ORDER.indexOf(a.stageType) - STAGE_ORDER.indexOf(b.stageType),
-    );
+    .sort(ranBefore);
+}
+
+/** Every task's stages in the order they ran (as `stagesOf`), grouped in one pass. */
+export function stagesByTask(state: Pick<BoardState, 'stages'>): Map<string, StageRecord[]> {
+  const byTask = new Map<string, StageRecord[]>();
+  for (const stage of Object.values(state.stages)) {
+    const list = byTask.get(stage.taskId);
+    if (list) list.push(stage);
+    else byTask.set(stage.taskId, [stage]);
+  }
+  for (const list of byTask.values()) list.sort(ranBefore);
+  return byTask;
 }
 
 /** The run of the task's current stage (its latest round), if the board knows it. */

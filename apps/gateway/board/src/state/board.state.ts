@@ -1,5 +1,8 @@
 import type { DiffStat, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
+/** The statuses an orchestration ends in. */
+export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
+
 /** A task as the board shows it: the REST snapshot, kept current by the socket's updates. */
 export interface TaskCard {
   id: string;

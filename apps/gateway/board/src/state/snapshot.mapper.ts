@@ -1,6 +1,6 @@
 import type { PoolView, StageView, TaskView } from '../api/api.types';
 import type { MetricsSnapshot } from '../contracts';
-import { slotKey, type SlotRecord, type StageRecord, type TaskCard, type WaitingRecord } from './board.state';
+import { ENDED_STATUSES, slotKey, type SlotRecord, type StageRecord, type TaskCard, type WaitingRecord } from './board.state';
 
 /** What the board reads over REST before it follows the socket. */
 export interface BoardSnapshot {
@@ -12,7 +12,6 @@ export interface BoardSnapshot {
   metrics: MetricsSnapshot | null;
 }
 
-const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
   const scheduled = stages.map((stage) => stage.createdAt).filter((at): at is string => at !== null);
@@ -31,7 +30,7 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     costUsd: task.totalCostUsd,
     createdAt: task.createdAt,
     startedAt: scheduled.sort()[0] ?? null,
-    endedAt: ENDED.has(task.status) ? task.updatedAt : null,
+    endedAt: ENDED_STATUSES.has(task.status) ? task.updatedAt : null,
     lastSeq: task.lastEventSeq,
   };
 }

@@ -1,9 +1,8 @@
 import type { TaskUpdate } from '../contracts';
-import type { TaskCard } from './board.state';
+import { ENDED_STATUSES, type TaskCard } from './board.state';
 
 type Tasks = Record<string, TaskCard>;
 
-const ENDED = new Set(['done', 'failed', 'cancelled']);
 
 /**
  * Applies a task-update. Every field it carries is a value to set, so applying one again
@@ -28,7 +27,7 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
       card.endedAt = null;
       if (update.reason === undefined) card.reason = null;
     }
-    if (ENDED.has(update.status)) card.endedAt = update.at;
+    if (ENDED_STATUSES.has(update.status)) card.endedAt = update.at;
   }
   const next = { ...tasks, [card.id]: card };
   return existing.status === 'queued' && card.status !== 'queued' ? leaveQueue(next, existing) : next;
