@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, connect, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { eventually } from '@app/testing';
+import { eventually, startTcpProxy, type TcpProxy } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
 
 /** Where the screenshots go (git-ignored; the README says so). */
@@ -30,59 +29,6 @@ const recordColumns = (title: string): string => `(() => {
   window.__columnsSeen = window.__columnsSeen ?? {};
   window.__columnsSeen[${JSON.stringify(title)}] = seen;
 })()`;
-
-/** A TCP proxy in front of the gateway, so a test can cut the browser off and let it back. */
-class CuttableProxy {
-  private readonly open = new Set<Socket>();
-  private cut = false;
-  private constructor(private readonly server: Server) {}
-
-  static async start(target: URL): Promise<CuttableProxy> {
-    const server = createServer();
-    const proxy = new CuttableProxy(server);
-    server.on('connection', (client) => proxy.accept(client, target));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    return proxy;
-  }
-
-  get url(): string {
-    const address = this.server.address();
-    if (address === null || typeof address === 'string') throw new Error('the proxy is not listening');
-    return `http://127.0.0.1:${address.port}`;
-  }
-
-  /** Drops every connection and refuses new ones until `restore`. */
-  disconnect(): void {
-    this.cut = true;
-    for (const socket of this.open) socket.destroy();
-    this.open.clear();
-  }
-
-  restore(): void {
-    this.cut = false;
-  }
-
-  async stop(): Promise<void> {
-    this.disconnect();
-    await new Promise((resolve) => this.server.close(resolve));
-  }
-
-  private accept(client: Socket, target: URL): void {
-    if (this.cut) {
-      client.destroy();
-      return;
-    }
-    const upstream = connect(Number(target.port), target.hostname);
-    for (const socket of [client, upstream]) {
-      this.open.add(socket);
-      socket.on('close', () => this.open.delete(socket));
-      socket.on('error', () => socket.destroy());
-    }
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
-    client.pipe(upstream).pipe(client);
-  }
-}
 
 async function launchBrowser(): Promise<{ context: BrowserContext; close(): Promise<void> }> {
   if (!existsSync(BUILT_BOARD)) throw new Error(`the board is not built (${BUILT_BOARD}); run \`npm run build\` or \`npm test\`, which builds it`);
@@ -122,7 +68,8 @@ async function createInForm(page: Page, title: string, description: string): Pro
 
 describe('the board in a browser, against the real system with the fake agent', () => {
   let system: TestSystem;
-  let proxy: CuttableProxy;
+  // a TCP proxy in front of the gateway, so a test can cut the browser off and let it back
+  let proxy: TcpProxy;
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   let page: Page;
   const pageErrors: string[] = [];
@@ -130,16 +77,17 @@ describe('the board in a browser, against the real system with the fake agent', 
   beforeAll(async () => {
     await mkdir(SCREENSHOTS, { recursive: true });
     system = await startTestSystem();
-    proxy = await CuttableProxy.start(new URL(system.baseUrl));
+    const gateway = new URL(system.baseUrl);
+    proxy = await startTcpProxy(gateway.hostname, Number(gateway.port));
     browser = await launchBrowser();
-    page = await openBoard(browser.context, `${proxy.url}/`, pageErrors);
+    page = await openBoard(browser.context, `${proxy.url('http')}/`, pageErrors);
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
     await page.evaluate('window.__boardSession = "first load"');
   }, 90_000);
 
   afterAll(async () => {
     await browser?.close();
-    await proxy?.stop();
+    await proxy?.close();
     await system?.stop();
   }, 60_000);
 
@@ -250,7 +198,7 @@ describe('the board in a browser, against the real system with the fake agent', 
     await api('POST', '/api/orchestrator/start', { taskId: created.id });
     await column(page, 'specification').getByRole('link', { name: title }).waitFor({ timeout: 30_000 });
 
-    proxy.disconnect();
+    await proxy.cut();
     await page.getByTestId('reconnecting').waitFor({ timeout: 30_000 });
     const done = await eventually(
       async () => {
@@ -263,7 +211,7 @@ describe('the board in a browser, against the real system with the fake agent', 
     await expect(card(page, title).getAttribute('data-status')).resolves.toBe('running');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'board-reconnecting.png') });
 
-    proxy.restore();
+    await proxy.restore();
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor({ timeout: 30_000 });
     await column(page, 'done').getByRole('link', { name: title }).waitFor({ timeout: 30_000 });
     await expect(card(page, title).getByTestId('card-cost').innerText()).resolves.toBe(`$${done.totalCostUsd.toFixed(4)}`);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { Client } from 'pg';
-import { connectTestClient, eventually } from '@app/testing';
+import { connectTestClient, eventually, messagingEnv } from '@app/testing';
+import { repoRoot } from '../../libs/testing/src/repo-root';
+import { ApiClient } from '../../libs/testing/src/api-client';
 import { rebuildProjection } from '../../apps/gateway/src/projection/projection-rebuild.module';
 import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
 
@@ -20,7 +21,6 @@ const DUMPS: Record<string, string> = {
   projection_checkpoints: 'SELECT name, last_sequence FROM projection_checkpoints ORDER BY name',
 };
 
-const ROOT = path.resolve(__dirname, '../..');
 
 describe('projection:rebuild', () => {
   let system: TestSystem;
@@ -37,28 +37,14 @@ describe('projection:rebuild', () => {
     await system?.stop();
   }, 60_000);
 
-  const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${system.baseUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
-  };
+  const api = (method: string, route: string, body?: unknown) => new ApiClient(system.baseUrl).request<Json>(method, route, body);
   const dump = async (): Promise<Record<string, unknown[]>> => {
     const tables: Record<string, unknown[]> = {};
     for (const [table, sql] of Object.entries(DUMPS)) tables[table] = (await database.query(sql)).rows;
     return tables;
   };
   const settled = () => eventually(async () => ((await api('GET', '/health')).body.projection as Json | undefined)?.lag === 0 || undefined, 20_000, 'the projection to catch up');
-  const env = () => ({
-    ...process.env,
-    DATABASE_URL: system.database.url,
-    NATS_URL: system.messaging.natsUrl,
-    NATS_SUBJECT_ROOT: system.messaging.subjectRoot,
-    NATS_STREAM_PREFIX: system.messaging.streamPrefix,
-  });
+  const env = () => ({ ...process.env, DATABASE_URL: system.database.url, ...messagingEnv(system.messaging) });
 
   it('given a history with a done, a failed, a cancelled and a deleted task and a dead letter, when the read model is rebuilt, then every row comes out identical, from a test and from npm run projection:rebuild', async () => {
     // given a history of every kind
@@ -91,7 +77,7 @@ describe('projection:rebuild', () => {
 
     // when it is rebuilt by the npm script, on the built dist
     const run = await new Promise<{ code: number | null; output: string }>((resolve) => {
-      const child = spawn('npm', ['run', '--silent', 'projection:rebuild'], { cwd: ROOT, env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('npm', ['run', '--silent', 'projection:rebuild'], { cwd: repoRoot(), env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
       child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));

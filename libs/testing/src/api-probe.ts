@@ -96,6 +96,6 @@ export function probeApi(baseUrl: string, routes: readonly ProbedRoute[], interv
 }
 
 /** Whether a 503 body says `dependency` is the one down: `"dependency":"nats"`, `"nats":"down"` (health) or "nats is unavailable". */
-export function namesDependency(body: string, dependency: string): boolean {
+function namesDependency(body: string, dependency: string): boolean {
   return [`"dependency":"${dependency}"`, `"${dependency}":"down"`, `${dependency} is unavailable`].some((phrase) => body.toLowerCase().includes(phrase));
 }

@@ -130,16 +130,6 @@ export const factory = {
   orchestrationCancelled: (task = 1, reason = 'no longer needed') =>
     message('OrchestrationCancelled', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), reason, cancelledAt: AT }),
   taskDeleted: (task = 1) => message('TaskDeleted', ids.task(task), { taskId: ids.task(task) }),
-  runStage: (ref: Parameters<typeof stageRef>[0] = {}, data: Partial2<MessageData<'RunStage'>> = {}) =>
-    message('RunStage', ids.task(ref.task), {
-      ...stageRef(ref),
-      context: { taskTitle: `Task ${ref.task ?? 1}`, taskDescription: 'Do it' },
-      lease: lease(),
-      workspace: { repoPath: null, baseBranch: null },
-      timeoutS: 60,
-      expectedTaskSequence: 0,
-      ...data,
-    }),
   cancelRun: (ref: Parameters<typeof stageRef>[0] = {}, reason = 'no longer needed') => {
     const { taskId, stageId, attempt } = stageRef(ref);
     return message('CancelRun', taskId, { taskId, stageId, attempt, reason });

@@ -21,6 +21,24 @@ export interface TestGatewayOptions extends Partial<Omit<GatewayConfig, 'messagi
   natsUrl?: string;
 }
 
+/** A gateway's settings for tests: any free port on 127.0.0.1, no token, the defaults a test expects; `overrides` on top. */
+export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: string, overrides: Partial<Omit<GatewayConfig, 'messaging' | 'databaseUrl'>> = {}): GatewayConfig {
+  return {
+    messaging,
+    port: 0,
+    host: '127.0.0.1',
+    databaseUrl,
+    apiToken: null,
+    readsRequireToken: false,
+    bodyLimitBytes: 64 * 1024,
+    decisionWaitMs: 500,
+    socketReplayLimit: 10_000,
+    healthMaxLag: 10_000,
+    orchestratorEnabled: true,
+    ...overrides,
+  };
+}
+
 /**
  * The gateway alone, on streams and a database of its own, for its integration tests.
  * Imported by path, like system.ts: it loads the gateway app.
@@ -33,20 +51,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   await runMigrations(database.url);
   const apps: INestApplication[] = [];
   const start = async (overrides: Partial<GatewayConfig>) => {
-    const app = await startGateway({
-      messaging,
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: database.url,
-      apiToken: null,
-      readsRequireToken: false,
-      bodyLimitBytes: 64 * 1024,
-      decisionWaitMs: 500,
-      socketReplayLimit: 10_000,
-      healthMaxLag: 10_000,
-      orchestratorEnabled: true,
-      ...overrides,
-    });
+    const app = await startGateway(testGatewayConfig(messaging, database.url, overrides));
     apps.push(app);
     return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   };

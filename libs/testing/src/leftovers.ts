@@ -18,10 +18,10 @@ async function processState(pid: number): Promise<string | null> {
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
-async function describe(pid: number): Promise<LiveProcess> {
+/** A process's command line and working directory (`cwd` when the caller has read it already). */
+async function describe(pid: number, cwd?: string): Promise<LiveProcess> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
-  const cwd = await readlink(`/proc/${pid}/cwd`).catch(() => '?');
-  return { pid, command: cmdline.split('\0').join(' ').trim(), cwd };
+  return { pid, command: cmdline.split('\0').join(' ').trim(), cwd: cwd ?? (await readlink(`/proc/${pid}/cwd`).catch(() => '?')) };
 }
 
 /** Those of `pids` still running (a zombie has ended: it only waits to be reaped). */
@@ -47,7 +47,7 @@ export async function processesUnder(dir: string): Promise<LiveProcess[]> {
     const cwd = await readlink(`/proc/${entry}/cwd`).catch(() => null);
     if (cwd === null || !(cwd + path.sep).startsWith(root)) continue;
     const state = await processState(Number(entry));
-    if (state !== null && state !== 'Z') found.push(await describe(Number(entry)));
+    if (state !== null && state !== 'Z') found.push(await describe(Number(entry), cwd));
   }
   return found;
 }

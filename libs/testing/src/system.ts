@@ -12,6 +12,7 @@ import type { PoolManagerOptions } from '../../../apps/pool-manager/src/pool-man
 import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from './database';
+import { testGatewayConfig } from './gateway';
 import { FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
 
@@ -108,20 +109,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         },
       }),
     );
-    const gateway = await startGateway({
-      messaging: { ...messaging, producer: 'gateway@test' },
-      port: 0,
-      host: '127.0.0.1',
-      databaseUrl: database.url,
-      apiToken: null,
-      readsRequireToken: false,
-      bodyLimitBytes: 64 * 1024,
-      decisionWaitMs: 1_000,
-      socketReplayLimit: 10_000,
-      healthMaxLag: 10_000,
-      orchestratorEnabled: true,
-      ...options.gateway,
-    });
+    const gateway = await startGateway(
+      testGatewayConfig({ ...messaging, producer: 'gateway@test' }, database.url, { decisionWaitMs: 1_000, ...options.gateway }),
+    );
     apps.push(gateway);
     const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
     return {
