@@ -34,13 +34,23 @@ export function logReducer(state: LogState, action: LogAction): LogState {
       if (batch.taskId !== state.taskId || (state.logSeq !== null && batch.seq <= state.logSeq)) return state;
       const key = runKey(batch.stageId, batch.attempt);
       const run = state.runs[key] ?? { stageId: batch.stageId, attempt: batch.attempt, lines: [] };
-      const seen = new Set(run.lines.map((line) => line.index));
-      const lines = [...run.lines, ...batch.lines.filter((line) => !seen.has(line.index))].sort((a, b) => a.index - b.index);
-      return { ...state, logSeq: batch.seq, runs: { ...state.runs, [key]: { ...run, lines } } };
+      return { ...state, logSeq: batch.seq, runs: { ...state.runs, [key]: { ...run, lines: mergeLines(run.lines, batch.lines) } } };
     }
     default: {
       const unknownAction: never = action;
       return unknownAction;
     }
   }
+}
+
+/**
+ * The run's lines with the batch's added, in order, each index once. A batch that follows
+ * the last line (the usual case, live) is appended as it is; only an overlap or a gap
+ * filled late (a replay) is merged and sorted.
+ */
+function mergeLines(lines: LogLine[], added: LogLine[]): LogLine[] {
+  const last = lines.at(-1)?.index ?? -1;
+  if (added.every((line, i) => line.index > last && (i === 0 || line.index > added[i - 1]!.index))) return [...lines, ...added];
+  const seen = new Set(lines.map((line) => line.index));
+  return [...lines, ...added.filter((line) => !seen.has(line.index))].sort((a, b) => a.index - b.index);
 }
