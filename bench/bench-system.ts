@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MessagingOptions, NatsClient } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
-import { connectTestClient, createTestDatabase, dropTestStreams, eventually, messagingEnv, spawnApp, testMessagingOptions, type AppProcess, type TestDatabase } from '@app/testing';
+import { APP_NAMES, connectTestClient, createTestDatabase, dropTestStreams, eventually, messagingEnv, spawnApp, testMessagingOptions, type AppName, type AppProcess, type TestDatabase } from '@app/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 export const INSTANT_CLAUDE = path.join(ROOT, 'bench/fixtures/instant-claude.sh');
-export const APPS = ['pool-manager', 'runner', 'orchestrator', 'gateway'] as const;
-export type AppName = (typeof APPS)[number];
+export const APPS = APP_NAMES;
+export type { AppName };
 
 export interface BenchSystem {
   baseUrl: string;

@@ -9,10 +9,9 @@ import { freePortBlock } from './docker';
 import { FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { freePort } from './private-servers';
-import { messagingEnv, spawnApp, type AppProcess } from './processes';
+import { APP_NAMES, messagingEnv, spawnApp, type AppName, type AppProcess } from './processes';
 
-export type AppName = 'pool-manager' | 'runner' | 'orchestrator' | 'gateway';
-export const APP_NAMES: readonly AppName[] = ['pool-manager', 'runner', 'orchestrator', 'gateway'];
+export { APP_NAMES, type AppName };
 
 export interface ProcessSystemOptions {
   /** ORCHESTRATOR_MAX_CONCURRENT; also the pool's size unless `poolSize` says otherwise */

@@ -30,9 +30,13 @@ export function messagingEnv(messaging: MessagingOptions): Record<string, string
   };
 }
 
+/** The four apps, in the order a system starts them. */
+export const APP_NAMES = ['pool-manager', 'runner', 'orchestrator', 'gateway'] as const;
+export type AppName = (typeof APP_NAMES)[number];
+
 /** Starts a built app (`dist/apps/<app>/src/main.js`) as its own process; `nodeArgs` go before the script (`--cpu-prof`). */
 export function spawnApp(
-  app: 'gateway' | 'orchestrator' | 'pool-manager' | 'runner',
+  app: AppName,
   env: Record<string, string>,
   name: string = app,
   nodeArgs: readonly string[] = [],
