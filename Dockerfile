@@ -3,7 +3,7 @@
 #   runtime  the shared base: node, git (the runner's worktrees), tini; non-root user `node`
 #   migrate, gateway, orchestrator, pool-manager, runner: one target per service
 # docker-compose.yml builds each service with its `target`.
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /app
