@@ -2,9 +2,10 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
-import { APPS, rssMiB, startBenchSystem, type AppName } from './bench-system';
+import { APPS, INSTANT_CLAUDE, rssMiB, startBenchSystem, type AppName } from './bench-system';
 import { measureEventToBrowser } from './measures/browser';
 import { measureFloor } from './measures/floor';
+import { measurePeers, type PeerFigures } from './measures/peers';
 import { measureRebuild } from './measures/rebuild';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
 import { cpuTimes, pidsOf, totalCpu, type CpuTimes } from './cpu';
@@ -21,6 +22,15 @@ const LIMIT = 50;
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   const startedAt = new Date();
+  // the job queues first, before our apps exist, each with the machine to itself
+  const peers = await measurePeers({
+    cliPath: INSTANT_CLAUDE,
+    concurrency: LIMIT,
+    singleTasks: sizes.singleTasks,
+    batch: sizes.batch,
+    redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    databaseUrl: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  });
   const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT, profileDir });
   try {
     // memory at the start, after the batch, after the settling time, after a second batch
@@ -72,12 +82,13 @@ async function main(): Promise<void> {
       ],
     ];
     const table = markdownTable(['measure', 'result', 'goal'], rows);
+    const peersTable = markdownTable(['pipeline', 'three-stage task p50 · p99', `${throughput.tasks} tasks at concurrency ${LIMIT}`, 'ours against it'], peerRows(peers, single.endToEnd, throughput));
     const cpuTable = markdownTable(['process', 'CPU seconds', 'share of one core'], cpuUse(cpuBefore, cpuAfter, throughput.seconds));
     const stepsTable = markdownTable(
       ['event stored', 'after the previous (median)', 'who'],
       single.steps.map((step) => [step.step, ms(step.median), step.who]),
     );
-    process.stdout.write(`\n${table}\n\nCPU during the ${throughput.tasks}-task batch:\n\n${cpuTable}\n\nOne task, step by step:\n\n${stepsTable}\n\n`);
+    process.stdout.write(`\n${table}\n\nThe same pipeline on job queues:\n\n${peersTable}\n\nCPU during the ${throughput.tasks}-task batch:\n\n${cpuTable}\n\nOne task, step by step:\n\n${stepsTable}\n\n`);
     const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
     const report = [
       '# Benchmarks',
@@ -87,6 +98,15 @@ async function main(): Promise<void> {
       'stand-in that answers at once (`bench/fixtures/instant-claude.sh`), so the figures are the system\'s own overhead.',
       '',
       table,
+      '',
+      `The same three-stage pipeline on the job queues users would pick instead, in the same run (before our apps were started):`,
+      'each stage spawns the same agent stand-in with execa and passes its result on as the next stage\'s context; BullMQ on the',
+      'local Redis (one queue, a worker with 50 slots, a stage adds the next; done on the worker\'s `completed` event for QA),',
+      'pg-boss on the same Postgres (LISTEN/NOTIFY on, 50 local workers; done when the QA handler returns). Neither keeps a',
+      'durable event log, leases, a read model or a live board. "Ours against it": latency as a multiple of the peer\'s',
+      '(goal ≤ 2× BullMQ\'s), throughput as a share of the peer\'s (goal ≥ ½ of BullMQ\'s).',
+      '',
+      peersTable,
       '',
       'How each figure is taken: the floor publishes one message at a time to a file-backed stream and waits for a',
       'durable pull consumer to receive it and for the server to confirm its ack. Transitions are the difference of the',
@@ -128,6 +148,16 @@ function cpuUse(before: CpuSample, after: CpuSample, seconds: number): Array<[st
     row('nats-server', after.nats - before.nats),
     row('postgres', after.postgres - before.postgres),
   ];
+}
+
+function peerRows(peers: readonly PeerFigures[], ours: { p50: number; p99: number }, throughput: { tasksPerSecond: number; failed: number }): string[][] {
+  const rows = peers.map((peer) => [
+    peer.name,
+    `${ms(peer.single.p50)} · ${ms(peer.single.p99)} (n=${peer.single.count})`,
+    `${peer.tasksPerSecond.toFixed(1)} tasks/s${peer.failed > 0 ? ` (${peer.failed} failed)` : ''}`,
+    `latency ${(ours.p50 / peer.single.p50).toFixed(1)}× · throughput ${((throughput.tasksPerSecond / peer.tasksPerSecond) * 100).toFixed(0)} %`,
+  ]);
+  return [['Orchestrator Manager (above)', `${ms(ours.p50)} · ${ms(ours.p99)}`, `${throughput.tasksPerSecond.toFixed(1)} tasks/s`, '—'], ...rows];
 }
 
 function markdownTable(header: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
