@@ -12,3 +12,5 @@ export * from './board-client';
 export * from './tcp-proxy';
 export * from './runner-harness';
 export * from '../fixtures/fake-anthropic-api';
+export * from './git-server';
+export * from '../fixtures/fake-github-api';
