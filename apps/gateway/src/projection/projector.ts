@@ -46,7 +46,14 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, failure_reason = NULL`, []);
       return;
     case 'OrchestrationRejected':
-      await rows.updateTask(event.data.taskId, 'failure_reason = $4', [event.data.reason]);
+      // the reason shows why a task never started; a refused second start or retry of a task
+      // that is running, queued or ended changes nothing of it (the caller was told: 409)
+      await rows.query(`UPDATE tasks SET failure_reason = $4, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [
+        event.data.taskId,
+        rows.at,
+        rows.seq,
+        event.data.reason,
+      ]);
       return;
     case 'StageScheduled': {
       const { taskId, stageId, stageType, attempt, round, context, orchestrationId } = event.data;
