@@ -53,7 +53,7 @@ export class ProjectionRebuildService {
     }
     const result = { ...report, durationMs: Date.now() - started };
     this.logger.log(
-      `Rebuilt the read model from ${result.events} events up to #${result.lastSeq} (${result.deadLetters} dead letters, ${result.duplicates} duplicates) in ${result.durationMs} ms`,
+      `Rebuilt the read model from ${result.events} events up to #${result.lastSeq} (${result.deadLetters} dead letters) in ${result.durationMs} ms; ${result.duplicates} second copies of an event skipped`,
     );
     return result;
   }

@@ -3,7 +3,12 @@
  * surrogate (no UTF-8 form; jsonb refuses its `\ud800` escape). Either, anywhere in an
  * event, would make the event unprojectable.
  */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSTORABLE = new RegExp(`\\u0000|${loneSurrogate().source}`, 'g');
+
+/** A UTF-16 surrogate without its pair: no character at all, with no UTF-8 form. */
+export function loneSurrogate(): RegExp {
+  return /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+}
 
 /** The replacement character, U+FFFD, as UTF-8 decoders write for what they cannot read. */
 const REPLACEMENT = '\ufffd';
