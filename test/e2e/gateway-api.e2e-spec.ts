@@ -81,6 +81,8 @@ describe('the gateway REST API against the whole system', () => {
       ['a cancel of an unknown task', 'POST', `/api/orchestrator/cancel/${UNKNOWN_ID}`, undefined, 404, [{ field: 'taskId', problem: 'no task with this id' }]],
       ['a cancel with a number for a reason', 'POST', `/api/orchestrator/cancel/${UNKNOWN_ID}`, { reason: 12 }, 400, [{ field: 'reason', problem: 'must be a string' }]],
       ['a delete of a malformed id', 'DELETE', '/api/tasks/%20', undefined, 400, [{ field: 'id', problem: 'must be a UUID' }]],
+      ['a path that is no percent-encoding', 'GET', '/api/tasks/%', undefined, 400, [{ field: 'path', problem: 'is not valid percent-encoded UTF-8' }]],
+      ['a path encoding a lone surrogate', 'GET', '/api/orchestrator/stage/%ED%A0%80', undefined, 400, [{ field: 'path', problem: 'is not valid percent-encoded UTF-8' }]],
       ['a delete of an unknown task', 'DELETE', `/api/tasks/${UNKNOWN_ID}`, undefined, 404, [{ field: 'id', problem: 'no task with this id' }]],
       ['an unknown route', 'GET', '/api/nowhere', undefined, 404, []],
     ];
