@@ -77,7 +77,7 @@ describe('the projector', () => {
     expect(await positions()).toEqual([{ id: ids.task(4), queue_position: 1 }]);
   });
 
-  it('given a running task, when a second start is rejected, then its status and failure reason stay; a task that never started keeps the rejection', async () => {
+  it('given a running task, when a second start is rejected, then its status and failure reason stay; a task that never started keeps the rejection until it runs', async () => {
     const rejected = (task: number, reason: string) =>
       newMessage('OrchestrationRejected', ids.task(task), { taskId: ids.task(task), reason }, { producer: 'spec', occurredAt: AT }) as OrchEvent;
     await given(factory.taskCreated(6), factory.orchestrationAdmitted(6), factory.taskCreated(7));
@@ -88,6 +88,10 @@ describe('the projector', () => {
       { id: ids.task(6), status: 'running', failure_reason: null },
       { id: ids.task(7), status: 'created', failure_reason: 'orchestration is disabled (ORCHESTRATOR_ENABLED=false)' },
     ]);
+
+    await given(factory.orchestrationAdmitted(7));
+
+    expect(await rows('SELECT status, failure_reason FROM tasks WHERE id = $1', [ids.task(7)])).toEqual([{ status: 'running', failure_reason: null }]);
   });
 
   it('given pool events, then each slot is free, leased, resetting after an expiry, down, or gone, as the pool-manager folds them', async () => {

@@ -36,11 +36,12 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.renumberQueue();
       return;
     case 'OrchestrationAdmitted':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4`, [event.data.orchestrationId]);
+      // a start refused before (its reason kept while the task had not started) is no failure of this run
+      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
       await rows.renumberQueue();
       return;
     case 'OrchestrationStarted':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4`, [event.data.orchestrationId]);
+      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
       return;
     case 'OrchestrationResumed':
       await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, failure_reason = NULL`, []);
