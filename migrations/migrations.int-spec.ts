@@ -36,6 +36,8 @@ describe('migrations', () => {
         : `INSERT INTO orchestrator_stages (task_id, stage_type, status) VALUES ($1, $2, $3) RETURNING *`,
       status === undefined ? [taskId, stageType] : [taskId, stageType, status],
     );
+  const tableExists = async (name: string): Promise<boolean> =>
+    ((await dataSource.query(`SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = 'public' AND tablename = $1`, [name])) as Array<{ n: number }>)[0]?.n === 1;
   const tables = async (): Promise<string[]> => {
     const rows: Array<{ tablename: string }> = await dataSource.query(
       `SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename = ANY($1) ORDER BY tablename`,
@@ -45,7 +47,7 @@ describe('migrations', () => {
   };
 
   it('given a fresh database, when the migrations run, then all run in order and create the tables', async () => {
-    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002']);
+    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003']);
     expect(await tables()).toEqual(APP_TABLES);
   });
 
@@ -113,6 +115,8 @@ describe('migrations', () => {
   });
 
   it('given the migrated schema, when every migration is reverted, then no table of theirs is left', async () => {
+    await dataSource.undoLastMigration();
+    expect(await tableExists('projected_events')).toBe(false);
     await dataSource.undoLastMigration();
     expect(await tables()).toEqual(['dead_letters', 'orchestrator_stages', 'projection_checkpoints', 'tasks']);
     await dataSource.undoLastMigration();

@@ -15,6 +15,7 @@ const schema = z.object({
   GATEWAY_DECISION_WAIT_MS: intVar(1_000, 0, 10_000),
   GATEWAY_SOCKET_REPLAY_LIMIT: intVar(10_000, 1, 1_000_000),
   GATEWAY_HEALTH_MAX_LAG: intVar(10_000, 0),
+  GATEWAY_HEALTH_STALL_S: intVar(30, 1, 86_400),
   ORCHESTRATOR_ENABLED: boolVar(true),
 });
 
@@ -35,6 +36,8 @@ export interface GatewayConfig {
   socketReplayLimit: number;
   /** events the projection may lag behind the log before /health answers 503; 0 = never */
   healthMaxLag: number;
+  /** seconds events may wait without the projection applying any before /health answers 503 (stalled) */
+  healthStallS: number;
   /** ORCHESTRATOR_ENABLED: false refuses new starts and retries with 503 (the rollback switch) */
   orchestratorEnabled: boolean;
 }
@@ -54,6 +57,7 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     decisionWaitMs: parsed.GATEWAY_DECISION_WAIT_MS,
     socketReplayLimit: parsed.GATEWAY_SOCKET_REPLAY_LIMIT,
     healthMaxLag: parsed.GATEWAY_HEALTH_MAX_LAG,
+    healthStallS: parsed.GATEWAY_HEALTH_STALL_S,
     orchestratorEnabled: parsed.ORCHESTRATOR_ENABLED,
   };
 }

@@ -2,9 +2,11 @@ import { DataSource } from 'typeorm';
 import { InitialSchema1732406400000 } from '../../../migrations/1732406400000-initial-schema';
 import { ProjectionSupport1732406400001 } from '../../../migrations/1732406400001-projection-support';
 import { PoolAndMetrics1732406400002 } from '../../../migrations/1732406400002-pool-and-metrics';
+import { ProjectedEvents1732406400003 } from '../../../migrations/1732406400003-projected-events';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
 import { PoolSlotEntity } from './pool-slot.entity';
+import { ProjectedEventEntity } from './projected-event.entity';
 import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
 import { StageEntity } from './stage.entity';
 import { StageRunEntity } from './stage-run.entity';
@@ -23,8 +25,8 @@ export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002],
+    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

@@ -34,6 +34,7 @@ export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: stri
     decisionWaitMs: 500,
     socketReplayLimit: 10_000,
     healthMaxLag: 10_000,
+    healthStallS: 30,
     orchestratorEnabled: true,
     ...overrides,
   };

@@ -41,8 +41,8 @@ const REASONS: Record<number, string> = {
 
 /**
  * The one mapping from an error to an HTTP answer: the gateway's typed errors by kind, a
- * dependency that is down as 503, Nest's own HTTP exceptions (an unknown route) as they
- * are, and anything else as a 500 (`unexpected` then says so, for the log).
+ * dependency that is down as 503, a path Express cannot decode as 400 naming it, Nest's own
+ * HTTP exceptions (an unknown route) as they are, and anything else as a 500 (`unexpected` then says so, for the log).
  */
 export function toErrorResponse(error: unknown): ErrorResponse & { unexpected: boolean } {
   const dependency = asDependencyFailure(error);
@@ -53,6 +53,10 @@ export function toErrorResponse(error: unknown): ErrorResponse & { unexpected: b
   if (error instanceof ConflictError) return { ...gatewayResponse(409, error), unexpected: false };
   if (error instanceof OrchestrationDisabled) return { ...gatewayResponse(503, error), unexpected: false };
   if (error instanceof PayloadTooLarge) return { ...gatewayResponse(413, error), unexpected: false };
+  if (error instanceof HttpException && error.cause instanceof URIError) {
+    // Express could not decode a path parameter (`/api/tasks/%`, `%ED%A0%80`): the path is at fault
+    return { ...gatewayResponse(400, new InvalidInput(error.message, [{ field: 'path', problem: 'is not valid percent-encoded UTF-8' }])), unexpected: false };
+  }
   if (error instanceof HttpException) {
     const status = error.getStatus();
     return { status, body: { statusCode: status, error: REASONS[status] ?? 'Error', message: error.message, fields: [] }, headers: {}, unexpected: false };

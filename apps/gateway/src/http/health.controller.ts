@@ -4,7 +4,7 @@ import { DependencyUnavailable } from '../errors/gateway.errors';
 import { HealthService } from '../services/health.service';
 import type { HealthReport } from './schemas/health.schemas';
 
-/** For a load balancer: 200 while NATS and Postgres answer and the projection keeps up; else 503 with the reasons. */
+/** For a load balancer: 200 while NATS and Postgres answer and the projection keeps up; else 503 with the reasons (a stalled projection among them). */
 @Controller('health')
 @Public()
 export class HealthController {

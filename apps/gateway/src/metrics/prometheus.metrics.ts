@@ -114,6 +114,15 @@ export class PrometheusMetrics {
         this.set(streamLastSeq === null ? -1 : Math.max(0, streamLastSeq - lastApplied()));
       },
     });
+    const stalledForS = () => this.projection.stalledForS();
+    new Gauge({
+      name: 'orch_projection_stall_seconds',
+      help: 'Seconds the events handed to the read model have waited without being applied (0 while none waits).',
+      registers,
+      collect() {
+        this.set(stalledForS());
+      },
+    });
   }
 
   get contentType(): string {

@@ -1,14 +1,18 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { Clock } from '@app/config';
 import { validateMessage, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
-import { advanceCheckpoint, applyStoredMessage, lockCheckpoint } from './projection.step';
+import { advanceCheckpoint, applyStoredMessages, EventNotApplied, lockCheckpoint } from './projection.step';
 import { ProjectionUnit } from './read-model.rows';
 import { ResumingFollower } from './resuming-follower';
+import { storableValue } from './storable-text';
 import { StreamCursor, type StreamMessage } from './stream-cursor';
 
 /** events applied in one transaction at most, when a backlog is waiting */
 const MAX_BATCH = 256;
+/** tries (a second apart) of an event the tables refuse for its data, before it goes to the dead letters */
+export const MAX_EVENT_TRIES = 3;
 
 /**
  * Keeps the read tables in step with ORCH_EVENTS: an ordered consumer from the stored
@@ -16,17 +20,26 @@ const MAX_BATCH = 256;
  * alone when they come one by one, up to MAX_BATCH from a backlog), so a redelivered
  * event changes nothing and several gateways may project side by side. Every event is then
  * handed to the EventFeed, in order, whether this gateway or another one applied it.
+ * An event the tables refuse for what it holds is tried MAX_EVENT_TRIES times, then kept
+ * as a dead letter with the reason and skipped (a rebuild skips the same ones): no stored
+ * event stops the read model.
  */
 @Injectable()
 export class ProjectionService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Projection');
   private readonly follower: ResumingFollower;
+  /** sequence → failed tries, of the events the tables refused so far */
+  private readonly refusals = new Map<number, number>();
+  /** when the events now waiting were handed over, while they wait; null while none does */
+  private waitingSince: Date | null = null;
 
   constructor(
     private readonly dataSource: DataSource,
     cursor: StreamCursor,
     private readonly feed: EventFeed,
+    private readonly clock: Clock,
   ) {
-    this.follower = new ResumingFollower(cursor, 'events', new Logger('Projection'));
+    this.follower = new ResumingFollower(cursor, 'events', this.logger);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -43,9 +56,14 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
     return this.feed.lastSeq;
   }
 
-  /** Why the projection is not advancing, or null while it runs. */
-  get stalledBecause(): string | null {
+  /** Why the last attempt to read or apply failed, or null while events flow. */
+  get lastFailure(): string | null {
     return this.follower.failure;
+  }
+
+  /** Seconds the events handed to the projection have waited without being applied (0 while none waits). */
+  stalledForS(): number {
+    return this.waitingSince === null ? 0 : Math.max(0, (this.clock.now().getTime() - this.waitingSince.getTime()) / 1000);
   }
 
   /** Resolves true once the event at `seq` is applied, or false after `timeoutMs`. */
@@ -59,22 +77,58 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Applies a batch of messages in one transaction with one checkpoint update (what the
-   * checkpoint already covers is only handed on), then hands each event on, in order.
+   * Applies a batch in one transaction; when an event in it is refused, the batch again
+   * one by one, so the events before it are kept and the refused one is tried alone.
    */
   private async apply(batch: StreamMessage[]): Promise<void> {
+    this.waitingSince ??= this.clock.now();
+    await this.applyEach(batch);
+    this.waitingSince = null;
+  }
+
+  private async applyEach(batch: StreamMessage[]): Promise<void> {
+    if (batch.length > 1) {
+      try {
+        await this.applyTogether(batch);
+        return;
+      } catch (error) {
+        if (!(error instanceof EventNotApplied)) throw error;
+      }
+    }
+    for (const message of batch) await this.applyAlone(message);
+  }
+
+  /** A refused event throws (the follower tries again a second later) until its last try, which keeps it as a dead letter. */
+  private async applyAlone(message: StreamMessage): Promise<void> {
+    try {
+      await this.applyTogether([message]);
+      this.refusals.delete(message.seq);
+    } catch (error) {
+      if (!(error instanceof EventNotApplied)) throw error;
+      const tries = (this.refusals.get(message.seq) ?? 0) + 1;
+      this.refusals.set(message.seq, tries);
+      if (tries < MAX_EVENT_TRIES) throw error;
+      await this.applyTogether([message], new Map([[message.seq, error.reason]]));
+      this.refusals.delete(message.seq);
+      this.logger.error(`Skipped the event at #${message.seq} on ${message.subject} after ${tries} tries, kept as a dead letter: ${error.reason}`);
+    }
+  }
+
+  /**
+   * Applies messages in one transaction with one checkpoint update (what the checkpoint
+   * already covers is only handed on), then hands each event on, in order.
+   */
+  private async applyTogether(batch: StreamMessage[], unapplicable?: ReadonlyMap<number, string>): Promise<void> {
     const messages = batch.filter((message) => message.seq > this.feed.lastSeq);
     const last = messages.at(-1);
     if (last === undefined) return;
     const events = await this.dataSource.transaction(async (manager): Promise<Array<OrchEvent | null>> => {
       const checkpoint = await advanceCheckpoint(manager, last.seq);
       const unit = new ProjectionUnit();
-      const applied: Array<OrchEvent | null> = [];
-      for (const message of messages) {
-        applied.push(message.seq <= checkpoint ? parsedEvent(message) : await applyStoredMessage(manager, message, unit));
-      }
+      const alreadyApplied = messages.filter((message) => message.seq <= checkpoint);
+      const outcomes = await applyStoredMessages(manager, messages.slice(alreadyApplied.length), unit, unapplicable);
       await unit.finish(manager);
-      return applied;
+      return [...alreadyApplied.map(parsedEvent), ...outcomes.map((stored) => (stored.outcome === 'applied' ? stored.event : null))];
     });
     messages.forEach((message, index) => {
       const event = events[index];
@@ -87,5 +141,5 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
 /** The event of a message another gateway (or a rebuild) already applied. */
 function parsedEvent(message: StreamMessage): OrchEvent | null {
   const validated = validateMessage(message.data);
-  return validated.ok && validated.message.kind === 'event' ? (validated.message as OrchEvent) : null;
+  return validated.ok && validated.message.kind === 'event' ? storableValue(validated.message as OrchEvent) : null;
 }

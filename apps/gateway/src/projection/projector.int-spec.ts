@@ -77,6 +77,23 @@ describe('the projector', () => {
     expect(await positions()).toEqual([{ id: ids.task(4), queue_position: 1 }]);
   });
 
+  it('given a running task, when a second start is rejected, then its status and failure reason stay; a task that never started keeps the rejection until it runs', async () => {
+    const rejected = (task: number, reason: string) =>
+      newMessage('OrchestrationRejected', ids.task(task), { taskId: ids.task(task), reason }, { producer: 'spec', occurredAt: AT }) as OrchEvent;
+    await given(factory.taskCreated(6), factory.orchestrationAdmitted(6), factory.taskCreated(7));
+
+    await given(rejected(6, `task ${ids.task(6)} is already running`), rejected(7, 'orchestration is disabled (ORCHESTRATOR_ENABLED=false)'));
+
+    expect(await rows('SELECT id, status, failure_reason FROM tasks WHERE id = ANY($1) ORDER BY title', [[ids.task(6), ids.task(7)]])).toEqual([
+      { id: ids.task(6), status: 'running', failure_reason: null },
+      { id: ids.task(7), status: 'created', failure_reason: 'orchestration is disabled (ORCHESTRATOR_ENABLED=false)' },
+    ]);
+
+    await given(factory.orchestrationAdmitted(7));
+
+    expect(await rows('SELECT status, failure_reason FROM tasks WHERE id = $1', [ids.task(7)])).toEqual([{ status: 'running', failure_reason: null }]);
+  });
+
   it('given pool events, then each slot is free, leased, resetting after an expiry, down, or gone, as the pool-manager folds them', async () => {
     await given(slotReady(0), slotReady(1), slotReady(2));
     await given(poolEvent('LeaseQueued', { poolId: 'default', taskId: ids.task(1), stageId: ids.stage('specification', 0, 1), attempt: 1, position: 1, ttlS: 60 }));

@@ -36,17 +36,25 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.renumberQueue();
       return;
     case 'OrchestrationAdmitted':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4`, [event.data.orchestrationId]);
+      // a start refused before (its reason kept while the task had not started) is no failure of this run
+      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
       await rows.renumberQueue();
       return;
     case 'OrchestrationStarted':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4`, [event.data.orchestrationId]);
+      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
       return;
     case 'OrchestrationResumed':
       await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, failure_reason = NULL`, []);
       return;
     case 'OrchestrationRejected':
-      await rows.updateTask(event.data.taskId, 'failure_reason = $4', [event.data.reason]);
+      // the reason shows why a task never started; a refused second start or retry of a task
+      // that is running, queued or ended changes nothing of it (the caller was told: 409)
+      await rows.query(`UPDATE tasks SET failure_reason = $4, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [
+        event.data.taskId,
+        rows.at,
+        rows.seq,
+        event.data.reason,
+      ]);
       return;
     case 'StageScheduled': {
       const { taskId, stageId, stageType, attempt, round, context, orchestrationId } = event.data;

@@ -19,6 +19,8 @@ export class ResumingFollower {
   private stopped = false;
   private loop: Promise<void> = Promise.resolve();
   private lastFailure: string | null = null;
+  /** a batch handled off the read loop (on its timer) failed: the loop resumes as after any failure */
+  private batchFailure: Error | null = null;
 
   constructor(
     private readonly cursor: StreamCursor,
@@ -68,7 +70,10 @@ export class ResumingFollower {
         batch.push(message);
         if (batch.length < maxBatch && (message.more === true || busy)) {
           timer ??= setTimeout(() => {
-            flush().catch(() => this.follow?.stop()); // the loop resumes from nextSeq()
+            flush().catch((error: unknown) => {
+              this.batchFailure = error instanceof Error ? error : new Error(String(error));
+              this.follow?.stop(); // the loop resumes from nextSeq(), a second later
+            });
           }, message.more === true ? BATCH_WAIT_MS : BUSY_WINDOW_MS);
           return;
         }
@@ -92,6 +97,9 @@ export class ResumingFollower {
           await handle(message);
           this.lastFailure = null;
         }
+        const failed = this.batchFailure;
+        this.batchFailure = null;
+        if (failed !== null) throw failed;
       } catch (error) {
         if (this.stopped) return;
         this.lastFailure = (error as Error).message;

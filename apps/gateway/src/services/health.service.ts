@@ -11,7 +11,10 @@ const PROBE_TIMEOUT_MS = 1_500;
 
 type Probe<T> = { ok: true; value: T } | { ok: false; reason: string };
 
-/** Probes NATS and Postgres, each bounded in time, and measures the projection's lag. */
+/**
+ * Probes NATS and Postgres, each bounded in time, and measures the projection's lag; a
+ * projection whose waiting events have not been applied for GATEWAY_HEALTH_STALL_S is stalled.
+ */
 @Injectable()
 export class HealthService {
   constructor(
@@ -29,19 +32,28 @@ export class HealthService {
     ]);
     const lastApplied = this.projection.lastApplied;
     const lag = nats.ok ? Math.max(0, nats.value.lastSeq - lastApplied) : null;
-    const stalled = this.projection.stalledBecause;
+    const stalledForS = Math.round(this.projection.stalledForS());
+    const stalled = stalledForS >= this.config.healthStallS ? this.stallReason(stalledForS, lastApplied, lag) : null;
     const reasons = [
       ...(postgres.ok ? [] : [`postgres: ${postgres.reason}`]),
       ...(nats.ok ? [] : [`nats: ${nats.reason}`]),
       ...(lag !== null && this.config.healthMaxLag > 0 && lag > this.config.healthMaxLag ? [`projection: ${lag} events behind (limit ${this.config.healthMaxLag})`] : []),
+      ...(stalled === null ? [] : [`projection: ${stalled}`]),
     ];
     return {
       status: reasons.length === 0 ? 'ok' : 'degraded',
       nats: nats.ok ? 'up' : 'down',
       postgres: postgres.ok ? 'up' : 'down',
-      projection: { lastApplied, lag, stalled },
+      projection: { lastApplied, lag, stalled, stalledForS },
       reasons,
     };
+  }
+
+  /** `stalled for 31 s after #12 with 3 events waiting: <the last error>` */
+  private stallReason(stalledForS: number, lastApplied: number, lag: number | null): string {
+    const failure = this.projection.lastFailure;
+    const waiting = lag === null ? '' : ` with ${lag} events waiting`;
+    return `stalled for ${stalledForS} s after #${lastApplied}${waiting}${failure === null ? '' : `: ${failure}`}`;
   }
 }
 

@@ -36,6 +36,15 @@ describe('boardReducer', () => {
     expect(state.seq).toBe(4);
   });
 
+  it('given a running task, when a second start is rejected, then its card keeps its status and reason; a task that never started shows the rejection', () => {
+    const state = apply(loaded({ tasks: [taskView({ status: 'running', lastEventSeq: 3 }), taskView({ id: OTHER_TASK, status: 'created', lastEventSeq: 3 })], seq: 3 }), [
+      taskUpdate(4, { cause: 'OrchestrationRejected', reason: 'task is already running' }),
+      taskUpdate(5, { taskId: OTHER_TASK, cause: 'OrchestrationRejected', reason: 'orchestration is disabled' }),
+    ]);
+    expect(state.tasks[TASK]).toMatchObject({ status: 'running', reason: null });
+    expect(state.tasks[OTHER_TASK]).toMatchObject({ status: 'created', reason: 'orchestration is disabled' });
+  });
+
   it('given a replay that overlaps what came live, when the same updates arrive again, then nothing is applied twice', () => {
     const run = fullRun(1);
     const once = apply(loaded(), run);

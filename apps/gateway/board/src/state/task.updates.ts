@@ -3,10 +3,10 @@ import { ENDED_STATUSES, type TaskCard } from './board.state';
 
 type Tasks = Record<string, TaskCard>;
 
-
 /**
  * Applies a task-update. Every field it carries is a value to set, so applying one again
- * changes nothing; one older than what the card shows (its REST snapshot) is skipped.
+ * changes nothing; one older than what the card shows (its REST snapshot) is skipped. A
+ * rejection's reason shows only on a task that never started, as the read model keeps it.
  */
 export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   const existing = tasks[update.taskId];
@@ -16,7 +16,7 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   const card: TaskCard = { ...existing, lastSeq: update.seq };
   if (update.title !== undefined) card.title = update.title;
   if (update.description !== undefined) card.description = update.description;
-  if (update.reason !== undefined) card.reason = update.reason;
+  if (update.reason !== undefined && (update.cause !== 'OrchestrationRejected' || existing.status === 'created')) card.reason = update.reason;
   if (update.reworkCount !== undefined) card.reworkCount = update.reworkCount;
   if (update.currentStage !== undefined) card.currentStage = update.currentStage;
   if (update.status !== undefined) {

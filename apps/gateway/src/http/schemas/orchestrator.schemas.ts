@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, responseSchemas, uuidParam } from './common.schemas';
+import { lineText, proseText } from './text.rules';
 
 export const startRequestSchema = z
   .object({ taskId: uuidParam })
@@ -9,12 +10,12 @@ export const startRequestSchema = z
   .register(requestSchemas, { id: 'StartRequest' });
 
 export const cancelRequestSchema = z
-  .object({ reason: z.string('must be a string').trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters').default('cancelled by a user') })
+  .object({ reason: proseText(z.string('must be a string').trim().min(1, 'must not be empty').max(500, 'must be at most 500 characters')).default('cancelled by a user') })
   .strict()
   .register(requestSchemas, { id: 'CancelRequest' });
 
 /** `Idempotency-Key`: the same key for the same task sends the same command (JetStream drops the copy). */
-export const idempotencyKeySchema = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').optional();
+export const idempotencyKeySchema = lineText(z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters')).optional();
 
 export const startReplySchema = z
   .object({

@@ -2,14 +2,16 @@ import { z } from 'zod';
 import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
+import { absolutePath, branchName, lineText, proseText } from './text.rules';
 
 export const createTaskSchema = z
   .object({
-    title: z.string(requiredOr('must be a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
-    description: z.string('must be a string').max(20_000, 'must be at most 20000 characters').default(''),
-    /** the git repository the task works in; absent or null for a scratch directory */
-    repoPath: z.string('must be a string').min(1, 'must not be empty').nullable().default(null),
-    baseBranch: z.string('must be a string').min(1, 'must not be empty').nullable().default(null),
+    title: lineText(z.string(requiredOr('must be a string')).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters')),
+    description: proseText(z.string('must be a string').max(20_000, 'must be at most 20000 characters')).default(''),
+    /** the git repository the task works in, an absolute path; absent or null for a scratch directory */
+    repoPath: absolutePath.nullable().default(null),
+    /** a branch name by git check-ref-format's rules */
+    baseBranch: branchName.nullable().default(null),
   })
   .strict()
   .register(requestSchemas, { id: 'CreateTaskRequest' });
