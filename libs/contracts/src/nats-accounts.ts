@@ -160,9 +160,12 @@ function streamName(subjects: Subjects, key: StreamKey): string {
   }
 }
 
+/** A password as written in the config file, or a reference to the server's environment variable holding it (compose). */
+export type NatsPassword = string | { environmentVariable: string };
+
 export interface NatsUser {
   user: string;
-  password: string;
+  password: NatsPassword;
   /** null: every subject (an operator's or a test harness's user) */
   permissions: NatsPermissions | null;
 }
@@ -176,19 +179,39 @@ export const NATS_USER_PATTERN = /^[A-Za-z0-9_-]+$/;
  */
 export function renderAuthorization(users: readonly NatsUser[]): string {
   const quote = (value: string) => JSON.stringify(value);
+  // an unquoted `$NAME` is looked up in the server's environment when the file does not define it
+  const secret = (password: NatsPassword) => (typeof password === 'string' ? quote(password) : `$${password.environmentVariable}`);
   const list = (values: readonly string[]) => `[${values.map(quote).join(', ')}]`;
   const lines = ['authorization {', '  users = ['];
   for (const { user, password, permissions } of users) {
     if (!NATS_USER_PATTERN.test(user)) throw new Error(`NATS user name ${quote(user)} may hold only letters, digits, _ and -`);
     if (!permissions) {
-      lines.push(`    { user: ${quote(user)}, password: ${quote(password)} }`);
+      lines.push(`    { user: ${quote(user)}, password: ${secret(password)} }`);
       continue;
     }
-    lines.push(`    {`, `      user: ${quote(user)}, password: ${quote(password)}`, `      permissions: {`);
+    lines.push(`    {`, `      user: ${quote(user)}, password: ${secret(password)}`, `      permissions: {`);
     lines.push(`        publish: { allow: ${list(permissions.publish.allow)}${permissions.publish.deny.length > 0 ? `, deny: ${list(permissions.publish.deny)}` : ''} }`);
     lines.push(`        subscribe: { allow: ${list(permissions.subscribe.allow)} }`);
     lines.push(`      }`, `    }`);
   }
   lines.push('  ]', '}');
   return `${lines.join('\n')}\n`;
+}
+
+/** The environment variable that holds `app`'s password in a compose deployment (`NATS_POOL_MANAGER_PASSWORD`). */
+export function composePasswordVariable(user: NatsApp | 'admin'): string {
+  return `NATS_${user.toUpperCase().replace(/-/g, '_')}_PASSWORD`;
+}
+
+/**
+ * The authorization block of the compose deployment (`deploy/nats.conf`): each app's user
+ * for the default subject root and no stream prefix, and `admin`, the operator's, every
+ * password read from the nats container's environment.
+ */
+export function composeAuthorization(): string {
+  const scope = { subjectRoot: 'orch', streamPrefix: '' };
+  return renderAuthorization([
+    ...NATS_APPS.map((app) => ({ user: app, password: { environmentVariable: composePasswordVariable(app) }, permissions: natsPermissions(app, app, scope) })),
+    { user: 'admin', password: { environmentVariable: composePasswordVariable('admin') }, permissions: null },
+  ]);
 }

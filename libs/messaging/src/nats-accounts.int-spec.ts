@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { AckPolicy } from '@nats-io/jetstream';
-import type { NatsApp } from '@app/contracts';
+import { composeAuthorization, composePasswordVariable, NATS_APPS, type NatsApp } from '@app/contracts';
 import { asApp, connectTestClient, dropTestStreams, eventually, factory, testAuthorization, testMessagingOptions } from '@app/testing';
 import { startPrivateNats, type PrivateNatsServer } from '../../testing/src/private-servers';
+import { repoRoot } from '../../testing/src/repo-root';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 
@@ -126,5 +129,31 @@ describe('NATS accounts: one user per app, each with allow-lists for its own sub
       name: 'ConfigError',
       message: `NATS at ${server.url} requires credentials and none were given: set NATS_USER and NATS_PASSWORD (Authorization Violation)`,
     });
+  });
+});
+
+describe("the compose deployment's NATS users (deploy/nats.conf)", () => {
+  const file = path.join(repoRoot(), 'deploy/nats.conf');
+
+  it('given the permission table, when deploy/nats.conf is compared with its rendering, then it is current', async () => {
+    const text = await readFile(file, 'utf8');
+
+    expect(text.slice(text.indexOf('authorization {'))).toBe(composeAuthorization());
+  });
+
+  it("given the passwords in the server's environment, when an app connects with its own, then it is in with its allow-lists; with another's, it is refused", async () => {
+    const passwords = Object.fromEntries([...NATS_APPS, 'admin' as const].map((user) => [composePasswordVariable(user), `${user}-compose-secret`]));
+    const server = await startPrivateNats({ authorization: await readFile(file, 'utf8'), env: passwords });
+    const options = { ...testMessagingOptions('compose'), natsUrl: server.url, subjectRoot: 'orch', streamPrefix: '' };
+    try {
+      const admin = await NatsClient.connect({ ...options, credentials: { user: 'admin', password: 'admin-compose-secret' } }, 'admin');
+      await admin.close();
+      const runner = await NatsClient.connect({ ...options, updatesStreams: false, credentials: { user: 'runner', password: 'runner-compose-secret' } }, 'runner');
+      await expect(runner.js.publish('orch.evt.scheduler', '{}')).rejects.toThrow('Permissions Violation for Publish to "orch.evt.scheduler"');
+      await runner.close();
+      await expect(NatsClient.connect({ ...options, credentials: { user: 'runner', password: 'gateway-compose-secret' } }, 'runner')).rejects.toThrow("NATS refused the credentials of user 'runner'");
+    } finally {
+      await server.destroy();
+    }
   });
 });

@@ -72,6 +72,8 @@ export interface PrivateNatsOptions {
    * its allow-lists, and `test`); null: no authorization (anyone may do anything).
    */
   authorization?: string | null;
+  /** the server's environment beyond this process's, e.g. the passwords a config file names as `$VARIABLE` */
+  env?: Record<string, string>;
 }
 
 /**
@@ -102,6 +104,7 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
       if (child) return;
       const started = spawn(NATS_BIN, ['-c', configFile, '-js', '-sd', path.join(dataDir, 'store'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env },
       });
       started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
