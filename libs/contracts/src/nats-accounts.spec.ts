@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { BUS_ACCESS, NATS_APPS, natsPermissions, renderAuthorization } from './nats-accounts';
 
 const scope = { subjectRoot: 'orch', streamPrefix: 'P_' };
@@ -54,5 +56,13 @@ describe('the permission table and the authorization block rendered from it', ()
 
   it('given the table, when read, then only the orchestrator brings stream settings up to date', () => {
     expect(NATS_APPS.filter((app) => BUS_ACCESS[app].updatesStreams)).toEqual(['orchestrator']);
+  });
+
+  it.each(NATS_APPS)("given the %s's app module, when the durable consumers it declares (and retires) are read, then the table names exactly those", (app) => {
+    const source = readFileSync(path.join(__dirname, `../../../apps/${app}/src/${app}.app.ts`), 'utf8');
+    const declared = [...source.matchAll(/durable: '([^']+)', stream: '(events|commands)'/g)].map((match) => ({ stream: match[2], name: match[1] }));
+
+    expect(BUS_ACCESS[app].durables).toEqual(expect.arrayContaining(declared));
+    expect(declared).toEqual(expect.arrayContaining([...BUS_ACCESS[app].durables]));
   });
 });
