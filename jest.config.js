@@ -81,19 +81,23 @@ const common = {
   setupFiles: ['<rootDir>/test/quiet-logs.setup.ts'],
 };
 
+// the tiers that talk to NATS share one nats-server with a user per app (test/nats.global-setup.ts)
+const withNats = { globalSetup: '<rootDir>/test/nats.global-setup.ts', globalTeardown: '<rootDir>/test/nats.global-teardown.ts' };
+
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
     // real servers answer slower on a loaded 2-core machine: the waits inside the tests carry their own limits
-    { ...common, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.int-spec.ts'] },
+    { ...common, ...withNats, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.int-spec.ts'] },
     {
       ...common,
+      ...withNats,
       displayName: 'e2e',
       testTimeout: 60_000,
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/faults/'],
     },
     // the fault tests restart servers and load the machine on purpose: npm test runs them one at a time
-    { ...common, displayName: 'faults', testTimeout: 120_000, testMatch: ['<rootDir>/test/e2e/faults/**/*.e2e-spec.ts'] },
+    { ...common, ...withNats, displayName: 'faults', testTimeout: 120_000, testMatch: ['<rootDir>/test/e2e/faults/**/*.e2e-spec.ts'] },
   ],
 };

@@ -40,7 +40,7 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
   const workspaces = await mkdtemp(path.join(tmpdir(), 'orch-bench-'));
   const port = await freePort();
   const portStart = 21_000;
-  const common = { ...messagingEnv(messaging), LOG_LEVEL: 'warn', WORKSPACES_DIR: workspaces };
+  const common = { LOG_LEVEL: 'warn', WORKSPACES_DIR: workspaces };
   const env: Record<AppName, Record<string, string>> = {
     'pool-manager': { ...common, POOL_DRIVER: 'local', CONTAINER_POOL_SIZE: String(options.poolSize), CONTAINER_PORT_START: String(portStart), CONTAINER_PORT_END: String(portStart + options.poolSize - 1) },
     runner: { ...common, CLAUDE_CLI_PATH: INSTANT_CLAUDE, CLAUDE_API_KEY: 'sk-ant-bench', RUNNER_LOG_BATCH_MS: '20' },
@@ -48,7 +48,7 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
     gateway: { ...common, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };
   const nodeArgs = (app: AppName) => (options.profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.profileDir}`, `--cpu-prof-name=${app}.cpuprofile`]);
-  const apps = Object.fromEntries(APPS.map((app) => [app, spawnApp(app, env[app], app, nodeArgs(app))])) as Record<AppName, AppProcess>;
+  const apps = Object.fromEntries(APPS.map((app) => [app, spawnApp(app, { ...messagingEnv(messaging, app), ...env[app] }, app, nodeArgs(app))])) as Record<AppName, AppProcess>;
   const baseUrl = `http://127.0.0.1:${port}`;
   try {
     await eventually(async () => ((await fetch(`${baseUrl}/health`).catch(() => null))?.ok ? true : undefined), 30_000, 'the gateway to answer /health');

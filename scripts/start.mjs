@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './start/build.mjs';
 import { resolveClaude, describePoolDriver } from './start/environment.mjs';
 import { ensureNats } from './start/nats.mjs';
+import { natsEnvFor } from './start/nats-accounts.mjs';
 import { say, warn } from './start/output.mjs';
 import { ensurePostgres } from './start/postgres.mjs';
 import { Supervisor } from './start/supervisor.mjs';
@@ -29,7 +30,8 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => v
 
 try {
   buildIfNeeded(root);
-  env.NATS_URL = await ensureNats({ env, dataDir, supervisor });
+  const nats = await ensureNats({ env, dataDir, supervisor, root });
+  env.NATS_URL = nats.url;
   env.DATABASE_URL = await ensurePostgres({ env, dataDir, supervisor });
   const migrated = spawnSync(process.execPath, [path.join(root, 'scripts/migrate.mjs')], { stdio: 'inherit', env });
   if (migrated.status !== 0) throw Object.assign(new Error('the migrations failed (see above)'), { name: 'StartError' });
@@ -37,7 +39,7 @@ try {
   if (cliPath) env.CLAUDE_CLI_PATH = cliPath;
   await describePoolDriver(env);
   for (const app of APPS) {
-    supervisor.start(app, process.execPath, ['--enable-source-maps', path.join(root, `dist/apps/${app}/src/main.js`)], { env });
+    supervisor.start(app, process.execPath, ['--enable-source-maps', path.join(root, `dist/apps/${app}/src/main.js`)], { env: { ...env, ...natsEnvFor(app, nats.accounts) } });
   }
   await announceWhenHealthy(env);
 } catch (error) {

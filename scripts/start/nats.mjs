@@ -1,8 +1,10 @@
 // NATS for `npm start`: NATS_URL if a server with JetStream answers there, else a
-// nats-server binary (PATH or /usr/sbin) started with JetStream and its store in
-// <DATA_DIR>/nats, else a message saying how to get one.
-import { mkdirSync } from 'node:fs';
+// nats-server binary (PATH or /usr/sbin) started with JetStream, its store in
+// <DATA_DIR>/nats and an authorization block with a user per app, else a message saying
+// how to get one. Returns the URL and each app's credentials (null: an open server).
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { accountsFileOf, authorizationBlock, ensureAccounts, readAccounts } from './nats-accounts.mjs';
 import { say, warn } from './output.mjs';
 import { endpointOf, findBinary, isLocalHost, natsInfo } from './probes.mjs';
 
@@ -17,29 +19,57 @@ const HOW_TO_GET_ONE = [
   'or set NATS_URL to a server with JetStream enabled.',
 ].join('\n');
 
-export async function ensureNats({ env, dataDir, supervisor }) {
+export async function ensureNats({ env, dataDir, supervisor, root }) {
   const url = env.NATS_URL || DEFAULT_NATS_URL;
   const endpoint = endpointOf(url, 4222);
+  const accountsFile = accountsFileOf(env, dataDir);
   const info = await natsInfo(endpoint);
   if (info) {
     if (!info.jetstream) fail(`the NATS server at ${url} answers but has JetStream off: restart it with -js (or --jetstream).`);
-    say(`NATS ${info.version ?? ''} with JetStream at ${url}`);
-    return url;
+    if (!info.auth_required && !env.NATS_ACCOUNTS_FILE) {
+      say(`NATS ${info.version ?? ''} with JetStream at ${url}, without authorization: the apps connect with no credentials (README, "NATS accounts", says how to give each its own)`);
+      return { url, accounts: null };
+    }
+    if (!existsSync(accountsFile)) {
+      fail(`the NATS server at ${url} requires credentials: set NATS_ACCOUNTS_FILE to a file with each app's user and password (npm run nats:accounts writes one and prints the server's authorization block; README, "NATS accounts").`);
+    }
+    say(`NATS ${info.version ?? ''} with JetStream at ${url}; each app connects as its own user from ${accountsFile}`);
+    return { url, accounts: readOrFail(accountsFile, root) };
   }
   if (!isLocalHost(endpoint.host)) fail(`no NATS answers at NATS_URL (${url}).\n${HOW_TO_GET_ONE}`);
   const binary = findBinary('nats-server');
   if (!binary) fail(`no NATS answers at ${url} and there is no nats-server binary on PATH or in /usr/sbin.\n${HOW_TO_GET_ONE}`);
   const store = path.join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
-  say(`nothing answers at ${url}: starting ${binary} with JetStream on 127.0.0.1:${endpoint.port}, store in ${store}`);
-  const server = supervisor.start('nats', binary, ['-a', '127.0.0.1', '-p', String(endpoint.port), '-js', '-sd', store], { role: 'service', env: process.env });
+  const { accounts, created } = ensureOrFail(accountsFile, root);
+  // rewritten at every start: the allow-lists follow the code and the subject root
+  const config = path.join(dataDir, 'nats.conf');
+  writeFileSync(config, authorizationBlock(accounts, env, root), { mode: 0o600 });
+  say(`nothing answers at ${url}: starting ${binary} with JetStream on 127.0.0.1:${endpoint.port}, store in ${store}, a user per app (${created ? 'new passwords in' : 'passwords from'} ${accountsFile})`);
+  const server = supervisor.start('nats', binary, ['-c', config, '-a', '127.0.0.1', '-p', String(endpoint.port), '-js', '-sd', store], { role: 'service', env: process.env });
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (!server.running()) fail('nats-server exited while starting (see its lines above)');
-    if ((await natsInfo(endpoint))?.jetstream) return url;
+    if ((await natsInfo(endpoint))?.jetstream) return { url, accounts };
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   fail(`nats-server did not answer on port ${endpoint.port} within 20 s`);
+}
+
+function readOrFail(file, root) {
+  try {
+    return readAccounts(file, root);
+  } catch (error) {
+    fail(error.message);
+  }
+}
+
+function ensureOrFail(file, root) {
+  try {
+    return ensureAccounts(file, root);
+  } catch (error) {
+    fail(error.message);
+  }
 }
 
 function fail(message) {

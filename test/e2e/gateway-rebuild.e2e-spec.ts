@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { Client } from 'pg';
-import { connectTestClient, eventually, messagingEnv } from '@app/testing';
+import { asApp, connectTestClient, eventually, messagingEnv } from '@app/testing';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 import { ApiClient } from '../../libs/testing/src/api-client';
 import { rebuildProjection } from '../../apps/gateway/src/projection/projection-rebuild.module';
@@ -44,7 +44,7 @@ describe('projection:rebuild', () => {
     return tables;
   };
   const settled = () => eventually(async () => ((await api('GET', '/health')).body.projection as Json | undefined)?.lag === 0 || undefined, 20_000, 'the projection to catch up');
-  const env = () => ({ ...process.env, DATABASE_URL: system.database.url, ...messagingEnv(system.messaging) });
+  const env = () => ({ ...process.env, DATABASE_URL: system.database.url, ...messagingEnv(system.messaging, 'gateway') });
 
   it('given a history with a done, a failed, a cancelled and a deleted task and a dead letter, when the read model is rebuilt, then every row comes out identical, from a test and from npm run projection:rebuild', async () => {
     // given a history of every kind
@@ -69,7 +69,7 @@ describe('projection:rebuild', () => {
     expect(live.dead_letters).toEqual([expect.objectContaining({ consumer: 'gateway-read-model', reason: expect.stringContaining('invalid envelope') })]);
 
     // when it is rebuilt in this process
-    const report = await rebuildProjection({ messaging: { ...system.messaging, producer: 'rebuild@test' }, databaseUrl: system.database.url });
+    const report = await rebuildProjection({ messaging: asApp(system.messaging, 'gateway', 'rebuild@test'), databaseUrl: system.database.url });
 
     // then the rows are the same
     expect(report).toMatchObject({ deadLetters: 1, lastSeq: Number((live.projection_checkpoints?.[0] as Json).last_sequence) });

@@ -105,7 +105,9 @@ describe("the README's nats CLI recipes", () => {
       if (!inject) throw new Error('the README has no start-orchestration example');
       const [publication] = (await runBlock(inject, { TASK: taskId })) as [Publication];
 
-      const nc = await connect({ servers: system.messaging.natsUrl });
+      // as the operator's user (the test run's NATS has a user per app, and one for the harness)
+      const operator = system.messaging.credentials;
+      const nc = await connect({ servers: system.messaging.natsUrl, ...(operator ? { user: operator.user, pass: operator.password } : {}) });
       try {
         const sent = headers();
         for (const [key, value] of Object.entries(publication.headers)) sent.set(key, value);

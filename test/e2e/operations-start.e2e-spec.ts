@@ -1,9 +1,9 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildApps, connectTestClient, dropTestStreams, eventually, FAKE_CLAUDE_PATH, testMessagingOptions } from '@app/testing';
+import { buildApps, connectTestClient, dropTestStreams, eventually, FAKE_CLAUDE_PATH, testMessagingOptions, testNatsAccounts } from '@app/testing';
 
 const ROOT = path.resolve(__dirname, '../..');
 const API_KEY = 'sk-ant-e2e-operations-0123456789';
@@ -61,6 +61,9 @@ describe('npm start with NATS reachable and no Postgres at DATABASE_URL', () => 
     pgPort = await freePort();
     const port = await freePort();
     const slotStart = 28_000 + Math.floor(Math.random() * 1_000) * 3;
+    // the run's NATS server has a user per app: npm start is given theirs, as an operator would
+    const accountsFile = path.join(dataDir, 'given-nats-accounts.json');
+    await writeFile(accountsFile, JSON.stringify(testNatsAccounts()), { mode: 0o600 });
     start = spawn(process.execPath, [path.join(ROOT, 'scripts/start.mjs')], {
       cwd: ROOT,
       env: {
@@ -71,6 +74,7 @@ describe('npm start with NATS reachable and no Postgres at DATABASE_URL', () => 
         NATS_URL: messaging.natsUrl,
         NATS_SUBJECT_ROOT: messaging.subjectRoot,
         NATS_STREAM_PREFIX: messaging.streamPrefix,
+        NATS_ACCOUNTS_FILE: accountsFile,
         CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
         CLAUDE_API_KEY: API_KEY,
         POOL_DRIVER: 'local',

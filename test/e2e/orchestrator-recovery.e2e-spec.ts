@@ -30,7 +30,7 @@ describe('orchestrator processes: crash recovery and two instances', () => {
     const app = spawnApp(
       'orchestrator',
       {
-        ...messagingEnv(system.messaging),
+        ...messagingEnv(system.messaging, 'orchestrator'),
         ORCHESTRATOR_MAX_CONCURRENT: '2',
         ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: '0',
         ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: '100',

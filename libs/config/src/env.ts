@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SECRET_VARIABLES } from './logging/redact';
 
 /** A configuration problem found at boot; its message names every bad variable. */
 export class ConfigError extends Error {
@@ -7,14 +8,15 @@ export class ConfigError extends Error {
 
 /**
  * Validates `env` against `schema`. A missing or malformed variable throws a ConfigError
- * that names it, what was wrong, and the value seen (never for secrets).
+ * that names it, what was wrong, and the value seen (never for `secrets` nor SECRET_VARIABLES).
  */
 export function parseEnv<S extends z.ZodObject>(schema: S, env: NodeJS.ProcessEnv, app: string, secrets: readonly string[] = []): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const variable = String(issue.path[0] ?? '(env)');
-    const seen = secrets.includes(variable) ? '' : ` (got ${JSON.stringify(env[variable] ?? null)})`;
+    const secret = secrets.includes(variable) || (SECRET_VARIABLES as readonly string[]).includes(variable);
+    const seen = secret ? '' : ` (got ${JSON.stringify(env[variable] ?? null)})`;
     return `  ${variable}: ${issue.message}${seen}`;
   });
   return failConfig(`${app}: invalid configuration:\n${problems.join('\n')}`);

@@ -3,6 +3,7 @@ export * from './build';
 export * from './envelope';
 export * from './ids';
 export * from './messages';
+export * from './nats-accounts';
 export * from './stage';
 export * from './subjects';
 export * from './upcasters';

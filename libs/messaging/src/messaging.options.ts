@@ -15,6 +15,15 @@ export interface MessagingOptions {
   logsMaxBytes: number;
   /** stream replicas: 1 on one server, 3 on a cluster */
   replicas: number;
+  /** this app's NATS user (`NATS_USER`/`NATS_PASSWORD`); null against a server without authorization */
+  credentials: NatsCredentials | null;
+  /** whether this app brings existing streams' settings up to date (the orchestrator); the others only create a missing stream */
+  updatesStreams: boolean;
+}
+
+export interface NatsCredentials {
+  user: string;
+  password: string;
 }
 
 export function subjectsOf(options: Pick<MessagingOptions, 'subjectRoot' | 'streamPrefix'>): Subjects {

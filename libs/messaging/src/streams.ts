@@ -54,7 +54,11 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
   ];
 }
 
-/** Creates the streams, or brings an existing one's settings up to date. Idempotent. */
+/**
+ * Creates the streams that are missing and, when `options.updatesStreams` (the
+ * orchestrator, whose NATS user alone may), brings an existing one's settings up to date.
+ * Idempotent.
+ */
 export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, options: MessagingOptions): Promise<void> {
   for (const config of streamConfigs(subjects, options)) {
     const existing = await jsm.streams.info(config.name).catch((error: unknown) => {
@@ -69,6 +73,7 @@ export async function ensureStreams(jsm: JetStreamManager, subjects: Subjects, o
       }
       continue;
     }
+    if (!options.updatesStreams) continue;
     const { retention: _retention, storage: _storage, ...mutable } = config;
     await jsm.streams.update(config.name, mutable);
   }

@@ -5,6 +5,7 @@ import { startGateway } from '../../../apps/gateway/src/gateway.app';
 import type { GatewayConfig } from '../../../apps/gateway/src/gateway.config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
+import { asApp } from './nats-accounts';
 
 export interface TestGateway {
   app: INestApplication;
@@ -52,7 +53,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
   await runMigrations(database.url);
   const apps: INestApplication[] = [];
   const start = async (overrides: Partial<GatewayConfig>) => {
-    const app = await startGateway(testGatewayConfig(messaging, database.url, overrides));
+    const app = await startGateway(testGatewayConfig(asApp(messaging, 'gateway'), database.url, overrides));
     apps.push(app);
     return { app, baseUrl: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
   };

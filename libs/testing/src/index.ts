@@ -1,6 +1,7 @@
 export * from './database';
 export * from './fixtures';
 export * from './nats';
+export * from './nats-accounts';
 export * from './factory';
 export * from './event-log';
 export * from './processes';

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { NatsClient, type MessagingOptions } from '@app/messaging';
+import { testCredentials } from './nats-accounts';
 
 /**
  * Messaging options private to one test suite: its own subject root and stream prefix on
- * the shared NATS server, so suites never see each other's messages.
+ * the run's NATS server, so suites never see each other's messages. They connect as the
+ * harness's `test` user; an app of the suite connects as its own (`asApp`).
  */
 export function testMessagingOptions(app = 'test', natsUrl: string = process.env.NATS_URL ?? 'nats://127.0.0.1:4222'): MessagingOptions {
   const suffix = randomBytes(4).toString('hex');
@@ -16,6 +18,8 @@ export function testMessagingOptions(app = 'test', natsUrl: string = process.env
     logsMaxAgeS: 3600,
     logsMaxBytes: 64 * 1024 * 1024,
     replicas: 1,
+    credentials: testCredentials('test'),
+    updatesStreams: true,
   };
 }
 

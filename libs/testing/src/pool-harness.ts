@@ -9,6 +9,7 @@ import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.ap
 import type { DockerSettings, PoolManagerOptions } from '../../../apps/pool-manager/src/pool-manager.config';
 import { freePortBlock, removeContainersLabelled, TEST_CONTAINER_IMAGE } from './docker';
 import { readEventLog } from './event-log';
+import { asApp } from './nats-accounts';
 import { messagingEnv } from './processes';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { poolFactory } from './pool-factory';
@@ -57,7 +58,7 @@ export class PoolHarness {
   get config(): PoolManagerOptions {
     const size = this.options.size ?? 3;
     return {
-      messaging: { ...this.messaging, producer: `pool-manager@test-${this.apps.length}` },
+      messaging: asApp(this.messaging, 'pool-manager', `pool-manager@test-${this.apps.length}`),
       poolId: this.poolId,
       driver: this.options.driver,
       size,
@@ -75,7 +76,7 @@ export class PoolHarness {
   get env(): Record<string, string> {
     const config = this.config;
     return {
-      ...messagingEnv(this.messaging),
+      ...messagingEnv(this.messaging, 'pool-manager'),
       POOL_ID: config.poolId,
       POOL_DRIVER: config.driver,
       POOL_LEASE_TTL_S: String(config.leaseTtlS),

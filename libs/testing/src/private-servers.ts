@@ -1,8 +1,9 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { testAuthorization } from './nats-accounts';
 
 /**
  * NATS and Postgres servers private to one test suite, on their own ports and stores, so a
@@ -25,6 +26,11 @@ export interface PrivateServer {
   start(): Promise<void>;
   /** stops it and deletes its data */
   destroy(): Promise<void>;
+}
+
+export interface PrivateNatsServer extends PrivateServer {
+  /** everything the server printed since it was first started */
+  output(): string;
 }
 
 /** A free TCP port on 127.0.0.1, as the kernel hands one out. */
@@ -60,20 +66,35 @@ const portAnswers = (port: number) =>
     socket.connect(port, '127.0.0.1');
   });
 
+export interface PrivateNatsOptions {
+  /**
+   * The server's `authorization { ... }` block; default: the test users (each app's, with
+   * its allow-lists, and `test`); null: no authorization (anyone may do anything).
+   */
+  authorization?: string | null;
+  /** the server's environment beyond this process's, e.g. the passwords a config file names as `$VARIABLE` */
+  env?: Record<string, string>;
+}
+
 /**
  * A nats-server with JetStream on its own client port, its file store (`-sd`) in a temp
- * directory that survives `stop()`/`start()`. Ready means `/healthz` says JetStream is up.
+ * directory that survives `stop()`/`start()`, and the test users unless told otherwise.
+ * Ready means `/healthz` says JetStream is up.
  */
-export async function startPrivateNats(): Promise<PrivateServer> {
+export async function startPrivateNats(options: PrivateNatsOptions = {}): Promise<PrivateNatsServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orch-nats-'));
   const port = await freePort();
   const monitorPort = await freePort();
+  const authorization = options.authorization === undefined ? testAuthorization() : options.authorization;
+  const configFile = path.join(dataDir, 'nats.conf');
+  await writeFile(configFile, authorization ?? '', { mode: 0o600 });
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
 
-  const server: PrivateServer = {
+  const server: PrivateNatsServer = {
     url: `nats://127.0.0.1:${port}`,
+    output: () => output,
     port,
     dataDir,
     get running() {
@@ -81,8 +102,9 @@ export async function startPrivateNats(): Promise<PrivateServer> {
     },
     async start() {
       if (child) return;
-      const started = spawn(NATS_BIN, ['-js', '-sd', path.join(dataDir, 'store'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)], {
+      const started = spawn(NATS_BIN, ['-c', configFile, '-js', '-sd', path.join(dataDir, 'store'), '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort)], {
         stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, ...options.env },
       });
       started.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
       started.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -61,7 +61,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
   const poolSize = options.poolSize ?? Math.max(limit, 3);
   const portStart = await freePortBlock(poolSize);
   const poolId = `p${randomBytes(4).toString('hex')}`;
-  const common = { ...messagingEnv(messaging), LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKSPACES_DIR: workspacesDir, ...options.env };
+  const common = { LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKSPACES_DIR: workspacesDir, ...options.env };
   const env: Record<AppName, Record<string, string>> = {
     'pool-manager': {
       POOL_ID: poolId,
@@ -77,7 +77,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
   const apps = new Map<string, AppProcess>();
   const started: AppProcess[] = [];
   const start = (app: AppName, extra: Record<string, string> = {}, name: string = app) => {
-    const process = spawnApp(app, { ...common, ...env[app], ...options.appEnv?.[app], ...extra }, name);
+    const process = spawnApp(app, { ...messagingEnv(messaging, app), ...common, ...env[app], ...options.appEnv?.[app], ...extra }, name);
     apps.set(name, process);
     started.push(process);
     return process;

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { MessagingOptions } from '@app/messaging';
+import { TEST_NATS_ACCOUNTS_VARIABLE, testCredentials } from './nats-accounts';
 import { repoRoot } from './repo-root';
 
 const ROOT = repoRoot();
@@ -21,13 +22,21 @@ export interface AppProcess {
   kill(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** The env that points an app at a test suite's own streams. */
-export function messagingEnv(messaging: MessagingOptions): Record<string, string> {
+/** The env that points `app` at a test suite's own streams, as its own NATS user. */
+export function messagingEnv(messaging: MessagingOptions, app: AppName): Record<string, string> {
+  const credentials = testCredentials(app);
   return {
     NATS_URL: messaging.natsUrl,
     NATS_SUBJECT_ROOT: messaging.subjectRoot,
     NATS_STREAM_PREFIX: messaging.streamPrefix,
+    ...(credentials ? { NATS_USER: credentials.user, NATS_PASSWORD: credentials.password } : {}),
   };
+}
+
+/** The run's environment without the test users' passwords: an app gets only its own, through `messagingEnv`. */
+function withoutTestAccounts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { [TEST_NATS_ACCOUNTS_VARIABLE]: _accounts, ...rest } = env;
+  return rest;
 }
 
 /** The four apps, in the order a system starts them. */
@@ -43,7 +52,7 @@ export function spawnApp(
 ): AppProcess {
   const child = spawn(process.execPath, [...nodeArgs, path.join(ROOT, `dist/apps/${app}/src/main.js`)], {
     cwd: ROOT,
-    env: { ...process.env, ...env, NO_COLOR: '1' },
+    env: { ...withoutTestAccounts(process.env), ...env, NO_COLOR: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

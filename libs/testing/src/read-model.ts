@@ -4,6 +4,7 @@ import { rebuildProjection } from '../../../apps/gateway/src/projection/projecti
 import { READ_MODEL_TABLES } from '../../../apps/gateway/src/projection/projection-rebuild.service';
 import { PROJECTION_NAME } from '../../../apps/gateway/src/projection/projection.step';
 import { createTestDatabase } from './database';
+import { asApp } from './nats-accounts';
 
 /** The dead letters the projection keeps, without their serial id (a rebuild renumbers them). */
 const DEAD_LETTERS_QUERY = 'SELECT stream_sequence, consumer, subject, reason, payload, dead_at FROM dead_letters';
@@ -66,7 +67,7 @@ export async function compareWithRebuild(live: { messaging: MessagingOptions; da
 async function compareOnce(live: { messaging: MessagingOptions; databaseUrl: string }, adminUrl?: string): Promise<ReadModelComparison> {
   const scratch = await createTestDatabase('rebuild', adminUrl);
   try {
-    const report = await rebuildProjection({ messaging: { ...live.messaging, producer: 'rebuild@test' }, databaseUrl: scratch.url });
+    const report = await rebuildProjection({ messaging: asApp(live.messaging, 'gateway', 'rebuild@test'), databaseUrl: scratch.url });
     const deadline = Date.now() + 10_000;
     while ((await projectedSequence(live.databaseUrl)) < report.lastSeq && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const [liveRows, rebuiltRows] = [await dumpReadModel(live.databaseUrl), await dumpReadModel(scratch.url)];

@@ -20,6 +20,7 @@ import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { RunnerConfig } from '../../../apps/runner/src/runner.config';
 import { readEventLog } from './event-log';
 import { FAKE_CLAUDE_PATH } from './fixtures';
+import { asApp } from './nats-accounts';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { readStream } from './stream-dump';
 
@@ -81,7 +82,7 @@ export class RunnerHarness {
     const client = await connectTestClient(messaging);
     const workspacesDir = overrides.workspacesDir ?? (await mkdtemp(path.join(tmpdir(), 'orch-runner-')));
     const config: RunnerConfig = {
-      messaging: { ...messaging, producer: 'runner@test' },
+      messaging: asApp(messaging, 'runner'),
       runnerId: 'runner@test',
       cliPath: FAKE_CLAUDE_PATH,
       apiKey: 'sk-ant-test-harness-key-0123456789',

@@ -15,6 +15,7 @@ import { createTestDatabase, type TestDatabase } from './database';
 import { testGatewayConfig } from './gateway';
 import { FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
+import { asApp } from './nats-accounts';
 
 export interface TestSystem {
   baseUrl: string;
@@ -62,7 +63,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   try {
     apps.push(
       await startPoolManager({
-        messaging: { ...messaging, producer: 'pool-manager@test' },
+        messaging: asApp(messaging, 'pool-manager'),
         poolId: 'default',
         driver: 'local',
         size: options.poolSize ?? 3,
@@ -76,7 +77,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     );
     if (options.runner !== false) apps.push(
       await startRunner({
-        messaging: { ...messaging, producer: 'runner@test' },
+        messaging: asApp(messaging, 'runner'),
         runnerId: 'runner@test',
         cliPath: options.cliPath ?? FAKE_CLAUDE_PATH,
         apiKey: options.apiKey ?? 'sk-ant-test-key',
@@ -94,7 +95,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
     );
     if (options.orchestrator !== false) apps.push(
       await startOrchestrator({
-        messaging: { ...messaging, producer: 'orchestrator@test' },
+        messaging: asApp(messaging, 'orchestrator'),
         heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
         rules: {
           enabled: true,
@@ -110,7 +111,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       }),
     );
     const gateway = await startGateway(
-      testGatewayConfig({ ...messaging, producer: 'gateway@test' }, database.url, { decisionWaitMs: 1_000, ...options.gateway }),
+      testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }),
     );
     apps.push(gateway);
     const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');

@@ -42,7 +42,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
     const process = spawnApp(
       'runner',
       {
-        ...messagingEnv(system.messaging),
+        ...messagingEnv(system.messaging, 'runner'),
         RUNNER_ID: name,
         CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
         CLAUDE_API_KEY: 'sk-ant-test-key',
