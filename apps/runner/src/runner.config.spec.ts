@@ -35,6 +35,13 @@ describe('runner configuration', () => {
     });
   });
 
+  it('given AGENT_ENV_PASSTHROUGH, then its names are read; a system variable in it stops the boot naming the variable and the name', () => {
+    expect(loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'NPM_CONFIG_REGISTRY, GOPROXY' }).agentEnvPassthrough).toEqual(['NPM_CONFIG_REGISTRY', 'GOPROXY']);
+    expect(loadRunnerConfig({}).agentEnvPassthrough).toEqual([]);
+    expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'GOPROXY,NATS_URL' })).toThrow(/AGENT_ENV_PASSTHROUGH.*NATS_URL is one of the system's own variables/s);
+    expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'DATABASE_URL' })).toThrow(/DATABASE_URL is one of the system's own variables/);
+  });
+
   it('given a relative allowed root, then the boot stops naming the variable', () => {
     expect(() => loadRunnerConfig({ WORKSPACE_ALLOWED_ROOTS: 'repos' })).toThrow(/WORKSPACE_ALLOWED_ROOTS/);
   });

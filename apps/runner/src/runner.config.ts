@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { boolVar, failConfig, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
+import { isSystemVariable } from './domain/agent-command';
 
 const schema = z.object({
   ...messagingEnvShape,
@@ -21,6 +22,11 @@ const schema = z.object({
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
   RUNNER_HEARTBEAT_MS: intVar(10_000, 100, 3_600_000),
+  AGENT_ENV_PASSTHROUGH: listVar().pipe(
+    z.array(z.string()).superRefine((names, context) => {
+      for (const name of names.filter(isSystemVariable)) context.addIssue({ code: 'custom', message: `${name} is one of the system's own variables and is never handed to the agent` });
+    }),
+  ),
 });
 
 /** A comma-separated list; empty or unset is an empty list. */
@@ -54,6 +60,8 @@ export interface RunnerConfig {
   logBatchMs: number;
   /** milliseconds between RunHeartbeat events while a stage runs */
   heartbeatMs: number;
+  /** variables of the runner's environment handed to the agent beyond the allow-list (AGENT_ENV_PASSTHROUGH) */
+  agentEnvPassthrough: string[];
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
@@ -84,5 +92,6 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     killGraceMs: parsed.RUNNER_KILL_GRACE_MS,
     logBatchMs: parsed.RUNNER_LOG_BATCH_MS,
     heartbeatMs: parsed.RUNNER_HEARTBEAT_MS,
+    agentEnvPassthrough: parsed.AGENT_ENV_PASSTHROUGH,
   };
 }

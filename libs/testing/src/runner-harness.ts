@@ -19,7 +19,7 @@ import { MessagePublisher, type MessagingOptions, type NatsClient } from '@app/m
 import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { RunnerConfig } from '../../../apps/runner/src/runner.config';
 import { readEventLog } from './event-log';
-import { FAKE_CLAUDE_PATH } from './fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { readStream } from './stream-dump';
 
@@ -94,6 +94,7 @@ export class RunnerHarness {
       killGraceMs: 500,
       logBatchMs: 50,
       heartbeatMs: 500,
+      agentEnvPassthrough: FAKE_CLAUDE_ENV,
       ...overrides,
       workspacesDir,
     };

@@ -13,7 +13,7 @@ import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testGatewayConfig } from './gateway';
-import { FAKE_CLAUDE_PATH } from './fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
 
 export interface TestSystem {
@@ -90,6 +90,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         killGraceMs: 1_000,
         logBatchMs: 50,
         heartbeatMs: 1_000,
+        agentEnvPassthrough: FAKE_CLAUDE_ENV,
       }),
     );
     if (options.orchestrator !== false) apps.push(

@@ -70,7 +70,7 @@ export class ClaudeRunService {
     let stopReason = '';
 
     const args = agentArgs(this.config, promptFor(stageType, context), resumeSessionId);
-    const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey });
+    const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey, passthrough: this.config.agentEnvPassthrough });
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
       paused ? child.pauseOutput() : child.resumeOutput(),
     );
