@@ -16,7 +16,20 @@ const schema = z.object({
   GATEWAY_SOCKET_REPLAY_LIMIT: intVar(10_000, 1, 1_000_000),
   GATEWAY_HEALTH_MAX_LAG: intVar(10_000, 0),
   ORCHESTRATOR_ENABLED: boolVar(true),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0))
+    .pipe(z.array(z.string().refine(isOrigin, 'every entry must be an origin: scheme://host[:port], nothing after it'))),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface GatewayConfig {
   messaging: MessagingOptions;
@@ -37,6 +50,8 @@ export interface GatewayConfig {
   healthMaxLag: number;
   /** ORCHESTRATOR_ENABLED: false refuses new starts and retries with 503 (the rollback switch) */
   orchestratorEnabled: boolean;
+  /** origins (`scheme://host[:port]`) whose pages may use the socket and the mutating routes besides the gateway's own; empty = same origin only */
+  corsOrigins: string[];
 }
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
@@ -55,5 +70,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     socketReplayLimit: parsed.GATEWAY_SOCKET_REPLAY_LIMIT,
     healthMaxLag: parsed.GATEWAY_HEALTH_MAX_LAG,
     orchestratorEnabled: parsed.ORCHESTRATOR_ENABLED,
+    corsOrigins: parsed.CORS_ORIGINS,
   };
 }

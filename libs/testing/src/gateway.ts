@@ -35,6 +35,7 @@ export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: stri
     socketReplayLimit: 10_000,
     healthMaxLag: 10_000,
     orchestratorEnabled: true,
+    corsOrigins: [],
     ...overrides,
   };
 }
