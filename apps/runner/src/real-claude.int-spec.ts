@@ -34,16 +34,18 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
     await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
-  it('given a task with a repository, then specification, implementation and QA run through the CLI: the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async () => {
+  // sandbox: the CLI under bubblewrap reaches the fake API only through the runner's forward
+  it.each(['host', 'sandbox'] as const)('given a task with a repository, then specification, implementation and QA run through the CLI (%s execution): the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async (execution) => {
     const harness = await RunnerHarness.start({
+      execution,
       cliPath: REAL_CLAUDE_PATH,
       apiKey: VALID_KEY,
       workspaceAllowedRoots: [repos],
-      workspacesDir: path.join(scratch, 'workspaces'),
+      workspacesDir: path.join(scratch, 'workspaces', execution),
       killGraceMs: 2_000,
     });
     try {
-      const repo = path.join(repos, 'app');
+      const repo = path.join(repos, `app-${execution}`);
       await mkdir(repo, { recursive: true });
       git(repo, 'init', '--quiet', '--initial-branch=main');
       await writeFile(path.join(repo, 'README.md'), '# app\n');
@@ -51,7 +53,7 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
       const workspace = { repoPath: repo, baseBranch: 'main' };
       const taskId = uuidv7();
-      const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
+      const worktree = path.join(scratch, 'workspaces', execution, 'tasks', taskId, 'work');
 
       // specification: the prompt is /create-spec, which the CLI finds in the worktree's .claude/commands
       const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120 });

@@ -70,7 +70,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
       CONTAINER_PORT_START: String(portStart),
       CONTAINER_PORT_END: String(portStart + poolSize - 1),
     },
-    runner: { CLAUDE_CLI_PATH: options.cliPath ?? FAKE_CLAUDE_PATH, CLAUDE_API_KEY: options.apiKey ?? 'sk-ant-test-key', RUNNER_LOG_BATCH_MS: '50', RUNNER_KILL_GRACE_MS: '1000', AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(',') },
+    runner: { CLAUDE_CLI_PATH: options.cliPath ?? FAKE_CLAUDE_PATH, CLAUDE_API_KEY: options.apiKey ?? 'sk-ant-test-key', RUNNER_LOG_BATCH_MS: '50', RUNNER_KILL_GRACE_MS: '1000', AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','), RUNNER_EXECUTION: 'host' },
     orchestrator: { ORCHESTRATOR_MAX_CONCURRENT: String(limit), ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: '100', ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: '1000' },
     gateway: { DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };

@@ -51,6 +51,8 @@ export interface ScheduleOptions {
   context?: Partial<StageContext>;
   workspace?: WorkspaceSpec;
   timeoutS?: number;
+  /** the leased slot's port (its BACKEND_URL); default 18999 */
+  port?: number;
 }
 
 type Line = MessageData<'RunOutputLogged'>['lines'][number];
@@ -95,6 +97,9 @@ export class RunnerHarness {
       logBatchMs: 50,
       heartbeatMs: 500,
       agentEnvPassthrough: FAKE_CLAUDE_ENV,
+      execution: 'host',
+      bwrapPath: '/usr/bin/bwrap',
+      sandboxReadPaths: [],
       ...overrides,
       workspacesDir,
     };
@@ -140,7 +145,7 @@ export class RunnerHarness {
         stageType,
         attempt,
         context,
-        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: 18_999, containerId: 'local-0' },
+        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: options.port ?? 18_999, containerId: 'local-0' },
         workspace,
         timeoutS: options.timeoutS ?? 60,
         expectedTaskSequence: seq,

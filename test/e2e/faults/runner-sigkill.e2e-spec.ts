@@ -52,6 +52,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
         RUNNER_KILL_GRACE_MS: '1000',
         FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'),
         AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
+        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host
       },
       name,
     );
