@@ -150,6 +150,16 @@ describe('the agent in its sandbox (bubblewrap)', () => {
     await eventually(async () => ((await processesUnder(worktree)).length === 0 ? true : undefined), 10_000, 'every process of the sandbox to be gone');
   }, 30_000);
 
+  it('given a CLI that is not there, then StageFailed names CLAUDE_CLI_PATH as on the host, and is not retryable', async () => {
+    const missing = await RunnerHarness.start({ execution: 'sandbox', cliPath: '/nonexistent/bin/claude', workspacesDir: path.join(scratch, 'missing') });
+    try {
+      const failed = await missing.outcomeOf(await missing.schedule(), 'StageFailed');
+      expect(failed).toMatchObject({ retryable: false, reason: 'the Claude CLI could not be started from /nonexistent/bin/claude (ENOENT); install it with npm ci or set CLAUDE_CLI_PATH' });
+    } finally {
+      await missing.stop();
+    }
+  }, 30_000);
+
   it('given the sandboxed agent, then the host loopback port of NATS is open to the runner itself (so the refusal inside is the sandbox, not a closed port)', async () => {
     const reachable = await new Promise<boolean>((resolve) => {
       const socket = net.connect(Number(natsUrl.port || 4222), natsUrl.hostname, () => {

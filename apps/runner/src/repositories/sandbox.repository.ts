@@ -41,6 +41,16 @@ export class SandboxRepository {
     return realpath(file).catch(() => null);
   }
 
+  /** The file a program name runs: a path as it is, a bare name looked up on the runner's PATH; links followed; null when there is none. */
+  async resolveProgram(file: string): Promise<string | null> {
+    if (file.includes('/')) return this.realPath(file);
+    for (const dir of (process.env.PATH ?? '').split(path.delimiter).filter((entry) => entry.length > 0)) {
+      const found = await this.realPath(path.join(dir, file));
+      if (found !== null) return found;
+    }
+    return null;
+  }
+
   async openForwards(targets: readonly ForwardTarget[]): Promise<OpenForwards> {
     // short: a unix socket's path has at most 107 bytes
     const socketsDir = await mkdtemp(path.join(tmpdir(), 'orch-sbx-'));

@@ -27,14 +27,17 @@ export class AgentSandbox {
   ) {}
 
   async launch(workspace: Workspace, backendPort: number, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
-    if (this.config.execution === 'host') return { file, args, env, close: async () => undefined };
+    const unconfined = { file, args, env, close: async () => undefined };
+    if (this.config.execution === 'host') return unconfined;
+    const cli = await this.sandbox.resolveProgram(file);
+    // nothing to run: started as it is, it fails to start as it would on the host (ENOENT naming CLAUDE_CLI_PATH), and runs nothing
+    if (cli === null) return unconfined;
     const apiPort = sandboxApiPort(backendPort);
     const forwards = await this.sandbox.openForwards([
       { kind: 'http', upstream: upstreamApi(process.env.ANTHROPIC_BASE_URL) },
       { kind: 'tcp', host: '127.0.0.1', port: backendPort },
     ]);
     try {
-      const cli = (await this.sandbox.realPath(file)) ?? file;
       const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
       const readOnly = [path.dirname(cli), ...this.config.sandboxReadPaths];
       // node installed outside /usr (nvm, /opt): its whole prefix, for its libraries
