@@ -1,31 +1,16 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { eventually, RunnerHarness } from '@app/testing';
+import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], { cwd, encoding: 'utf8' }).trim();
-}
-
 const exists = (file: string) => stat(file).then(() => true, () => false);
-
-async function makeRepo(root: string, name: string): Promise<string> {
-  const repo = path.join(root, name);
-  await mkdir(repo, { recursive: true });
-  git(repo, 'init', '--quiet', '--initial-branch=main');
-  await writeFile(path.join(repo, 'README.md'), '# app\n');
-  git(repo, 'add', '.');
-  git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
-  return repo;
-}
 
 /** An HTTP server on the host's loopback that answers every request with `name` and counts them. */
 async function listeningServer(name: string): Promise<{ port: number; url: string; requests: string[]; close(): Promise<void> }> {
@@ -78,7 +63,7 @@ describe('the agent in its sandbox (bubblewrap)', () => {
     (await harness.logLines(taskId)).map((line) => line.json).filter((json): json is Json => json?.subtype === subtype);
 
   it('given a task in a repository, then spec, implementation and QA run sandboxed: the work is committed on the branch and the slot and the model API answer through the forwards', async () => {
-    const repo = await makeRepo(allowed, 'app');
+    const repo = await makeGitRepo(allowed, 'app');
     const workspace = { repoPath: repo, baseBranch: 'main' };
     const taskId = uuidv7();
 
@@ -101,7 +86,7 @@ describe('the agent in its sandbox (bubblewrap)', () => {
   }, 60_000);
 
   it('given a hostile implementation, then each of its attempts is blocked, the runner commits without running its hooks, and QA runs the original review prompt', async () => {
-    const repo = await makeRepo(allowed, 'target');
+    const repo = await makeGitRepo(allowed, 'target');
     const workspace = { repoPath: repo, baseBranch: 'main' };
     const taskId = uuidv7();
     // outside /tmp: the sandbox's /tmp is a private one, where a write would land harmlessly
@@ -142,7 +127,7 @@ describe('the agent in its sandbox (bubblewrap)', () => {
   }, 60_000);
 
   it('given a sandboxed agent that hangs with a child, when its deadline passes, then the group kill ends everything inside the sandbox', async () => {
-    const repo = await makeRepo(allowed, 'hang');
+    const repo = await makeGitRepo(allowed, 'hang');
     const stage = await harness.schedule({ workspace: { repoPath: repo, baseBranch: 'main' }, port: backend.port, timeoutS: 3, description: 'Hang [[fake:hang-with-child]]' });
     const worktree = path.join(scratch, 'workspaces', 'tasks', stage.taskId, 'work');
     await eventually(async () => ((await processesUnder(worktree)).length >= 3 ? true : undefined), 10_000, 'bwrap, the forwarder, the agent and its child to run');

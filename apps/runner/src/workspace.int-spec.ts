@@ -1,28 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { uuidv7 } from '@app/contracts';
-import { eventually, RunnerHarness } from '@app/testing';
+import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
 import { COMMAND_TEMPLATES } from './domain/prompt';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
 /** A repository with one commit on `main`, under `root`. */
-async function makeRepo(root: string, name: string): Promise<string> {
-  const repo = path.join(root, name);
-  await mkdir(repo, { recursive: true });
-  git(repo, 'init', '--quiet', '--initial-branch=main');
-  await writeFile(path.join(repo, 'README.md'), '# app\n\nline two\nline three\n');
-  git(repo, 'add', '.');
-  git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
-  return repo;
-}
+const makeRepo = (root: string, name: string) => makeGitRepo(root, name, '# app\n\nline two\nline three\n');
 
 describe('task workspaces: git worktrees on orch/<taskId>', () => {
   let scratch: string;
@@ -131,7 +118,7 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     const completed = await harness.outcomeOf(stage, 'StageCompleted');
     expect(await exists(marker)).toBe(false); // checked before any git of the test's own could run them
     expect(completed.diffStat).toMatchObject({ files: 1, branch: `orch/${stage.taskId}` });
-    expect(git(repo, '-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', 'log', '--format=%s', '-1', `orch/${stage.taskId}`)).toBe(`orch: implementation of task ${stage.taskId} (attempt 1)`);
+    expect(git(repo, 'log', '--format=%s', '-1', `orch/${stage.taskId}`)).toBe(`orch: implementation of task ${stage.taskId} (attempt 1)`);
     // the agent did plant them (on the host without a sandbox, nothing stops that): they were there to run
     for (const hook of ['post-commit', 'reference-transaction', 'pre-commit']) expect(await exists(path.join(repo, '.git', 'hooks', hook))).toBe(true);
     await harness.endTask(stage.taskId, stage.orchestrationId);

@@ -11,4 +11,5 @@ export * from './lease-scenarios';
 export * from './board-client';
 export * from './tcp-proxy';
 export * from './runner-harness';
+export * from './git-repo';
 export * from '../fixtures/fake-anthropic-api';

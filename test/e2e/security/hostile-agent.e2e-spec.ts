@@ -1,6 +1,5 @@
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MessageOf } from '@app/contracts';
@@ -10,13 +9,10 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/src/process-system';
 import { readStream } from '../../../libs/testing/src/stream-dump';
+import { makeGitRepo } from '../../../libs/testing/src/git-repo';
 
 const TOKEN = 'operator-token-hostile-0123456789';
 const exists = (file: string) => stat(file).then(() => true, () => false);
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'core.hooksPath=/dev/null', '-c', 'core.fsmonitor=false', ...args], { cwd, encoding: 'utf8' }).trim();
-}
 
 /**
  * Security: a hostile agent (the fake CLI's `hostile` mode) during implementation, with the
@@ -47,12 +43,7 @@ describe('security: a hostile agent, sandboxed on the host, reaches nothing of t
   }, 60_000);
 
   it('given an implementation that tries to take over the system, then every attempt fails, the task is done and QA ran the original review prompt', async () => {
-    const repo = path.join(repos, 'app');
-    await mkdir(repo, { recursive: true });
-    git(repo, 'init', '--quiet', '--initial-branch=main');
-    await writeFile(path.join(repo, 'README.md'), '# app\n');
-    git(repo, 'add', '.');
-    git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
+    const repo = await makeGitRepo(repos, 'app');
 
     const nats = new URL(system.messaging.natsUrl.split(',')[0] ?? '');
     const postgres = new URL(system.database.url);
