@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import net from 'node:net';
@@ -143,6 +143,14 @@ describe('the agent in its sandbox (bubblewrap)', () => {
     } finally {
       await missing.stop();
     }
+  }, 30_000);
+
+  it('given a bubblewrap that cannot make a sandbox here (user namespaces off), then the runner does not start, naming RUNNER_EXECUTION and bwrap\'s words', async () => {
+    const brokenBwrap = path.join(scratch, 'bwrap-without-userns');
+    await writeFile(brokenBwrap, "#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n", { mode: 0o755 });
+    await expect(RunnerHarness.start({ execution: 'sandbox', bwrapPath: brokenBwrap, workspacesDir: path.join(scratch, 'broken') })).rejects.toThrow(
+      `RUNNER_EXECUTION: sandbox, but ${brokenBwrap} cannot make a sandbox here: bwrap: No permissions to create new namespace; enable user namespaces, or set RUNNER_EXECUTION=host to run the agent unconfined`,
+    );
   }, 30_000);
 
   it('given the sandboxed agent, then the host loopback port of NATS is open to the runner itself (so the refusal inside is the sandbox, not a closed port)', async () => {

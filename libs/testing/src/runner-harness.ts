@@ -103,7 +103,10 @@ export class RunnerHarness {
       ...overrides,
       workspacesDir,
     };
-    const app = await startRunner(config);
+    const app = await startRunner(config).catch(async (error: unknown) => {
+      await client.close();
+      throw error;
+    });
     return new RunnerHarness(config, client, app, overrides.workspacesDir === undefined);
   }
 

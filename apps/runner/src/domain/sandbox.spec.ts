@@ -1,4 +1,4 @@
-import { LOOPBACK_FORWARDER, sandboxApiPort, sandboxArgs, sandboxEnv, upstreamApi, upstreamPath, type SandboxPlan } from './sandbox';
+import { LOOPBACK_FORWARDER, sandboxApiPort, sandboxArgs, sandboxEnv, sandboxProbeArgs, upstreamApi, upstreamPath, type SandboxPlan } from './sandbox';
 
 describe('the agent sandbox (bubblewrap)', () => {
   const plan: SandboxPlan = {
@@ -64,6 +64,13 @@ describe('the agent sandbox (bubblewrap)', () => {
       HOME: '/ws/tasks/t/claude-config',
       TMPDIR: '/tmp',
     });
+  });
+
+  it('given the boot probe, then it makes the same confinement with node running nothing', () => {
+    const probe = sandboxProbeArgs(plan.systemEntries, '/opt/node/bin/node', ['/opt/node']);
+    expect(probe.slice(0, 9)).toEqual(args.slice(0, 9));
+    expect(probe).toContain('/opt/node');
+    expect(probe.slice(probe.indexOf('--') + 1)).toEqual(['/opt/node/bin/node', '-e', '']);
   });
 
   it('picks an API port that is not the slot\'s', () => {

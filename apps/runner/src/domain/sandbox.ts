@@ -44,11 +44,7 @@ export const SANDBOX_SYSTEM_DIRS = ['/usr', '/bin', '/sbin', '/lib', '/lib32', '
  * terminal), so the group kill on timeout or cancel reaches everything inside.
  */
 export function sandboxArgs(plan: SandboxPlan, agentFile: string, agentArgs: readonly string[]): string[] {
-  const args = ['--unshare-all', '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL', '--die-with-parent'];
-  for (const entry of plan.systemEntries) {
-    if (entry.symlinkTo !== null) args.push('--symlink', entry.symlinkTo, entry.path);
-    else args.push('--ro-bind', entry.path, entry.path);
-  }
+  const args = confinement(plan.systemEntries);
   for (const file of SANDBOX_ETC_FILES) args.push('--ro-bind-try', file, file);
   args.push('--proc', '/proc', '--dev', '/dev', '--tmpfs', '/tmp');
   for (const dir of plan.readOnly) args.push('--ro-bind', dir, dir);
@@ -57,6 +53,22 @@ export function sandboxArgs(plan: SandboxPlan, agentFile: string, agentArgs: rea
   // the root bwrap builds is a tmpfs: read-only once everything is mounted, so nothing but the binds above and /tmp takes a write
   args.push('--remount-ro', '/');
   args.push('--chdir', plan.cwd, '--', plan.nodePath, '-e', LOOPBACK_FORWARDER, JSON.stringify(plan.forwards), agentFile, ...agentArgs);
+  return args;
+}
+
+/** The runner's check at boot that bubblewrap can make such a sandbox here (user namespaces allowed): node runs nothing in one. */
+export function sandboxProbeArgs(systemEntries: SandboxPlan['systemEntries'], nodePath: string, readOnly: readonly string[]): string[] {
+  const binds = readOnly.flatMap((dir) => ['--ro-bind', dir, dir]);
+  return [...confinement(systemEntries), ...binds, '--proc', '/proc', '--dev', '/dev', '--remount-ro', '/', '--', nodePath, '-e', ''];
+}
+
+/** The namespaces, identity and read-only system every sandbox starts from. */
+function confinement(systemEntries: SandboxPlan['systemEntries']): string[] {
+  const args = ['--unshare-all', '--unshare-user', '--uid', SANDBOX_UID, '--gid', SANDBOX_UID, '--cap-drop', 'ALL', '--die-with-parent'];
+  for (const entry of systemEntries) {
+    if (entry.symlinkTo !== null) args.push('--symlink', entry.symlinkTo, entry.path);
+    else args.push('--ro-bind', entry.path, entry.path);
+  }
   return args;
 }
 

@@ -1,6 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import path from 'node:path';
-import { sandboxApiPort, sandboxArgs, sandboxEnv, upstreamApi } from '../domain/sandbox';
+import { failConfig } from '@app/config';
+import { sandboxApiPort, sandboxArgs, sandboxEnv, sandboxProbeArgs, upstreamApi } from '../domain/sandbox';
+import { ProcessRepository } from '../repositories/process.repository';
 import { SandboxRepository } from '../repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import type { Workspace } from './workspace.service';
@@ -20,11 +22,22 @@ export interface AgentLaunch {
  * and the slot's port — so NATS, Postgres and the gateway on this host are out of reach.
  */
 @Injectable()
-export class AgentSandbox {
+export class AgentSandbox implements OnModuleInit {
   constructor(
     private readonly sandbox: SandboxRepository,
+    private readonly processes: ProcessRepository,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
+
+  /** A sandbox that cannot be made here (user namespaces off, a broken bwrap) stops the boot, instead of failing every stage. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.execution !== 'sandbox') return;
+    const node = await this.node();
+    const probe = await this.processes.exec(this.config.bwrapPath, sandboxProbeArgs(await this.sandbox.systemEntries(), node.path, node.readOnly), { cwd: '/', timeoutMs: 30_000, env: { PATH: process.env.PATH ?? '' } });
+    if (probe.exitCode === 0) return;
+    const words = probe.stderr.trim() || `exit ${probe.exitCode ?? 'unknown'}`;
+    failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox, but ${this.config.bwrapPath} cannot make a sandbox here: ${words}; enable user namespaces, or set RUNNER_EXECUTION=host to run the agent unconfined`);
+  }
 
   async launch(workspace: Workspace, backendPort: number, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
     const unconfined = { file, args, env, close: async () => undefined };
@@ -38,14 +51,12 @@ export class AgentSandbox {
       { kind: 'tcp', host: '127.0.0.1', port: backendPort },
     ]);
     try {
-      const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
-      const readOnly = [path.dirname(cli), ...this.config.sandboxReadPaths];
-      // node installed outside /usr (nvm, /opt): its whole prefix, for its libraries
-      if (!node.startsWith('/usr/')) readOnly.push(path.dirname(path.dirname(node)));
+      const node = await this.node();
+      const readOnly = [path.dirname(cli), ...node.readOnly, ...this.config.sandboxReadPaths];
       // the repository's git data, so the agent's own git can read its worktree (and change nothing there)
       if (workspace.gitDir !== null) readOnly.push(path.resolve(workspace.gitDir, '..', '..'));
       const plan = {
-        nodePath: node,
+        nodePath: node.path,
         cwd: workspace.cwd,
         configDir: workspace.configDir,
         readOnly,
@@ -66,5 +77,11 @@ export class AgentSandbox {
       await forwards.close();
       throw error;
     }
+  }
+
+  /** The runner's own node, which runs the forwarder inside, and what to bind for it: its prefix when it is installed outside /usr (nvm, /opt). */
+  private async node(): Promise<{ path: string; readOnly: string[] }> {
+    const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
+    return { path: node, readOnly: node.startsWith('/usr/') ? [] : [path.dirname(path.dirname(node))] };
   }
 }
