@@ -29,6 +29,8 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 command -v docker-compose >/dev/null 2>&1 || need_apt+=(docker-compose)
 # Debian's Chromium: the board's browser test (test/e2e/board.e2e-spec.ts) drives it with playwright-core
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+# bubblewrap: the runner sandboxes the agent with it (RUNNER_EXECUTION=sandbox; apps/runner/src/sandbox.int-spec.ts)
+command -v bwrap >/dev/null 2>&1 || need_apt+=(bubblewrap)
 if [ ${#need_apt[@]} -gt 0 ]; then
   log "installing ${need_apt[*]}"
   apt-get update -qq

@@ -132,6 +132,8 @@ describe('npm start with NATS reachable and no Postgres at DATABASE_URL', () => 
     const starting = appLines(output, 'orchestrator').find((line) => line.msg === `Starting orchestration for task ${taskId}`);
     expect(starting).toMatchObject({ level: 'info', context: 'OrchestratorService', taskId, correlationId: expect.any(String), messageType: 'StartOrchestration' });
     expect(appLines(output, 'runner').some((line) => line.taskId === taskId && typeof line.stageId === 'string')).toBe(true);
+    // where bubblewrap is installed (.ci/services.sh installs it), npm start sandboxes the agent by default
+    expect(appLines(output, 'runner').some((line) => String(line.msg).startsWith('Agents run under bubblewrap'))).toBe(true);
     expect(output).not.toContain(API_KEY);
   }, 90_000);
 

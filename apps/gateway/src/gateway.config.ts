@@ -17,7 +17,20 @@ const schema = z.object({
   GATEWAY_HEALTH_MAX_LAG: intVar(10_000, 0),
   GATEWAY_HEALTH_STALL_S: intVar(30, 1, 86_400),
   ORCHESTRATOR_ENABLED: boolVar(true),
+  CORS_ORIGINS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0))
+    .pipe(z.array(z.string().refine(isOrigin, 'every entry must be an origin: scheme://host[:port], nothing after it'))),
 });
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
 
 export interface GatewayConfig {
   messaging: MessagingOptions;
@@ -40,6 +53,8 @@ export interface GatewayConfig {
   healthStallS: number;
   /** ORCHESTRATOR_ENABLED: false refuses new starts and retries with 503 (the rollback switch) */
   orchestratorEnabled: boolean;
+  /** origins (`scheme://host[:port]`) whose pages may use the socket and the mutating routes besides the gateway's own; empty = same origin only */
+  corsOrigins: string[];
 }
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
@@ -59,5 +74,6 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     healthMaxLag: parsed.GATEWAY_HEALTH_MAX_LAG,
     healthStallS: parsed.GATEWAY_HEALTH_STALL_S,
     orchestratorEnabled: parsed.ORCHESTRATOR_ENABLED,
+    corsOrigins: parsed.CORS_ORIGINS,
   };
 }

@@ -1,16 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, realpath, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { FAKE_API_WRITTEN_FILE, REAL_CLAUDE_PATH, RunnerHarness, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
+import { FAKE_API_WRITTEN_FILE, git, makeGitRepo, REAL_CLAUDE_PATH, RunnerHarness, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
 
 /**
  * The REAL Claude Code CLI (the pinned @anthropic-ai/claude-code), pointed by
@@ -34,24 +29,21 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
     await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
-  it('given a task with a repository, then specification, implementation and QA run through the CLI: the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async () => {
+  // sandbox: the CLI under bubblewrap reaches the fake API only through the runner's forward
+  it.each(['host', 'sandbox'] as const)('given a task with a repository, then specification, implementation and QA run through the CLI (%s execution): the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async (execution) => {
     const harness = await RunnerHarness.start({
+      execution,
       cliPath: REAL_CLAUDE_PATH,
       apiKey: VALID_KEY,
       workspaceAllowedRoots: [repos],
-      workspacesDir: path.join(scratch, 'workspaces'),
+      workspacesDir: path.join(scratch, 'workspaces', execution),
       killGraceMs: 2_000,
     });
     try {
-      const repo = path.join(repos, 'app');
-      await mkdir(repo, { recursive: true });
-      git(repo, 'init', '--quiet', '--initial-branch=main');
-      await writeFile(path.join(repo, 'README.md'), '# app\n');
-      git(repo, 'add', '.');
-      git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
+      const repo = await makeGitRepo(repos, `app-${execution}`);
       const workspace = { repoPath: repo, baseBranch: 'main' };
       const taskId = uuidv7();
-      const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
+      const worktree = path.join(scratch, 'workspaces', execution, 'tasks', taskId, 'work');
 
       // specification: the prompt is /create-spec, which the CLI finds in the worktree's .claude/commands
       const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120 });

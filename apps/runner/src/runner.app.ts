@@ -7,6 +7,8 @@ import { RunnerModule } from './runner.module';
 export function startRunner(config: RunnerConfig): Promise<INestMicroservice> {
   const logger = new Logger('Runner');
   logger.log(`Runner ${config.runnerId} runs ${config.cliPath} in ${config.workspacesDir}`);
+  if (config.execution === 'sandbox') logger.log(`Agents run under bubblewrap (${config.bwrapPath}): writable only their worktree and config dir, network only the model API and their slot`);
+  else logger.warn('Agents run on the host without a sandbox (RUNNER_EXECUTION=host, or no bubblewrap installed): they can read and write what the runner can and reach every service on this host');
   if (!config.apiKey) logger.warn('CLAUDE_API_KEY is not set: stages will fail with the CLI\'s authentication error');
   return startMicroservice(RunnerModule.forRoot(config), {
     messaging: config.messaging,

@@ -35,6 +35,32 @@ describe('runner configuration', () => {
     });
   });
 
+  it('given AGENT_ENV_PASSTHROUGH, then its names are read; a system variable in it stops the boot naming the variable and the name', () => {
+    expect(loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'NPM_CONFIG_REGISTRY, GOPROXY' }).agentEnvPassthrough).toEqual(['NPM_CONFIG_REGISTRY', 'GOPROXY']);
+    expect(loadRunnerConfig({}).agentEnvPassthrough).toEqual([]);
+    expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'GOPROXY,NATS_URL' })).toThrow(/AGENT_ENV_PASSTHROUGH.*NATS_URL is one of the system's own variables/s);
+    expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'DATABASE_URL' })).toThrow(/DATABASE_URL is one of the system's own variables/);
+  });
+
+  it('given RUNNER_EXECUTION, then host or sandbox is taken; container stops the boot (not built yet) and a bwrap that is not there too', () => {
+    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'host' }).execution).toBe('host');
+    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', RUNNER_BWRAP_PATH: '/usr/bin/bwrap' })).toMatchObject({ execution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });
+    expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'container' })).toThrow(/RUNNER_EXECUTION: container is not available yet/);
+    expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'chroot' })).toThrow(/RUNNER_EXECUTION/);
+    expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', PATH: '/nowhere' })).toThrow(/RUNNER_EXECUTION: sandbox needs bubblewrap/);
+    expect(() => loadRunnerConfig({ RUNNER_BWRAP_PATH: '/nowhere/bwrap' })).toThrow(/RUNNER_BWRAP_PATH: \/nowhere\/bwrap does not exist/);
+  });
+
+  it('given no RUNNER_EXECUTION, then the agent is sandboxed where bwrap is on PATH and runs on the host where it is not', () => {
+    expect(loadRunnerConfig({ PATH: '/usr/local/bin:/usr/bin' })).toMatchObject({ execution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });
+    expect(loadRunnerConfig({ PATH: '/nowhere' }).execution).toBe('host');
+  });
+
+  it('given a relative RUNNER_SANDBOX_READ_PATHS entry, then the boot stops naming it', () => {
+    expect(loadRunnerConfig({ RUNNER_SANDBOX_READ_PATHS: '/opt/go, /opt/rust' }).sandboxReadPaths).toEqual(['/opt/go', '/opt/rust']);
+    expect(() => loadRunnerConfig({ RUNNER_SANDBOX_READ_PATHS: 'opt' })).toThrow(/RUNNER_SANDBOX_READ_PATHS: every path must be absolute/);
+  });
+
   it('given a relative allowed root, then the boot stops naming the variable', () => {
     expect(() => loadRunnerConfig({ WORKSPACE_ALLOWED_ROOTS: 'repos' })).toThrow(/WORKSPACE_ALLOWED_ROOTS/);
   });

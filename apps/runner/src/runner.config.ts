@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { boolVar, failConfig, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
+import { isSystemVariable } from './domain/agent-command';
 
 const schema = z.object({
   ...messagingEnvShape,
@@ -21,6 +22,14 @@ const schema = z.object({
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
   RUNNER_HEARTBEAT_MS: intVar(10_000, 100, 3_600_000),
+  RUNNER_EXECUTION: optionalStringVar().pipe(z.enum(['sandbox', 'host', 'container']).nullable()),
+  RUNNER_BWRAP_PATH: optionalStringVar(),
+  RUNNER_SANDBOX_READ_PATHS: listVar().pipe(z.array(z.string().refine((dir) => path.isAbsolute(dir), 'every path must be absolute'))),
+  AGENT_ENV_PASSTHROUGH: listVar().pipe(
+    z.array(z.string()).superRefine((names, context) => {
+      for (const name of names.filter(isSystemVariable)) context.addIssue({ code: 'custom', message: `${name} is one of the system's own variables and is never handed to the agent` });
+    }),
+  ),
 });
 
 /** A comma-separated list; empty or unset is an empty list. */
@@ -54,9 +63,36 @@ export interface RunnerConfig {
   logBatchMs: number;
   /** milliseconds between RunHeartbeat events while a stage runs */
   heartbeatMs: number;
+  /** variables of the runner's environment handed to the agent beyond the allow-list (AGENT_ENV_PASSTHROUGH) */
+  agentEnvPassthrough: string[];
+  /** `sandbox`: the agent runs under bubblewrap (writable only its worktree and config dir, network only its forwards); `host`: as the runner's child, unconfined */
+  execution: 'sandbox' | 'host';
+  /** the bubblewrap binary (sandbox execution) */
+  bwrapPath: string;
+  /** further directories the sandboxed agent may read (toolchains outside /usr) */
+  sandboxReadPaths: string[];
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
+
+/** `bwrap` on PATH, or null. */
+function findBwrap(env: NodeJS.ProcessEnv): string | null {
+  const dirs = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0);
+  return dirs.map((dir) => path.join(dir, 'bwrap')).find((file) => existsSync(file)) ?? null;
+}
+
+/**
+ * RUNNER_EXECUTION: `sandbox` needs bubblewrap (a missing one stops the boot); unset means
+ * `sandbox` where bwrap is installed and `host` where it is not (the runner then warns at
+ * boot). `container` (the agent inside its leased container) is not built yet.
+ */
+function executionOf(requested: 'sandbox' | 'host' | 'container' | null, bwrapPath: string | null): RunnerConfig['execution'] {
+  if (requested === 'container') failConfig('runner: invalid configuration:\n  RUNNER_EXECUTION: container is not available yet; use sandbox (bubblewrap, on this host) or host');
+  if (requested === 'sandbox' && bwrapPath === null) {
+    failConfig('runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox needs bubblewrap (`apt-get install bubblewrap`, or RUNNER_BWRAP_PATH); RUNNER_EXECUTION=host runs the agent unconfined');
+  }
+  return requested ?? (bwrapPath === null ? 'host' : 'sandbox');
+}
 
 /** The CLI installed with the project, else `claude` on PATH. */
 function defaultCliPath(): string {
@@ -69,6 +105,8 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   if (parsed.CLAUDE_PERMISSION_MODE === 'bypassPermissions' && process.getuid?.() === 0) {
     failConfig('runner: invalid configuration:\n  CLAUDE_PERMISSION_MODE: bypassPermissions is refused by the Claude CLI when run as root; use acceptEdits or CLAUDE_ALLOWED_TOOLS');
   }
+  const bwrapPath = parsed.RUNNER_BWRAP_PATH ?? findBwrap(env);
+  if (parsed.RUNNER_BWRAP_PATH !== null && !existsSync(parsed.RUNNER_BWRAP_PATH)) failConfig(`runner: invalid configuration:\n  RUNNER_BWRAP_PATH: ${parsed.RUNNER_BWRAP_PATH} does not exist`);
   return {
     messaging: messagingOptionsFrom(parsed, 'runner'),
     runnerId: parsed.RUNNER_ID ?? `runner@${hostname()}:${process.pid}`,
@@ -84,5 +122,9 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     killGraceMs: parsed.RUNNER_KILL_GRACE_MS,
     logBatchMs: parsed.RUNNER_LOG_BATCH_MS,
     heartbeatMs: parsed.RUNNER_HEARTBEAT_MS,
+    agentEnvPassthrough: parsed.AGENT_ENV_PASSTHROUGH,
+    execution: executionOf(parsed.RUNNER_EXECUTION, bwrapPath),
+    bwrapPath: bwrapPath ?? 'bwrap',
+    sandboxReadPaths: parsed.RUNNER_SANDBOX_READ_PATHS,
   };
 }

@@ -26,7 +26,7 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
   beforeAll(async () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'runner-int-'));
     fakeLog = path.join(scratch, 'fake-claude.log');
-    process.env.FAKE_CLAUDE_LOG = fakeLog; // the runner passes its environment through to the agent
+    process.env.FAKE_CLAUDE_LOG = fakeLog; // the runner hands the fake CLI its own variables (AGENT_ENV_PASSTHROUGH)
     harness = await RunnerHarness.start({ heartbeatMs: 300 });
   }, 30_000);
 

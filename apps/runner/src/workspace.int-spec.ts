@@ -1,26 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, realpath, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createHash } from 'node:crypto';
 import { uuidv7 } from '@app/contracts';
-import { eventually, RunnerHarness } from '@app/testing';
-
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, encoding: 'utf8' }).trim();
-}
+import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
+import { COMMAND_TEMPLATES } from './domain/prompt';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
 /** A repository with one commit on `main`, under `root`. */
-async function makeRepo(root: string, name: string): Promise<string> {
-  const repo = path.join(root, name);
-  await mkdir(repo, { recursive: true });
-  git(repo, 'init', '--quiet', '--initial-branch=main');
-  await writeFile(path.join(repo, 'README.md'), '# app\n\nline two\nline three\n');
-  git(repo, 'add', '.');
-  git(repo, '-c', 'user.name=Test', '-c', 'user.email=test@example.invalid', 'commit', '--quiet', '-m', 'initial');
-  return repo;
-}
+const makeRepo = (root: string, name: string) => makeGitRepo(root, name, '# app\n\nline two\nline three\n');
 
 describe('task workspaces: git worktrees on orch/<taskId>', () => {
   let scratch: string;
@@ -95,6 +84,66 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     await symlink(target, link);
     const failed = await harness.outcomeOf(await harness.schedule({ workspace: { repoPath: link, baseBranch: null } }), 'StageFailed');
     expect(failed).toMatchObject({ retryable: false, reason: `repoPath ${link} (${target}) is outside WORKSPACE_ALLOWED_ROOTS (${allowed})` });
+  }, 30_000);
+
+  it('given a directory under an allowed root inside a repository whose top is outside, then it is refused before any worktree is made', async () => {
+    const top = await makeRepo(outside, 'enclosing');
+    const inner = path.join(top, 'nested');
+    await mkdir(inner, { recursive: true });
+    const roots = [inner];
+    const narrow = await RunnerHarness.start({ workspaceAllowedRoots: roots, workspacesDir: path.join(scratch, 'narrow') });
+    try {
+      const failed = await narrow.outcomeOf(await narrow.schedule({ workspace: { repoPath: inner, baseBranch: null } }), 'StageFailed');
+      expect(failed).toMatchObject({ retryable: false, reason: `repoPath ${inner} is inside the repository ${top}, which is outside WORKSPACE_ALLOWED_ROOTS (${inner})` });
+      expect(git(top, 'branch', '--list')).not.toContain('orch/');
+    } finally {
+      await narrow.stop();
+    }
+  }, 30_000);
+
+  it('given a checkout under an allowed root that is a worktree of a repository outside, then it is refused naming where its git data is', async () => {
+    const foreign = await makeRepo(outside, 'foreign');
+    await mkdir(allowed, { recursive: true });
+    const checkout = path.join(allowed, 'foreign-worktree');
+    git(foreign, 'worktree', 'add', '--quiet', '-b', 'side', checkout);
+    const failed = await harness.outcomeOf(await harness.schedule({ workspace: { repoPath: checkout, baseBranch: null } }), 'StageFailed');
+    expect(failed).toMatchObject({ retryable: false, reason: `repoPath ${checkout} keeps its git data in ${path.join(foreign, '.git')}, which is outside WORKSPACE_ALLOWED_ROOTS (${allowed})` });
+    expect(git(foreign, 'branch', '--list')).not.toContain('orch/');
+  }, 30_000);
+
+  it('given an agent that plants post-commit, reference-transaction and other hooks and an fsmonitor, then the runner\'s commit runs none of them', async () => {
+    const repo = await makeRepo(allowed, 'hooked');
+    const marker = path.join(scratch, `hooks-ran-${uuidv7()}`);
+    const stage = await harness.schedule({ workspace: { repoPath: repo, baseBranch: 'main' }, description: `Plant [[fake:plant-hooks=${marker},write-file=src/a.ts]]` });
+    const completed = await harness.outcomeOf(stage, 'StageCompleted');
+    expect(await exists(marker)).toBe(false); // checked before any git of the test's own could run them
+    expect(completed.diffStat).toMatchObject({ files: 1, branch: `orch/${stage.taskId}` });
+    expect(git(repo, 'log', '--format=%s', '-1', `orch/${stage.taskId}`)).toBe(`orch: implementation of task ${stage.taskId} (attempt 1)`);
+    // the agent did plant them (on the host without a sandbox, nothing stops that): they were there to run
+    for (const hook of ['post-commit', 'reference-transaction', 'pre-commit']) expect(await exists(path.join(repo, '.git', 'hooks', hook))).toBe(true);
+    await harness.endTask(stage.taskId, stage.orchestrationId);
+    await eventually(async () => ((await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId))) ? undefined : true), 10_000, 'the workspace to go');
+    expect(await exists(marker)).toBe(false); // removing the worktree ran none either
+  }, 30_000);
+
+  it('given an implementation that rewrites the review prompt (and turns .claude into a symlink), then QA runs the runner\'s own review prompt', async () => {
+    const repo = await makeRepo(allowed, 'prompts');
+    const workspace = { repoPath: repo, baseBranch: 'main' };
+    const taskId = uuidv7();
+    const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
+    await harness.outcomeOf(await harness.schedule({ taskId, stageType: 'implementation', workspace, description: 'Rewrite [[fake:write-file=.claude/commands/review.md]]' }), 'StageCompleted');
+    expect(await readFile(path.join(worktree, '.claude', 'commands', 'review.md'), 'utf8')).toContain('Written by fake-claude');
+    // as the agent could between stages too: .claude becomes a link to a directory outside, so a careless runner would write there
+    const decoy = path.join(scratch, `decoy-${taskId}`);
+    await mkdir(path.join(decoy, 'commands'), { recursive: true });
+    await rm(path.join(worktree, '.claude'), { recursive: true });
+    await symlink(decoy, path.join(worktree, '.claude'));
+
+    const qa = await harness.schedule({ taskId, stageType: 'qa', workspace, context: { specification: 'spec', implementationSummary: 'done' } });
+    await harness.outcomeOf(qa, 'StageCompleted');
+    const ran = (await harness.logLines(taskId)).filter((line) => line.json?.subtype === 'fake_slash_command').map((line) => line.json);
+    expect(ran).toEqual([expect.objectContaining({ name: 'review', sha256: createHash('sha256').update(COMMAND_TEMPLATES['review.md']).digest('hex') })]);
+    expect(await readdir(path.join(decoy, 'commands'))).toEqual([]);
   }, 30_000);
 
   it('given a base branch that does not exist, then StageFailed says so and is not retryable', async () => {

@@ -12,7 +12,11 @@ export async function startMicroservice(module: DynamicModule, server: JetStream
   const app = await NestFactory.createMicroservice(module, { strategy: new JetStreamServer(server), bufferLogs: false });
   app.useGlobalFilters(new RethrowRpcErrorsFilter());
   app.enableShutdownHooks();
-  await app.listen();
+  // a module that refuses to start (a check at init) must not leave the app's connections open
+  await app.listen().catch(async (error: unknown) => {
+    await app.close().catch(() => undefined);
+    throw error;
+  });
   return app;
 }
 

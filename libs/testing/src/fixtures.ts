@@ -3,6 +3,9 @@ import path from 'node:path';
 /** The fake Claude Code CLI (see fixtures/README.md). */
 export const FAKE_CLAUDE_PATH = path.resolve(__dirname, '../fixtures/fake-claude.mjs');
 
+/** The fake CLI's own variables, which a runner under test hands its agent (AGENT_ENV_PASSTHROUGH). */
+export const FAKE_CLAUDE_ENV = ['FAKE_CLAUDE_MODE', 'FAKE_CLAUDE_STATE_DIR', 'FAKE_CLAUDE_LOG'];
+
 /**
  * What `node_modules/.bin/claude` is when npm installed @anthropic-ai/claude-code without
  * running its postinstall (`--ignore-scripts`): the package's placeholder, verbatim, which

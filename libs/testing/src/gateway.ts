@@ -37,6 +37,7 @@ export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: stri
     healthMaxLag: 10_000,
     healthStallS: 30,
     orchestratorEnabled: true,
+    corsOrigins: [],
     ...overrides,
   };
 }

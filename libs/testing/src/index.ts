@@ -12,6 +12,7 @@ export * from './lease-scenarios';
 export * from './board-client';
 export * from './tcp-proxy';
 export * from './runner-harness';
+export * from './git-repo';
 export * from '../fixtures/fake-anthropic-api';
 export * from './git-server';
 export * from '../fixtures/fake-github-api';

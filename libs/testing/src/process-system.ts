@@ -6,7 +6,7 @@ import type { MessagingOptions, NatsClient } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
 import { createTestDatabase, type TestDatabase } from './database';
 import { freePortBlock } from './docker';
-import { FAKE_CLAUDE_PATH } from './fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { freePort } from './private-servers';
 import { APP_NAMES, messagingEnv, spawnApp, type AppName, type AppProcess } from './processes';
@@ -70,7 +70,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
       CONTAINER_PORT_START: String(portStart),
       CONTAINER_PORT_END: String(portStart + poolSize - 1),
     },
-    runner: { CLAUDE_CLI_PATH: options.cliPath ?? FAKE_CLAUDE_PATH, CLAUDE_API_KEY: options.apiKey ?? 'sk-ant-test-key', RUNNER_LOG_BATCH_MS: '50', RUNNER_KILL_GRACE_MS: '1000' },
+    runner: { CLAUDE_CLI_PATH: options.cliPath ?? FAKE_CLAUDE_PATH, CLAUDE_API_KEY: options.apiKey ?? 'sk-ant-test-key', RUNNER_LOG_BATCH_MS: '50', RUNNER_KILL_GRACE_MS: '1000', AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','), RUNNER_EXECUTION: 'host' },
     orchestrator: { ORCHESTRATOR_MAX_CONCURRENT: String(limit), ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: '100', ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: '1000' },
     gateway: { DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };

@@ -19,8 +19,9 @@ import { MessagePublisher, type MessagingOptions, type NatsClient } from '@app/m
 import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { RunnerConfig } from '../../../apps/runner/src/runner.config';
 import { readEventLog } from './event-log';
-import { FAKE_CLAUDE_PATH } from './fixtures';
+
 import { asApp } from './nats-accounts';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
 import { readStream } from './stream-dump';
 
@@ -52,6 +53,8 @@ export interface ScheduleOptions {
   context?: Partial<StageContext>;
   workspace?: WorkspaceSpec;
   timeoutS?: number;
+  /** the leased slot's port (its BACKEND_URL); default 18999 */
+  port?: number;
 }
 
 type Line = MessageData<'RunOutputLogged'>['lines'][number];
@@ -95,10 +98,17 @@ export class RunnerHarness {
       killGraceMs: 500,
       logBatchMs: 50,
       heartbeatMs: 500,
+      agentEnvPassthrough: FAKE_CLAUDE_ENV,
+      execution: 'host',
+      bwrapPath: '/usr/bin/bwrap',
+      sandboxReadPaths: [],
       ...overrides,
       workspacesDir,
     };
-    const app = await startRunner(config);
+    const app = await startRunner(config).catch(async (error: unknown) => {
+      await client.close();
+      throw error;
+    });
     return new RunnerHarness(config, client, app, overrides.workspacesDir === undefined);
   }
 
@@ -140,7 +150,7 @@ export class RunnerHarness {
         stageType,
         attempt,
         context,
-        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: 18_999, containerId: 'local-0' },
+        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: options.port ?? 18_999, containerId: 'local-0' },
         workspace,
         timeoutS: options.timeoutS ?? 60,
         expectedTaskSequence: seq,

@@ -13,7 +13,7 @@ import { startRunner } from '../../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from './database';
 import { testGatewayConfig } from './gateway';
-import { FAKE_CLAUDE_PATH } from './fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
 import { asApp } from './nats-accounts';
 
@@ -41,6 +41,8 @@ export interface TestSystemOptions {
   runner?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
+  /** where the runner runs the agent (default `host`: the fault tests follow its pids on the host) */
+  runnerExecution?: 'sandbox' | 'host';
   /** the pool-manager's settings beyond the local defaults, e.g. `{ driver: 'docker', image, poolId }` */
   pool?: Partial<Omit<PoolManagerOptions, 'messaging'>>;
   /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test restarts */
@@ -91,6 +93,10 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         killGraceMs: 1_000,
         logBatchMs: 50,
         heartbeatMs: 1_000,
+        agentEnvPassthrough: FAKE_CLAUDE_ENV,
+        execution: options.runnerExecution ?? 'host',
+        bwrapPath: '/usr/bin/bwrap',
+        sandboxReadPaths: [],
       }),
     );
     if (options.orchestrator !== false) apps.push(

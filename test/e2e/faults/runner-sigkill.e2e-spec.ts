@@ -7,7 +7,7 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
 import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
@@ -51,6 +51,8 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
         RUNNER_LOG_BATCH_MS: '50',
         RUNNER_KILL_GRACE_MS: '1000',
         FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'),
+        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
+        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host
       },
       name,
     );

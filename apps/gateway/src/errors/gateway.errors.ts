@@ -33,6 +33,20 @@ export class Unauthorized extends GatewayError {
   }
 }
 
+/** A browser request from a page of another origin (CORS_ORIGINS): a web page the operator visits may not drive the board. */
+export class ForeignOrigin extends GatewayError {
+  constructor(origin: string) {
+    super(`requests from origin ${origin} are refused (not this gateway's origin nor in CORS_ORIGINS)`, [{ field: 'origin', problem: `${origin} is not allowed` }]);
+  }
+}
+
+/** A mutating request whose body is not JSON: forms and text/plain are what a foreign page can send without CORS asking first. */
+export class UnsupportedBody extends GatewayError {
+  constructor(contentType: string) {
+    super(`request bodies must be application/json, not ${contentType}`, [{ field: 'content-type', problem: `${contentType} is refused; send application/json` }]);
+  }
+}
+
 /** An id that names nothing. */
 export class NotFoundError extends GatewayError {
   constructor(what: 'task' | 'stage', id: string, field: string) {

@@ -3,11 +3,13 @@ import { asDependencyFailure } from '../errors/dependency.errors';
 import {
   ConflictError,
   DependencyUnavailable,
+  ForeignOrigin,
   InvalidInput,
   OrchestrationDisabled,
   NotFoundError,
   PayloadTooLarge,
   Unauthorized,
+  UnsupportedBody,
   type FieldProblem,
   type GatewayError,
 } from '../errors/gateway.errors';
@@ -30,6 +32,7 @@ export interface ErrorResponse {
 const REASONS: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
@@ -49,6 +52,8 @@ export function toErrorResponse(error: unknown): ErrorResponse & { unexpected: b
   if (dependency) return { ...gatewayResponse(503, dependency), unexpected: false };
   if (error instanceof InvalidInput) return { ...gatewayResponse(400, error), unexpected: false };
   if (error instanceof Unauthorized) return { ...gatewayResponse(401, error, { 'www-authenticate': 'Bearer' }), unexpected: false };
+  if (error instanceof ForeignOrigin) return { ...gatewayResponse(403, error), unexpected: false };
+  if (error instanceof UnsupportedBody) return { ...gatewayResponse(415, error), unexpected: false };
   if (error instanceof NotFoundError) return { ...gatewayResponse(404, error), unexpected: false };
   if (error instanceof ConflictError) return { ...gatewayResponse(409, error), unexpected: false };
   if (error instanceof OrchestrationDisabled) return { ...gatewayResponse(503, error), unexpected: false };

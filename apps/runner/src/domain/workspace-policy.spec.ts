@@ -1,4 +1,4 @@
-import { isWithinRoots, parseNumstat, repoPathRefusal, taskBranch } from './workspace-policy';
+import { gitEnv, isWithinRoots, parseNumstat, repoPathRefusal, repositoryRefusal, taskBranch } from './workspace-policy';
 
 describe('workspace policy', () => {
   it('names the task branch orch/<taskId>', () => {
@@ -17,6 +17,31 @@ describe('workspace policy', () => {
     ])('%s under /srv/repos → %s', (target, expected) => {
       expect(isWithinRoots(target, ['/srv/repos'])).toBe(expected);
     });
+  });
+
+  describe('repositoryRefusal', () => {
+    const roots = ['/srv/repos'];
+    it('given a repository whose top and git dir are under a root, then it may be used', () => {
+      expect(repositoryRefusal('/srv/repos/app/src', { topLevel: '/srv/repos/app', commonDir: '/srv/repos/app/.git' }, roots)).toBeNull();
+    });
+
+    it('given a path under a root inside a repository whose top is outside, then it is refused naming the repository', () => {
+      expect(repositoryRefusal('/srv/repos', { topLevel: '/srv', commonDir: '/srv/.git' }, roots)).toBe(
+        'repoPath /srv/repos is inside the repository /srv, which is outside WORKSPACE_ALLOWED_ROOTS (/srv/repos)',
+      );
+    });
+
+    it('given a checkout under a root whose git dir is outside, then it is refused naming the git dir', () => {
+      expect(repositoryRefusal('/srv/repos/wt', { topLevel: '/srv/repos/wt', commonDir: '/home/me/secret/.git' }, roots)).toBe(
+        'repoPath /srv/repos/wt keeps its git data in /home/me/secret/.git, which is outside WORKSPACE_ALLOWED_ROOTS (/srv/repos)',
+      );
+    });
+  });
+
+  it('given the runner environment, then git gets PATH, HOME and locale and no prompt — never the key or the system variables', () => {
+    expect(
+      gitEnv({ PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', CLAUDE_API_KEY: 'sk-ant-x', ANTHROPIC_API_KEY: 'sk-ant-y', NATS_URL: 'nats://n', DATABASE_URL: 'postgres://d', API_TOKEN: 't', GIT_DIR: '/elsewhere' }),
+    ).toEqual({ PATH: '/usr/bin', HOME: '/root', LANG: 'C.UTF-8', GIT_TERMINAL_PROMPT: '0' });
   });
 
   describe('repoPathRefusal', () => {

@@ -30,6 +30,30 @@ export function repoPathRefusal(repoPath: string, resolved: string | null, roots
   return null;
 }
 
+/**
+ * Why the repository `repoPath` leads to may not be used, or null: its working tree's top
+ * (`git rev-parse --show-toplevel`) and its git dir (where the worktrees and branches go)
+ * must lie under the roots too, not only the path given — a directory inside a repository
+ * whose top is outside, or a checkout whose `.git` points outside, is refused. Both resolved.
+ */
+export function repositoryRefusal(repoPath: string, used: { topLevel: string; commonDir: string }, roots: readonly string[]): string | null {
+  if (!isWithinRoots(used.topLevel, roots)) return `repoPath ${repoPath} is inside the repository ${used.topLevel}, which is outside WORKSPACE_ALLOWED_ROOTS (${roots.join(', ')})`;
+  if (!isWithinRoots(used.commonDir, roots)) return `repoPath ${repoPath} keeps its git data in ${used.commonDir}, which is outside WORKSPACE_ALLOWED_ROOTS (${roots.join(', ')})`;
+  return null;
+}
+
+/** Of the runner's environment, what its git commands get: enough to find git and the operator's git config, never the model key or the system's variables. */
+const GIT_ENV_VARIABLES = ['PATH', 'HOME', 'LANG', 'LC_ALL', 'TZ', 'GIT_CONFIG_GLOBAL', 'GIT_CONFIG_NOSYSTEM'];
+
+export function gitEnv(base: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const env: Record<string, string> = { GIT_TERMINAL_PROMPT: '0' };
+  for (const name of GIT_ENV_VARIABLES) {
+    const value = base[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
 /** Sums `git diff --numstat` output; binary files (`-\t-\t…`) count as changed files only. */
 export function parseNumstat(output: string): DiffStat {
   let files = 0;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { DiffStat } from '@app/contracts';
-import { parseNumstat } from '../domain/workspace-policy';
+import { gitEnv, parseNumstat } from '../domain/workspace-policy';
 import { ProcessRepository } from './process.repository';
 
 /** A git command that failed, with git's own words. */
@@ -13,19 +13,42 @@ const GIT_TIMEOUT_MS = 60_000;
 /** The identity the runner commits an agent's work under, whatever the repository's config says. */
 const COMMITTER = ['user.name=Orchestrator runner', 'user.email=runner@orchestrator.invalid', 'commit.gpgsign=false'];
 
-/** The git commands the runner needs, through the ProcessRepository. */
+/**
+ * On every git call: no hook and no fsmonitor runs, whatever the repository's config or
+ * hooks directory says — an agent may have planted them, and the runner is not sandboxed.
+ */
+const SAFE_CONFIG = ['core.hooksPath=/dev/null', 'core.fsmonitor=false'];
+
+/** A task's worktree as the runner addresses it: its files and the git dir the repository registered for it (never the `.git` the agent could rewrite). */
+export interface AgentTree {
+  dir: string;
+  gitDir: string;
+}
+
+/**
+ * The git commands the runner needs, through the ProcessRepository: hooks and fsmonitor off,
+ * refs after `--end-of-options`, an environment without the model key or the system's
+ * variables (gitEnv).
+ */
 @Injectable()
 export class GitRepository {
+  private readonly env = gitEnv(process.env);
+
   constructor(private readonly processes: ProcessRepository) {}
 
   /** The top of the working tree `dir` belongs to, or null when it is not in a git repository. */
   async topLevel(dir: string): Promise<string | null> {
-    const result = await this.processes.exec('git', ['rev-parse', '--show-toplevel'], { cwd: dir, timeoutMs: GIT_TIMEOUT_MS });
+    const result = await this.run(dir, ['rev-parse', '--show-toplevel']);
     return result.exitCode === 0 ? result.stdout.trim() : null;
   }
 
+  /** The repository's common git dir (absolute): where its worktrees are registered. */
+  async commonDir(repo: string): Promise<string> {
+    return (await this.git(repo, ['rev-parse', '--path-format=absolute', '--git-common-dir'])).trim();
+  }
+
   async branchExists(repo: string, branch: string): Promise<boolean> {
-    const result = await this.processes.exec('git', ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`], { cwd: repo, timeoutMs: GIT_TIMEOUT_MS });
+    const result = await this.run(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `refs/heads/${branch}`]);
     return result.exitCode === 0;
   }
 
@@ -33,52 +56,61 @@ export class GitRepository {
   async addWorktree(repo: string, dir: string, branch: string, base: string | null): Promise<void> {
     await this.git(repo, ['worktree', 'prune']);
     if (await this.branchExists(repo, branch)) {
-      await this.git(repo, ['worktree', 'add', dir, branch]);
+      await this.git(repo, ['worktree', 'add', '--end-of-options', dir, branch]);
     } else {
-      await this.git(repo, ['worktree', 'add', '-b', branch, dir, ...(base === null ? [] : [base])]);
+      await this.git(repo, ['worktree', 'add', '-b', branch, '--end-of-options', dir, ...(base === null ? [] : [base])]);
     }
   }
 
   /** Removes the worktree at `dir` (with whatever it holds uncommitted); its branch stays. */
   async removeWorktree(repo: string, dir: string): Promise<void> {
-    await this.git(repo, ['worktree', 'remove', '--force', '--force', dir]);
+    await this.git(repo, ['worktree', 'remove', '--force', '--force', '--end-of-options', dir]);
     await this.git(repo, ['worktree', 'prune']);
   }
 
   /** The repository whose worktree `dir` is (the main working tree), or null. */
   async mainRepoOf(dir: string): Promise<string | null> {
-    const result = await this.processes.exec('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], { cwd: dir, timeoutMs: GIT_TIMEOUT_MS });
+    const result = await this.run(dir, ['rev-parse', '--path-format=absolute', '--git-common-dir']);
     if (result.exitCode !== 0) return null;
     const commonDir = result.stdout.trim();
     return commonDir.endsWith('/.git') ? commonDir.slice(0, -'/.git'.length) : commonDir;
   }
 
-  async head(dir: string): Promise<string> {
-    return (await this.git(dir, ['rev-parse', 'HEAD'])).trim();
+  async head(tree: AgentTree): Promise<string> {
+    return (await this.git(tree.dir, [...treeArgs(tree), 'rev-parse', 'HEAD'])).trim();
   }
 
   /**
    * Commits everything in the worktree except `excluded` paths; returns false when there
-   * was nothing to commit. Hooks are skipped: this records the agent's work, it does not
-   * review it.
+   * was nothing to commit. No hook runs: this records the agent's work, it does not review it.
    */
-  async commitAll(dir: string, message: string, excluded: readonly string[]): Promise<boolean> {
-    await this.git(dir, ['add', '--all', '--', '.', ...excluded.map((file) => `:(exclude)${file}`)]);
-    const staged = await this.processes.exec('git', ['diff', '--cached', '--quiet'], { cwd: dir, timeoutMs: GIT_TIMEOUT_MS });
+  async commitAll(tree: AgentTree, message: string, excluded: readonly string[]): Promise<boolean> {
+    await this.git(tree.dir, [...treeArgs(tree), 'add', '--all', '--', '.', ...excluded.map((file) => `:(exclude)${file}`)]);
+    const staged = await this.run(tree.dir, [...treeArgs(tree), 'diff', '--cached', '--quiet']);
     if (staged.exitCode === 0) return false;
-    await this.git(dir, ['commit', '--no-verify', '--quiet', '-m', message], COMMITTER);
+    await this.git(tree.dir, [...treeArgs(tree), 'commit', '--no-verify', '--quiet', '-m', message], COMMITTER);
     return true;
   }
 
-  async diffStat(dir: string, from: string, to: string): Promise<DiffStat> {
+  async diffStat(tree: AgentTree, from: string, to: string): Promise<DiffStat> {
     if (from === to) return { files: 0, insertions: 0, deletions: 0 };
-    return parseNumstat(await this.git(dir, ['diff', '--numstat', from, to]));
+    return parseNumstat(await this.git(tree.dir, [...treeArgs(tree), 'diff', '--numstat', '--end-of-options', from, to]));
   }
 
-  /** Runs `git [-c <config>]… <args>`; a non-zero exit is a GitError with git's own words. */
+  /** Runs `git -c <safe>… [-c <config>]… <args>`; a non-zero exit is a GitError with git's own words. */
   private async git(cwd: string, args: string[], config: readonly string[] = []): Promise<string> {
-    const result = await this.processes.exec('git', [...config.flatMap((setting) => ['-c', setting]), ...args], { cwd, timeoutMs: GIT_TIMEOUT_MS });
+    const result = await this.run(cwd, args, config);
     if (result.exitCode !== 0) throw new GitError(`git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim() || `exit ${result.exitCode ?? 'unknown'}`}`);
     return result.stdout;
   }
+
+  private run(cwd: string, args: string[], config: readonly string[] = []) {
+    const settings = [...SAFE_CONFIG, ...config].flatMap((setting) => ['-c', setting]);
+    return this.processes.exec('git', [...settings, ...args], { cwd, timeoutMs: GIT_TIMEOUT_MS, env: this.env });
+  }
+}
+
+/** Addresses the worktree through its registered git dir, so a `.git` the agent replaced is never read. */
+function treeArgs(tree: AgentTree): string[] {
+  return [`--git-dir=${tree.gitDir}`, `--work-tree=${tree.dir}`];
 }

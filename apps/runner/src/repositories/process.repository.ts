@@ -112,9 +112,9 @@ export class ProcessRepository {
     };
   }
 
-  /** Runs a short command (git) to its end, its output buffered. */
-  async exec(file: string, args: string[], options: { cwd: string; timeoutMs: number }): Promise<ExecResult> {
-    const result = await execa(file, args, { cwd: options.cwd, stdin: 'ignore', reject: false, timeout: options.timeoutMs, stripFinalNewline: false });
+  /** Runs a short command (git) to its end, its output buffered, with exactly the environment given. */
+  async exec(file: string, args: string[], options: { cwd: string; timeoutMs: number; env: Record<string, string> }): Promise<ExecResult> {
+    const result = await execa(file, args, { cwd: options.cwd, env: options.env, extendEnv: false, stdin: 'ignore', reject: false, timeout: options.timeoutMs, stripFinalNewline: false });
     const text = (value: unknown) => (typeof value === 'string' ? value : '');
     return {
       exitCode: result.exitCode ?? null,

@@ -10,6 +10,7 @@ import { Redactor } from '../domain/redaction';
 import { parseLine, readApiRefusal, readInit, readResult, readVerdict, type ApiRefusal, type FinalResult, type InitFacts } from '../domain/stream-json';
 import { ProcessRepository, type ProcessLine } from '../repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { AgentSandbox } from './agent-sandbox.service';
 import { LogShipper } from './log-shipper';
 import type { Workspace } from './workspace.service';
 
@@ -52,12 +53,13 @@ export class ClaudeRunService {
     private readonly processes: ProcessRepository,
     private readonly publisher: MessagePublisher,
     private readonly clock: Clock,
+    private readonly sandbox: AgentSandbox,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {
     this.redactor = new Redactor(agentSecrets(process.env, config.apiKey));
   }
 
-  start(command: MessageOf<'RunStage'>, workspace: Workspace, resumeSessionId: string | null, deadline: Date): ClaudeRun {
+  async start(command: MessageOf<'RunStage'>, workspace: Workspace, resumeSessionId: string | null, deadline: Date): Promise<ClaudeRun> {
     const { stageType, context, lease } = command.data;
     const redactor = this.redactor;
     const stderrTail = new BoundedTail(STDERR_TAIL_CHARS);
@@ -70,7 +72,8 @@ export class ClaudeRunService {
     let stopReason = '';
 
     const args = agentArgs(this.config, promptFor(stageType, context), resumeSessionId);
-    const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey });
+    const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey, passthrough: this.config.agentEnvPassthrough });
+    const launch = await this.sandbox.launch(workspace, lease.port, this.config.cliPath, args, env);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
       paused ? child.pauseOutput() : child.resumeOutput(),
     );
@@ -101,9 +104,9 @@ export class ClaudeRunService {
       shipper.add(stream, text, json);
     };
 
-    const child = this.processes.start(this.config.cliPath, args, {
+    const child = this.processes.start(launch.file, launch.args, {
       cwd: workspace.cwd,
-      env,
+      env: launch.env,
       onLine,
       maxLineChars: MAX_LINE_CHARS,
       killGraceMs: this.config.killGraceMs,
@@ -112,6 +115,7 @@ export class ClaudeRunService {
     const done = (async (): Promise<ClaudeRunResult> => {
       const exit = await child.exit;
       clearTimeout(timer);
+      await launch.close();
       await shipper.flush();
       const finalResult = final as FinalResult | null;
       return {

@@ -135,7 +135,7 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
       const before = await this.workspaces.snapshot(workspace);
       const resume = await this.workspaces.sessionOf(taskId, stageType);
-      const agent = this.claude.start(command, workspace, resume, deadline);
+      const agent = await this.claude.start(command, workspace, resume, deadline);
       active.attach(agent);
       const result = await agent.done;
       watch.stop(); // the agent is gone: nothing left to stop or heartbeat for

@@ -1,10 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DiffStat, StageType, WorkspaceSpec } from '@app/contracts';
 import { COMMAND_TEMPLATES } from '../domain/prompt';
-import { repoPathRefusal, taskBranch } from '../domain/workspace-policy';
-import { GitError, GitRepository } from '../repositories/git.repository';
+import { repoPathRefusal, repositoryRefusal, taskBranch } from '../domain/workspace-policy';
+import { GitError, GitRepository, type AgentTree } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 
 /** A task's workspace that cannot be made: a refused or broken repository. Not retryable. */
@@ -20,6 +20,8 @@ export interface Workspace {
   configDir: string;
   /** the worktree's branch, or null for a scratch directory */
   branch: string | null;
+  /** the git dir the repository registered for the worktree (the runner's git calls use it, never the worktree's `.git`); null for a scratch directory */
+  gitDir: string | null;
 }
 
 /** The workspace's HEAD when a stage started, to diff against when it ends. */
@@ -39,8 +41,6 @@ const COMMAND_FILES = Object.keys(COMMAND_TEMPLATES).map((name) => `.claude/comm
 export class WorkspaceService {
   private readonly logger = new Logger('Workspace');
   private base: Promise<string> | null = null;
-  /** tasks whose workspace this runner has prepared and not released */
-  private readonly ready = new Set<string>();
 
   constructor(
     private readonly git: GitRepository,
@@ -49,44 +49,59 @@ export class WorkspaceService {
 
   /**
    * Makes (or reuses) the task's workspace and writes the project's slash commands into
-   * it. A `repoPath` outside `WORKSPACE_ALLOWED_ROOTS` is refused here, before anything
-   * runs in it.
+   * it — again before every stage, so no stage's agent can rewrite a later stage's prompt.
+   * A `repoPath` outside `WORKSPACE_ALLOWED_ROOTS` (or in a repository that is) is refused
+   * here, before anything runs in it.
    */
   async prepare(taskId: string, spec: WorkspaceSpec): Promise<Workspace> {
     const root = await this.taskDir(taskId);
     const cwd = path.join(root, 'work');
     const configDir = path.join(root, 'claude-config');
     let branch: string | null = null;
+    let gitDir: string | null = null;
     if (spec.repoPath !== null) {
       const repo = await this.allowedRepo(spec.repoPath);
       branch = taskBranch(taskId);
       await mkdir(root, { recursive: true });
-      if (!(await this.isWorktree(cwd))) {
+      gitDir = (await exists(cwd)) ? await this.registeredGitDir(repo, cwd) : null;
+      if (gitDir === null) {
         await rm(cwd, { recursive: true, force: true });
-        this.ready.delete(taskId);
         try {
           await this.git.addWorktree(repo, cwd, branch, spec.baseBranch);
         } catch (error) {
           if (error instanceof GitError) throw new WorkspaceRefused(`could not make a worktree of ${spec.repoPath} on ${branch}: ${error.message}`);
           throw error;
         }
+        gitDir = await this.registeredGitDir(repo, cwd);
+        if (gitDir === null) throw new WorkspaceRefused(`git made no worktree of ${spec.repoPath} at ${cwd}`);
         this.logger.log(`Worktree for task ${taskId} at ${cwd} on ${branch} (from ${spec.baseBranch ?? 'HEAD'} of ${repo})`);
       }
     }
-    // the next stages of the task find it ready (a worktree is checked above every time)
-    if (!this.ready.has(taskId) || !(await exists(path.join(cwd, '.claude', 'commands')))) {
-      await mkdir(path.join(cwd, '.claude', 'commands'), { recursive: true });
-      await mkdir(configDir, { recursive: true });
-      for (const [name, text] of Object.entries(COMMAND_TEMPLATES)) {
-        await writeFile(path.join(cwd, '.claude', 'commands', name), text, 'utf8');
-      }
-      this.ready.add(taskId);
+    await mkdir(configDir, { recursive: true });
+    await this.writeCommands(cwd);
+    return { taskId, cwd, configDir, branch, gitDir };
+  }
+
+  /**
+   * `.claude/commands/` made afresh with the runner's templates: whatever the agent left there
+   * is removed first, and a `.claude` that is not a plain directory (a symlink the agent made,
+   * to have the runner write elsewhere) is removed too; files are created, never followed.
+   */
+  private async writeCommands(cwd: string): Promise<void> {
+    const claudeDir = path.join(cwd, '.claude');
+    const kind = await lstat(claudeDir).catch(() => null);
+    if (kind !== null && !kind.isDirectory()) await rm(claudeDir, { force: true });
+    const commandsDir = path.join(claudeDir, 'commands');
+    await rm(commandsDir, { recursive: true, force: true });
+    await mkdir(commandsDir, { recursive: true });
+    for (const [name, text] of Object.entries(COMMAND_TEMPLATES)) {
+      await writeFile(path.join(commandsDir, name), text, { encoding: 'utf8', flag: 'wx' });
     }
-    return { taskId, cwd, configDir, branch };
   }
 
   async snapshot(workspace: Workspace): Promise<WorkspaceSnapshot> {
-    return { head: workspace.branch === null ? null : await this.git.head(workspace.cwd) };
+    const tree = agentTree(workspace);
+    return { head: tree === null ? null : await this.git.head(tree) };
   }
 
   /**
@@ -94,16 +109,16 @@ export class WorkspaceService {
    * started at (so commits the agent made itself count too). Null for a scratch directory.
    */
   async commitStage(workspace: Workspace, before: WorkspaceSnapshot, message: string): Promise<DiffStat | null> {
-    if (workspace.branch === null || before.head === null) return null;
-    await this.git.commitAll(workspace.cwd, message, COMMAND_FILES);
-    const after = await this.git.head(workspace.cwd);
-    const stat = await this.git.diffStat(workspace.cwd, before.head, after);
+    const tree = agentTree(workspace);
+    if (tree === null || workspace.branch === null || before.head === null) return null;
+    await this.git.commitAll(tree, message, COMMAND_FILES);
+    const after = await this.git.head(tree);
+    const stat = await this.git.diffStat(tree, before.head, after);
     return { ...stat, branch: workspace.branch, fromCommit: before.head, toCommit: after };
   }
 
   /** Removes the task's workspace (its branch stays in the repository), unless WORKSPACE_KEEP. */
   async release(taskId: string): Promise<void> {
-    this.ready.delete(taskId);
     if (this.config.workspaceKeep) return;
     const root = await this.taskDir(taskId);
     const cwd = path.join(root, 'work');
@@ -145,19 +160,41 @@ export class WorkspaceService {
     if (refusal !== null || resolved === null) throw new WorkspaceRefused(refusal ?? `repoPath ${repoPath} does not exist`);
     const top = await this.git.topLevel(resolved);
     if (top === null) throw new WorkspaceRefused(`repoPath ${repoPath} is not a git repository`);
-    return top;
+    const used = { topLevel: await realpath(top), commonDir: await realpath(await this.git.commonDir(top)) };
+    const outside = repositoryRefusal(repoPath, used, roots);
+    if (outside !== null) throw new WorkspaceRefused(outside);
+    return used.topLevel;
   }
 
-  /** Under WORKSPACES_DIR with its symlinks resolved, so paths compare equal to git's. */
+  /**
+   * The git dir `repo` registered for a worktree at `dir` (`<common dir>/worktrees/<name>`,
+   * whose `gitdir` file names `<dir>/.git`), or null. Read from the repository's side, so
+   * whatever the agent made of the worktree's own `.git` does not count.
+   */
+  private async registeredGitDir(repo: string, dir: string): Promise<string | null> {
+    const worktrees = path.join(await this.git.commonDir(repo), 'worktrees');
+    const names = await readdir(worktrees).catch(() => [] as string[]);
+    for (const name of names) {
+      const registered = await readFile(path.join(worktrees, name, 'gitdir'), 'utf8').catch(() => '');
+      if (registered.trim() === path.join(dir, '.git')) return path.join(worktrees, name);
+    }
+    return null;
+  }
+
   /** `cwd` is the top of a git worktree (not a plain directory, nor inside another checkout). */
   private async isWorktree(cwd: string): Promise<boolean> {
     return (await exists(path.join(cwd, '.git'))) && (await this.git.topLevel(cwd)) === cwd;
   }
 
+  /** Under WORKSPACES_DIR with its symlinks resolved, so paths compare equal to git's. */
   private async taskDir(taskId: string): Promise<string> {
     this.base ??= mkdir(this.config.workspacesDir, { recursive: true }).then(() => realpath(this.config.workspacesDir));
     return path.join(await this.base, 'tasks', taskId);
   }
+}
+
+function agentTree(workspace: Workspace): AgentTree | null {
+  return workspace.gitDir === null ? null : { dir: workspace.cwd, gitDir: workspace.gitDir };
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -1,0 +1,87 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import path from 'node:path';
+import { failConfig } from '@app/config';
+import { sandboxApiPort, sandboxArgs, sandboxEnv, sandboxProbeArgs, upstreamApi } from '../domain/sandbox';
+import { ProcessRepository } from '../repositories/process.repository';
+import { SandboxRepository } from '../repositories/sandbox.repository';
+import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import type { Workspace } from './workspace.service';
+
+/** How one agent run is started: the program, its arguments and environment, and what to undo when it ended. */
+export interface AgentLaunch {
+  file: string;
+  args: string[];
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+/**
+ * Where the agent runs (RUNNER_EXECUTION). `host`: as the runner's child, as it is.
+ * `sandbox`: under bubblewrap (see sandboxArgs), its network only two forwards the runner
+ * opens for the run — the model API (ANTHROPIC_BASE_URL of the runner, else Anthropic's)
+ * and the slot's port — so NATS, Postgres and the gateway on this host are out of reach.
+ */
+@Injectable()
+export class AgentSandbox implements OnModuleInit {
+  constructor(
+    private readonly sandbox: SandboxRepository,
+    private readonly processes: ProcessRepository,
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+  ) {}
+
+  /** A sandbox that cannot be made here (user namespaces off, a broken bwrap) stops the boot, instead of failing every stage. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.execution !== 'sandbox') return;
+    const node = await this.node();
+    const probe = await this.processes.exec(this.config.bwrapPath, sandboxProbeArgs(await this.sandbox.systemEntries(), node.path, node.readOnly), { cwd: '/', timeoutMs: 30_000, env: { PATH: process.env.PATH ?? '' } });
+    if (probe.exitCode === 0) return;
+    const words = probe.stderr.trim() || `exit ${probe.exitCode ?? 'unknown'}`;
+    failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox, but ${this.config.bwrapPath} cannot make a sandbox here: ${words}; enable user namespaces, or set RUNNER_EXECUTION=host to run the agent unconfined`);
+  }
+
+  async launch(workspace: Workspace, backendPort: number, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+    const unconfined = { file, args, env, close: async () => undefined };
+    if (this.config.execution === 'host') return unconfined;
+    const cli = await this.sandbox.resolveProgram(file);
+    // nothing to run: started as it is, it fails to start as it would on the host (ENOENT naming CLAUDE_CLI_PATH), and runs nothing
+    if (cli === null) return unconfined;
+    const apiPort = sandboxApiPort(backendPort);
+    const forwards = await this.sandbox.openForwards([
+      { kind: 'http', upstream: upstreamApi(process.env.ANTHROPIC_BASE_URL) },
+      { kind: 'tcp', host: '127.0.0.1', port: backendPort },
+    ]);
+    try {
+      const node = await this.node();
+      const readOnly = [path.dirname(cli), ...node.readOnly, ...this.config.sandboxReadPaths];
+      // the repository's git data, so the agent's own git can read its worktree (and change nothing there)
+      if (workspace.gitDir !== null) readOnly.push(path.resolve(workspace.gitDir, '..', '..'));
+      const plan = {
+        nodePath: node.path,
+        cwd: workspace.cwd,
+        configDir: workspace.configDir,
+        readOnly,
+        systemEntries: await this.sandbox.systemEntries(),
+        socketsDir: forwards.socketsDir,
+        forwards: [
+          { port: apiPort, socketPath: forwards.socketPaths[0] },
+          { port: backendPort, socketPath: forwards.socketPaths[1] },
+        ],
+      };
+      return {
+        file: this.config.bwrapPath,
+        args: sandboxArgs(plan, cli, args),
+        env: sandboxEnv(env, { api: apiPort, backend: backendPort }, workspace.configDir),
+        close: () => forwards.close(),
+      };
+    } catch (error) {
+      await forwards.close();
+      throw error;
+    }
+  }
+
+  /** The runner's own node, which runs the forwarder inside, and what to bind for it: its prefix when it is installed outside /usr (nvm, /opt). */
+  private async node(): Promise<{ path: string; readOnly: string[] }> {
+    const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
+    return { path: node, readOnly: node.startsWith('/usr/') ? [] : [path.dirname(path.dirname(node))] };
+  }
+}
