@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { say, warn } from './output.mjs';
-import { endpointOf, findBinary, isLocalHost, natsInfo } from './probes.mjs';
+import { answers, binarySearchDirs, endpointOf, findBinary, freePortsFrom, isLocalHost, natsInfo } from './probes.mjs';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -13,7 +13,7 @@ const HOW_TO_GET_ONE = [
   '  Debian/Ubuntu:  sudo apt-get install nats-server        (npm start finds /usr/sbin/nats-server and starts it)',
   '  macOS:          brew install nats-server',
   '  Docker:         docker run -d --name nats -p 4222:4222 nats:2.10-alpine -js',
-  '  Go:             go install github.com/nats-io/nats-server/v2@latest',
+  '  Go:             go install github.com/nats-io/nats-server/v2@latest   (into $(go env GOPATH)/bin: put that on PATH)',
   'or set NATS_URL to a server with JetStream enabled.',
 ].join('\n');
 
@@ -26,9 +26,19 @@ export async function ensureNats({ env, dataDir, supervisor }) {
     say(`NATS ${info.version ?? ''} with JetStream at ${url}`);
     return url;
   }
+  if (await answers(endpoint)) {
+    const free = await freePortsFrom(endpoint.port + 1);
+    fail(
+      [
+        `something that is not a NATS server answers at ${url} (NATS_URL).`,
+        `  Stop it (\`ss -ltnp 'sport = :${endpoint.port}'\` names it), point NATS_URL at your NATS server, or at a free port:`,
+        `    NATS_URL=nats://127.0.0.1:${free} npm start      (nothing answers there, so npm start runs nats-server on it)`,
+      ].join('\n'),
+    );
+  }
   if (!isLocalHost(endpoint.host)) fail(`no NATS answers at NATS_URL (${url}).\n${HOW_TO_GET_ONE}`);
   const binary = findBinary('nats-server');
-  if (!binary) fail(`no NATS answers at ${url} and there is no nats-server binary on PATH or in /usr/sbin.\n${HOW_TO_GET_ONE}`);
+  if (!binary) fail(`no NATS answers at ${url}, and there is no nats-server binary to start in any of ${binarySearchDirs().join(', ')} (PATH, then the sbin directories).\n${HOW_TO_GET_ONE}`);
   const store = path.join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
   say(`nothing answers at ${url}: starting ${binary} with JetStream on 127.0.0.1:${endpoint.port}, store in ${store}`);
