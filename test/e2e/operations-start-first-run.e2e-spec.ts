@@ -1,8 +1,20 @@
 import { spawnSync } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { connectTestClient, createTestDatabase, dropTestStreams, testMessagingOptions, type TestDatabase } from '@app/testing';
+import {
+  connectTestClient,
+  containersLabelled,
+  createTestDatabase,
+  dropTestStreams,
+  ensureTestImage,
+  eventually,
+  removeContainersLabelled,
+  TEST_CONTAINER_IMAGE,
+  testMessagingOptions,
+  type TestDatabase,
+} from '@app/testing';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
+import { freePort } from '../../libs/testing/src/private-servers';
 import { alive, npmStart, npmStartEnv, occupy, openTempDir, portAnswers, removeDir, suggestedSettings, type NpmStart } from './npm-start.harness';
 
 // A newcomer's first runs of `npm start`, one obstacle at a time: each test puts npm start
@@ -211,6 +223,40 @@ describe('npm start on a first run', () => {
         expect(await second.stop()).toBe(0);
       }
       expect(alive(second.pid)).toBe(false);
+    }, 120_000);
+
+    it('when CONTAINER_IMAGE names an image the engine has, as the message says, then the slots are containers of it, and a restart takes their ports back', async () => {
+      ensureTestImage();
+      const poolId = `firstrun${Date.now().toString(36)}`;
+      const env = { ...base, DATA_DIR: await tempDir('orch-docker-'), PORT: String(await freePort()), CONTAINER_IMAGE: TEST_CONTAINER_IMAGE, POOL_ID: poolId, CONTAINER_NETWORK_MODE: 'host', CONTAINER_MEMORY_MB: '64', CONTAINER_CPUS: '0.5' };
+      const ready = /\[start\] ready — board: (http:\/\/\S+)\//;
+      try {
+        const withImage = npmStart(env);
+        try {
+          await withImage.waitFor(ready, 'npm start to be ready with containers');
+          expect(withImage.output()).toContain(`has CONTAINER_IMAGE ${TEST_CONTAINER_IMAGE}: each slot is a container of it`);
+          expect(withImage.output()).toContain('Using the Docker driver (POOL_DRIVER=auto)');
+          const containers = await eventually(async () => {
+            const found = await containersLabelled('orch.pool', poolId);
+            return found.length === 3 && found.every((container) => container.State.Running) ? found : undefined;
+          }, 60_000, 'three running slot containers');
+          expect(containers.map((container) => container.Config.Image)).toEqual([TEST_CONTAINER_IMAGE, TEST_CONTAINER_IMAGE, TEST_CONTAINER_IMAGE]);
+        } finally {
+          expect(await withImage.stop()).toBe(0);
+        }
+        // the slots outlive npm start and hold the pool's ports: they are the pool's own, not "taken"
+        expect((await containersLabelled('orch.pool', poolId)).filter((container) => container.State.Running)).toHaveLength(3);
+        const restarted = npmStart(env);
+        try {
+          const url = (await restarted.waitFor(ready, 'npm start to be ready again over its containers'))[1];
+          expect(restarted.output()).not.toContain('is taken');
+          expect((await fetch(`${url}/health`)).status).toBe(200);
+        } finally {
+          expect(await restarted.stop()).toBe(0);
+        }
+      } finally {
+        await removeContainersLabelled('orch.pool', poolId);
+      }
     }, 120_000);
   });
 });
