@@ -3,7 +3,7 @@
 // <DATA_DIR>/nats, else a message saying how to get one.
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { say, warn } from './output.mjs';
+import { fail, say } from './output.mjs';
 import { answers, binarySearchDirs, endpointOf, findBinary, freePortsFrom, isLocalHost, natsInfo } from './probes.mjs';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
@@ -50,11 +50,4 @@ export async function ensureNats({ env, dataDir, supervisor }) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   fail(`nats-server did not answer on port ${endpoint.port} within 20 s`);
-}
-
-function fail(message) {
-  warn(message);
-  const error = new Error(message);
-  error.name = 'StartError';
-  throw error;
 }

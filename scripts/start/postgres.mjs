@@ -119,7 +119,13 @@ function unprivilegedUser(requested) {
     const gid = spawnSync('id', ['-g', name], { encoding: 'utf8' });
     if (uid.status === 0 && gid.status === 0) return { name, uid: Number(uid.stdout), gid: Number(gid.stdout) };
   }
-  fail(`running as root, and Postgres refuses root: no user ${requested ?? '"postgres" or "nobody"'} to run it as. Set EMBEDDED_POSTGRES_USER to an unprivileged user.`);
+  fail(
+    [
+      `running as root, and Postgres refuses root: there is no user ${requested ? `"${requested}" (EMBEDDED_POSTGRES_USER)` : '"postgres" or "nobody"'} to run the embedded Postgres as.`,
+      '  Name an unprivileged user that exists (getent passwd lists them), or make one (useradd --system --no-create-home postgres):',
+      `    EMBEDDED_POSTGRES_USER=${requested ? 'nobody' : 'postgres'} npm start`,
+    ].join('\n'),
+  );
 }
 
 /** Whether `owner` passes `test <flag> file` (every parent directory searchable, and then the flag's permission). */

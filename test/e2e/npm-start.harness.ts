@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { FAKE_CLAUDE_PATH, eventually, type testMessagingOptions } from '@app/testing';
+import { FAKE_CLAUDE_PATH, eventually, freePortBlock, type testMessagingOptions } from '@app/testing';
 import { freePort } from '../../libs/testing/src/private-servers';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 
@@ -81,24 +81,6 @@ export async function npmStartEnv(messaging: ReturnType<typeof testMessagingOpti
     DATABASE_URL: '',
     EMBEDDED_POSTGRES_PORT: '',
   };
-}
-
-/** `count` consecutive free ports, away from the kernel's ephemeral range. */
-async function freePortBlock(count: number): Promise<number> {
-  for (;;) {
-    const first = 20_000 + Math.floor(Math.random() * 8_000);
-    let free = true;
-    for (let port = first; free && port < first + count; port++) free = await portIsFree(port);
-    if (free) return first;
-  }
-}
-
-function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
-  });
 }
 
 export function portAnswers(port: number): Promise<boolean> {

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { copyFile, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
@@ -15,7 +15,7 @@ import {
 } from '@app/testing';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
-import { alive, npmStart, npmStartEnv, occupy, openTempDir, portAnswers, removeDir, suggestedSettings, type NpmStart } from './npm-start.harness';
+import { alive, IS_ROOT, npmStart, npmStartEnv, occupy, openTempDir, portAnswers, removeDir, suggestedSettings, userOf, type NpmStart } from './npm-start.harness';
 
 // A newcomer's first runs of `npm start`, one obstacle at a time: each test puts npm start
 // in that situation, checks the message names the cause and a fix, applies the fix as
@@ -24,6 +24,14 @@ const API_KEY = 'sk-ant-e2e-first-run-0123456789';
 /** the line npm start prints once every check before NATS passed and dist/ is built */
 const PAST_THE_CHECKS = /\[start\] NATS .* with JetStream at /;
 const SBIN_DIRS = ['/usr/local/sbin', '/usr/sbin', '/sbin'];
+
+/** The machine's nats-server, wherever npm start would find it. */
+function natsServerBinary(): string {
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SBIN_DIRS];
+  const found = dirs.map((dir) => path.join(dir, 'nats-server')).find((file) => spawnSync('test', ['-x', file]).status === 0);
+  if (!found) throw new Error(`this test needs a nats-server on PATH or in one of ${SBIN_DIRS.join(', ')}`);
+  return found;
+}
 
 describe('npm start on a first run', () => {
   const messaging = testMessagingOptions('firstrun');
@@ -129,9 +137,7 @@ describe('npm start on a first run', () => {
 
   it('given no NATS and no nats-server binary, then it says where it looked and how to get one; with one on PATH, it runs it', async () => {
     const installed = await tempDir('orch-bin-');
-    const shipped = SBIN_DIRS.map((dir) => path.join(dir, 'nats-server')).find((file) => spawnSync('test', ['-x', file]).status === 0);
-    if (!shipped) throw new Error(`this test needs a nats-server in one of ${SBIN_DIRS.join(', ')}`);
-    await copyFile(shipped, path.join(installed, 'nats-server'));
+    await copyFile(natsServerBinary(), path.join(installed, 'nats-server'));
     // this run's own view of the machine: the sbin directories empty, PATH without them
     const hideSbin = SBIN_DIRS.filter((dir) => spawnSync('test', ['-L', dir]).status !== 0)
       .map((dir) => `mount -t tmpfs tmpfs ${dir}`)
@@ -149,6 +155,61 @@ describe('npm start on a first run', () => {
     // what `go install` (and putting its bin directory on PATH) does
     const started = await passingStart({ ...env, PATH: `${installed}:${env.PATH}` }, /\[start\] Postgres at /, 'npm start to reach Postgres after its nats-server', { inNamespace: hideSbin });
     expect(started).toContain(`starting ${path.join(installed, 'nats-server')} with JetStream on 127.0.0.1:${free.port}`);
+  }, 60_000);
+
+  it('given a NATS at NATS_URL with JetStream off, then it says to restart it with -js; restarted so, it passes', async () => {
+    const port = await freePort();
+    const url = `nats://127.0.0.1:${port}`;
+    const plain = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port)], { stdio: 'ignore' });
+    try {
+      await eventually(async () => ((await portAnswers(port)) ? true : undefined), 10_000, 'the plain nats-server');
+      const output = await failingStart({ NATS_URL: url });
+      expect(output).toContain(`the NATS server at ${url} answers but has JetStream off: restart it with -js`);
+    } finally {
+      plain.kill();
+      await new Promise((resolve) => plain.once('exit', resolve));
+    }
+    const store = await tempDir('orch-js-');
+    const withJetStream = spawn(natsServerBinary(), ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', store], { stdio: 'ignore' });
+    try {
+      await eventually(async () => ((await portAnswers(port)) ? true : undefined), 10_000, 'the nats-server with JetStream');
+      const output = await passingStart({ NATS_URL: url }, PAST_THE_CHECKS, 'npm start to take the NATS with JetStream');
+      expect(output).toContain(`with JetStream at ${url}`);
+    } finally {
+      withJetStream.kill();
+      await new Promise((resolve) => withJetStream.once('exit', resolve));
+    }
+  }, 60_000);
+
+  it('given a NATS_URL on another host where nothing answers, then it says so and how to get one; set to one that answers, it passes', async () => {
+    const url = `nats://127.0.0.2:${await freePort()}`;
+    const output = await failingStart({ NATS_URL: url });
+    expect(output).toContain(`no NATS answers at NATS_URL (${url})`);
+    expect(output).toContain('or set NATS_URL to a server with JetStream enabled');
+    await passingStart({ NATS_URL: messaging.natsUrl }, PAST_THE_CHECKS, 'npm start to take the NATS at NATS_URL');
+  }, 60_000);
+
+  it('given EMBEDDED_POSTGRES_USER naming no user, then as root it says so and names one; with that one, the embedded Postgres runs as it', async () => {
+    const env = { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, DATA_DIR: await tempDir('orch-pg-user-'), EMBEDDED_POSTGRES_USER: 'no_such_user_first_run' };
+    const ready = /\[start\] embedded Postgres ready/;
+    if (!IS_ROOT) {
+      // the variable only matters as root: anyone else runs the server as themselves
+      const output = await passingStart(env, ready, 'the embedded Postgres to be ready');
+      expect(output).not.toContain('no_such_user_first_run');
+      return;
+    }
+    const output = await failingStart(env);
+    expect(output).toContain('there is no user "no_such_user_first_run" (EMBEDDED_POSTGRES_USER) to run the embedded Postgres as');
+    const fix = suggestedSettings(output);
+    expect(fix).toEqual({ EMBEDDED_POSTGRES_USER: 'nobody' });
+    const start = npmStart({ ...base, ...env, ...fix });
+    try {
+      await start.waitFor(ready, 'the embedded Postgres to be ready');
+      expect(start.output()).toContain('(as user nobody: Postgres refuses to run as root)');
+      expect(userOf(Number((await readFile(path.join(env.DATA_DIR, 'postgres', 'postmaster.pid'), 'utf8')).split('\n')[0]))).toBe('nobody');
+    } finally {
+      expect(await start.stop()).toBe(0);
+    }
   }, 60_000);
 
   it('given something that is not Postgres at DATABASE_URL, then it says so and names a free port; there it runs an embedded Postgres', async () => {
