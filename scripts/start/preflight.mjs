@@ -117,8 +117,11 @@ function isNpmStart(pid) {
 export async function checkPorts(env) {
   const port = Number(env.PORT);
   const host = env.HOST || '127.0.0.1';
+  const start = Number(env.CONTAINER_PORT_START || 8081);
+  const end = Number(env.CONTAINER_PORT_END || 8083);
+  const poolPorts = Number.isInteger(start) && Number.isInteger(end) && end >= start ? Array.from({ length: end - start + 1 }, (_, index) => start + index) : [];
   if (Number.isInteger(port) && !(await portIsFree(port, host))) {
-    const free = await freePortsFrom(port + 1, 1, host);
+    const free = await freePortsFrom(port + 1, 1, host, poolPorts);
     fail(
       [
         `port ${port} on ${host} (PORT: the gateway's board and API) is taken by another process.`,
@@ -127,16 +130,13 @@ export async function checkPorts(env) {
       ].join('\n'),
     );
   }
-  const start = Number(env.CONTAINER_PORT_START || 8081);
-  const end = Number(env.CONTAINER_PORT_END || 8083);
-  if (!Number.isInteger(start) || !Number.isInteger(end) || end < start) return;
   const taken = [];
-  for (let slotPort = start; slotPort <= end; slotPort++) if (!(await portIsFree(slotPort))) taken.push(slotPort);
+  for (const slotPort of poolPorts) if (!(await portIsFree(slotPort))) taken.push(slotPort);
   const ours = taken.length > 0 ? await dockerPoolPorts(env) : [];
   const foreign = taken.filter((slotPort) => !ours.includes(slotPort));
   if (foreign.length === 0) return;
-  const count = end - start + 1;
-  const free = await freePortsFrom(end + 1, count);
+  const count = poolPorts.length;
+  const free = await freePortsFrom(end + 1, count, '127.0.0.1', [port]);
   fail(
     [
       `port${foreign.length > 1 ? 's' : ''} ${foreign.join(', ')} (in CONTAINER_PORT_START..CONTAINER_PORT_END, ${start}–${end}: one per pool slot, where the agent's BACKEND_URL points) ${foreign.length > 1 ? 'are' : 'is'} taken by another process.`,

@@ -54,11 +54,11 @@ export function portIsFree(port, host = '127.0.0.1') {
   });
 }
 
-/** The first of `count` consecutive free ports from `from` on (searching up to 200 ports on), or null. */
-export async function freePortsFrom(from, count = 1, host = '127.0.0.1') {
+/** The first of `count` consecutive free ports from `from` on (searching up to 200 ports on), none of them in `avoid`, or null. */
+export async function freePortsFrom(from, count = 1, host = '127.0.0.1', avoid = []) {
   for (let first = from; first + count - 1 <= Math.min(65_535, from + 200); first++) {
     let free = true;
-    for (let port = first; free && port < first + count; port++) free = await portIsFree(port, host);
+    for (let port = first; free && port < first + count; port++) free = !avoid.includes(port) && (await portIsFree(port, host));
     if (free) return first;
   }
   return null;

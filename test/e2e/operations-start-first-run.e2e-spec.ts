@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   connectTestClient,
@@ -8,6 +8,7 @@ import {
   dropTestStreams,
   ensureTestImage,
   eventually,
+  freePortBlock,
   removeContainersLabelled,
   TEST_CONTAINER_IMAGE,
   testMessagingOptions,
@@ -91,16 +92,30 @@ describe('npm start on a first run', () => {
     await passingStart({ DATA_DIR: await tempDir('orch-roomy-') }, PAST_THE_CHECKS, 'npm start to pass its checks');
   }, 60_000);
 
-  it("given the gateway's PORT taken, then it names the port and a free one; with that one, it passes", async () => {
-    const taken = await occupy();
+  it("given the gateway's PORT taken, then it names the port and a free one outside the pool's; with that one, it passes", async () => {
+    // the pool's ports right above PORT: the suggestion must not take one of them
+    const block = await freePortBlock(4);
+    const taken = await occupy(block);
+    const pool = { CONTAINER_PORT_START: String(block + 1), CONTAINER_PORT_END: String(block + 3) };
     try {
-      const output = await failingStart({ PORT: String(taken.port) });
-      expect(output).toContain(`port ${taken.port} on 127.0.0.1 (PORT: the gateway's board and API) is taken by another process`);
+      const output = await failingStart({ PORT: String(block), ...pool });
+      expect(output).toContain(`port ${block} on 127.0.0.1 (PORT: the gateway's board and API) is taken by another process`);
       const fix = suggestedSettings(output);
-      expect(Number(fix.PORT)).toBeGreaterThan(taken.port);
-      await passingStart(fix, PAST_THE_CHECKS, 'npm start to pass its checks');
+      expect(Number(fix.PORT)).toBeGreaterThan(block + 3);
+      await passingStart({ ...fix, ...pool }, PAST_THE_CHECKS, 'npm start to pass its checks');
     } finally {
       await taken.close();
+    }
+  }, 60_000);
+
+  it('given the DATA_DIR claim of an npm start that died (or whose pid now runs something else), then it takes the claim over', async () => {
+    const dataDir = await tempDir('orch-claim-');
+    const gone = spawn(process.execPath, ['-e', '']);
+    const deadPid = await new Promise<number>((resolve) => gone.once('exit', () => resolve(gone.pid ?? -1)));
+    for (const pid of [deadPid, process.pid]) {
+      await writeFile(path.join(dataDir, 'npm-start.pid'), `${JSON.stringify({ pid, port: 3000 })}\n`);
+      const output = await passingStart({ DATA_DIR: dataDir }, PAST_THE_CHECKS, 'npm start to pass its checks');
+      expect(output).not.toContain('already running');
     }
   }, 60_000);
 
