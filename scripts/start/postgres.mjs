@@ -72,6 +72,17 @@ async function startEmbedded({ env, dataDir, port, configured, supervisor }) {
   const pgData = path.join(home, 'postgres');
   const passwordFile = path.join(home, 'postgres.password');
   say(`nothing answers at DATABASE_URL (${redactUrl(configured)}): starting an embedded Postgres on 127.0.0.1:${port}, data in ${pgData}`);
+  const leftOver = runningPostmaster(pgData);
+  const portTaken = await answers({ host: '127.0.0.1', port });
+  if (leftOver === null && portTaken) {
+    fail(
+      [
+        `port ${port} on 127.0.0.1, where the embedded Postgres would listen (EMBEDDED_POSTGRES_PORT, else DATABASE_URL's port), is taken by another process.`,
+        `  Stop it (\`ss -ltnp 'sport = :${port}'\` names it), or give the embedded Postgres a free port:`,
+        `    EMBEDDED_POSTGRES_PORT=${await freePortsFrom(port + 1)} npm start`,
+      ].join('\n'),
+    );
+  }
   // copied only when a server is to run from it (never under a left-over one still running)
   const server = () => (owner && !canReach(owner, shipped.postgres, '-x') ? copyServer(shipped, home, owner) : shipped);
   if (!existsSync(path.join(pgData, 'PG_VERSION'))) initialise({ server: server(), home, pgData, passwordFile, owner });
@@ -80,8 +91,7 @@ async function startEmbedded({ env, dataDir, port, configured, supervisor }) {
   const password = readFileSync(passwordFile, 'utf8').trim();
   const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
 
-  const leftOver = runningPostmaster(pgData);
-  if (leftOver !== null && (await answers({ host: '127.0.0.1', port }))) {
+  if (leftOver !== null && portTaken) {
     say(`the embedded Postgres of an earlier run is still running (pid ${leftOver}); using it, and stopping it at the end`);
     supervisor.adopt('postgres', leftOver, 'SIGINT');
   } else {

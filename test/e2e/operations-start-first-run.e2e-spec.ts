@@ -247,6 +247,22 @@ describe('npm start on a first run', () => {
     await expectEmbeddedPostgresWith(suggestedSettings(output));
   }, 90_000);
 
+  it('given EMBEDDED_POSTGRES_PORT taken, then it names the port and a free one; there the embedded Postgres runs', async () => {
+    const taken = await occupy();
+    try {
+      const dataDir = await tempDir('orch-pg-port-');
+      const env = { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, EMBEDDED_POSTGRES_PORT: String(taken.port), DATA_DIR: dataDir };
+      const output = await failingStart(env);
+      expect(output).toContain(`port ${taken.port} on 127.0.0.1, where the embedded Postgres would listen (EMBEDDED_POSTGRES_PORT, else DATABASE_URL's port), is taken`);
+      expect(output).not.toContain('initialising');
+      const fix = suggestedSettings(output);
+      const started = await passingStart({ ...env, ...fix }, /\[start\] embedded Postgres ready/, 'the embedded Postgres to be ready');
+      expect(started).toContain(`starting an embedded Postgres on 127.0.0.1:${fix.EMBEDDED_POSTGRES_PORT}, data in ${path.join(dataDir, 'postgres')}`);
+    } finally {
+      await taken.close();
+    }
+  }, 90_000);
+
   async function expectEmbeddedPostgresWith(fix: Record<string, string>): Promise<void> {
     const port = Number(new URL(fix.DATABASE_URL).port);
     const dataDir = await tempDir('orch-pg-');
