@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm start`: the whole system with one command. Builds into dist/ if the sources are
-// newer, finds or starts NATS (NATS_URL, else nats-server with JetStream) and Postgres
-// (DATABASE_URL, else an embedded Postgres), runs the migrations, starts the four apps
+// `npm start`: the whole system with one command. Checks DATA_DIR, the ports and that no
+// other `npm start` runs on DATA_DIR, builds into dist/ if the sources are newer, finds or
+// starts NATS (NATS_URL, else nats-server with JetStream) and Postgres (DATABASE_URL,
+// else an embedded Postgres), runs the migrations, starts the four apps
 // with their logs prefixed, waits for the gateway's /health and prints the board's URL.
 // Ctrl-C stops everything it started: the apps, then Postgres and NATS.
 import { spawnSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { ensureNats } from './start/nats.mjs';
 import { natsEnvFor } from './start/nats-accounts.mjs';
 import { say, warn } from './start/output.mjs';
 import { ensurePostgres } from './start/postgres.mjs';
+import { checkDataDir, checkPorts, claimDataDir } from './start/preflight.mjs';
 import { Supervisor } from './start/supervisor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -29,6 +31,9 @@ const supervisor = new Supervisor(root);
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => void supervisor.stop(0));
 
 try {
+  checkDataDir(dataDir);
+  claimDataDir(dataDir, env.PORT);
+  await checkPorts(env);
   buildIfNeeded(root);
   const nats = await ensureNats({ env, dataDir, supervisor, root });
   env.NATS_URL = nats.url;

@@ -4,7 +4,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { say, warn } from './output.mjs';
-import { dockerEngineAnswers, findBinary, versionOf } from './probes.mjs';
+import { dockerEngineAnswers, dockerHasImage, findBinary, versionOf } from './probes.mjs';
+
+/** the pool-manager's default CONTAINER_IMAGE (apps/pool-manager/src/pool-manager.config.ts) */
+const DEFAULT_CONTAINER_IMAGE = 'vibe-kanban:latest';
 
 /** The CLI the runner will run: CLAUDE_CLI_PATH, else the one installed with the project, else `claude` on PATH. */
 export function resolveClaude(env, root) {
@@ -29,10 +32,18 @@ export function resolveClaude(env, root) {
   return cliPath;
 }
 
-/** Says which pool driver POOL_DRIVER=auto will pick. */
+/** Says which pool driver POOL_DRIVER=auto will pick, and how to get containers when it picks none. */
 export async function describePoolDriver(env) {
-  const docker = await dockerEngineAnswers(env);
   if (env.POOL_DRIVER !== 'auto') return say(`pool driver: ${env.POOL_DRIVER} (POOL_DRIVER)`);
-  if (docker.ok) say(`pool driver: auto — a Docker engine answers at ${docker.where}; the pool-manager says below which driver it picked`);
-  else say(`pool driver: auto — no Docker engine answers at ${docker.where}, so each slot is a port and a directory (local driver)`);
+  const docker = await dockerEngineAnswers(env);
+  if (!docker.ok) return say(`pool driver: auto — no Docker engine answers at ${docker.where}, so each slot is a port and a directory (local driver)`);
+  const image = env.CONTAINER_IMAGE || DEFAULT_CONTAINER_IMAGE;
+  if (await dockerHasImage(env, image)) return say(`pool driver: auto — the Docker engine at ${docker.where} has CONTAINER_IMAGE ${image}: each slot is a container of it`);
+  say(
+    [
+      `pool driver: auto — the Docker engine at ${docker.where} answers but has no image ${image} (CONTAINER_IMAGE), so each slot is a port and a directory (local driver).`,
+      '  For containers: build or pull that image (docker pull / docker build -t …), or name one the engine has (docker images):',
+      '    CONTAINER_IMAGE=<image> npm start          (or POOL_DRIVER=docker npm start, which pulls it at boot)',
+    ].join('\n'),
+  );
 }

@@ -5,8 +5,8 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { accountsFileOf, authorizationBlock, ensureAccounts, readAccounts } from './nats-accounts.mjs';
-import { say, warn } from './output.mjs';
-import { endpointOf, findBinary, isLocalHost, natsInfo } from './probes.mjs';
+import { fail, say } from './output.mjs';
+import { answers, binarySearchDirs, endpointOf, findBinary, freePortsFrom, isLocalHost, natsInfo } from './probes.mjs';
 
 export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
 
@@ -15,7 +15,7 @@ const HOW_TO_GET_ONE = [
   '  Debian/Ubuntu:  sudo apt-get install nats-server        (npm start finds /usr/sbin/nats-server and starts it)',
   '  macOS:          brew install nats-server',
   '  Docker:         docker run -d --name nats -p 4222:4222 nats:2.10-alpine -js',
-  '  Go:             go install github.com/nats-io/nats-server/v2@latest',
+  '  Go:             go install github.com/nats-io/nats-server/v2@latest   (into $(go env GOPATH)/bin: put that on PATH)',
   'or set NATS_URL to a server with JetStream enabled.',
 ].join('\n');
 
@@ -36,9 +36,19 @@ export async function ensureNats({ env, dataDir, supervisor, root }) {
     say(`NATS ${info.version ?? ''} with JetStream at ${url}; each app connects as its own user from ${accountsFile}`);
     return { url, accounts: readOrFail(accountsFile, root) };
   }
+  if (await answers(endpoint)) {
+    const free = await freePortsFrom(endpoint.port + 1);
+    fail(
+      [
+        `something that is not a NATS server answers at ${url} (NATS_URL).`,
+        `  Stop it (\`ss -ltnp 'sport = :${endpoint.port}'\` names it), point NATS_URL at your NATS server, or at a free port:`,
+        `    NATS_URL=nats://127.0.0.1:${free} npm start      (nothing answers there, so npm start runs nats-server on it)`,
+      ].join('\n'),
+    );
+  }
   if (!isLocalHost(endpoint.host)) fail(`no NATS answers at NATS_URL (${url}).\n${HOW_TO_GET_ONE}`);
   const binary = findBinary('nats-server');
-  if (!binary) fail(`no NATS answers at ${url} and there is no nats-server binary on PATH or in /usr/sbin.\n${HOW_TO_GET_ONE}`);
+  if (!binary) fail(`no NATS answers at ${url}, and there is no nats-server binary to start in any of ${binarySearchDirs().join(', ')} (PATH, then the sbin directories).\n${HOW_TO_GET_ONE}`);
   const store = path.join(dataDir, 'nats');
   mkdirSync(store, { recursive: true });
   const { accounts, created } = ensureOrFail(accountsFile, root);
@@ -72,9 +82,3 @@ function ensureOrFail(file, root) {
   }
 }
 
-function fail(message) {
-  warn(message);
-  const error = new Error(message);
-  error.name = 'StartError';
-  throw error;
-}

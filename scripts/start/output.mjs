@@ -34,3 +34,11 @@ export function prefixLines(name, child) {
 export function redactUrl(url) {
   return url.replace(/(\/\/[^/:@]+:)[^@/]*@/, '$1***@');
 }
+
+/** Prints `message` and throws the error that makes `npm start` stop everything it started and exit 1. */
+export function fail(message) {
+  warn(message);
+  const error = new Error(message);
+  error.name = 'StartError';
+  throw error;
+}

@@ -1,5 +1,5 @@
-// Small checks of what is there: a TCP port that answers, a binary on PATH, a Docker
-// engine, a NATS server's INFO line.
+// Small checks of what is there: a TCP port that answers or is free, a binary on PATH, a
+// Docker engine and its images, a NATS server's INFO line, a Postgres server's handshake.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -45,6 +45,39 @@ export function answers(endpoint, timeoutMs = 1_000) {
   });
 }
 
+/** Whether nothing holds `port` on `host`: a listen there succeeds. */
+export function portIsFree(port, host = '127.0.0.1') {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** The first of `count` consecutive free ports from `from` on (searching up to 200 ports on), none of them in `avoid`, or null. */
+export async function freePortsFrom(from, count = 1, host = '127.0.0.1', avoid = []) {
+  for (let first = from; first + count - 1 <= Math.min(65_535, from + 200); first++) {
+    let free = true;
+    for (let port = first; free && port < first + count; port++) free = !avoid.includes(port) && (await portIsFree(port, host));
+    if (free) return first;
+  }
+  return null;
+}
+
+/** Whether what answers at `endpoint` speaks Postgres: it answers an SSLRequest with one byte, S or N. */
+export function speaksPostgres(endpoint, timeoutMs = 1_500) {
+  return new Promise((resolve) => {
+    const socket = net.connect(endpoint);
+    const finish = (value) => (socket.destroy(), resolve(value));
+    socket.setTimeout(timeoutMs);
+    socket.once('connect', () => socket.write(Buffer.from([0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x2f])));
+    socket.once('data', (chunk) => finish(chunk.length === 1 && (chunk[0] === 0x53 || chunk[0] === 0x4e)));
+    socket.once('error', () => finish(false));
+    socket.once('timeout', () => finish(false));
+    socket.once('end', () => finish(false));
+  });
+}
+
 /** The NATS server's INFO (parsed), or null when nothing NATS-like answers. */
 export async function natsInfo(endpoint) {
   const line = await firstLine(endpoint);
@@ -56,33 +89,59 @@ export async function natsInfo(endpoint) {
   }
 }
 
-/** Full path of `binary` on PATH, or in the sbin directories a non-root PATH lacks. */
+/** Where findBinary looks: PATH, then the sbin directories a non-root PATH lacks. */
+export function binarySearchDirs() {
+  const dirs = [...(process.env.PATH ?? '').split(path.delimiter).filter(Boolean), '/usr/local/sbin', '/usr/sbin', '/sbin'];
+  return [...new Set(dirs)];
+}
+
+/** Full path of `binary` in binarySearchDirs(), or null. */
 export function findBinary(binary) {
-  const dirs = [...(process.env.PATH ?? '').split(path.delimiter), '/usr/local/sbin', '/usr/sbin', '/sbin'];
-  for (const dir of dirs) {
-    const candidate = dir && path.join(dir, binary);
-    if (candidate && existsSync(candidate)) return candidate;
+  for (const dir of binarySearchDirs()) {
+    const candidate = path.join(dir, binary);
+    if (existsSync(candidate)) return candidate;
   }
   return null;
 }
 
-/** Whether a Docker engine answers on DOCKER_HOST (unix or tcp) or the default socket. */
-export function dockerEngineAnswers(env) {
+/** GET `route` from the Docker engine on DOCKER_HOST (unix or tcp) or the default socket: { status, body } or null if none answers. */
+function dockerGet(env, route) {
   const host = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
-  const target = host.startsWith('unix://')
-    ? { socketPath: host.slice('unix://'.length) }
-    : host.startsWith('tcp://')
-      ? { host: new URL(host.replace('tcp://', 'http://')).hostname, port: Number(new URL(host.replace('tcp://', 'http://')).port || 2375) }
-      : null;
-  if (!target) return Promise.resolve({ ok: false, where: host });
+  const tcp = host.startsWith('tcp://') ? new URL(host.replace('tcp://', 'http://')) : null;
+  const target = host.startsWith('unix://') ? { socketPath: host.slice('unix://'.length) } : tcp ? { host: tcp.hostname, port: Number(tcp.port || 2375) } : null;
+  if (!target) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const request = http.get({ ...target, path: '/_ping', timeout: 1_500 }, (response) => {
-      response.resume();
-      resolve({ ok: response.statusCode === 200, where: host });
+    const request = http.get({ ...target, path: route, timeout: 1_500 }, (response) => {
+      let body = '';
+      response.on('data', (chunk) => (body += chunk));
+      response.on('end', () => resolve({ status: response.statusCode, body }));
     });
-    request.once('error', () => resolve({ ok: false, where: host }));
-    request.once('timeout', () => (request.destroy(), resolve({ ok: false, where: host })));
+    request.once('error', () => resolve(null));
+    request.once('timeout', () => (request.destroy(), resolve(null)));
   });
+}
+
+/** Whether a Docker engine answers on DOCKER_HOST (unix or tcp) or the default socket. */
+export async function dockerEngineAnswers(env) {
+  const where = env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  return { ok: (await dockerGet(env, '/_ping'))?.status === 200, where };
+}
+
+/** Whether the Docker engine has `image`. */
+export async function dockerHasImage(env, image) {
+  return (await dockerGet(env, `/images/${encodeURIComponent(image)}/json`))?.status === 200;
+}
+
+/** The ports the pool's own containers (an earlier run's slots, labelled orch.app=orchestrator-manager) hold. */
+export async function dockerPoolPorts(env) {
+  const filters = encodeURIComponent(JSON.stringify({ label: ['orch.app=orchestrator-manager'] }));
+  const response = await dockerGet(env, `/containers/json?filters=${filters}`);
+  if (response?.status !== 200) return [];
+  try {
+    return JSON.parse(response.body).map((container) => Number(container.Labels?.['orch.port'])).filter(Number.isInteger);
+  } catch {
+    return [];
+  }
 }
 
 /** `<binary> --version`'s first line, or null if it does not run. */

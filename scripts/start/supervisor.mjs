@@ -21,8 +21,8 @@ export class Supervisor {
   }
 
   /** Starts `command` as an app (stopped first) or a service (stopped last). */
-  start(name, command, args, { env, role = 'app', stopSignal = 'SIGTERM', uid, gid } = {}) {
-    const child = spawn(command, args, { cwd: this.root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, uid, gid });
+  start(name, command, args, { env, role = 'app', stopSignal = 'SIGTERM', cwd = this.root, uid, gid } = {}) {
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, uid, gid });
     prefixLines(name, child);
     const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve(signal ?? code)));
     const entry = {
