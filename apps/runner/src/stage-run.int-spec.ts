@@ -72,12 +72,12 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       expect(types).toEqual(['TaskCreated', 'OrchestrationStarted', 'StageScheduled', 'StageStarted', 'StageCompleted']);
     });
 
-    it('then the CLI got the exact headless command line, BACKEND_URL, the key, and its own config dir', async () => {
+    it('then the CLI got the exact headless command line (the prompt on stdin), BACKEND_URL, the key, and its own config dir', async () => {
       const stage = await runStage('');
       await harness.outcomeOf(stage, 'StageCompleted');
       const invocation = await invocationOf(stage);
 
-      expect(invocation.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--', invocation.prompt]);
+      expect(invocation.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']);
       expect(invocation.prompt).toBe(`# Task: Add a health endpoint\n\n${stage.command.data.context.taskDescription}`);
       expect(invocation.backendUrl).toBe('http://localhost:18999');
       expect(invocation.hasApiKey).toBe(true);
@@ -227,7 +227,7 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       const invocations = (await readFile(fakeLog, 'utf8')).split('\n').filter((line) => line.includes(description.slice(-40))).map((line) => JSON.parse(line) as FakeInvocation);
       expect(invocations).toHaveLength(2);
       expect(invocations[0]?.argv).not.toContain('--resume');
-      expect(invocations[1]?.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--resume', sessionId, '--', invocations[1]?.prompt]);
+      expect(invocations[1]?.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--resume', sessionId]);
     });
   });
 

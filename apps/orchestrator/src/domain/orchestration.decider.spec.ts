@@ -115,6 +115,30 @@ describe('orchestration decider', () => {
       });
     });
 
+    it('given a specification and a summary that together pass a NATS message, then QA gets both cut to fit, each with a note', () => {
+      // given a 600 KB specification, then an implementation answering with 600 KB more
+      const spec = 'S'.repeat(600_000);
+      const events = [
+        factory.taskCreated(),
+        factory.orchestrationStarted(),
+        factory.stageScheduled({ stageType: 'implementation' }, { context: { taskTitle: 'T', taskDescription: 'D', specification: spec } }),
+        factory.stageStarted({ stageType: 'implementation' }),
+      ];
+      const completed = factory.stageCompleted({ stageType: 'implementation' }, { output: 'I'.repeat(600_000) });
+
+      // when the implementation's completion is decided
+      const drafts = decideStageCompleted(completed, givenTask(...events, completed), rules);
+
+      // then QA is scheduled with a context of at most 640 KiB of outputs, both cut and saying so
+      const scheduled = drafts[0];
+      if (scheduled?.type !== 'StageScheduled') throw new Error(`expected StageScheduled, got ${scheduled?.type}`);
+      const { specification = '', implementationSummary = '' } = scheduled.data.context;
+      expect(Buffer.byteLength(JSON.stringify(specification)) + Buffer.byteLength(JSON.stringify(implementationSummary))).toBeLessThanOrEqual(640 * 1024);
+      expect(specification).toMatch(/^S{300000}/);
+      expect(specification).toMatch(/more characters of the specification left out/);
+      expect(implementationSummary).toMatch(/more characters of the implementation summary left out/);
+    });
+
     it('given QA passed, then the orchestration completes', () => {
       const completed = factory.stageCompleted({ stageType: 'qa' });
       expect(types(decideStageCompleted(completed, givenTask(...running('qa'), completed), rules))).toEqual(['OrchestrationCompleted']);

@@ -12,6 +12,7 @@ import {
 import { draft, type Draft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import { isKnown, type Admission, type SchedulerState } from './scheduler.state';
+import { boundedContext } from './stage-context';
 import { currentStage, type StageState, type TaskState } from './task.state';
 
 /** A stage's id: one per task, stage type and QA round; retries keep it. */
@@ -122,7 +123,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
   }
   const next = nextStageType(stage.stageType);
   if (next === null) return [];
-  const context: StageContext =
+  const context: StageContext = boundedContext(
     stage.stageType === 'specification'
       ? { taskTitle: task.title, taskDescription: task.description, specification: event.data.output }
       : {
@@ -131,7 +132,8 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
           ...(stage.context.specification === undefined ? {} : { specification: stage.context.specification }),
           implementationSummary: event.data.output,
           ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
-        };
+        },
+  );
   return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
 }
 

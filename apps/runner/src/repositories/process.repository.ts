@@ -18,6 +18,8 @@ export interface ProcessExit {
 
 export interface StartOptions {
   cwd: string;
+  /** written to the program's stdin, which is then closed (the prompt: no argv limit applies) */
+  input: string;
   env: Record<string, string>;
   onLine: (line: ProcessLine) => void;
   /** characters kept of one output line; the rest is dropped */
@@ -59,7 +61,7 @@ export class ProcessRepository {
       cwd: options.cwd,
       env: options.env,
       extendEnv: false,
-      stdin: 'ignore',
+      input: options.input,
       detached: true,
       cleanup: true,
       reject: false,

@@ -69,7 +69,7 @@ export class ClaudeRunService {
     let stoppedBy: StopCause | null = null;
     let stopReason = '';
 
-    const args = agentArgs(this.config, promptFor(stageType, context), resumeSessionId);
+    const args = agentArgs(this.config, resumeSessionId);
     const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey });
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
       paused ? child.pauseOutput() : child.resumeOutput(),
@@ -103,6 +103,7 @@ export class ClaudeRunService {
 
     const child = this.processes.start(this.config.cliPath, args, {
       cwd: workspace.cwd,
+      input: promptFor(stageType, context),
       env,
       onLine,
       maxLineChars: MAX_LINE_CHARS,
