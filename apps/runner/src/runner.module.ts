@@ -6,6 +6,7 @@ import { TaskEndHandler } from './handlers/task-end.handler';
 import { GitRepository } from './repositories/git.repository';
 import { ProcessRepository } from './repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from './runner.config';
+import { AgentRecords } from './services/agent-records.service';
 import { AttemptLog } from './services/attempt-log.service';
 import { AttemptMonitor } from './services/attempt-monitor.service';
 import { ClaudeRunService } from './services/claude-run.service';
@@ -19,7 +20,7 @@ export class RunnerModule {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
       controllers: [RunHandler, TaskEndHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, WorkspaceService, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, WorkspaceService, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
     };
   }
 }

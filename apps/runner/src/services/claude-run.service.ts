@@ -10,6 +10,7 @@ import { Redactor } from '../domain/redaction';
 import { parseLine, readApiRefusal, readInit, readResult, readVerdict, type ApiRefusal, type FinalResult, type InitFacts } from '../domain/stream-json';
 import { ProcessRepository, type ProcessLine } from '../repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { AgentRecords } from './agent-records.service';
 import { LogShipper } from './log-shipper';
 import type { Workspace } from './workspace.service';
 
@@ -50,6 +51,7 @@ export class ClaudeRunService {
 
   constructor(
     private readonly processes: ProcessRepository,
+    private readonly records: AgentRecords,
     private readonly publisher: MessagePublisher,
     private readonly clock: Clock,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
@@ -109,10 +111,14 @@ export class ClaudeRunService {
       maxLineChars: MAX_LINE_CHARS,
       killGraceMs: this.config.killGraceMs,
     });
+    // written down while it runs, so a runner starting after this one was SIGKILLed ends its group
+    const recorded = child.pid === undefined ? Promise.resolve() : this.records.record(child.pid, { taskId: command.data.taskId, stageId: command.data.stageId, attempt: command.data.attempt });
     const timer = setTimeout(() => stop('timeout', 'the stage ran past its deadline'), Math.max(0, deadline.getTime() - this.clock.now().getTime()));
     const done = (async (): Promise<ClaudeRunResult> => {
       const exit = await child.exit;
       clearTimeout(timer);
+      await recorded;
+      if (child.pid !== undefined) await this.records.forget(child.pid);
       await shipper.flush();
       const finalResult = final as FinalResult | null;
       return {
