@@ -4,6 +4,7 @@ import { newMessage, uuidv7, type MessageOf, type OrchEvent } from '@app/contrac
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '@app/testing';
 import type { DeadLetterRecord } from './dead-letter';
 import { PoisonMessageError, TransientError } from './errors';
+import { ensureStreams } from './streams';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
@@ -158,6 +159,24 @@ describe('messaging against the real NATS JetStream', () => {
       expect(attempts.get(taskId)).toBe(3);
       expect(seen).not.toContain(taskId);
     });
+
+    it('given a handler that always fails and a dead letter that cannot be stored, then the message is kept and delivered again until its dead letter is stored', async () => {
+      // given the dead-letter stream is gone, so no dead letter can be stored
+      await client.jsm.streams.delete(client.subjects.deadLettersStream);
+      const taskId = uuidv7();
+      behaviour.set(taskId, { alwaysFail: true });
+
+      // when the message fails past its 3 deliveries
+      await start(taskId);
+      await eventually(async () => ((attempts.get(taskId) ?? 0) >= 4 ? true : undefined), 15_000, 'deliveries past max_deliver');
+
+      // then it is still delivered; once the stream is back, its dead letter is stored
+      await ensureStreams(client.jsm, client.subjects, options);
+      const record = await eventually(async () => (await readDeadLetters()).find((item) => item.payload.includes(taskId)), 15_000, 'the dead letter');
+      expect(record.reason).toBe('failed 3 deliveries; last error: the database is on fire');
+      expect(record.deliveryCount).toBeGreaterThan(4);
+      expect(seen).not.toContain(taskId);
+    }, 30_000);
 
     it('given a poison message, then it is dead-lettered at once without retries', async () => {
       const taskId = uuidv7();

@@ -34,6 +34,8 @@ export interface TestSystemOptions {
   orchestrator?: boolean;
   /** seconds without a heartbeat before a stage is timed out; 0 = off */
   heartbeatTimeoutS?: number;
+  /** the orchestrator's ORCHESTRATOR_REDRIVE_S; default 30 */
+  redriveIntervalS?: number;
   /** the gateway's settings beyond the defaults below, e.g. `{ apiToken: 'secret' }` */
   gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
   /** false: leave the runner to the test (e.g. as a real process) */
@@ -96,6 +98,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       await startOrchestrator({
         messaging: { ...messaging, producer: 'orchestrator@test' },
         heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
+        redriveIntervalS: options.redriveIntervalS ?? 30,
         rules: {
           enabled: true,
           maxConcurrent: 2,

@@ -41,10 +41,12 @@ const MAX_FOLLOWED = 10_000;
 @Injectable()
 export class OrchestrationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OrchestratorService');
-  private readonly timers = new Timers();
+  private readonly timers = new Timers(() => this.clock.now().getTime());
   /** last heartbeat (ms) per running attempt `stageId:attempt` */
   private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
   private watchdog: NodeJS.Timeout | null = null;
+  private redriver: NodeJS.Timeout | null = null;
+  private redriving = false;
   /** events this process appended and is following now, or has followed, by id */
   private readonly following = new Map<string, Promise<void>>();
   private readonly followed = new Set<string>();
@@ -57,14 +59,18 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
-  /** Re-arms every timer of the orchestrations still open, from the log. */
+  /** Re-arms every timer of the orchestrations still open, from the log, and again every ORCHESTRATOR_REDRIVE_S. */
   async onApplicationBootstrap(): Promise<void> {
-    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
-    for (const admission of scheduler.running) {
-      const { state: task } = await this.loadTask(admission.taskId);
-      this.armTimers(task);
-    }
+    const scheduler = await this.redrive();
     this.logger.log(`Recovered ${scheduler.running.length} running and ${scheduler.queue.length} queued orchestrations from the log`);
+    this.redriver = setInterval(() => {
+      if (this.redriving) return;
+      this.redriving = true;
+      this.redrive()
+        .catch((error: unknown) => this.logger.error(`Could not re-drive the open orchestrations: ${(error as Error).message}`))
+        .finally(() => (this.redriving = false));
+    }, this.config.redriveIntervalS * 1000);
+    this.redriver.unref();
     const timeoutMs = this.config.heartbeatTimeoutS * 1000;
     if (timeoutMs > 0) {
       this.watchdog = setInterval(() => this.checkHeartbeats(timeoutMs), Math.min(5_000, timeoutMs / 2));
@@ -75,6 +81,21 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   onApplicationShutdown(): void {
     this.timers.clear();
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.redriver) clearInterval(this.redriver);
+  }
+
+  /**
+   * Arms the timers (deadlines, retry backoffs) of every running orchestration from the log.
+   * Arming is idempotent; run periodically, it catches a timer whose work failed (NATS
+   * down when it fired) and a message given up on after its deliveries.
+   */
+  private async redrive(): Promise<SchedulerState> {
+    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    for (const admission of scheduler.running) {
+      const { state: task } = await this.loadTask(admission.taskId);
+      this.armTimers(task);
+    }
+    return scheduler;
   }
 
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
@@ -224,14 +245,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     if (task.status === 'running' && stage?.status === 'running' && stage.deadlineAt) {
       const key = `${stage.stageId}:${stage.attempt}`;
       if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
-      this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), now, () =>
+      this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), () =>
         this.timeOut(task.taskId, stage.stageId, stage.attempt, `${stage.stageType} passed its deadline ${stage.deadlineAt}`),
       );
     }
     const retry = task.pendingRetry;
     if (task.status === 'running' && retry) {
       const cause: Cause = { id: retry.eventId, correlationId: retry.correlationId };
-      this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), now, () => {
+      this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), () => {
         this.decideOnTask(cause, task.taskId, (current) => decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
           this.logger.error(`Retry of stage ${retry.stageId} for task ${task.taskId} could not be scheduled: ${(error as Error).message}`),
         );
