@@ -64,6 +64,7 @@ export function decideRelease(
   if (!isKnown(scheduler, taskId)) return [];
   const outcome = event.type === 'OrchestrationCompleted' ? 'completed' : event.type === 'OrchestrationFailed' ? 'failed' : 'cancelled';
   const after: SchedulerState = {
+    ...scheduler,
     running: scheduler.running.filter((entry) => entry.taskId !== taskId),
     queue: scheduler.queue.filter((entry) => entry.taskId !== taskId),
   };
@@ -197,6 +198,34 @@ export function decideDeadline(task: TaskState, stageId: string, attempt: number
       deadlineAt: stage.deadlineAt ?? now.toISOString(),
       timedOutAt: now.toISOString(),
       reason,
+    }),
+  ];
+}
+
+/** When an attempt no runner has started times out: its stage's timeout after it was scheduled (ms since the epoch). */
+export function startDeadlineOf(stage: StageState, rules: OrchestrationRules): number {
+  return Date.parse(stage.scheduledAt) + rules.stageTimeoutS[stage.stageType] * 1000;
+}
+
+/**
+ * An attempt scheduled but never started (its lease never granted, its RunStage lost, no
+ * runner took it) times out like a running one once its stage's timeout has passed.
+ */
+export function decideStartDeadline(task: TaskState, stageId: string, attempt: number, now: Date, rules: OrchestrationRules): Draft[] {
+  const stage = activeStage(task, stageId, attempt);
+  if (!stage || stage.status !== 'scheduled' || task.orchestrationId === null) return [];
+  const deadline = startDeadlineOf(stage, rules);
+  if (now.getTime() < deadline) return [];
+  return [
+    draft('StageTimedOut', task.taskId, {
+      taskId: task.taskId,
+      orchestrationId: task.orchestrationId,
+      stageId,
+      stageType: stage.stageType,
+      attempt,
+      deadlineAt: new Date(deadline).toISOString(),
+      timedOutAt: now.toISOString(),
+      reason: `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`,
     }),
   ];
 }

@@ -15,7 +15,9 @@ import {
   decideStageCompleted,
   decideStageFailed,
   decideStart,
+  decideStartDeadline,
   reactToEvent,
+  startDeadlineOf,
 } from '../domain/orchestration.decider';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../domain/scheduler.state';
 import { currentStage, evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
@@ -26,7 +28,7 @@ import { Timers } from './timers';
 const schedulerFold: Fold<SchedulerState> = {
   initial: () => initialSchedulerState,
   evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 1, every: 100 },
+  snapshot: { name: 'scheduler', version: 2, every: 100 },
 };
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 /** ids of events followed at once, remembered until their delivery (or as many newer ones) */
@@ -192,11 +194,17 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         await this.react(event, event.data.taskId);
         await this.decideOnScheduler((scheduler) => this.envelopes(event, decideRelease(event, scheduler, this.config.rules)));
         return;
-      case 'StageScheduled':
+      case 'StageScheduled': {
+        await this.react(event, event.data.taskId);
+        const { state } = await this.loadTask(event.data.taskId);
+        this.armTimers(state);
+        return;
+      }
       case 'LeaseGranted':
         await this.react(event, event.data.taskId);
         return;
       case 'StageStarted': {
+        this.timers.cancel(`start-deadline:${event.data.stageId}:${event.data.attempt}`);
         const { state } = await this.loadTask(event.data.taskId);
         this.armTimers(state);
         return;
@@ -238,10 +246,19 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  /** Arms the deadline of a running attempt and the backoff of a pending retry. */
+  /** Arms the deadline of a running attempt (or of one scheduled and not started yet) and the backoff of a pending retry. */
   private armTimers(task: TaskState): void {
     const now = this.clock.now().getTime();
     const stage = currentStage(task);
+    if (task.status === 'running' && stage?.status === 'scheduled') {
+      const { stageId, attempt } = stage;
+      this.timers.arm(`start-deadline:${stageId}:${attempt}`, startDeadlineOf(stage, this.config.rules), () => {
+        const cause: Cause = { id: deterministicId(stageId, attempt, 'start-time-out'), correlationId: task.orchestrationId ?? stageId };
+        this.decideOnTask(cause, task.taskId, (current) => decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
+          this.logger.error(`Could not time out stage ${stageId} of task ${task.taskId}, never started: ${(error as Error).message}`),
+        );
+      });
+    }
     if (task.status === 'running' && stage?.status === 'running' && stage.deadlineAt) {
       const key = `${stage.stageId}:${stage.attempt}`;
       if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
@@ -284,6 +301,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const key = `${stageId}:${attempt}`;
     this.heartbeats.delete(key);
     this.timers.cancel(`deadline:${key}`);
+    this.timers.cancel(`start-deadline:${key}`);
   }
 
   private logTaskEnd(event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>): void {
