@@ -15,7 +15,7 @@ import { NatsClient } from './nats-client';
 export interface ConsumerDefinition {
   /** durable consumer name, shared by every instance of the app */
   durable: string;
-  stream: 'events' | 'commands';
+  stream: 'events' | 'commands' | 'heartbeats';
   /** one subject filter (NATS 2.9 takes one per consumer) */
   filterSubject: string;
   /**
@@ -131,6 +131,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   private streamName(client: NatsClient, stream: ConsumerDefinition['stream']): string {
+    if (stream === 'heartbeats') return client.subjects.heartbeatsStream;
     return stream === 'events' ? client.subjects.eventsStream : client.subjects.commandsStream;
   }
 
