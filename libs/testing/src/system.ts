@@ -40,6 +40,8 @@ export interface TestSystemOptions {
   gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
   /** false: leave the runner to the test (e.g. as a real process) */
   runner?: boolean;
+  /** false: leave the pool-manager to the test (`startTestPool` starts one as the system would) */
+  poolManager?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
   /** the pool-manager's settings beyond the local defaults, e.g. `{ driver: 'docker', image, poolId }` */
@@ -48,6 +50,22 @@ export interface TestSystemOptions {
   natsUrl?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
   databaseAdminUrl?: string;
+}
+
+/** The pool-manager as the test system starts it (local driver, slots under the workspaces directory). */
+export function startTestPool(messaging: MessagingOptions, workspacesDir: string, options: Pick<TestSystemOptions, 'poolSize' | 'pool'> = {}): Promise<INestMicroservice> {
+  return startPoolManager({
+    messaging: { ...messaging, producer: 'pool-manager@test' },
+    poolId: 'default',
+    driver: 'local',
+    size: options.poolSize ?? 3,
+    portStart: 18081,
+    portEnd: 18081 + (options.poolSize ?? 3) - 1,
+    image: 'unused',
+    slotsDir: path.join(workspacesDir, 'slots'),
+    leaseTtlS: 120,
+    ...options.pool,
+  });
 }
 
 /**
@@ -62,20 +80,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   for (const [key, value] of Object.entries(options.agentEnv ?? {})) process.env[key] = value;
   const apps: Array<INestApplication | INestMicroservice> = [];
   try {
-    apps.push(
-      await startPoolManager({
-        messaging: { ...messaging, producer: 'pool-manager@test' },
-        poolId: 'default',
-        driver: 'local',
-        size: options.poolSize ?? 3,
-        portStart: 18081,
-        portEnd: 18081 + (options.poolSize ?? 3) - 1,
-        image: 'unused',
-        slotsDir: path.join(workspacesDir, 'slots'),
-        leaseTtlS: 120,
-        ...options.pool,
-      }),
-    );
+    if (options.poolManager !== false) apps.push(await startTestPool(messaging, workspacesDir, options));
     if (options.runner !== false) apps.push(
       await startRunner({
         messaging: { ...messaging, producer: 'runner@test' },
