@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { causedMessage, deterministicId, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, type Fold } from '@app/messaging';
+import { AggregateStore, MessagePublisher, NatsClient, SubjectReader, type Fold } from '@app/messaging';
 import type { Draft } from '../domain/decision';
 import {
   decideAdmissions,
@@ -55,6 +55,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   constructor(
     private readonly store: AggregateStore,
+    private readonly reader: SubjectReader,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsClient,
     private readonly clock: Clock,
@@ -63,12 +64,12 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   /** Re-arms every timer of the orchestrations still open, from the log, and again every ORCHESTRATOR_REDRIVE_S. */
   async onApplicationBootstrap(): Promise<void> {
-    const scheduler = await this.redrive();
+    const scheduler = await this.redrive(false);
     this.logger.log(`Recovered ${scheduler.running.length} running and ${scheduler.queue.length} queued orchestrations from the log`);
     this.redriver = setInterval(() => {
       if (this.redriving) return;
       this.redriving = true;
-      this.redrive()
+      this.redrive(true)
         .catch((error: unknown) => this.logger.error(`Could not re-drive the open orchestrations: ${(error as Error).message}`))
         .finally(() => (this.redriving = false));
     }, this.config.redriveIntervalS * 1000);
@@ -88,16 +89,35 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   /**
    * Arms the timers (deadlines, retry backoffs) of every running orchestration from the log.
-   * Arming is idempotent; run periodically, it catches a timer whose work failed (NATS
-   * down when it fired) and a message given up on after its deliveries.
+   * Arming is idempotent; run periodically it catches a timer whose work failed (NATS
+   * full or down when it fired). `stalled`: also the next step of a task whose last event
+   * is older than one re-drive interval is taken again (its last event handled once more:
+   * handling is idempotent), and free slots are given to the queue — so a step whose
+   * message was given up on after its deliveries (a dead letter) does not stall the task.
    */
-  private async redrive(): Promise<SchedulerState> {
-    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+  private async redrive(stalled: boolean): Promise<SchedulerState> {
+    const { state: scheduler, lastSeq } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    const now = this.clock.now().getTime();
     for (const admission of scheduler.running) {
       const { state: task } = await this.loadTask(admission.taskId);
       this.armTimers(task);
+      if (stalled) await this.redriveTask(admission.taskId, now);
+    }
+    if (stalled && scheduler.queue.length > 0) {
+      const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
+      await this.decideOnScheduler((current) => this.envelopes(cause, decideAdmissions(current, this.config.rules)));
     }
     return scheduler;
+  }
+
+  private async redriveTask(taskId: string, now: number): Promise<void> {
+    const last = await this.reader.last(this.nats.subjects.task(taskId));
+    if (last === null || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
+    try {
+      await this.handle(last.event);
+    } catch (error) {
+      this.logger.error(`Could not re-drive task ${taskId} from its last event ${last.event.type}: ${(error as Error).message}`);
+    }
   }
 
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
