@@ -68,6 +68,26 @@ export function startTestPool(messaging: MessagingOptions, workspacesDir: string
   });
 }
 
+/** The orchestrator as the test system starts it. */
+export function startTestOrchestrator(messaging: MessagingOptions, options: Pick<TestSystemOptions, 'rules' | 'heartbeatTimeoutS' | 'redriveIntervalS'> = {}): Promise<INestMicroservice> {
+  return startOrchestrator({
+    messaging: { ...messaging, producer: 'orchestrator@test' },
+    heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
+    redriveIntervalS: options.redriveIntervalS ?? 30,
+    rules: {
+      enabled: true,
+      maxConcurrent: 2,
+      maxRetries: 2,
+      maxRework: 2,
+      stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },
+      leaseTtlS: 120,
+      retryBackoffBaseMs: 100,
+      retryBackoffMaxMs: 1_000,
+      ...options.rules,
+    },
+  });
+}
+
 /**
  * The four apps as separate Nest applications in this process, talking only through the
  * real NATS (streams of their own) and the real Postgres (a database of its own).
@@ -99,24 +119,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         heartbeatMs: 1_000,
       }),
     );
-    if (options.orchestrator !== false) apps.push(
-      await startOrchestrator({
-        messaging: { ...messaging, producer: 'orchestrator@test' },
-        heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
-        redriveIntervalS: options.redriveIntervalS ?? 30,
-        rules: {
-          enabled: true,
-          maxConcurrent: 2,
-          maxRetries: 2,
-          maxRework: 2,
-          stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },
-          leaseTtlS: 120,
-          retryBackoffBaseMs: 100,
-          retryBackoffMaxMs: 1_000,
-          ...options.rules,
-        },
-      }),
-    );
+    if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));
     const gateway = await startGateway(
       testGatewayConfig({ ...messaging, producer: 'gateway@test' }, database.url, { decisionWaitMs: 1_000, ...options.gateway }),
     );
