@@ -10,7 +10,7 @@ export const messagingEnvShape = {
   NATS_STREAM_REPLICAS: intVar(1, 1, 5),
   ORCH_LOGS_MAX_AGE_S: intVar(7 * 24 * 3600, 60),
   ORCH_LOGS_MAX_BYTES: intVar(1024 ** 3, 1024 ** 2),
-  ORCH_EVENTS_MAX_BYTES: intVar(10 * 1024 ** 3, 1024 ** 2),
+  ORCH_EVENTS_MAX_MESSAGES: intVar(100_000_000, 1_000),
   ORCH_HEARTBEATS_MAX_AGE_S: intVar(3600, 60),
 };
 
@@ -24,7 +24,7 @@ export function messagingOptionsFrom(env: MessagingEnv, app: string) {
     replicas: env.NATS_STREAM_REPLICAS,
     logsMaxAgeS: env.ORCH_LOGS_MAX_AGE_S,
     logsMaxBytes: env.ORCH_LOGS_MAX_BYTES,
-    eventsMaxBytes: env.ORCH_EVENTS_MAX_BYTES,
+    eventsMaxMessages: env.ORCH_EVENTS_MAX_MESSAGES,
     heartbeatsMaxAgeS: env.ORCH_HEARTBEATS_MAX_AGE_S,
     producer: `${app}@${hostname()}:${process.pid}`,
   };

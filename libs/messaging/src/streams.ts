@@ -14,12 +14,16 @@ const MIB = 1024 ** 2;
  * The streams of the design (and one for snapshots, one for heartbeats), as their
  * configuration. Every one has limits; what happens when one is reached is chosen per
  * stream (README, "Stream limits"): the event log and the commands refuse new messages
- * (`discard: new`: the writer gets an error, a 503 or a retry, and nothing stored is lost),
- * the disposable ones drop their oldest.
+ * (`discard: new`: the writer gets an error and retries, nothing stored is lost), the
+ * disposable ones drop their oldest. The two that must not lose anything are limited by
+ * message count, not bytes: at a `max_bytes` limit nats-server 2.9 removed old messages
+ * of a `discard: new` stream (its check and its store count a message's bytes differently),
+ * which for the event log would delete history; their bytes are bounded by the server's
+ * JetStream store (`max_file_store`), which refuses writes when full.
  */
 export function streamConfigs(
   subjects: Subjects,
-  options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'eventsMaxBytes' | 'heartbeatsMaxAgeS' | 'replicas'>,
+  options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'eventsMaxMessages' | 'heartbeatsMaxAgeS' | 'replicas'>,
 ): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
   const common = { storage: StorageType.File, num_replicas: options.replicas, allow_direct: true };
   return [
@@ -29,7 +33,7 @@ export function streamConfigs(
       subjects: [subjects.allEvents],
       retention: RetentionPolicy.Limits,
       // the source of truth is never cut: no age limit, and a full log refuses appends
-      max_bytes: options.eventsMaxBytes,
+      max_msgs: options.eventsMaxMessages,
       discard: DiscardPolicy.New,
       duplicate_window: 120 * SECOND_NS,
     },
@@ -39,7 +43,6 @@ export function streamConfigs(
       subjects: [subjects.allCommands],
       retention: RetentionPolicy.Workqueue,
       max_age: 7 * DAY_S * SECOND_NS,
-      max_bytes: 1024 * MIB,
       max_msgs: 1_000_000,
       discard: DiscardPolicy.New,
       duplicate_window: 120 * SECOND_NS,

@@ -14,7 +14,7 @@ export function testMessagingOptions(app = 'test', natsUrl: string = process.env
     streamPrefix: `T${suffix}_`,
     producer: `${app}@${hostname()}:${process.pid}`,
     logsMaxAgeS: 3600,
-    eventsMaxBytes: 1024 ** 3,
+    eventsMaxMessages: 10_000_000,
     heartbeatsMaxAgeS: 600,
     logsMaxBytes: 64 * 1024 * 1024,
     replicas: 1,

@@ -11,10 +11,12 @@ const FULL_MS = 10_000;
 const LIMIT = 3;
 const STAGE_TIMEOUT_S = 8;
 
-/** Fault 13: the event log's store full (JetStream max_bytes reached) for 10 s mid-run, then freed. */
+/** Fault 13: the event log full (its JetStream limit reached: every append refused) for 10 s mid-run, then freed. */
 describe('fault 13: the NATS store full for 10 s', () => {
   let system: TestSystem;
   let client: NatsClient;
+  /** set while the store is full: the apps could not shut down cleanly on a full log */
+  let restoreLimit: (() => Promise<void>) | null = null;
 
   beforeAll(async () => {
     system = await startTestSystem({
@@ -32,6 +34,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
   }, 60_000);
 
   afterAll(async () => {
+    await restoreLimit?.();
     await client?.close();
     await system?.stop();
   }, 60_000);
@@ -42,20 +45,26 @@ describe('fault 13: the NATS store full for 10 s', () => {
     const tail = new EventTail(client);
     await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
 
-    // the store is full: max_bytes down to what the stream holds, so every append is refused (discard: new)
+    // the log is filled: room for 50 more messages, then filler messages until JetStream refuses one (discard: new)
     const stream = client.subjects.eventsStream;
     const { config, state } = await client.jsm.streams.info(stream);
-    await client.jsm.streams.update(stream, { ...config, max_bytes: state.bytes });
+    restoreLimit = () => client.jsm.streams.update(stream, { ...config, max_msgs: config.max_msgs }).then(() => undefined);
+    await client.jsm.streams.update(stream, { ...config, max_msgs: state.messages + 50 });
+    let refused: string | null = null;
+    for (let filler = 0; refused === null && filler < 1_000; filler += 1) {
+      refused = await client.js.publish(`${client.subjects.root}.evt.filler.${filler}`, 'x').then(
+        () => null,
+        (error: unknown) => (error as Error).message,
+      );
+    }
     const fullAt = Date.now();
-    const refused = await client.js.publish(client.subjects.task(taskIds[0] ?? ''), 'probe').then(
-      () => null,
-      (error: unknown) => (error as Error).message,
-    );
-    expect(refused).toMatch(/maximum bytes/i);
+    expect(refused).toMatch(/maximum messages/i);
+    const lastSeqAtFull = (await client.jsm.streams.info(stream)).state.last_seq;
     await new Promise((resolve) => setTimeout(resolve, FULL_MS));
-    const lastSeqWhileFull = (await client.jsm.streams.info(stream)).state.last_seq;
-    expect(lastSeqWhileFull).toBe(state.last_seq); // nothing was stored meanwhile
-    await client.jsm.streams.update(stream, { ...config, max_bytes: config.max_bytes });
+    const whileFull = (await client.jsm.streams.info(stream)).state;
+    expect([whileFull.first_seq, whileFull.last_seq]).toEqual([state.first_seq, lastSeqAtFull]); // nothing stored meanwhile, nothing removed
+    await restoreLimit();
+    restoreLimit = null;
     const freedAt = Date.now();
 
     const ended = await allTerminal(client, taskIds, 120_000);
@@ -70,10 +79,10 @@ describe('fault 13: the NATS store full for 10 s', () => {
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
     const events = distinctEvents(await readEventLog(client));
-    const firstAfter = events.find(({ seq }) => seq > state.last_seq);
+    const firstAfter = events.find(({ seq }) => seq > lastSeqAtFull);
     const cut = events.filter(({ event }) => event.type === 'StageTimedOut' || event.type === 'StageFailed').length;
     await recordFigures('fault-13-nats-store-full', {
-      fault: `ORCH_EVENTS max_bytes set to its size for ${FULL_MS / 1000} s (every append refused) with 6 tasks in flight, limit ${LIMIT}, stage timeout ${STAGE_TIMEOUT_S} s, re-drive every 1 s`,
+      fault: `ORCH_EVENTS filled to its max_msgs for ${FULL_MS / 1000} s (every append refused) with 6 tasks in flight, limit ${LIMIT}, stage timeout ${STAGE_TIMEOUT_S} s, re-drive every 1 s`,
       tasks: taskIds.length,
       outcomes: report.outcomes,
       appendRefused: refused,
