@@ -1,0 +1,136 @@
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { LeaseRef } from '@app/contracts';
+import { failConfig } from '@app/config';
+import { CONTAINER_AGENT_ID, CONTAINER_PATHS, containerEnv, containerRunArgs, identityFiles, isNodeScript } from '../domain/container';
+import { sandboxApiPort, sandboxEnv, upstreamApi } from '../domain/sandbox';
+import { clientEnv, ContainerRepository } from '../repositories/container.repository';
+import { SandboxRepository } from '../repositories/sandbox.repository';
+import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import type { AgentLaunch } from './agent-sandbox.service';
+import type { Workspace } from './workspace.service';
+
+/**
+ * RUNNER_EXECUTION=container: the agent runs in a container of its own next to its leased
+ * one (see containerRunArgs): the leased container's image and limits, network `none`, the
+ * runner's node and CLI bound read-only, the worktree at /workspace. The container's
+ * loopback reaches the model API and the slot's port through the runner's unix sockets,
+ * as in the sandbox. When the runner is root, the agent runs as uid 1000, owning the
+ * task's worktree and config dir for the run; they are given back before the runner commits.
+ */
+@Injectable()
+export class AgentContainer implements OnModuleInit {
+  private readonly logger = new Logger('Runner');
+  private libraries = new Map<string, Promise<string[]>>();
+
+  constructor(
+    private readonly containers: ContainerRepository,
+    private readonly sandbox: SandboxRepository,
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+  ) {}
+
+  /** With RUNNER_EXECUTION=container, a docker client that reaches no engine stops the boot. */
+  async onModuleInit(): Promise<void> {
+    if (this.config.execution !== 'container') return;
+    const engine = await this.containers.engineVersion(this.config.dockerPath);
+    if ('error' in engine) failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: container, but ${this.config.dockerPath} reaches no Docker engine: ${engine.error}`);
+    this.logger.log(`Agents on Docker leases run in containers of their own (Docker ${engine.version}): network none, non-root, the leased container's image and limits`);
+  }
+
+  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+    const docker = (await this.sandbox.resolveProgram(this.config.dockerPath)) ?? this.config.dockerPath;
+    const leased = await this.containers.inspect(docker, lease.containerId);
+    if (leased === null || !leased.running) throw new Error(`the leased container ${lease.containerId.slice(0, 12)} is not running`);
+    const cli = await this.sandbox.resolveProgram(file);
+    if (cli === null) throw new Error(`the agent CLI ${file} (CLAUDE_CLI_PATH) does not exist`);
+    const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
+    const runnerUid = process.getuid?.() ?? CONTAINER_AGENT_ID;
+    const runnerGid = process.getgid?.() ?? CONTAINER_AGENT_ID;
+    const uid = runnerUid === 0 ? CONTAINER_AGENT_ID : runnerUid;
+    const gid = runnerUid === 0 ? CONTAINER_AGENT_ID : runnerGid;
+    const apiPort = sandboxApiPort(lease.port);
+    const forwards = await this.sandbox.openForwards(
+      [
+        { kind: 'http', upstream: upstreamApi(process.env.ANTHROPIC_BASE_URL) },
+        { kind: 'tcp', host: '127.0.0.1', port: lease.port },
+      ],
+      { otherUsers: true },
+    );
+    const identityDir = await mkdtemp(path.join(tmpdir(), 'orch-agent-id-'));
+    const name = `orch-agent-${lease.slot}-${randomBytes(6).toString('hex')}`;
+    let handedOver = false;
+    const close = async () => {
+      await this.containers.remove(docker, name).catch((error: unknown) => this.logger.warn(`Could not remove the agent's container ${name}: ${(error as Error).message}`));
+      await forwards.close();
+      await rm(identityDir, { recursive: true, force: true });
+      if (handedOver) await this.handBack(workspace, runnerUid, runnerGid);
+    };
+    try {
+      const identity = identityFiles(uid, gid);
+      await writeFile(path.join(identityDir, 'passwd'), identity.passwd, { mode: 0o644 });
+      await writeFile(path.join(identityDir, 'group'), identity.group, { mode: 0o644 });
+      const libraries = [...new Set([...(await this.librariesOf(node)), ...(await this.librariesOf(cli))])];
+      const files = [
+        { source: path.join(identityDir, 'passwd'), target: '/etc/passwd' },
+        { source: path.join(identityDir, 'group'), target: '/etc/group' },
+        { source: node, target: node },
+        ...(await Promise.all(libraries.map(async (library) => ({ source: (await this.sandbox.realPath(library)) ?? library, target: library })))),
+      ];
+      const readOnly = [path.dirname(cli)];
+      // the repository's git data, so the agent's own git can read its worktree (and change nothing there)
+      if (workspace.gitDir !== null) readOnly.push(path.resolve(workspace.gitDir, '..', '..'));
+      const inside = containerEnv(sandboxEnv(env, { api: apiPort, backend: lease.port }, CONTAINER_PATHS.configDir), path.dirname(node));
+      const script = isNodeScript(await this.containers.head(cli));
+      const plan = {
+        name,
+        leased,
+        user: `${uid}:${gid}`,
+        workspaceDir: workspace.cwd,
+        configDir: workspace.configDir,
+        socketsDir: forwards.socketsDir,
+        files,
+        readOnly,
+        nodePath: node,
+        forwards: [
+          { port: apiPort, socketPath: path.posix.join(CONTAINER_PATHS.sockets, path.basename(forwards.socketPaths[0] ?? '')) },
+          { port: lease.port, socketPath: path.posix.join(CONTAINER_PATHS.sockets, path.basename(forwards.socketPaths[1] ?? '')) },
+        ],
+        envNames: Object.keys(inside),
+        labels: { 'orch.app': 'orchestrator-manager', 'orch.agent-of': leased.id, 'orch.runner': this.config.runnerId },
+      };
+      if (uid !== runnerUid) {
+        handedOver = true;
+        await this.containers.chownTree(workspace.cwd, uid, gid);
+        await this.containers.chownTree(workspace.configDir, uid, gid);
+      }
+      return {
+        file: docker,
+        args: containerRunArgs(plan, script ? node : cli, script ? [cli, ...args] : args),
+        // the values reach the container through the client's environment (`--env NAME`), never its command line
+        env: { ...clientEnv(), ...inside },
+        close,
+      };
+    } catch (error) {
+      await close();
+      throw error;
+    }
+  }
+
+  /** The worktree and config dir back to the runner's user, so its own git and file calls see its files. */
+  private async handBack(workspace: Workspace, uid: number, gid: number): Promise<void> {
+    await this.containers.chownTree(workspace.cwd, uid, gid);
+    await this.containers.chownTree(workspace.configDir, uid, gid);
+  }
+
+  private librariesOf(file: string): Promise<string[]> {
+    let libraries = this.libraries.get(file);
+    if (libraries === undefined) {
+      libraries = this.containers.libraries(file);
+      this.libraries.set(file, libraries);
+    }
+    return libraries;
+  }
+}
