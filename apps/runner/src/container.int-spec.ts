@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
 import { dockerCli, ensureTestImage, eventually, git, makeGitRepo, removeContainersLabelled, RunnerHarness, TEST_CONTAINER_IMAGE } from '@app/testing';
@@ -166,6 +166,23 @@ describe('the agent in its container (Docker)', () => {
     await harness.outcomeOf(stage, 'StageTimedOut');
     await eventually(async () => ((await agentContainers()) === '' ? true : undefined), 15_000, "the agent's container to be gone");
   }, 40_000);
+
+  it('given agent containers left by a runner that is gone and by one that runs, when a runner starts, then it removes the first and leaves the second', async () => {
+    const ownStart = (await readFile('/proc/self/stat', 'utf8')).split(') ')[1]?.split(' ')[19] ?? '';
+    const agentOf = (pid: number, start: string) =>
+      dockerCli('run', '-d', '--network', 'none', '--label', `orch.test=${suiteLabel}`, '--label', `orch.agent-of=${leasedId}`, '--label', `orch.runner-host=${hostname()}`, '--label', `orch.runner-pid=${pid}`, '--label', `orch.runner-start=${start}`, TEST_CONTAINER_IMAGE);
+    const orphan = await agentOf(4_194_000, '12345');
+    const kept = await agentOf(process.pid, ownStart);
+    const next = await RunnerHarness.start({ execution: 'container', workspacesDir: path.join(scratch, 'restart') });
+    try {
+      const left = (await dockerCli('ps', '-a', '-q', '--no-trunc', '--filter', `label=orch.agent-of=${leasedId}`)).split('\n');
+      expect(left).toContain(kept);
+      expect(left).not.toContain(orphan);
+    } finally {
+      await next.stop();
+      await dockerCli('rm', '-f', kept);
+    }
+  }, 60_000);
 
   it('given a lease of a local slot, then RUNNER_EXECUTION=container fails the stage, not retryable, naming why', async () => {
     const failed = await harness.outcomeOf(await harness.schedule({ port: backend.port }), 'StageFailed');

@@ -47,6 +47,24 @@ export class ContainerRepository {
     };
   }
 
+  /** The agents' containers started by runners on `host` (their labels), running or not. */
+  async agentContainers(docker: string, host: string): Promise<Array<{ id: string; runnerPid: number | null; runnerStart: string }>> {
+    const format = '{{.ID}}\t{{.Label "orch.runner-pid"}}\t{{.Label "orch.runner-start"}}';
+    const result = await this.processes.exec(docker, ['ps', '--all', '--no-trunc', '--filter', `label=orch.runner-host=${host}`, '--filter', 'label=orch.agent-of', '--format', format], {
+      cwd: '/',
+      timeoutMs: DOCKER_TIMEOUT_MS,
+      env: clientEnv(),
+    });
+    if (result.exitCode !== 0) throw new Error(`docker ps failed: ${result.stderr.trim()}`);
+    return result.stdout
+      .split('\n')
+      .filter((line) => line.trim().length > 0)
+      .map((line) => {
+        const [id = '', pid = '', start = ''] = line.split('\t');
+        return { id, runnerPid: /^\d+$/.test(pid) ? Number(pid) : null, runnerStart: start };
+      });
+  }
+
   /** Removes a container, running or not; one already gone counts as removed. */
   async remove(docker: string, name: string): Promise<void> {
     const result = await this.processes.exec(docker, ['rm', '--force', '--', name], { cwd: '/', timeoutMs: DOCKER_TIMEOUT_MS, env: clientEnv() });

@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import type { LeaseRef } from '@app/contracts';
 import { failConfig } from '@app/config';
 import { CONTAINER_AGENT_ID, CONTAINER_PATHS, containerEnv, containerRunArgs, identityFiles, isNodeScript } from '../domain/container';
 import { sandboxApiPort, sandboxEnv, upstreamApi } from '../domain/sandbox';
 import { clientEnv, ContainerRepository } from '../repositories/container.repository';
+import { ProcessRepository } from '../repositories/process.repository';
 import { SandboxRepository } from '../repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import type { AgentLaunch } from './agent-sandbox.service';
@@ -24,20 +25,35 @@ import type { Workspace } from './workspace.service';
 @Injectable()
 export class AgentContainer implements OnModuleInit {
   private readonly logger = new Logger('Runner');
-  private libraries = new Map<string, Promise<string[]>>();
+  private readonly libraries = new Map<string, Promise<string[]>>();
+  /** this runner's process start time: with its pid and host, on each agent container it starts */
+  private runnerStart = '';
 
   constructor(
     private readonly containers: ContainerRepository,
     private readonly sandbox: SandboxRepository,
+    private readonly processes: ProcessRepository,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
 
-  /** With RUNNER_EXECUTION=container, a docker client that reaches no engine stops the boot. */
+  /**
+   * With RUNNER_EXECUTION=container, a docker client that reaches no engine stops the boot.
+   * Then the containers of agents whose runner on this host is gone (SIGKILLed: its agent
+   * record ends the docker client, not the container) are removed; those of a runner that
+   * still runs are left.
+   */
   async onModuleInit(): Promise<void> {
     if (this.config.execution !== 'container') return;
     const engine = await this.containers.engineVersion(this.config.dockerPath);
     if ('error' in engine) failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: container, but ${this.config.dockerPath} reaches no Docker engine: ${engine.error}`);
     this.logger.log(`Agents on Docker leases run in containers of their own (Docker ${engine.version}): network none, non-root, the leased container's image and limits`);
+    this.runnerStart = (await this.processes.startTimeOf(process.pid)) ?? '';
+    for (const agent of await this.containers.agentContainers(this.config.dockerPath, hostname())) {
+      const alive = agent.runnerPid !== null && (await this.processes.startTimeOf(agent.runnerPid)) === agent.runnerStart;
+      if (alive) continue;
+      await this.containers.remove(this.config.dockerPath, agent.id);
+      this.logger.warn(`Removed the agent container ${agent.id.slice(0, 12)} of a runner that is gone (pid ${agent.runnerPid ?? 'unknown'})`);
+    }
   }
 
   async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
@@ -99,7 +115,13 @@ export class AgentContainer implements OnModuleInit {
           { port: lease.port, socketPath: path.posix.join(CONTAINER_PATHS.sockets, path.basename(forwards.socketPaths[1] ?? '')) },
         ],
         envNames: Object.keys(inside),
-        labels: { 'orch.app': 'orchestrator-manager', 'orch.agent-of': leased.id, 'orch.runner': this.config.runnerId },
+        labels: {
+          'orch.app': 'orchestrator-manager',
+          'orch.agent-of': leased.id,
+          'orch.runner-host': hostname(),
+          'orch.runner-pid': String(process.pid),
+          'orch.runner-start': this.runnerStart,
+        },
       };
       if (uid !== runnerUid) {
         handedOver = true;
