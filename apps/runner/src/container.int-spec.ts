@@ -184,6 +184,14 @@ describe('the agent in its container (Docker)', () => {
     }
   }, 60_000);
 
+  it('given RUNNER_EXECUTION=container and a docker client that reaches no engine, then the runner does not start, naming the variable and docker\'s words', async () => {
+    const brokenDocker = path.join(scratch, 'docker-without-engine');
+    await writeFile(brokenDocker, "#!/bin/sh\necho 'Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?' >&2\nexit 1\n", { mode: 0o755 });
+    await expect(RunnerHarness.start({ execution: 'container', dockerPath: brokenDocker, workspacesDir: path.join(scratch, 'no-engine') })).rejects.toThrow(
+      `RUNNER_EXECUTION: container, but ${brokenDocker} reaches no Docker engine: Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?`,
+    );
+  }, 30_000);
+
   it('given a lease of a local slot, then RUNNER_EXECUTION=container fails the stage, not retryable, naming why', async () => {
     const failed = await harness.outcomeOf(await harness.schedule({ port: backend.port }), 'StageFailed');
     expect(failed).toMatchObject({ retryable: false, reason: expect.stringContaining('RUNNER_EXECUTION=container runs the agent in its leased container, but local-0 is a local slot') });

@@ -37,7 +37,8 @@ export class AgentContainer implements OnModuleInit {
   ) {}
 
   /**
-   * With RUNNER_EXECUTION=container, a docker client that reaches no engine stops the boot.
+   * With RUNNER_EXECUTION=container given, a docker client that reaches no engine stops the
+   * boot (unset, the runner warns: it then gets no Docker lease from the pool on this engine).
    * Then the containers of agents whose runner on this host is gone (SIGKILLed: its agent
    * record ends the docker client, not the container) are removed; those of a runner that
    * still runs are left.
@@ -45,9 +46,18 @@ export class AgentContainer implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     if (this.config.execution !== 'container') return;
     const engine = await this.containers.engineVersion(this.config.dockerPath);
-    if ('error' in engine) failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: container, but ${this.config.dockerPath} reaches no Docker engine: ${engine.error}`);
+    if ('error' in engine) {
+      // explicit: nothing could run; the default: no engine here means no Docker leases either (the pool-manager's is the same)
+      if (this.config.localExecution === null) failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: container, but ${this.config.dockerPath} reaches no Docker engine: ${engine.error}`);
+      this.logger.warn(`${this.config.dockerPath} reaches no Docker engine (${engine.error}): an agent on a Docker lease would fail to start`);
+      return;
+    }
     this.logger.log(`Agents on Docker leases run in containers of their own (Docker ${engine.version}): network none, non-root, the leased container's image and limits`);
     this.runnerStart = (await this.processes.startTimeOf(process.pid)) ?? '';
+    await this.removeOrphans().catch((error: unknown) => this.logger.warn(`Could not look for the agent containers of runners that are gone: ${(error as Error).message}`));
+  }
+
+  private async removeOrphans(): Promise<void> {
     for (const agent of await this.containers.agentContainers(this.config.dockerPath, hostname())) {
       const alive = agent.runnerPid !== null && (await this.processes.startTimeOf(agent.runnerPid)) === agent.runnerStart;
       if (alive) continue;
