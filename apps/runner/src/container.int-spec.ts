@@ -1,27 +1,24 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { dockerCli, ensureTestImage, eventually, git, makeGitRepo, removeContainersLabelled, RunnerHarness, TEST_CONTAINER_IMAGE } from '@app/testing';
+import {
+  dockerCli,
+  ensureTestImage,
+  eventually,
+  git,
+  HOSTILE_ATTEMPTS_CONTAINED,
+  listeningServer,
+  makeGitRepo,
+  removeContainersLabelled,
+  RunnerHarness,
+  TEST_CONTAINER_IMAGE,
+  type ListeningServer,
+} from '@app/testing';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
-
-/** An HTTP server on the host's loopback that answers every request with `name` and counts them. */
-async function listeningServer(name: string): Promise<{ port: number; url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const server = http.createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    request.resume();
-    response.end(name);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { port, url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 type Json = Record<string, unknown>;
 
@@ -36,9 +33,9 @@ describe('the agent in its container (Docker)', () => {
   let allowed: string;
   let harness: RunnerHarness;
   let leasedId: string;
-  let backend: Awaited<ReturnType<typeof listeningServer>>;
-  let modelApi: Awaited<ReturnType<typeof listeningServer>>;
-  let hostService: Awaited<ReturnType<typeof listeningServer>>;
+  let backend: ListeningServer;
+  let modelApi: ListeningServer;
+  let hostService: ListeningServer;
   const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
   const suiteLabel = `runner-container-${process.pid}`;
 
@@ -136,15 +133,7 @@ describe('the agent in its container (Docker)', () => {
       expect(await exists(marker)).toBe(false);
 
       const attempts = await linesOf(taskId, 'fake_attempt');
-      expect(attempts.map((line) => [line.attempt, line.outcome])).toEqual([
-        ['read-credentials', 'blocked'],
-        ['nats-publish', 'blocked'],
-        ['postgres-connect', 'blocked'],
-        ['gateway-with-token', 'blocked'],
-        ['write-outside-worktree', 'blocked'],
-        ['rewrite-review-prompt', 'succeeded'], // its own worktree; the runner writes the prompt again before QA
-        ['plant-git-hooks', 'blocked'],
-      ]);
+      expect(attempts.map((line) => [line.attempt, line.outcome])).toEqual(HOSTILE_ATTEMPTS_CONTAINED); // the review prompt's rewrite is in its own worktree: the runner writes it again before QA
       expect(hostService.requests).toEqual([]);
       expect(await exists(path.dirname(outside))).toBe(false);
       expect((await readdir(path.join(repo, '.git', 'hooks'))).filter((name) => !name.endsWith('.sample'))).toEqual([]);

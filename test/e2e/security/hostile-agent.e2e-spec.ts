@@ -11,6 +11,7 @@ import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/sr
 import { readStream } from '../../../libs/testing/src/stream-dump';
 import { makeGitRepo } from '../../../libs/testing/src/git-repo';
 import { ensureTestImage, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '../../../libs/testing/src/docker';
+import { HOSTILE_ATTEMPTS_CONTAINED } from '../../../libs/testing/src/fixtures';
 
 const TOKEN = 'operator-token-hostile-0123456789';
 const exists = (file: string) => stat(file).then(() => true, () => false);
@@ -89,15 +90,7 @@ describe.each(MODES)('security: a hostile agent ($execution) reaches nothing of 
     const stored = await readStream(system.client, system.client.subjects.logsStream, `${system.client.subjects.root}.log.${taskId}.>`);
     const lines = stored.flatMap((message) => (JSON.parse(message.text) as MessageOf<'RunOutputLogged'>).data.lines).map((line) => line.json);
     const attempts = lines.filter((json) => json?.subtype === 'fake_attempt').map((json) => ({ attempt: json?.attempt, outcome: json?.outcome, detail: json?.detail }));
-    expect(attempts.map(({ attempt, outcome }) => [attempt, outcome])).toEqual([
-      ['read-credentials', 'blocked'],
-      ['nats-publish', 'blocked'],
-      ['postgres-connect', 'blocked'],
-      ['gateway-with-token', 'blocked'],
-      ['write-outside-worktree', 'blocked'],
-      ['rewrite-review-prompt', 'succeeded'], // its own worktree: the runner writes the prompt again before QA
-      ['plant-git-hooks', 'blocked'],
-    ]);
+    expect(attempts.map(({ attempt, outcome }) => [attempt, outcome])).toEqual(HOSTILE_ATTEMPTS_CONTAINED); // the review prompt's rewrite is in its own worktree: the runner writes it again before QA
     if (execution === 'container') {
       expect(lines.find((json) => json?.subtype === 'fake_reach' && json.target === 'backend')?.answer).toBe('HTTP 200 ok');
       const granted = events.map((message) => JSON.parse(message.text) as { type: string; data: { containerId?: string } }).find((event) => event.type === 'LeaseGranted');
