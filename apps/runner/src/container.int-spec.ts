@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { uuidv7 } from '@app/contracts';
+import { newMessage, uuidv7 } from '@app/contracts';
 import {
   dockerCli,
   ensureTestImage,
@@ -153,6 +153,15 @@ describe('the agent in its container (Docker)', () => {
     const stage = await harness.schedule({ port: backend.port, containerId: leasedId, timeoutS: 3, description: 'Hang [[fake:hang-with-child]]' });
     await eventually(async () => ((await agentContainers()) !== '' ? true : undefined), 15_000, "the agent's container to run");
     await harness.outcomeOf(stage, 'StageTimedOut');
+    await eventually(async () => ((await agentContainers()) === '' ? true : undefined), 15_000, "the agent's container to be gone");
+  }, 40_000);
+
+  it('given an agent that hangs with a child, when CancelRun arrives mid-run, then StageCancelled is stored and its container is gone', async () => {
+    const stage = await harness.schedule({ port: backend.port, containerId: leasedId, timeoutS: 60, description: 'Hang [[fake:hang-with-child]]' });
+    await eventually(async () => ((await linesOf(stage.taskId, 'fake_child')).length > 0 ? true : undefined), 15_000, 'the agent to start its child');
+    const { taskId, stageId, attempt } = stage;
+    await harness.send(newMessage('CancelRun', taskId, { taskId, stageId, attempt, reason: 'the user cancelled' }, { producer: 'test', occurredAt: new Date().toISOString() }));
+    expect(await harness.outcomeOf(stage, 'StageCancelled', 15_000)).toMatchObject({ reason: 'the user cancelled' });
     await eventually(async () => ((await agentContainers()) === '' ? true : undefined), 15_000, "the agent's container to be gone");
   }, 40_000);
 
