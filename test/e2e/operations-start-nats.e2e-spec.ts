@@ -77,6 +77,7 @@ describe('npm start with its own nats-server', () => {
     heartbeatsMaxBytes: 256 * 1024 ** 2,
     snapshotsMaxBytes: 256 * 1024 ** 2,
     deadLettersMaxBytes: 1024 ** 3,
+    aggregateCacheMaxBytes: 128 * 1024 ** 2,
     replicas: 1,
     credentials,
     updatesStreams: false,

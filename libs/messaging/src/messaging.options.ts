@@ -25,6 +25,8 @@ export interface MessagingOptions {
   heartbeatsMaxBytes: number;
   snapshotsMaxBytes: number;
   deadLettersMaxBytes: number;
+  /** the most the aggregate states an app keeps in memory (`AggregateStore`'s cache) may take, bytes (as JSON) */
+  aggregateCacheMaxBytes: number;
   /** stream replicas: 1 on one server, 3 on a cluster */
   replicas: number;
   /** this app's NATS user (`NATS_USER`/`NATS_PASSWORD`); null against a server without authorization */

@@ -22,6 +22,7 @@ export function testMessagingOptions(app = 'test', natsUrl: string = process.env
     heartbeatsMaxBytes: 16 * 1024 * 1024,
     snapshotsMaxBytes: 16 * 1024 * 1024,
     deadLettersMaxBytes: 16 * 1024 * 1024,
+    aggregateCacheMaxBytes: 128 * 1024 * 1024,
     replicas: 1,
     credentials: testCredentials('test'),
     updatesStreams: true,
