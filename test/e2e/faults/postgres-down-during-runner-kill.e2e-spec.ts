@@ -6,15 +6,14 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
-import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { livePids } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, endedAttempt, waitUntil, spawnHostRunner, killAgentsUnder, twoAttemptsRunning } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 5_000;
@@ -39,13 +38,7 @@ describe('fault 18: Postgres down while the runner is killed', () => {
 
   afterAll(async () => {
     for (const runner of runners) await runner.kill('SIGKILL');
-    for (const agent of await processesUnder(system.workspacesDir)) {
-      try {
-        process.kill(agent.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    await killAgentsUnder(system.workspacesDir);
     await probe?.stop();
     await postgres?.start().catch(() => undefined);
     await client?.close();
@@ -55,23 +48,7 @@ describe('fault 18: Postgres down while the runner is killed', () => {
   }, 60_000);
 
   const runner = (name: string) => {
-    const process = spawnApp(
-      'runner',
-      {
-        ...messagingEnv(system.messaging, 'runner'),
-        RUNNER_ID: name,
-        CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
-        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
-        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host (a sandboxed agent dies with its runner: bwrap --die-with-parent)
-        CLAUDE_API_KEY: 'sk-ant-test-key',
-        WORKSPACES_DIR: system.workspacesDir,
-        RUNNER_HEARTBEAT_MS: '500',
-        RUNNER_LOG_BATCH_MS: '50',
-        RUNNER_KILL_GRACE_MS: '1000',
-        FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'),
-      },
-      name,
-    );
+    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
     runners.push(process);
     return process;
   };
@@ -80,53 +57,29 @@ describe('fault 18: Postgres down while the runner is killed', () => {
     const first = runner('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed as Postgres crashes', 'Work [[fake:slow=600]]');
-    const tail = new EventTail(client);
-    const open = new Set<string>();
-    const agents = await eventually(
-      async () => {
-        for (const { event } of await tail.poll()) {
-          if (event.type === 'StageStarted') open.add(`${event.data.stageId}:${event.data.attempt}`);
-          if (['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'].includes(event.type) && 'stageId' in event.data && 'attempt' in event.data) open.delete(`${event.data.stageId}:${event.data.attempt}`);
-        }
-        if (open.size < 2) return undefined;
-        const found = await processesUnder(system.workspacesDir);
-        return found.length >= 2 ? found : undefined;
-      },
-      30_000,
-      'two stages running on runner-1, their agents started',
-    );
+    const { attempts: open, agents } = await twoAttemptsRunning(client, system.workspacesDir, 'runner-1');
 
     const cutAt = Date.now();
     await Promise.all([first.kill('SIGKILL'), postgres.stop('SIGKILL')]);
     const running = probeApi(system.baseUrl, ['/health', '/api/tasks', `/api/tasks/${taskIds[0]}`, '/api/orchestrator/queue']);
     probe = running;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - cutAt))));
+    await waitUntil(cutAt, OUTAGE_MS);
     const outage = await running.stop('postgres');
     probe = undefined;
     await postgres.start();
     const backAt = Date.now();
-    expect(outage.serverErrors).toEqual([]);
-    expect(outage.byStatus['503']).toBeGreaterThan(0);
-    expect(outage.allUnavailableNamed).toBe(true);
+    expectUnavailableNamed(outage);
     const eventsDuringOutage = (await readEventLog(client)).filter(({ storedAtMs }) => storedAtMs >= cutAt && storedAtMs < backAt).length;
     runner('runner-2');
     const agentsGoneAt = await eventually(async () => ((await livePids(agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "runner-1's agents to be ended");
 
     const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: path.join(scratch, 'fake.log') },
-      settleMs: 30_000,
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, fakeClaudeLog: path.join(scratch, 'fake.log'), settleMs: 30_000 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
     const events = distinctEvents(await readEventLog(client));
-    const terminalOf = (key: string) =>
-      events.filter(({ event }) => ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'].includes(event.type) && 'stageId' in event.data && 'attempt' in event.data && `${event.data.stageId}:${event.data.attempt}` === key);
+    const terminalOf = (key: string) => events.filter(({ event }) => endedAttempt(event) === key);
     const cut = [...open];
     for (const key of cut) expect(terminalOf(key)).toHaveLength(1);
 
@@ -142,11 +95,8 @@ describe('fault 18: Postgres down while the runner is killed', () => {
       agentProcessesOrphaned: agents.length,
       msFromBackToAgentsEnded: agentsGoneAt - backAt,
       secondsFromCutToAllTerminal: (ended - cutAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

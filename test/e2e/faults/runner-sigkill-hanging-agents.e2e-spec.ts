@@ -5,12 +5,11 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, spawnHostRunner, killAgentsUnder } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
@@ -32,36 +31,14 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
   afterAll(async () => {
     for (const runner of runners) await runner.kill('SIGKILL');
     // should the test fail, its hanging agents must not outlive it
-    for (const agent of await processesUnder(system.workspacesDir)) {
-      try {
-        process.kill(agent.pid, 'SIGKILL');
-      } catch {
-        // gone
-      }
-    }
+    await killAgentsUnder(system.workspacesDir);
     await client?.close();
     await system?.stop();
     await rm(scratch, { recursive: true, force: true });
   }, 60_000);
 
   const runner = (name: string) => {
-    const process = spawnApp(
-      'runner',
-      {
-        ...messagingEnv(system.messaging, 'runner'),
-        RUNNER_ID: name,
-        CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
-        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
-        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host (a sandboxed agent dies with its runner: bwrap --die-with-parent)
-        CLAUDE_API_KEY: 'sk-ant-test-key',
-        WORKSPACES_DIR: system.workspacesDir,
-        RUNNER_HEARTBEAT_MS: '500',
-        RUNNER_LOG_BATCH_MS: '50',
-        RUNNER_KILL_GRACE_MS: '1000',
-        FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'),
-      },
-      name,
-    );
+    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
     runners.push(process);
     return process;
   };
@@ -97,13 +74,7 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
     expect(await readdir(path.join(system.workspacesDir, 'agents'))).toEqual([]);
 
     const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: path.join(scratch, 'fake.log') },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, fakeClaudeLog: path.join(scratch, 'fake.log') });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationFailed: taskIds.length });
 
@@ -114,10 +85,7 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
       processesOrphanedByTheKill: orphans.length,
       msFromRunnerStartToNoAgentLeft: goneAt - restartedAt,
       secondsFromKillToAllTerminal: (ended - killedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

@@ -7,12 +7,12 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, endedAttempt, spawnHostRunner } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
@@ -39,23 +39,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
   }, 60_000);
 
   const runner = (name: string) => {
-    const process = spawnApp(
-      'runner',
-      {
-        ...messagingEnv(system.messaging, 'runner'),
-        RUNNER_ID: name,
-        CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
-        CLAUDE_API_KEY: 'sk-ant-test-key',
-        WORKSPACES_DIR: system.workspacesDir,
-        RUNNER_HEARTBEAT_MS: '500',
-        RUNNER_LOG_BATCH_MS: '50',
-        RUNNER_KILL_GRACE_MS: '1000',
-        FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'),
-        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
-        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host
-      },
-      name,
-    );
+    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
     runners.push(process);
     return process;
   };
@@ -70,9 +54,8 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
       async () => {
         for (const { event } of await tail.poll()) {
           if (event.type === 'StageStarted') open.set(`${event.data.stageId}:${event.data.attempt}`, { taskId: event.data.taskId, startedAt: Date.parse(event.data.startedAt) });
-          if (['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'].includes(event.type) && 'stageId' in event.data && 'attempt' in event.data) {
-            open.delete(`${event.data.stageId}:${event.data.attempt}`);
-          }
+          const ended = endedAttempt(event);
+          if (ended !== undefined) open.delete(ended);
         }
         return open.size >= 2 ? true : undefined;
       },
@@ -89,8 +72,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
 
     const ended = await allTerminal(client, taskIds, 120_000);
     const events = distinctEvents(await readEventLog(client));
-    const terminalOf = (key: string) =>
-      events.find(({ event }) => ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'].includes(event.type) && 'stageId' in event.data && 'attempt' in event.data && `${event.data.stageId}:${event.data.attempt}` === key);
+    const terminalOf = (key: string) => events.find(({ event }) => endedAttempt(event) === key);
     const restartOf = (key: string) => {
       const [stageId, attempt] = key.split(':');
       return events.find(({ event }) => event.type === 'StageStarted' && event.data.stageId === stageId && event.data.attempt === Number(attempt) + 1);
@@ -102,14 +84,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
       if (restart?.event.type === 'StageStarted') expect(restart.event.data.runnerId).toBe('runner-2');
     }
 
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: path.join(scratch, 'fake.log') },
-      settleMs: 20_000,
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, fakeClaudeLog: path.join(scratch, 'fake.log'), settleMs: 20_000 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -126,11 +101,8 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
       msFromKillToAttemptRestarted: recoverMs,
       secondsFromKillToAllTerminal: (ended - killedAt) / 1000,
       msUntilNoProcessLeftAfterAllTerminal: report.processesGoneAfterMs,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

@@ -1,0 +1,136 @@
+import type { OrchEvent } from '@app/contracts';
+import type { NatsClient } from '@app/messaging';
+import type { ProbeReport } from '../../../libs/testing/src/api-probe';
+import { EventTail } from '../../../libs/testing/src/event-tail';
+import type { Figure } from '../../../libs/testing/src/figures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
+import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../libs/testing/src/invariants';
+import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
+import { eventually } from '../../../libs/testing/src/nats';
+import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { TestSystem } from '../../../libs/testing/src/system';
+
+/** The steps the fault tests share: the runner they spawn, the invariant check they end with, the figures every one records. */
+
+/** What the invariant check reads of a system: the in-process TestSystem and the ProcessSystem both have it. */
+export type CheckedSystem = Pick<TestSystem, 'messaging' | 'database' | 'workspacesDir'>;
+
+export interface FaultCheck {
+  maxConcurrent: number;
+  /** the fake CLI's log, whose reported pids must be gone; null: not checked */
+  fakeClaudeLog?: string | null;
+  settleMs?: number;
+  /** the private Postgres cluster's admin URL, for a rebuild on the same cluster */
+  adminUrl?: string;
+  containers?: InvariantOptions['containers'];
+}
+
+/** The invariant check every fault test ends with: on the system's read model and workspaces. */
+export function checkFaultInvariants(client: NatsClient, system: CheckedSystem, taskIds: readonly string[], check: FaultCheck): Promise<InvariantReport> {
+  const { maxConcurrent, fakeClaudeLog = null, settleMs, adminUrl, containers } = check;
+  return checkInvariants({
+    client,
+    taskIds,
+    maxConcurrent,
+    readModel: { messaging: system.messaging, databaseUrl: system.database.url, ...(adminUrl === undefined ? {} : { adminUrl }) },
+    processes: { workspacesDir: system.workspacesDir, fakeClaudeLog },
+    ...(containers === undefined ? {} : { containers }),
+    ...(settleMs === undefined ? {} : { settleMs }),
+  });
+}
+
+/** The figures of the invariant check that every fault test records. */
+export function checkedFigures(report: InvariantReport): { [name: string]: Figure } {
+  return {
+    eventsChecked: report.eventsChecked,
+    attemptsChecked: report.attemptsChecked,
+    readModelRowsEqualToRebuild: report.readModelRows,
+    violations: report.violations.length,
+  };
+}
+
+/** During an outage the API answers 503 naming the dependency that is down, never a 500. */
+export function expectUnavailableNamed(outage: ProbeReport): void {
+  expect(outage.serverErrors).toEqual([]);
+  expect(outage.byStatus['503']).toBeGreaterThan(0);
+  expect(outage.allUnavailableNamed).toBe(true);
+}
+
+const STAGE_ENDS: ReadonlySet<string> = new Set(['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled']);
+
+/** `<stageId>:<attempt>` of the attempt a stage event ends (completed, failed, timed out or cancelled); undefined for any other event. */
+export function endedAttempt(event: OrchEvent): string | undefined {
+  return STAGE_ENDS.has(event.type) && 'stageId' in event.data && 'attempt' in event.data ? `${event.data.stageId}:${event.data.attempt}` : undefined;
+}
+
+/** Waits for two stage attempts running at once with their agents' processes started: the attempts (`<stageId>:<attempt>`) and those processes. */
+export async function twoAttemptsRunning(client: NatsClient, workspacesDir: string, runnerName: string): Promise<{ attempts: Set<string>; agents: LiveProcess[] }> {
+  const tail = new EventTail(client);
+  const attempts = new Set<string>();
+  const agents = await eventually(
+    async () => {
+      for (const { event } of await tail.poll()) {
+        if (event.type === 'StageStarted') attempts.add(`${event.data.stageId}:${event.data.attempt}`);
+        const ended = endedAttempt(event);
+        if (ended !== undefined) attempts.delete(ended);
+      }
+      if (attempts.size < 2) return undefined;
+      const found = await processesUnder(workspacesDir);
+      return found.length >= 2 ? found : undefined;
+    },
+    30_000,
+    `two stages running on ${runnerName}, their agents started`,
+  );
+  return { attempts, agents };
+}
+
+export async function waitForFirstStageCompleted(client: NatsClient): Promise<void> {
+  const tail = new EventTail(client);
+  await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
+}
+
+/** The last sequence of ORCH_EVENTS. */
+export async function lastEventSeq(client: NatsClient): Promise<number> {
+  return (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+}
+
+/** Waits until `ms` have passed since `since`. */
+export async function waitUntil(since: number, ms: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - (Date.now() - since))));
+}
+
+/**
+ * A runner process on the fake CLI, its agents on the host (the test follows their pids there:
+ * a sandboxed agent dies with its runner, bwrap --die-with-parent), heartbeating every 0.5 s.
+ */
+export function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>, name: string, fakeClaudeLog: string): AppProcess {
+  return spawnApp(
+    'runner',
+    {
+      ...messagingEnv(system.messaging, 'runner'),
+      RUNNER_ID: name,
+      CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
+      AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
+      RUNNER_EXECUTION: 'host',
+      CLAUDE_API_KEY: 'sk-ant-test-key',
+      WORKSPACES_DIR: system.workspacesDir,
+      RUNNER_HEARTBEAT_MS: '500',
+      RUNNER_LOG_BATCH_MS: '50',
+      RUNNER_KILL_GRACE_MS: '1000',
+      FAKE_CLAUDE_LOG: fakeClaudeLog,
+    },
+    name,
+  );
+}
+
+/** SIGKILLs every process still working under the workspaces: should a test fail, its agents must not outlive it. */
+export async function killAgentsUnder(workspacesDir: string): Promise<void> {
+  for (const agent of await processesUnder(workspacesDir)) {
+    try {
+      process.kill(agent.pid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
