@@ -5,9 +5,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 /** Fault 8: agents that exit non-zero, every time or only the first time, among healthy ones. */
 describe('fault 8: an agent that exits non-zero', () => {
@@ -40,13 +41,7 @@ describe('fault 8: an agent that exits non-zero', () => {
     const taskIds = [...crashing, ...flaky, ...healthy];
     const ended = await allTerminal(client, taskIds, 60_000);
 
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: 3,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: path.join(scratch, 'fake.log') },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: 3, fakeClaudeLog: path.join(scratch, 'fake.log') });
     expect(report.violations).toEqual([]);
 
     const events = distinctEvents(await readEventLog(client));
@@ -68,12 +63,9 @@ describe('fault 8: an agent that exits non-zero', () => {
       outcomes: report.outcomes,
       stageFailures: failures.length,
       secondsToAllTerminal: (ended - started) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
       agentPidsCheckedGone: report.pidsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 120_000);
 });

@@ -5,10 +5,11 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { agentPids, livePids } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const STAGE_TIMEOUT_S = 2;
 
@@ -53,13 +54,7 @@ describe('fault 7: an agent that hangs, having spawned grandchildren', () => {
     expect((await livePids(childrenSeen)).length).toBeGreaterThan(0);
 
     const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: 3,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: fakeLog },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: 3, fakeClaudeLog: fakeLog });
     expect(report.violations).toEqual([]);
 
     const events = distinctEvents(await readEventLog(client));
@@ -78,10 +73,7 @@ describe('fault 7: an agent that hangs, having spawned grandchildren', () => {
       secondsToAllTerminal: (ended - started) / 1000,
       msUntilNoProcessLeftAfterAllTerminal: report.processesGoneAfterMs,
       agentPidsCheckedGone: report.pidsChecked,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 120_000);
 });

@@ -5,9 +5,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 /** Linux's limit on one argument (MAX_ARG_STRLEN): a prompt longer than this cannot be argv. */
 const MAX_ARG_STRLEN = 128 * 1024;
@@ -42,13 +43,7 @@ describe('fault 10: a 150 KB specification', () => {
     const taskIds = [...big, ...healthy];
     const ended = await allTerminal(client, taskIds, 60_000);
 
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: 3,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: path.join(scratch, 'fake.log') },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: 3, fakeClaudeLog: path.join(scratch, 'fake.log') });
     expect(report.violations).toEqual([]);
 
     const events = distinctEvents(await readEventLog(client));
@@ -84,10 +79,7 @@ describe('fault 10: a 150 KB specification', () => {
       largestPromptBytes: Math.max(...invocations.map((invocation) => Buffer.byteLength(invocation.prompt))),
       promptsOverArgumentLimit: bigPrompts.length,
       secondsToAllTerminal: (ended - started) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 120_000);
 });

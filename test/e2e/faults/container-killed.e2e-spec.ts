@@ -6,10 +6,11 @@ import { dockerCli, ensureTestImage, freePortBlock, removeContainersLabelled, TE
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { poolContainers } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const POOL_SIZE = 3;
 
@@ -86,14 +87,7 @@ describe('fault 5: docker kill a leased container', () => {
     if (rerun?.event.type === 'StageStarted') expect(rerun.event.data.lease.containerId).not.toBe(victim.lease.containerId);
     expect(replaced?.event.type).toBe('PoolSlotReady');
 
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: POOL_SIZE,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-      containers: { poolId, max: POOL_SIZE },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: POOL_SIZE, containers: { poolId, max: POOL_SIZE } });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
     const containers = await poolContainers(poolId);
@@ -110,11 +104,8 @@ describe('fault 5: docker kill a leased container', () => {
       msFromKillToReplacementContainerReady: after(replaced),
       secondsFromKillToAllTerminal: (ended - killedAt) / 1000,
       containersAfter: containers.length,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

@@ -4,10 +4,11 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { logFacts, readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { readDeadLetters } from '../../../libs/testing/src/stream-dump';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const DUPLICATES = 1_000;
 const MALFORMED = 100;
@@ -74,14 +75,7 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
     await client.connection.flush();
 
     const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: MAX_CONCURRENT,
-      minDeadLetters: MALFORMED,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: MAX_CONCURRENT, minDeadLetters: MALFORMED });
     expect(report.violations).toEqual([]);
 
     // no double effect: one admission, three stages of one attempt, one completion per task
@@ -138,11 +132,8 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
       deadLetterReasons: reasons.slice(0, 12),
       commandsLeftInWorkQueue: commandsLeft,
       secondsFromInjectionToAllTerminal: (ended - injectedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 150_000);
 
@@ -166,13 +157,7 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
     await client.connection.flush();
 
     const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: MAX_CONCURRENT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: MAX_CONCURRENT });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -202,11 +187,8 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
       republished,
       storedAgain,
       secondsFromInjectionToAllTerminal: (ended - injectedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 150_000);
 });

@@ -3,9 +3,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestOrchestrator, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants } from './fault.support';
 
 const REDRIVE_S = 1;
 
@@ -60,13 +61,7 @@ describe('fault 14: a saga event given up on', () => {
     const restartedAt = Date.now();
     orchestrator = await start();
     const ended = await allTerminal(client, [taskId], 30_000);
-    const report = await checkInvariants({
-      client,
-      taskIds: [taskId],
-      maxConcurrent: 2,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, [taskId], { maxConcurrent: 2 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: 1 });
     expect((await ofTask()).filter((event) => event.type === 'StageScheduled').map((event) => (event.type === 'StageScheduled' ? event.data.stageType : null))).toEqual([

@@ -17,6 +17,7 @@ export type CheckedSystem = Pick<TestSystem, 'messaging' | 'database' | 'workspa
 
 export interface FaultCheck {
   maxConcurrent: number;
+  minDeadLetters?: number;
   /** the fake CLI's log, whose reported pids must be gone; null: not checked */
   fakeClaudeLog?: string | null;
   settleMs?: number;
@@ -27,11 +28,12 @@ export interface FaultCheck {
 
 /** The invariant check every fault test ends with: on the system's read model and workspaces. */
 export function checkFaultInvariants(client: NatsClient, system: CheckedSystem, taskIds: readonly string[], check: FaultCheck): Promise<InvariantReport> {
-  const { maxConcurrent, fakeClaudeLog = null, settleMs, adminUrl, containers } = check;
+  const { maxConcurrent, minDeadLetters, fakeClaudeLog = null, settleMs, adminUrl, containers } = check;
   return checkInvariants({
     client,
     taskIds,
     maxConcurrent,
+    ...(minDeadLetters === undefined ? {} : { minDeadLetters }),
     readModel: { messaging: system.messaging, databaseUrl: system.database.url, ...(adminUrl === undefined ? {} : { adminUrl }) },
     processes: { workspacesDir: system.workspacesDir, fakeClaudeLog },
     ...(containers === undefined ? {} : { containers }),

@@ -2,12 +2,12 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateNatsServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted, lastEventSeq } from './fault.support';
 
 const MIB = 1024 ** 2;
 /** the private server's whole JetStream store: the streams' byte limits (32 MiB reserved) fit, the filler takes the rest */
@@ -61,8 +61,7 @@ describe('fault 16: the NATS server store full for 10 s', () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Through a full server store', 'Work [[fake:slow=200]]');
     const lateTask = await api.createTask('Started while the store is full', 'Work [[fake:slow=10]]');
-    const tail = new EventTail(client);
-    await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
+    await waitForFirstStageCompleted(client);
 
     // the filler stream takes the store: 256 KiB messages until JetStream refuses one
     const fillerSubject = `${client.subjects.root}.filler`;
@@ -77,7 +76,7 @@ describe('fault 16: the NATS server store full for 10 s', () => {
     }
     expect(refused).toMatch(/insufficient resources/i);
     const fullAt = Date.now();
-    const lastSeqAtFull = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    const lastSeqAtFull = await lastEventSeq(client);
 
     // kept full: whatever an ack frees in the work queue, a one-byte filler takes back
     let keepFull = true;
@@ -120,13 +119,7 @@ describe('fault 16: the NATS server store full for 10 s', () => {
     const startAnsweredAfterMs = Date.now() - freedAt;
     const allTaskIds = [...taskIds, lateTask];
     const ended = await allTerminal(client, allTaskIds, 120_000);
-    const report = await checkInvariants({
-      client,
-      taskIds: allTaskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, allTaskIds, { maxConcurrent: LIMIT });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: allTaskIds.length });
     expect((await client.jsm.streams.info(client.subjects.eventsStream)).state.first_seq).toBe(1); // nothing removed
@@ -153,10 +146,7 @@ describe('fault 16: the NATS server store full for 10 s', () => {
       attemptsCutReasons: [...new Set(cut.map((reason) => reason ?? '(none)'))],
       secondsFromFullToAllTerminal: (ended - fullAt) / 1000,
       secondsFromFreedToAllTerminal: (ended - freedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

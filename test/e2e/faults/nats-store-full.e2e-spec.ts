@@ -1,11 +1,11 @@
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted } from './fault.support';
 
 const FULL_MS = 10_000;
 const LIMIT = 3;
@@ -42,8 +42,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
   it('given tasks in flight, when ORCH_EVENTS refuses every append for 10 s, then once space returns every task ends and nothing is lost or doubled', async () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Through a full store', 'Work [[fake:slow=200]]');
-    const tail = new EventTail(client);
-    await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
+    await waitForFirstStageCompleted(client);
 
     // the log is filled: room for 50 more messages, then filler messages until JetStream refuses one (discard: new)
     const stream = client.subjects.eventsStream;
@@ -68,13 +67,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
     const freedAt = Date.now();
 
     const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -90,10 +83,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
       attemptsTimedOutOrFailed: cut,
       secondsFromFullToAllTerminal: (ended - fullAt) / 1000,
       secondsFromFreedToAllTerminal: (ended - freedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 200_000);
 });

@@ -4,9 +4,10 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 3 * LEASE_TTL_S * 1000;
@@ -56,13 +57,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
 
     const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -81,10 +76,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
       leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
       stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
       secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 150_000);
 });

@@ -2,12 +2,12 @@ import type { INestMicroservice } from '@nestjs/common';
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
 
 const OUTAGE_MS = 4_000;
 const LIMIT = 3;
@@ -38,29 +38,21 @@ describe('fault 19: a pool-manager restart during a NATS restart', () => {
   it('given tasks in flight, when the pool-manager stops as NATS stops and both come back, then every task completes and nothing is lost or doubled', async () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Pool-manager and NATS away', 'Work [[fake:slow=300]]');
-    const tail = new EventTail(client);
-    await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
-    const lastSeqBefore = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    await waitForFirstStageCompleted(client);
+    const lastSeqBefore = await lastEventSeq(client);
 
     const stoppedAt = Date.now();
     const stopping = pool;
     pool = null;
     await Promise.all([stopping?.close(), nats.stop('SIGTERM')]);
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
+    await waitUntil(stoppedAt, OUTAGE_MS);
     await nats.start();
     const natsBackAt = Date.now();
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
     const poolBackAt = Date.now();
 
     const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-      settleMs: 60_000,
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, settleMs: 60_000 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
     expect((await client.jsm.streams.info(client.subjects.eventsStream)).state.first_seq).toBe(1);
@@ -90,10 +82,7 @@ describe('fault 19: a pool-manager restart during a NATS restart', () => {
       leasesExpiredOrRevoked: events.filter(({ event }) => event.type === 'LeaseExpired' || event.type === 'LeaseRevoked').length,
       attemptsCut: events.filter(({ event }) => event.type === 'StageTimedOut' || event.type === 'StageFailed').length,
       secondsFromStopToAllTerminal: (ended - stoppedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

@@ -2,13 +2,12 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
 import { projectedSequence } from '../../../libs/testing/src/read-model';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
 
 const OUTAGE_MS = 5_000;
 const LIMIT = 3;
@@ -38,26 +37,25 @@ describe('fault 4: Postgres restarted with tasks in flight', () => {
   it('given tasks in flight, when Postgres crashes for 5 s and restarts, then the work goes on, the read model catches up equal to a rebuild, and the API answers 503 naming Postgres meanwhile', async () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(8, 'Through a Postgres restart', 'Work [[fake:slow=100]]');
-    const tail = new EventTail(client);
-    await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
+    await waitForFirstStageCompleted(client);
 
     const running = probeApi(system.baseUrl, PROBED);
     probe = running;
     const stoppedAt = Date.now();
     await postgres.stop('SIGKILL');
-    const lastSeqAtCrash = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    const lastSeqAtCrash = await lastEventSeq(client);
     await eventually(async () => (running.unavailable >= 1 ? true : undefined), OUTAGE_MS + 10_000, 'the API to answer 503');
     // a task created while the read model is down is not lost: it is an event
     const createdDuringOutage = await api.request<{ id?: string }>('POST', '/api/tasks', { title: 'Created while Postgres is down', description: 'Work [[fake:slow=20]]' });
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, OUTAGE_MS - (Date.now() - stoppedAt))));
-    const eventsDuringOutage = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq - lastSeqAtCrash;
+    await waitUntil(stoppedAt, OUTAGE_MS);
+    const eventsDuringOutage = (await lastEventSeq(client)) - lastSeqAtCrash;
     const outage = await running.stop('postgres');
     await postgres.start();
     const restartedAt = Date.now();
 
     await eventually(async () => ((await fetch(`${system.baseUrl}/health`)).ok ? true : undefined), 60_000, '/health to answer 200');
     const healthyAfterMs = Date.now() - restartedAt;
-    const lastSeq = (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;
+    const lastSeq = await lastEventSeq(client);
     await eventually(async () => ((await projectedSequence(system.database.url)) >= lastSeq ? true : undefined), 60_000, 'the projection to catch up');
     const caughtUpAfterMs = Date.now() - restartedAt;
 
@@ -70,18 +68,10 @@ describe('fault 4: Postgres restarted with tasks in flight', () => {
     }
     const ended = await allTerminal(client, taskIds, 120_000);
 
-    expect(outage.serverErrors).toEqual([]);
-    expect(outage.byStatus['503']).toBeGreaterThan(0);
-    expect(outage.allUnavailableNamed).toBe(true);
+    expectUnavailableNamed(outage);
     // a 503 must mean nothing was stored; a stored task must be answered 201
     expect(createdDuringOutage.status === 201).toBe(stored !== undefined);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url, adminUrl: postgres.adminUrl },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, adminUrl: postgres.adminUrl });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -98,11 +88,8 @@ describe('fault 4: Postgres restarted with tasks in flight', () => {
       msFromRestartToHealthy: healthyAfterMs,
       msFromRestartToProjectionCaughtUp: caughtUpAfterMs,
       secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
       maxRunning: report.maxRunning,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 240_000);
 });

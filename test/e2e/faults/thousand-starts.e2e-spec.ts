@@ -3,9 +3,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/src/process-system';
+import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const REQUESTS = 1_000;
 const AT_ONCE = 100;
@@ -67,14 +68,7 @@ describe('fault 9: 1,000 start requests, 100 at a time', () => {
     expect(byStatus['202']).toBeGreaterThanOrEqual(TASKS);
 
     const ended = await allTerminal(client, taskIds, 240_000, 1_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-      settleMs: 60_000,
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, settleMs: 60_000 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: TASKS });
     expect(report.maxRunning).toBe(LIMIT);
@@ -98,10 +92,7 @@ describe('fault 9: 1,000 start requests, 100 at a time', () => {
       tasksPerSecond: Number((TASKS / ((ended - startsAt) / 1000)).toFixed(1)),
       outcomes: report.outcomes,
       maxRunning: report.maxRunning,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 420_000);
 });

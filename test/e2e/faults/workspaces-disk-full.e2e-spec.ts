@@ -6,9 +6,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { checkFaultInvariants, checkedFigures, waitUntil } from './fault.support';
 
 const DISK_BYTES = 8 * 1024 * 1024;
 const FULL_MS = 5_000;
@@ -79,18 +80,12 @@ describe('fault 17: the workspaces disk full', () => {
       expect(event.data.reason).toMatch(NO_SPACE);
       expect(event.data.retryable).toBe(true);
     }
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, FULL_MS - (Date.now() - fullAt))));
+    await waitUntil(fullAt, FULL_MS);
     await rm(filler.file);
     const freedAt = Date.now();
 
     const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
@@ -106,10 +101,7 @@ describe('fault 17: the workspaces disk full', () => {
       stagesFailed: failed.length,
       failureReason: failed[0] ?? null,
       secondsFromFreedToAllTerminal: (ended - freedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 180_000);
 });
