@@ -105,7 +105,7 @@ export async function waitUntil(since: number, ms: number): Promise<void> {
  * A runner process on the fake CLI, its agents on the host (the test follows their pids there:
  * a sandboxed agent dies with its runner, bwrap --die-with-parent), heartbeating every 0.5 s.
  */
-export function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>, name: string, fakeClaudeLog: string): AppProcess {
+function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>, name: string, fakeClaudeLog: string): AppProcess {
   return spawnApp(
     'runner',
     {
@@ -125,8 +125,29 @@ export function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspac
   );
 }
 
+/** The runner processes a test spawns on its system, each by spawnHostRunner; `stop` SIGKILLs them and any agent they left behind. */
+export class HostRunners {
+  private readonly spawned: AppProcess[] = [];
+
+  constructor(
+    private readonly system: Pick<TestSystem, 'messaging' | 'workspacesDir'>,
+    private readonly fakeClaudeLog: string,
+  ) {}
+
+  start(name: string): AppProcess {
+    const runner = spawnHostRunner(this.system, name, this.fakeClaudeLog);
+    this.spawned.push(runner);
+    return runner;
+  }
+
+  async stop(): Promise<void> {
+    for (const runner of this.spawned) await runner.kill('SIGKILL');
+    await killAgentsUnder(this.system.workspacesDir);
+  }
+}
+
 /** SIGKILLs every process still working under the workspaces: should a test fail, its agents must not outlive it. */
-export async function killAgentsUnder(workspacesDir: string): Promise<void> {
+async function killAgentsUnder(workspacesDir: string): Promise<void> {
   for (const agent of await processesUnder(workspacesDir)) {
     try {
       process.kill(agent.pid, 'SIGKILL');

@@ -10,9 +10,8 @@ import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
-import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, endedAttempt, spawnHostRunner, killAgentsUnder, twoAttemptsRunning } from './fault.support';
+import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners, twoAttemptsRunning } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 4_000;
@@ -24,7 +23,7 @@ describe('fault 15: a NATS restart during a runner kill', () => {
   let system: TestSystem;
   let client: NatsClient;
   let scratch: string;
-  const runners: AppProcess[] = [];
+  let runners: HostRunners;
 
   beforeAll(async () => {
     await buildAppsOnce();
@@ -32,11 +31,11 @@ describe('fault 15: a NATS restart during a runner kill', () => {
     nats = await startPrivateNats();
     system = await startTestSystem({ natsUrl: nats.url, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
     client = await connectTestClient(system.messaging);
+    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
   }, 240_000);
 
   afterAll(async () => {
-    for (const runner of runners) await runner.kill('SIGKILL');
-    await killAgentsUnder(system.workspacesDir);
+    await runners?.stop();
     await nats?.start().catch(() => undefined);
     await client?.close();
     await system?.stop();
@@ -44,14 +43,8 @@ describe('fault 15: a NATS restart during a runner kill', () => {
     await rm(scratch, { recursive: true, force: true });
   }, 60_000);
 
-  const runner = (name: string) => {
-    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
-    runners.push(process);
-    return process;
-  };
-
   it('given stages running on a runner, when it is SIGKILLed as NATS stops, and both come back, then no agent is left, each cut attempt times out once and is retried, and every task completes', async () => {
-    const first = runner('runner-1');
+    const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed as NATS stops', 'Work [[fake:slow=600]]');
     const { attempts: open, agents } = await twoAttemptsRunning(client, system.workspacesDir, 'runner-1');
@@ -61,7 +54,7 @@ describe('fault 15: a NATS restart during a runner kill', () => {
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     await nats.start();
     const backAt = Date.now();
-    runner('runner-2');
+    runners.start('runner-2');
     const agentsGoneAt = await eventually(async () => ((await livePids(agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "runner-1's agents to be ended");
 
     const ended = await allTerminal(client, taskIds, 120_000);

@@ -11,9 +11,8 @@ import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, endedAttempt, waitUntil, spawnHostRunner, killAgentsUnder, twoAttemptsRunning } from './fault.support';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, endedAttempt, waitUntil, HostRunners, twoAttemptsRunning } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 5_000;
@@ -26,7 +25,7 @@ describe('fault 18: Postgres down while the runner is killed', () => {
   let system: TestSystem;
   let client: NatsClient;
   let scratch: string;
-  const runners: AppProcess[] = [];
+  let runners: HostRunners;
 
   beforeAll(async () => {
     await buildAppsOnce();
@@ -34,11 +33,11 @@ describe('fault 18: Postgres down while the runner is killed', () => {
     postgres = await startPrivatePostgres();
     system = await startTestSystem({ databaseAdminUrl: postgres.adminUrl, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
     client = await connectTestClient(system.messaging);
+    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
   }, 240_000);
 
   afterAll(async () => {
-    for (const runner of runners) await runner.kill('SIGKILL');
-    await killAgentsUnder(system.workspacesDir);
+    await runners?.stop();
     await probe?.stop();
     await postgres?.start().catch(() => undefined);
     await client?.close();
@@ -47,14 +46,8 @@ describe('fault 18: Postgres down while the runner is killed', () => {
     await rm(scratch, { recursive: true, force: true });
   }, 60_000);
 
-  const runner = (name: string) => {
-    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
-    runners.push(process);
-    return process;
-  };
-
   it('given stages running on a runner, when it is SIGKILLed as Postgres crashes, and both come back, then the API answers 503 naming Postgres meanwhile, no agent is left, each cut attempt times out once and is retried, and every task completes', async () => {
-    const first = runner('runner-1');
+    const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed as Postgres crashes', 'Work [[fake:slow=600]]');
     const { attempts: open, agents } = await twoAttemptsRunning(client, system.workspacesDir, 'runner-1');
@@ -70,7 +63,7 @@ describe('fault 18: Postgres down while the runner is killed', () => {
     const backAt = Date.now();
     expectUnavailableNamed(outage);
     const eventsDuringOutage = (await readEventLog(client)).filter(({ storedAtMs }) => storedAtMs >= cutAt && storedAtMs < backAt).length;
-    runner('runner-2');
+    runners.start('runner-2');
     const agentsGoneAt = await eventually(async () => ((await livePids(agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "runner-1's agents to be ended");
 
     const ended = await allTerminal(client, taskIds, 120_000);

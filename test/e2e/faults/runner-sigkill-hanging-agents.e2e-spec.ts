@@ -7,9 +7,8 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, spawnHostRunner, killAgentsUnder } from './fault.support';
+import { checkFaultInvariants, checkedFigures, HostRunners } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
@@ -19,32 +18,26 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
   let system: TestSystem;
   let client: NatsClient;
   let scratch: string;
-  const runners: AppProcess[] = [];
+  let runners: HostRunners;
 
   beforeAll(async () => {
     await buildAppsOnce();
     scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault11-'));
     system = await startTestSystem({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT, maxRetries: 0 } });
     client = await connectTestClient(system.messaging);
+    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
   }, 240_000);
 
   afterAll(async () => {
-    for (const runner of runners) await runner.kill('SIGKILL');
     // should the test fail, its hanging agents must not outlive it
-    await killAgentsUnder(system.workspacesDir);
+    await runners?.stop();
     await client?.close();
     await system?.stop();
     await rm(scratch, { recursive: true, force: true });
   }, 60_000);
 
-  const runner = (name: string) => {
-    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
-    runners.push(process);
-    return process;
-  };
-
   it('given agents hanging with children (one ignoring SIGTERM) when their runner is SIGKILLed, then the runner started next ends them all and the cut tasks fail by the heartbeat watchdog', async () => {
-    const first = runner('runner-1');
+    const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = [
       ...(await api.createAndStart(2, 'Hangs', 'Hang [[fake:hang-with-child]]')),
@@ -69,7 +62,7 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
     expect(orphans).toHaveLength(agents.length);
 
     const restartedAt = Date.now();
-    runner('runner-2');
+    runners.start('runner-2');
     const goneAt = await eventually(async () => ((await livePids(agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 30_000, "the killed runner's agents to be ended");
     expect(await readdir(path.join(system.workspacesDir, 'agents'))).toEqual([]);
 

@@ -10,9 +10,8 @@ import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import type { AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, endedAttempt, spawnHostRunner } from './fault.support';
+import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
@@ -22,30 +21,25 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
   let system: TestSystem;
   let client: NatsClient;
   let scratch: string;
-  const runners: AppProcess[] = [];
+  let runners: HostRunners;
 
   beforeAll(async () => {
     await buildAppsOnce();
     scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault1-'));
     system = await startTestSystem({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
     client = await connectTestClient(system.messaging);
+    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
   }, 240_000);
 
   afterAll(async () => {
-    for (const runner of runners) await runner.kill('SIGKILL');
+    await runners?.stop();
     await client?.close();
     await system?.stop();
     await rm(scratch, { recursive: true, force: true });
   }, 60_000);
 
-  const runner = (name: string) => {
-    const process = spawnHostRunner(system, name, path.join(scratch, 'fake.log'));
-    runners.push(process);
-    return process;
-  };
-
   it('given stages running on a runner, when it is SIGKILLed and a second runner starts, then each cut attempt times out once, is retried, and every task completes', async () => {
-    const first = runner('runner-1');
+    const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed', 'Work [[fake:slow=300]]');
     const tail = new EventTail(client);
@@ -66,7 +60,7 @@ describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
     const agents = await processesUnder(system.workspacesDir);
     const killedAt = Date.now();
     await first.kill('SIGKILL');
-    runner('runner-2');
+    runners.start('runner-2');
     // the killed runner's agents lead process groups of their own: nobody stops them, they run to their end
     const orphansEndedAt = await eventually(async () => ((await livePids(agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "the killed runner's agents to end");
 
