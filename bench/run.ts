@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { Logger } from '@nestjs/common';
@@ -11,9 +11,12 @@ import { measurePeers, type PeerFigures } from './measures/peers';
 import { measureRebuild } from './measures/rebuild';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
 import { cpuTimes, pidsOf, totalCpu, type CpuTimes } from './cpu';
+import { runSoak, slopePerHour, type SoakFigures } from './soak';
 import { ms } from './stats';
 
 const quick = process.argv.includes('--quick');
+/** `--soak`: only the soak, BENCH_SOAK_MINUTES long (30 unless told), sampled every BENCH_SOAK_SAMPLE_S (30) */
+const soak = process.argv.includes('--soak');
 /** `--profile`: each app writes a V8 CPU profile (.cpuprofile) to artifacts/profiles when it stops */
 const profileDir = process.argv.includes('--profile') ? path.resolve(__dirname, '../../artifacts/profiles') : undefined;
 const sizes = quick
@@ -23,6 +26,7 @@ const LIMIT = 50;
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
+  if (soak) return soakMain();
   const startedAt = new Date();
   // the job queues first, before our apps exist, each with the machine to itself
   const peers = await measurePeers({
@@ -155,6 +159,57 @@ async function main(): Promise<void> {
   } finally {
     await system.stop();
   }
+}
+
+/** The soak alone: its report goes to stdout and artifacts/soak.md (a 30-minute figure is not part of BENCHMARKS.md's run). */
+async function soakMain(): Promise<void> {
+  const minutes = Number(process.env['BENCH_SOAK_MINUTES'] ?? 30);
+  const sampleS = Number(process.env['BENCH_SOAK_SAMPLE_S'] ?? 30);
+  if (!(minutes > 0) || !(sampleS > 0)) throw new Error('BENCH_SOAK_MINUTES and BENCH_SOAK_SAMPLE_S must be positive numbers');
+  const startedAt = new Date();
+  const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT });
+  let figures: SoakFigures;
+  try {
+    figures = await runSoak(system, minutes, sampleS, 100);
+  } finally {
+    await system.stop();
+  }
+  const table = markdownTable(['what', 'first sample → last (min … max)', 'slope per hour'], soakRows(figures));
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}`;
+  const report = [
+    '# Soak',
+    '',
+    `Measured ${startedAt.toISOString()} with \`npm run bench -- --soak\` (BENCH_SOAK_MINUTES=${minutes}, a sample every ${sampleS} s) on ${machine}.`,
+    `Load: half the throughput of a 100-task batch (${figures.maxTasksPerSecond.toFixed(1)} tasks/s) → ${figures.rate.toFixed(1)} tasks/s created and started, ${figures.started} in all.`,
+    'Slopes are least-squares over the samples after the first tenth of the run (warm-up left out).',
+    '',
+    table,
+    '',
+  ].join('\n');
+  process.stdout.write(`\n${report}`);
+  const out = path.resolve(__dirname, '../../artifacts/soak.md');
+  await mkdir(path.dirname(out), { recursive: true });
+  await writeFile(out, report);
+  process.stdout.write(`wrote ${out}\n`);
+}
+
+function soakRows({ samples }: SoakFigures): string[][] {
+  const steady = samples.filter((sample) => sample.atS >= (samples.at(-1)?.atS ?? 0) / 10);
+  const row = (what: string, value: (sample: SoakFigures['samples'][number]) => number, unit: string, digits = 0): string[] => {
+    const values = samples.map(value);
+    const fmt = (v: number) => v.toFixed(digits);
+    return [
+      what,
+      `${fmt(values[0] ?? Number.NaN)} → ${fmt(values.at(-1) ?? Number.NaN)} ${unit} (${fmt(Math.min(...values))} … ${fmt(Math.max(...values))})`,
+      `${slopePerHour(steady.map((sample) => sample.atS), steady.map(value)).toFixed(1)} ${unit}/h`,
+    ];
+  };
+  return [
+    ...APPS.map((app) => row(`RSS ${app}`, (sample) => sample.rss[app], 'MiB')),
+    row('Heap in use, gateway', (sample) => sample.gatewayHeap, 'MiB', 1),
+    ...APPS.map((app) => row(`Open file descriptors, ${app}`, (sample) => sample.fds[app], 'fds')),
+    row('Consumers on ORCH_EVENTS, ORCH_COMMANDS, ORCH_LOGS', (sample) => sample.consumers, 'consumers'),
+  ];
 }
 
 type CpuSample = Record<AppName, CpuTimes> & { nats: number; postgres: number };
