@@ -7,6 +7,7 @@ import { measureBigBoard } from './measures/board';
 import { measureEventToBrowser } from './measures/browser';
 import { measureFloor } from './measures/floor';
 import { measureStartup, writeHistory } from './measures/history';
+import { measureStreaming } from './measures/streaming';
 import { measurePeers, type PeerFigures } from './measures/peers';
 import { measureRebuild } from './measures/rebuild';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
@@ -20,9 +21,11 @@ const soak = process.argv.includes('--soak');
 /** `--profile`: each app writes a V8 CPU profile (.cpuprofile) to artifacts/profiles when it stops */
 const profileDir = process.argv.includes('--profile') ? path.resolve(__dirname, '../../artifacts/profiles') : undefined;
 const sizes = quick
-  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30, historyTasks: 200, idleTasks: 300, apiRounds: 10, paintLoads: 2 }
-  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200, historyTasks: 5_000, idleTasks: 5_000, apiRounds: 50, paintLoads: 5 };
+  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30, historyTasks: 200, idleTasks: 300, apiRounds: 10, paintLoads: 2, streamAgents: 10, streamSeconds: 3 }
+  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200, historyTasks: 5_000, idleTasks: 5_000, apiRounds: 50, paintLoads: 5, streamAgents: 50, streamSeconds: 30 };
 const LIMIT = 50;
+/** lines a second each streaming agent writes */
+const STREAM_LINES_PER_S = 500;
 
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
@@ -56,6 +59,7 @@ async function main(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, sizes.settleMs / 4));
     memory.push(await sampleMemory(system));
     const browser = await measureEventToBrowser(system, 10, sizes.socketRounds);
+    const streaming = await measureStreaming(system, sizes.streamAgents, STREAM_LINES_PER_S, sizes.streamSeconds);
     // history: start-up over the log as the bench left it, then over months of it
     const startupBefore = await measureStartup(system);
     const history = await writeHistory(system, sizes.historyTasks, sizes.idleTasks);
@@ -80,6 +84,16 @@ async function main(): Promise<void> {
       ],
       ['Projection behind the log when the batch ended: caught up after', `${catchUpMs.toFixed(0)} ms`, '—'],
       ['Event → browser: append to a socket.io-client task-update, 10 clients', `p50 ${ms(browser.p50)} · p99 ${ms(browser.p99)} (n=${browser.count})`, 'p50 ≤ 20 ms'],
+      [
+        `Many agents streaming: ${streaming.agents} specification stages at once, each agent writing ${streaming.linesPerSecond} lines/s for ${streaming.seconds} s: line written → one socket.io client watching every task`,
+        `p50 ${ms(streaming.delivery.p50)} · p99 ${ms(streaming.delivery.p99)} (${streaming.received} of ${streaming.written} lines received)`,
+        'p99 ≤ 250 ms',
+      ],
+      [
+        'Many agents streaming: the slowest agent\'s own line rate · the runner\'s CPU per line · ORCH_LOGS afterwards',
+        `${streaming.slowestAgentRate.toFixed(0)} lines/s · ${streaming.runnerCpuPerLineMs.toFixed(3)} ms · ${(streaming.logs.bytes / 1024 ** 2).toFixed(1)} MiB in ${streaming.logs.messages} batches (limit ${(streaming.logs.maxBytes / 1024 ** 2).toFixed(0)} MiB)`,
+        '≥ 500 lines/s · — · within its limit',
+      ],
       [
         `History written into ORCH_EVENTS: ${history.finishedTasks} finished tasks (copies of a real one) and ${history.idleTasks} never started`,
         `${history.events} events in ${history.writeSeconds.toFixed(1)} s (log now ${history.logEvents}); the live projection applied them ${history.projectedSeconds.toFixed(1)} s later`,
