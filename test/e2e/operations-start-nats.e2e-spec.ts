@@ -72,6 +72,8 @@ describe('npm start with its own nats-server', () => {
     producer: 'e2e',
     logsMaxAgeS: 3600,
     logsMaxBytes: 1024 ** 3,
+    eventsMaxMessages: 10_000_000,
+    heartbeatsMaxAgeS: 3600,
     replicas: 1,
     credentials,
     updatesStreams: false,

@@ -19,9 +19,12 @@ export function startOrchestrator(config: OrchestratorConfig): Promise<INestMicr
       { durable: 'orchestrator-tasks', stream: 'events', filterSubject: subjects.allTasks, concurrency: 32 },
       { durable: 'orchestrator-scheduler', stream: 'events', filterSubject: subjects.scheduler },
       { durable: 'orchestrator-leases', stream: 'events', filterSubject: subjects.allPools },
-      { durable: 'orchestrator-heartbeats', stream: 'events', filterSubject: subjects.allHeartbeats, concurrency: 32 },
+      { durable: 'orchestrator-heartbeats', stream: 'heartbeats', filterSubject: subjects.allHeartbeats, concurrency: 32 },
     ],
-    // the one consumer of every event these replace
-    retiredConsumers: [{ durable: 'orchestrator-events', stream: 'events' }],
+    // the one consumer of every event these replace, and the heartbeats' consumer from when they were in ORCH_EVENTS
+    retiredConsumers: [
+      { durable: 'orchestrator-events', stream: 'events' },
+      { durable: 'orchestrator-heartbeats', stream: 'events' },
+    ],
   });
 }

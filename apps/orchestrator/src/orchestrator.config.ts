@@ -16,6 +16,7 @@ const schema = z.object({
   ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
   ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
   ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: intVar(90, 0),
+  ORCHESTRATOR_REDRIVE_S: intVar(30, 1, 3600),
 });
 
 export interface OrchestratorConfig {
@@ -23,6 +24,8 @@ export interface OrchestratorConfig {
   rules: OrchestrationRules;
   /** seconds without a RunHeartbeat before a running stage is timed out; 0 = never */
   heartbeatTimeoutS: number;
+  /** seconds between two re-drives of the open orchestrations (their timers re-armed from the log) */
+  redriveIntervalS: number;
 }
 
 export const ORCHESTRATOR_CONFIG = Symbol('OrchestratorConfig');
@@ -32,6 +35,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
   return {
     messaging: messagingOptionsFrom(parsed, 'orchestrator'),
     heartbeatTimeoutS: parsed.ORCHESTRATOR_HEARTBEAT_TIMEOUT_S,
+    redriveIntervalS: parsed.ORCHESTRATOR_REDRIVE_S,
     rules: {
       enabled: parsed.ORCHESTRATOR_ENABLED,
       maxConcurrent: parsed.ORCHESTRATOR_MAX_CONCURRENT,

@@ -8,6 +8,7 @@ import { ProcessRepository } from './repositories/process.repository';
 import { SandboxRepository } from './repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from './runner.config';
 import { AgentSandbox } from './services/agent-sandbox.service';
+import { AgentRecords } from './services/agent-records.service';
 import { AttemptLog } from './services/attempt-log.service';
 import { AttemptMonitor } from './services/attempt-monitor.service';
 import { ClaudeRunService } from './services/claude-run.service';
@@ -21,7 +22,7 @@ export class RunnerModule {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
       controllers: [RunHandler, TaskEndHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, SandboxRepository, WorkspaceService, AgentSandbox, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, SandboxRepository, WorkspaceService, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
     };
   }
 }

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { newMessage, SCHEDULER_AGGREGATE, uuidv7, type MessageOf } from '@app/contracts';
 import { CLAUDE_NATIVE_MISSING_PATH, eventually, RunnerHarness, type ScheduledStage } from '@app/testing';
-import { readEventLog } from '../../../libs/testing/src/event-log';
 import { livePids } from '../../../libs/testing/src/leftovers';
+import { readStream } from '../../../libs/testing/src/stream-dump';
 
 /** What the fake CLI wrote to FAKE_CLAUDE_LOG for each of its runs. */
 interface FakeInvocation {
@@ -72,12 +72,12 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       expect(types).toEqual(['TaskCreated', 'OrchestrationStarted', 'StageScheduled', 'StageStarted', 'StageCompleted']);
     });
 
-    it('then the CLI got the exact headless command line, BACKEND_URL, the key, and its own config dir', async () => {
+    it('then the CLI got the exact headless command line (the prompt on stdin), BACKEND_URL, the key, and its own config dir', async () => {
       const stage = await runStage('');
       await harness.outcomeOf(stage, 'StageCompleted');
       const invocation = await invocationOf(stage);
 
-      expect(invocation.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--', invocation.prompt]);
+      expect(invocation.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']);
       expect(invocation.prompt).toBe(`# Task: Add a health endpoint\n\n${stage.command.data.context.taskDescription}`);
       expect(invocation.backendUrl).toBe('http://localhost:18999');
       expect(invocation.hasApiKey).toBe(true);
@@ -162,12 +162,12 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       expect(await livePids([agent])).toEqual([]);
     }, 30_000);
 
-    it('given a running stage, then RunHeartbeat events go to the heartbeat subject while it runs', async () => {
+    it('given a running stage, then RunHeartbeat events go to the heartbeat subject (ORCH_HEARTBEATS, not the event log) while it runs', async () => {
       const stage = await runStage('[[fake:hang]]', { timeoutS: 2 });
       await harness.outcomeOf(stage, 'StageTimedOut', 15_000);
-      const beats = await readEventLog(harness.client, harness.subjects.heartbeat(stage.taskId));
+      const beats = (await readStream(harness.client, harness.client.subjects.heartbeatsStream, harness.subjects.heartbeat(stage.taskId))).map((message) => JSON.parse(message.text) as unknown);
       expect(beats.length).toBeGreaterThanOrEqual(2);
-      expect(beats[0]?.event).toMatchObject({ type: 'RunHeartbeat', data: { stageId: stage.stageId, attempt: 1, runnerId: 'runner@test' } });
+      expect(beats[0]).toMatchObject({ type: 'RunHeartbeat', data: { stageId: stage.stageId, attempt: 1, runnerId: 'runner@test' } });
     });
 
     it('given a hang with a grandchild, when CancelRun arrives mid-run, then both pids are gone and StageCancelled is stored once', async () => {
@@ -227,7 +227,7 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
       const invocations = (await readFile(fakeLog, 'utf8')).split('\n').filter((line) => line.includes(description.slice(-40))).map((line) => JSON.parse(line) as FakeInvocation);
       expect(invocations).toHaveLength(2);
       expect(invocations[0]?.argv).not.toContain('--resume');
-      expect(invocations[1]?.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--resume', sessionId, '--', invocations[1]?.prompt]);
+      expect(invocations[1]?.argv).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--resume', sessionId]);
     });
   });
 

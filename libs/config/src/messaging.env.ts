@@ -15,6 +15,8 @@ export const messagingEnvShape = {
   NATS_PASSWORD: optionalStringVar(),
   ORCH_LOGS_MAX_AGE_S: intVar(7 * 24 * 3600, 60),
   ORCH_LOGS_MAX_BYTES: intVar(1024 ** 3, 1024 ** 2),
+  ORCH_EVENTS_MAX_MESSAGES: intVar(100_000_000, 1_000),
+  ORCH_HEARTBEATS_MAX_AGE_S: intVar(3600, 60),
 };
 
 export type MessagingEnv = z.infer<z.ZodObject<typeof messagingEnvShape>>;
@@ -31,6 +33,8 @@ export function messagingOptionsFrom(env: MessagingEnv, app: NatsApp) {
     replicas: env.NATS_STREAM_REPLICAS,
     logsMaxAgeS: env.ORCH_LOGS_MAX_AGE_S,
     logsMaxBytes: env.ORCH_LOGS_MAX_BYTES,
+    eventsMaxMessages: env.ORCH_EVENTS_MAX_MESSAGES,
+    heartbeatsMaxAgeS: env.ORCH_HEARTBEATS_MAX_AGE_S,
     producer: `${app}@${hostname()}:${process.pid}`,
     credentials: env.NATS_USER !== null && env.NATS_PASSWORD !== null ? { user: env.NATS_USER, password: env.NATS_PASSWORD } : null,
     updatesStreams: BUS_ACCESS[app].updatesStreams,

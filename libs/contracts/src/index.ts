@@ -8,3 +8,4 @@ export * from './stage';
 export * from './subjects';
 export * from './upcasters';
 export * from './validate';
+export * from './text-budget';

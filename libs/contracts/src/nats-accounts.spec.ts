@@ -8,7 +8,7 @@ describe('the permission table and the authorization block rendered from it', ()
   it('given the runner, when its permissions are rendered, then it may write its task events, heartbeats and logs but not the scheduler nor any command', () => {
     const { publish } = natsPermissions('runner', 'runner', scope);
 
-    expect(publish.allow).toEqual(expect.arrayContaining(['orch.evt.task.*', 'orch.evt.heartbeat.*', 'orch.log.>', '$JS.ACK.P_ORCH_COMMANDS.runner-commands.>']));
+    expect(publish.allow).toEqual(expect.arrayContaining(['orch.evt.task.*', 'orch.hb.*', 'orch.log.>', '$JS.ACK.P_ORCH_COMMANDS.runner-commands.>']));
     expect(publish.allow.filter((subject) => subject.startsWith('orch.cmd.') || subject === 'orch.evt.scheduler')).toEqual([]);
     expect(publish.allow.filter((subject) => /STREAM\.(DELETE|PURGE|UPDATE)|MSG\.DELETE/.test(subject))).toEqual([]);
   });
@@ -60,7 +60,7 @@ describe('the permission table and the authorization block rendered from it', ()
 
   it.each(NATS_APPS)("given the %s's app module, when the durable consumers it declares (and retires) are read, then the table names exactly those", (app) => {
     const source = readFileSync(path.join(__dirname, `../../../apps/${app}/src/${app}.app.ts`), 'utf8');
-    const declared = [...source.matchAll(/durable: '([^']+)', stream: '(events|commands)'/g)].map((match) => ({ stream: match[2], name: match[1] }));
+    const declared = [...source.matchAll(/durable: '([^']+)', stream: '(events|commands|heartbeats)'/g)].map((match) => ({ stream: match[2], name: match[1] }));
 
     expect(BUS_ACCESS[app].durables).toEqual(expect.arrayContaining(declared));
     expect(declared).toEqual(expect.arrayContaining([...BUS_ACCESS[app].durables]));

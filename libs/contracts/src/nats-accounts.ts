@@ -11,7 +11,7 @@ import { Subjects } from './subjects';
 export const NATS_APPS = ['gateway', 'orchestrator', 'pool-manager', 'runner'] as const;
 export type NatsApp = (typeof NATS_APPS)[number];
 
-export type StreamKey = 'events' | 'commands' | 'logs' | 'deadLetters' | 'snapshots';
+export type StreamKey = 'events' | 'commands' | 'heartbeats' | 'logs' | 'deadLetters' | 'snapshots';
 
 export interface DurableConsumerName {
   stream: StreamKey;
@@ -50,6 +50,7 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
       { stream: 'events', name: 'orchestrator-tasks' },
       { stream: 'events', name: 'orchestrator-scheduler' },
       { stream: 'events', name: 'orchestrator-leases' },
+      { stream: 'heartbeats', name: 'orchestrator-heartbeats' },
       { stream: 'events', name: 'orchestrator-heartbeats' },
       { stream: 'events', name: 'orchestrator-events' },
     ],
@@ -60,12 +61,13 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   'pool-manager': {
     publishes: ['evt.pool.*', 'evt.pool.*.status'],
     durables: [{ stream: 'commands', name: 'pool-manager-commands' }],
-    reads: ['events'],
+    // the renewals still queued at start are read in place (direct gets), left for its consumer
+    reads: ['events', 'commands'],
     subscribes: [],
     updatesStreams: false,
   },
   runner: {
-    publishes: ['evt.task.*', 'evt.heartbeat.*', 'log.>'],
+    publishes: ['evt.task.*', 'hb.*', 'log.>'],
     durables: [
       { stream: 'commands', name: 'runner-commands' },
       { stream: 'events', name: 'runner-releases' },
@@ -77,7 +79,7 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   },
 };
 
-const STREAM_KEYS: readonly StreamKey[] = ['events', 'commands', 'logs', 'deadLetters', 'snapshots'];
+const STREAM_KEYS: readonly StreamKey[] = ['events', 'commands', 'heartbeats', 'logs', 'deadLetters', 'snapshots'];
 
 /**
  * Where the rendered permissions apply: one deployment (its subject root and stream
@@ -147,6 +149,8 @@ function streamName(subjects: Subjects, key: StreamKey): string {
       return subjects.eventsStream;
     case 'commands':
       return subjects.commandsStream;
+    case 'heartbeats':
+      return subjects.heartbeatsStream;
     case 'logs':
       return subjects.logsStream;
     case 'deadLetters':

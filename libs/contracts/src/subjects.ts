@@ -40,6 +40,10 @@ export class Subjects {
   get deadLettersStream(): string {
     return `${this.streamPrefix}ORCH_DLQ`;
   }
+  /** runners' heartbeats: frequent and disposable, kept by age, apart from the event log */
+  get heartbeatsStream(): string {
+    return `${this.streamPrefix}ORCH_HEARTBEATS`;
+  }
   /** snapshots of long-lived aggregates, the last one per subject */
   get snapshotsStream(): string {
     return `${this.streamPrefix}ORCH_SNAPSHOTS`;
@@ -78,9 +82,12 @@ export class Subjects {
   get allPools(): string {
     return `${this.root}.evt.pool.*`;
   }
-  /** `orch.evt.heartbeat.*` */
+  /**
+   * `orch.hb.*`. A public API: it was `orch.evt.heartbeat.*` (inside the event log, which it
+   * grew without bound) until issue 14 moved heartbeats to their own stream.
+   */
   get allHeartbeats(): string {
-    return `${this.root}.evt.heartbeat.*`;
+    return `${this.root}.hb.*`;
   }
   /** `orch.evt.pool.<poolId>` */
   pool(poolId: string): string {
@@ -90,9 +97,12 @@ export class Subjects {
   poolStatus(poolId: string): string {
     return `${this.root}.evt.pool.${poolId}.status`;
   }
-  /** `orch.evt.heartbeat.<taskId>`: kept off the task subject so heartbeats never race its appends */
+  /**
+   * `orch.hb.<taskId>` (stream ORCH_HEARTBEATS): kept off the task subject so heartbeats never
+   * race its appends, and out of ORCH_EVENTS so they never grow it. Was `orch.evt.heartbeat.<taskId>`.
+   */
   heartbeat(taskId: string): string {
-    return `${this.root}.evt.heartbeat.${taskId}`;
+    return `${this.root}.hb.${taskId}`;
   }
   /** `orch.cmd.<target>.<command>` */
   command(type: CommandType): string {

@@ -11,3 +11,4 @@ export * from './rethrow-rpc.filter';
 export * from './streams';
 export * from './subject-reader';
 export * from './bootstrap';
+export * from './queued-commands';

@@ -15,10 +15,14 @@ import { NatsClient } from './nats-client';
 export interface ConsumerDefinition {
   /** durable consumer name, shared by every instance of the app */
   durable: string;
-  stream: 'events' | 'commands';
+  stream: 'events' | 'commands' | 'heartbeats';
   /** one subject filter (NATS 2.9 takes one per consumer) */
   filterSubject: string;
-  /** deliveries before a failing message goes to the dead letters; default 5 */
+  /**
+   * Deliveries before a failing message goes to the dead letters; default 5. Counted here,
+   * not by the server (whose `max_deliver` is unlimited): a message the server stopped
+   * delivering while its dead letter could not be stored would be lost.
+   */
   maxDeliver?: number;
   /** milliseconds a delivery may go unacknowledged before it is redelivered; default 30 000 */
   ackWaitMs?: number;
@@ -49,12 +53,18 @@ type JetStreamServerEvents = {
 
 const MAX_BACKOFF_MS = 30_000;
 
+/** milliseconds before the next delivery of a message that failed its `deliveryCount`th: 250 ms doubling, at most 30 s */
+function backoffMs(deliveryCount: number): number {
+  return Math.min(MAX_BACKOFF_MS, 250 * 2 ** (deliveryCount - 1));
+}
+
 /**
  * A NestJS transport over durable JetStream pull consumers. Handlers are ordinary
  * `@EventPattern('<MessageType>')` methods; the transport validates each message against
  * the contracts first, then acks after the handler succeeds, naks with a delay when it
  * throws, and terminates and dead-letters a message that is invalid, poisonous, or past
- * its max deliveries.
+ * its max deliveries — only once the dead letter is stored: until then it is nak'ed and
+ * delivered again.
  */
 export class JetStreamServer extends Server<JetStreamServerEvents> implements CustomTransportStrategy {
   private readonly log = new Logger(JetStreamServer.name);
@@ -121,6 +131,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   private streamName(client: NatsClient, stream: ConsumerDefinition['stream']): string {
+    if (stream === 'heartbeats') return client.subjects.heartbeatsStream;
     return stream === 'events' ? client.subjects.eventsStream : client.subjects.commandsStream;
   }
 
@@ -130,7 +141,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
       durable_name: definition.durable,
       ack_policy: AckPolicy.Explicit,
       filter_subject: definition.filterSubject,
-      max_deliver: definition.maxDeliver ?? 5,
+      // unlimited: the transport gives a message up itself, once its dead letter is stored
+      max_deliver: -1,
       ack_wait: (definition.ackWaitMs ?? 30_000) * 1_000_000,
       max_ack_pending: 1_000,
     };
@@ -235,10 +247,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
         await this.deadLetter(client, definition, stream, delivery, `failed ${maxDeliver} deliveries; last error: ${reason}`);
         return;
       }
-      const delayMs =
-        error instanceof TransientError && error.retryAfterMs !== undefined
-          ? error.retryAfterMs
-          : Math.min(MAX_BACKOFF_MS, 250 * 2 ** (delivery.info.deliveryCount - 1));
+      const delayMs = error instanceof TransientError && error.retryAfterMs !== undefined ? error.retryAfterMs : backoffMs(delivery.info.deliveryCount);
       this.log.warn(`${message.type} ${message.id} failed (delivery ${delivery.info.deliveryCount}/${maxDeliver}), retrying in ${delayMs} ms: ${reason}`);
       delivery.nak(delayMs);
     }
@@ -265,8 +274,10 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
         msgID: `dlq:${stream}:${delivery.seq}:${definition.durable}`,
       });
     } catch (error) {
-      this.log.error(`Could not record dead letter for ${stream} #${delivery.seq}: ${(error as Error).message}`);
-      delivery.nak(5_000);
+      // kept: the server delivers it again (its max_deliver is unlimited), and the next delivery tries again
+      const delayMs = backoffMs(delivery.info.deliveryCount);
+      this.log.error(`Could not record dead letter for ${stream} #${delivery.seq} (kept, delivered again in ${delayMs} ms): ${(error as Error).message}`);
+      delivery.nak(delayMs);
       return;
     }
     this.log.warn(`Dead letter from ${definition.durable}: ${stream} #${delivery.seq} on ${delivery.subject}: ${reason}`);

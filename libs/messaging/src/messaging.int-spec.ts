@@ -4,6 +4,7 @@ import { newMessage, uuidv7, type MessageOf, type OrchEvent } from '@app/contrac
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '@app/testing';
 import type { DeadLetterRecord } from './dead-letter';
 import { PoisonMessageError, TransientError } from './errors';
+import { ensureStreams, streamConfigs } from './streams';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
@@ -75,6 +76,28 @@ describe('messaging against the real NATS JetStream', () => {
       });
       const fresh = await publisher.append(deleted, created.ok ? created.seq : -1);
       expect(fresh).toMatchObject({ ok: true });
+    });
+
+    it('given a heartbeat, then it is stored in ORCH_HEARTBEATS (kept by age) and never in the event log', async () => {
+      const taskId = uuidv7();
+      const stageId = uuidv7();
+      const beat = newMessage('RunHeartbeat', taskId, { taskId, orchestrationId: uuidv7(), stageId, stageType: 'implementation', attempt: 1, runnerId: 'runner-1', at: new Date().toISOString() }, origin()) as OrchEvent;
+      expect(await publisher.append(beat)).toMatchObject({ ok: true });
+      const heartbeats = await client.jsm.streams.info(client.subjects.heartbeatsStream, { subjects_filter: '>' });
+      expect(heartbeats.state.subjects?.[`${client.subjects.root}.hb.${taskId}`]).toBe(1);
+      expect(heartbeats.config.max_age).toBe(600 * 1_000_000_000);
+      const events = await client.jsm.streams.info(client.subjects.eventsStream, { subjects_filter: '>' });
+      expect(Object.keys(events.state.subjects ?? {}).filter((subject) => subject.includes(taskId))).toEqual([]);
+    });
+
+    it('given the streams, then each has limits, and the event log and the commands refuse new messages when full instead of dropping old ones', async () => {
+      for (const { name } of streamConfigs(client.subjects, options)) {
+        const { config } = await client.jsm.streams.info(name);
+        const limits = { maxAge: config.max_age, maxBytes: config.max_bytes, maxMsgs: config.max_msgs, maxPerSubject: config.max_msgs_per_subject };
+        expect({ name, limited: Object.values(limits).some((value) => value > 0) }).toEqual({ name, limited: true });
+        if (name === client.subjects.eventsStream || name === client.subjects.commandsStream) expect({ name, discard: config.discard }).toEqual({ name, discard: 'new' });
+      }
+      expect((await client.jsm.streams.info(client.subjects.eventsStream)).config.max_age).toBe(0); // the log is never cut by age
     });
 
     it('given the streams exist, when they are ensured again, then nothing changes and nothing fails', async () => {
@@ -158,6 +181,24 @@ describe('messaging against the real NATS JetStream', () => {
       expect(attempts.get(taskId)).toBe(3);
       expect(seen).not.toContain(taskId);
     });
+
+    it('given a handler that always fails and a dead letter that cannot be stored, then the message is kept and delivered again until its dead letter is stored', async () => {
+      // given the dead-letter stream is gone, so no dead letter can be stored
+      await client.jsm.streams.delete(client.subjects.deadLettersStream);
+      const taskId = uuidv7();
+      behaviour.set(taskId, { alwaysFail: true });
+
+      // when the message fails past its 3 deliveries
+      await start(taskId);
+      await eventually(async () => ((attempts.get(taskId) ?? 0) >= 4 ? true : undefined), 15_000, 'deliveries past max_deliver');
+
+      // then it is still delivered; once the stream is back, its dead letter is stored
+      await ensureStreams(client.jsm, client.subjects, options);
+      const record = await eventually(async () => (await readDeadLetters()).find((item) => item.payload.includes(taskId)), 15_000, 'the dead letter');
+      expect(record.reason).toBe('failed 3 deliveries; last error: the database is on fire');
+      expect(record.deliveryCount).toBeGreaterThan(4);
+      expect(seen).not.toContain(taskId);
+    }, 30_000);
 
     it('given a poison message, then it is dead-lettered at once without retries', async () => {
       const taskId = uuidv7();

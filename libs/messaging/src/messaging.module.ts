@@ -3,6 +3,7 @@ import { AggregateStore } from './aggregate-store';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
+import { QueuedCommands } from './queued-commands';
 import { SubjectReader } from './subject-reader';
 
 @Injectable()
@@ -25,10 +26,11 @@ export class MessagingModule {
         { provide: NatsClient, useFactory: () => NatsClient.connect(options, connectionName) },
         MessagePublisher,
         SubjectReader,
+        QueuedCommands,
         AggregateStore,
         NatsClientShutdown,
       ],
-      exports: [NatsClient, MessagePublisher, SubjectReader, AggregateStore],
+      exports: [NatsClient, MessagePublisher, SubjectReader, QueuedCommands, AggregateStore],
     };
   }
 }

@@ -13,6 +13,10 @@ export interface MessagingOptions {
   logsMaxAgeS: number;
   /** the most ORCH_LOGS may hold, bytes */
   logsMaxBytes: number;
+  /** the most messages ORCH_EVENTS may hold; then appends are refused (the log is never cut) */
+  eventsMaxMessages: number;
+  /** how long heartbeats are kept in ORCH_HEARTBEATS, seconds */
+  heartbeatsMaxAgeS: number;
   /** stream replicas: 1 on one server, 3 on a cluster */
   replicas: number;
   /** this app's NATS user (`NATS_USER`/`NATS_PASSWORD`); null against a server without authorization */

@@ -47,7 +47,8 @@ describe('NATS accounts: one user per app, each with allow-lists for its own sub
     expect(await outcome(runner.js.publish(subjects.task('t1'), '{}'))).toBe('allowed');
     expect(await outcome(runner.js.publish(subjects.heartbeat('t1'), '{}'))).toBe('allowed');
     expect(await outcome(runner.js.publish(subjects.log('t1', 's1'), '{}'))).toBe('allowed');
-    expect((await admin.jsm.streams.info(subjects.eventsStream)).state.messages).toBe(2);
+    expect((await admin.jsm.streams.info(subjects.eventsStream)).state.messages).toBe(1);
+    expect((await admin.jsm.streams.info(subjects.heartbeatsStream)).state.messages).toBe(1);
   });
 
   it('given the runner user, when it writes the scheduler, sends StartOrchestration or RunStage, or deletes or rewrites a stream, then the server refuses each', async () => {

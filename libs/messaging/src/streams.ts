@@ -7,8 +7,24 @@ const SECOND_NS = 1_000_000_000;
 /** JetStream's "stream name already in use": another app created it first. */
 const STREAM_NAME_IN_USE = 10058;
 
-/** The streams of the design (and one for snapshots), as their configuration. */
-export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'replicas'>): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
+const DAY_S = 24 * 3600;
+const MIB = 1024 ** 2;
+
+/**
+ * The streams of the design (and one for snapshots, one for heartbeats), as their
+ * configuration. Every one has limits; what happens when one is reached is chosen per
+ * stream (README, "Stream limits"): the event log and the commands refuse new messages
+ * (`discard: new`: the writer gets an error and retries, nothing stored is lost), the
+ * disposable ones drop their oldest. The two that must not lose anything are limited by
+ * message count, not bytes: at a `max_bytes` limit nats-server 2.9 removed old messages
+ * of a `discard: new` stream (its check and its store count a message's bytes differently),
+ * which for the event log would delete history; their bytes are bounded by the server's
+ * JetStream store (`max_file_store`), which refuses writes when full.
+ */
+export function streamConfigs(
+  subjects: Subjects,
+  options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'eventsMaxMessages' | 'heartbeatsMaxAgeS' | 'replicas'>,
+): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
   const common = { storage: StorageType.File, num_replicas: options.replicas, allow_direct: true };
   return [
     {
@@ -16,6 +32,9 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
       name: subjects.eventsStream,
       subjects: [subjects.allEvents],
       retention: RetentionPolicy.Limits,
+      // the source of truth is never cut: no age limit, and a full log refuses appends
+      max_msgs: options.eventsMaxMessages,
+      discard: DiscardPolicy.New,
       duplicate_window: 120 * SECOND_NS,
     },
     {
@@ -23,7 +42,21 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
       name: subjects.commandsStream,
       subjects: [subjects.allCommands],
       retention: RetentionPolicy.Workqueue,
+      max_age: 7 * DAY_S * SECOND_NS,
+      max_msgs: 1_000_000,
+      discard: DiscardPolicy.New,
       duplicate_window: 120 * SECOND_NS,
+    },
+    {
+      ...common,
+      name: subjects.heartbeatsStream,
+      subjects: [subjects.allHeartbeats],
+      retention: RetentionPolicy.Limits,
+      max_age: options.heartbeatsMaxAgeS * SECOND_NS,
+      max_bytes: 256 * MIB,
+      max_msgs_per_subject: 100,
+      discard: DiscardPolicy.Old,
+      duplicate_window: 60 * SECOND_NS,
     },
     {
       ...common,
@@ -41,6 +74,7 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
       subjects: [subjects.allSnapshots],
       retention: RetentionPolicy.Limits,
       max_msgs_per_subject: 1,
+      max_bytes: 256 * MIB,
       discard: DiscardPolicy.Old,
     },
     {
@@ -48,7 +82,9 @@ export function streamConfigs(subjects: Subjects, options: Pick<MessagingOptions
       name: subjects.deadLettersStream,
       subjects: [subjects.allDeadLetters],
       retention: RetentionPolicy.Limits,
-      max_age: 30 * 24 * 3600 * SECOND_NS,
+      max_age: 30 * DAY_S * SECOND_NS,
+      max_bytes: 1024 * MIB,
+      discard: DiscardPolicy.Old,
       duplicate_window: 120 * SECOND_NS,
     },
   ];

@@ -31,6 +31,20 @@ export class SubjectReader {
     }
   }
 
+  /** The last message on `subject`, if it is a valid event. */
+  async last(subject: string): Promise<StoredEvent | null> {
+    try {
+      const stored = await this.nats.jsm.direct.getMessage(this.nats.subjects.eventsStream, { last_by_subj: subject });
+      if (stored === null) return null;
+      const events: StoredEvent[] = [];
+      this.keep(events, subject, stored);
+      return events[0] ?? null;
+    } catch (error) {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.NoMessageFound) return null;
+      throw error;
+    }
+  }
+
   /**
    * Every event on `subject` after `afterSeq`, in order, and the sequence of the last one:
    * the state a writer decides on and the sequence it then appends against.

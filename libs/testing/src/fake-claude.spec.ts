@@ -678,6 +678,27 @@ describe('fake-claude', () => {
     expect(lastLine(lines).duration_ms).toBeGreaterThanOrEqual(40 * (lines.length - 2));
   });
 
+  it('big-spec=150000 with the prompt on stdin: the specification is about 150 KB', async () => {
+    // given a /create-spec prompt asking for a big specification, written to stdin (no prompt argument)
+    const prompt = '/create-spec Add a health endpoint [[fake:big-spec=150000]]';
+
+    // when the fake runs
+    const stdout = await new Promise<string>((resolve, reject) => {
+      const child = execFile(process.execPath, [FAKE, ...BASE_ARGS], { cwd: workspace, env: baseEnv(true), maxBuffer: 16 * 1024 * 1024 }, (error, out) =>
+        error ? reject(error) : resolve(out),
+      );
+      child.stdin?.end(prompt);
+    });
+
+    // then it read the prompt from stdin and its result is a specification of 150–160 KB
+    const result = lastLine(jsonLines(stdout));
+    const text = String(result.result);
+    expect(text.startsWith('# Specification: Add a health endpoint')).toBe(true);
+    expect(Buffer.byteLength(text)).toBeGreaterThanOrEqual(150_000);
+    expect(Buffer.byteLength(text)).toBeLessThan(160_000);
+    expect(text).toContain('- Detail 1: ');
+  });
+
   it('big-output=1000000: writes about 1 MB of JSON lines, then the result', async () => {
     // given big-output of 1 MB
     // when the fake runs

@@ -16,6 +16,8 @@ export function testMessagingOptions(app = 'test', natsUrl: string = process.env
     streamPrefix: `T${suffix}_`,
     producer: `${app}@${hostname()}:${process.pid}`,
     logsMaxAgeS: 3600,
+    eventsMaxMessages: 10_000_000,
+    heartbeatsMaxAgeS: 600,
     logsMaxBytes: 64 * 1024 * 1024,
     replicas: 1,
     credentials: testCredentials('test'),
@@ -31,7 +33,7 @@ export function connectTestClient(options: MessagingOptions): Promise<NatsClient
 /** Deletes the suite's streams (and so their consumers) and closes the client. */
 export async function dropTestStreams(client: NatsClient): Promise<void> {
   const { subjects } = client;
-  for (const stream of [subjects.eventsStream, subjects.commandsStream, subjects.logsStream, subjects.deadLettersStream, subjects.snapshotsStream]) {
+  for (const stream of [subjects.eventsStream, subjects.commandsStream, subjects.logsStream, subjects.deadLettersStream, subjects.snapshotsStream, subjects.heartbeatsStream]) {
     await client.jsm.streams.delete(stream).catch(() => false);
   }
   await client.close();

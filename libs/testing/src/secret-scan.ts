@@ -30,7 +30,7 @@ export function occurrences(text: string, needles: readonly string[]): number {
 export async function streamTexts(client: NatsClient): Promise<Record<string, string>> {
   const { subjects } = client;
   const texts: Record<string, string> = {};
-  for (const stream of [subjects.eventsStream, subjects.logsStream, subjects.deadLettersStream, subjects.snapshotsStream]) {
+  for (const stream of [subjects.eventsStream, subjects.heartbeatsStream, subjects.logsStream, subjects.deadLettersStream, subjects.snapshotsStream]) {
     texts[stream] = (await readStream(client, stream)).map((message) => `${message.subject}\n${message.headers}\n${message.text}`).join('\n');
   }
   const commands = await client.jsm.streams.info(subjects.commandsStream);

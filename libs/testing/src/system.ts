@@ -35,10 +35,14 @@ export interface TestSystemOptions {
   orchestrator?: boolean;
   /** seconds without a heartbeat before a stage is timed out; 0 = off */
   heartbeatTimeoutS?: number;
+  /** the orchestrator's ORCHESTRATOR_REDRIVE_S; default 30 */
+  redriveIntervalS?: number;
   /** the gateway's settings beyond the defaults below, e.g. `{ apiToken: 'secret' }` */
   gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
   /** false: leave the runner to the test (e.g. as a real process) */
   runner?: boolean;
+  /** false: leave the pool-manager to the test (`startTestPool` starts one as the system would) */
+  poolManager?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
   /** where the runner runs the agent (default `host`: the fault tests follow its pids on the host) */
@@ -49,6 +53,42 @@ export interface TestSystemOptions {
   natsUrl?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
   databaseAdminUrl?: string;
+}
+
+/** The pool-manager as the test system starts it (local driver, slots under the workspaces directory). */
+export function startTestPool(messaging: MessagingOptions, workspacesDir: string, options: Pick<TestSystemOptions, 'poolSize' | 'pool'> = {}): Promise<INestMicroservice> {
+  return startPoolManager({
+    messaging: asApp(messaging, 'pool-manager'),
+    poolId: 'default',
+    driver: 'local',
+    size: options.poolSize ?? 3,
+    portStart: 18081,
+    portEnd: 18081 + (options.poolSize ?? 3) - 1,
+    image: 'unused',
+    slotsDir: path.join(workspacesDir, 'slots'),
+    leaseTtlS: 120,
+    ...options.pool,
+  });
+}
+
+/** The orchestrator as the test system starts it. */
+export function startTestOrchestrator(messaging: MessagingOptions, options: Pick<TestSystemOptions, 'rules' | 'heartbeatTimeoutS' | 'redriveIntervalS'> = {}): Promise<INestMicroservice> {
+  return startOrchestrator({
+    messaging: asApp(messaging, 'orchestrator'),
+    heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
+    redriveIntervalS: options.redriveIntervalS ?? 30,
+    rules: {
+      enabled: true,
+      maxConcurrent: 2,
+      maxRetries: 2,
+      maxRework: 2,
+      stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },
+      leaseTtlS: 120,
+      retryBackoffBaseMs: 100,
+      retryBackoffMaxMs: 1_000,
+      ...options.rules,
+    },
+  });
 }
 
 /**
@@ -63,20 +103,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
   for (const [key, value] of Object.entries(options.agentEnv ?? {})) process.env[key] = value;
   const apps: Array<INestApplication | INestMicroservice> = [];
   try {
-    apps.push(
-      await startPoolManager({
-        messaging: asApp(messaging, 'pool-manager'),
-        poolId: 'default',
-        driver: 'local',
-        size: options.poolSize ?? 3,
-        portStart: 18081,
-        portEnd: 18081 + (options.poolSize ?? 3) - 1,
-        image: 'unused',
-        slotsDir: path.join(workspacesDir, 'slots'),
-        leaseTtlS: 120,
-        ...options.pool,
-      }),
-    );
+    if (options.poolManager !== false) apps.push(await startTestPool(messaging, workspacesDir, options));
     if (options.runner !== false) apps.push(
       await startRunner({
         messaging: asApp(messaging, 'runner'),
@@ -99,23 +126,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         sandboxReadPaths: [],
       }),
     );
-    if (options.orchestrator !== false) apps.push(
-      await startOrchestrator({
-        messaging: asApp(messaging, 'orchestrator'),
-        heartbeatTimeoutS: options.heartbeatTimeoutS ?? 0,
-        rules: {
-          enabled: true,
-          maxConcurrent: 2,
-          maxRetries: 2,
-          maxRework: 2,
-          stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },
-          leaseTtlS: 120,
-          retryBackoffBaseMs: 100,
-          retryBackoffMaxMs: 1_000,
-          ...options.rules,
-        },
-      }),
-    );
+    if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));
     const gateway = await startGateway(
       testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }),
     );

@@ -145,4 +145,68 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
       violations: report.violations.length,
     });
   }, 150_000);
+
+  it('given tasks in flight, when their events are re-published without Nats-Msg-Id (stored again), then every fold counts each once: nothing happens twice and every task completes', async () => {
+    const api = new ApiClient(system.baseUrl);
+    const taskIds = await api.createAndStart(6, 'Under re-stored duplicates', 'Work [[fake:slow=100]]');
+    const mine = (event: { aggregateId: string; data: object }) => taskIds.includes(event.aggregateId) || ('taskId' in event.data && taskIds.includes(String(event.data.taskId)));
+    const original = await eventually(async () => {
+      const events = (await readEventLog(client)).filter(({ subject, event }) => mine(event) && (subject === client.subjects.scheduler || subject.startsWith(`${client.subjects.root}.evt.task.`)));
+      return events.filter(({ event }) => event.type === 'StageCompleted').length >= 3 ? events : undefined;
+    }, 30_000, 'some stages of the new tasks to have completed');
+
+    // no Nats-Msg-Id: JetStream cannot tell them from new messages and stores every one again
+    const injectedAt = Date.now();
+    const republished = 300;
+    for (let i = 0; i < republished; i += 1) {
+      const logged = original[i % original.length];
+      if (!logged) throw new Error('empty log');
+      client.connection.publish(logged.subject, JSON.stringify(logged.event));
+    }
+    await client.connection.flush();
+
+    const ended = await allTerminal(client, taskIds, 60_000);
+    const report = await checkInvariants({
+      client,
+      taskIds,
+      maxConcurrent: MAX_CONCURRENT,
+      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
+      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+
+    const raw = (await readEventLog(client)).filter(({ event }) => mine(event));
+    const events = distinctEvents(raw);
+    const storedAgain = raw.length - events.length;
+    expect(storedAgain).toBeGreaterThanOrEqual(republished);
+    // the duplicates were folded once: one admission, three stages of one attempt, one completion per task
+    for (const taskId of taskIds) {
+      const ofTask = events.filter(({ event }) => event.aggregateId === taskId || ('taskId' in event.data && event.data.taskId === taskId));
+      const count = (type: string) => ofTask.filter(({ event }) => event.type === type).length;
+      expect({ taskId, admitted: count('OrchestrationAdmitted'), scheduled: count('StageScheduled'), started: count('StageStarted'), completed: count('StageCompleted'), ended: count('OrchestrationCompleted') }).toEqual({
+        taskId,
+        admitted: 1,
+        scheduled: 3,
+        started: 3,
+        completed: 3,
+        ended: 1,
+      });
+    }
+    expect(report.maxRunning).toBeLessThanOrEqual(MAX_CONCURRENT);
+
+    await recordFigures('fault-6b-restored-duplicates', {
+      fault: `${republished} re-publications of the task and scheduler events of 6 tasks in flight WITHOUT Nats-Msg-Id (so stored again), limit ${MAX_CONCURRENT}`,
+      tasks: taskIds.length,
+      outcomes: report.outcomes,
+      republished,
+      storedAgain,
+      secondsFromInjectionToAllTerminal: (ended - injectedAt) / 1000,
+      eventsChecked: report.eventsChecked,
+      attemptsChecked: report.attemptsChecked,
+      maxRunning: report.maxRunning,
+      readModelRowsEqualToRebuild: report.readModelRows,
+      violations: report.violations.length,
+    });
+  }, 150_000);
 });

@@ -14,6 +14,7 @@ import {
   decideStageCompleted,
   decideStageFailed,
   decideStart,
+  decideStartDeadline,
   reactToEvent,
   stageIdFor,
 } from './orchestration.decider';
@@ -115,6 +116,30 @@ describe('orchestration decider', () => {
       });
     });
 
+    it('given a specification and a summary that together pass a NATS message, then QA gets both cut to fit, each with a note', () => {
+      // given a 600 KB specification, then an implementation answering with 600 KB more
+      const spec = 'S'.repeat(600_000);
+      const events = [
+        factory.taskCreated(),
+        factory.orchestrationStarted(),
+        factory.stageScheduled({ stageType: 'implementation' }, { context: { taskTitle: 'T', taskDescription: 'D', specification: spec } }),
+        factory.stageStarted({ stageType: 'implementation' }),
+      ];
+      const completed = factory.stageCompleted({ stageType: 'implementation' }, { output: 'I'.repeat(600_000) });
+
+      // when the implementation's completion is decided
+      const drafts = decideStageCompleted(completed, givenTask(...events, completed), rules);
+
+      // then QA is scheduled with a context of at most 640 KiB of outputs, both cut and saying so
+      const scheduled = drafts[0];
+      if (scheduled?.type !== 'StageScheduled') throw new Error(`expected StageScheduled, got ${scheduled?.type}`);
+      const { specification = '', implementationSummary = '' } = scheduled.data.context;
+      expect(Buffer.byteLength(JSON.stringify(specification)) + Buffer.byteLength(JSON.stringify(implementationSummary))).toBeLessThanOrEqual(640 * 1024);
+      expect(specification).toMatch(/^S{300000}/);
+      expect(specification).toMatch(/more characters of the specification left out/);
+      expect(implementationSummary).toMatch(/more characters of the implementation summary left out/);
+    });
+
     it('given QA passed, then the orchestration completes', () => {
       const completed = factory.stageCompleted({ stageType: 'qa' });
       expect(types(decideStageCompleted(completed, givenTask(...running('qa'), completed), rules))).toEqual(['OrchestrationCompleted']);
@@ -193,9 +218,61 @@ describe('orchestration decider', () => {
       expect(decideDeadline(givenTask(...running(), completed), ids.stage(), 1, now, 'late')).toEqual([]);
     });
 
+    it('given an attempt scheduled and never started, when its stage timeout has passed since it was scheduled, then it is timed out naming why', () => {
+      // given the specification scheduled at 10:00 (factory time), timeout 1800 s, no StageStarted
+      const task = givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.stageScheduled());
+
+      // when its start deadline is checked before and after 10:30
+      const early = decideStartDeadline(task, ids.stage(), 1, new Date('2026-11-24T10:29:59.000Z'), rules);
+      const due = decideStartDeadline(task, ids.stage(), 1, new Date('2026-11-24T10:30:00.000Z'), rules);
+
+      // then nothing before, a StageTimedOut after
+      expect(early).toEqual([]);
+      expect(due).toEqual([
+        expect.objectContaining({
+          type: 'StageTimedOut',
+          data: expect.objectContaining({ attempt: 1, deadlineAt: '2026-11-24T10:30:00.000Z', reason: "no runner started the attempt within the stage's 1800 s" }),
+        }),
+      ]);
+    });
+
+    it('given the attempt started meanwhile, when its start deadline passes, then nothing happens (its own deadline holds)', () => {
+      expect(decideStartDeadline(givenTask(...running()), ids.stage(), 1, new Date('2026-11-24T11:00:00.000Z'), rules)).toEqual([]);
+    });
+
     it('given the lease under a running attempt is revoked, then the attempt fails, retryably', () => {
       const drafts = decideLeaseLost(factory.leaseRevoked(), givenTask(...running()), now);
       expect(drafts).toEqual([expect.objectContaining({ type: 'StageFailed', data: expect.objectContaining({ retryable: true, reason: expect.stringContaining('container was lost') }) })]);
+    });
+  });
+
+  describe('re-stored duplicates (the same envelope id stored twice)', () => {
+    it("given the specification's StageScheduled stored again after implementation was scheduled, then the task stays in implementation", () => {
+      // given a task in implementation, and the spec's StageScheduled re-published without its Nats-Msg-Id
+      const specScheduled = factory.stageScheduled();
+      const task = givenTask(
+        factory.taskCreated(),
+        factory.orchestrationStarted(),
+        specScheduled,
+        factory.stageStarted(),
+        factory.stageCompleted({}, { output: 'SPEC' }),
+        factory.stageScheduled({ stageType: 'implementation' }),
+        factory.stageStarted({ stageType: 'implementation' }),
+        specScheduled,
+      );
+
+      // then the current stage is still the running implementation
+      expect(task.currentStageId).toBe(ids.stage('implementation'));
+      expect(task.stages[ids.stage('implementation')]?.status).toBe('running');
+    });
+
+    it('given an admission re-stored after its release, then the slot stays free', () => {
+      const admitted = factory.orchestrationAdmitted(1);
+      const scheduler = givenScheduler(admitted, factory.orchestrationReleased(1), admitted);
+      expect(scheduler.running).toEqual([]);
+      expect(decideAdmissions(givenScheduler(admitted, factory.orchestrationReleased(1), admitted, factory.orchestrationQueued(2, 1)), rules)).toEqual([
+        expect.objectContaining({ type: 'OrchestrationAdmitted', data: expect.objectContaining({ taskId: ids.task(2) }) }),
+      ]);
     });
   });
 

@@ -12,6 +12,7 @@ import {
 import { draft, type Draft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import { isKnown, type Admission, type SchedulerState } from './scheduler.state';
+import { boundedContext } from './stage-context';
 import { currentStage, type StageState, type TaskState } from './task.state';
 
 /** A stage's id: one per task, stage type and QA round; retries keep it. */
@@ -63,6 +64,7 @@ export function decideRelease(
   if (!isKnown(scheduler, taskId)) return [];
   const outcome = event.type === 'OrchestrationCompleted' ? 'completed' : event.type === 'OrchestrationFailed' ? 'failed' : 'cancelled';
   const after: SchedulerState = {
+    ...scheduler,
     running: scheduler.running.filter((entry) => entry.taskId !== taskId),
     queue: scheduler.queue.filter((entry) => entry.taskId !== taskId),
   };
@@ -122,7 +124,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
   }
   const next = nextStageType(stage.stageType);
   if (next === null) return [];
-  const context: StageContext =
+  const context: StageContext = boundedContext(
     stage.stageType === 'specification'
       ? { taskTitle: task.title, taskDescription: task.description, specification: event.data.output }
       : {
@@ -131,7 +133,8 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
           ...(stage.context.specification === undefined ? {} : { specification: stage.context.specification }),
           implementationSummary: event.data.output,
           ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
-        };
+        },
+  );
   return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
 }
 
@@ -195,6 +198,34 @@ export function decideDeadline(task: TaskState, stageId: string, attempt: number
       deadlineAt: stage.deadlineAt ?? now.toISOString(),
       timedOutAt: now.toISOString(),
       reason,
+    }),
+  ];
+}
+
+/** When an attempt no runner has started times out: its stage's timeout after it was scheduled (ms since the epoch). */
+export function startDeadlineOf(stage: StageState, rules: OrchestrationRules): number {
+  return Date.parse(stage.scheduledAt) + rules.stageTimeoutS[stage.stageType] * 1000;
+}
+
+/**
+ * An attempt scheduled but never started (its lease never granted, its RunStage lost, no
+ * runner took it) times out like a running one once its stage's timeout has passed.
+ */
+export function decideStartDeadline(task: TaskState, stageId: string, attempt: number, now: Date, rules: OrchestrationRules): Draft[] {
+  const stage = activeStage(task, stageId, attempt);
+  if (!stage || stage.status !== 'scheduled' || task.orchestrationId === null) return [];
+  const deadline = startDeadlineOf(stage, rules);
+  if (now.getTime() < deadline) return [];
+  return [
+    draft('StageTimedOut', task.taskId, {
+      taskId: task.taskId,
+      orchestrationId: task.orchestrationId,
+      stageId,
+      stageType: stage.stageType,
+      attempt,
+      deadlineAt: new Date(deadline).toISOString(),
+      timedOutAt: now.toISOString(),
+      reason: `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`,
     }),
   ];
 }

@@ -9,11 +9,27 @@ export interface Admission {
 export interface SchedulerState {
   running: Admission[];
   queue: Admission[];
+  /**
+   * Envelope ids of the last MAX_RECENT_IDS events folded in: one stored again (re-published
+   * without its Nats-Msg-Id, or after the duplicate window) is folded once — a re-stored
+   * `OrchestrationAdmitted` after its release would otherwise hold a slot for ever.
+   */
+  recentIds: string[];
 }
 
-export const initialSchedulerState: SchedulerState = { running: [], queue: [] };
+/** ids remembered: the subject grows for ever, and its state is snapshotted as JSON */
+export const MAX_RECENT_IDS = 1_000;
+
+export const initialSchedulerState: SchedulerState = { running: [], queue: [], recentIds: [] };
 
 export function evolveScheduler(state: SchedulerState, event: OrchEvent): SchedulerState {
+  if (state.recentIds.includes(event.id)) return state;
+  const next = applySchedulerEvent(state, event);
+  const recentIds = state.recentIds.length >= MAX_RECENT_IDS ? [...state.recentIds.slice(1 - MAX_RECENT_IDS), event.id] : [...state.recentIds, event.id];
+  return { ...next, recentIds };
+}
+
+function applySchedulerEvent(state: SchedulerState, event: OrchEvent): SchedulerState {
   switch (event.type) {
     case 'OrchestrationQueued': {
       const { taskId, orchestrationId } = event.data;
@@ -23,6 +39,7 @@ export function evolveScheduler(state: SchedulerState, event: OrchEvent): Schedu
     case 'OrchestrationAdmitted': {
       const { taskId, orchestrationId } = event.data;
       return {
+        ...state,
         running: [...state.running.filter((entry) => entry.taskId !== taskId), { taskId, orchestrationId }],
         queue: state.queue.filter((entry) => entry.taskId !== taskId),
       };
@@ -30,6 +47,7 @@ export function evolveScheduler(state: SchedulerState, event: OrchEvent): Schedu
     case 'OrchestrationReleased': {
       const { taskId } = event.data;
       return {
+        ...state,
         running: state.running.filter((entry) => entry.taskId !== taskId),
         queue: state.queue.filter((entry) => entry.taskId !== taskId),
       };

@@ -15,6 +15,8 @@ export interface StageState {
   diffStat: DiffStat | null;
   /** when the running attempt is timed out (from StageStarted) */
   deadlineAt: string | null;
+  /** when the attempt was scheduled (its StageScheduled's occurredAt): one no runner starts times out from here */
+  scheduledAt: string;
 }
 
 /** A retry waiting for its backoff to pass (from StageRetryScheduled). */
@@ -53,6 +55,12 @@ export interface TaskState {
    * the end's reaction can release it.
    */
   heldLease: LeaseRef | null;
+  /**
+   * Envelope ids of the events folded in. An event stored twice (re-published without its
+   * Nats-Msg-Id, or after the duplicate window) is folded once: a re-stored StageScheduled
+   * of an earlier stage must not take the task back to it.
+   */
+  appliedEventIds: readonly string[];
 }
 
 export function initialTaskState(taskId: string): TaskState {
@@ -71,6 +79,7 @@ export function initialTaskState(taskId: string): TaskState {
     pendingRetry: null,
     resumePending: false,
     heldLease: null,
+    appliedEventIds: [],
   };
 }
 
@@ -78,8 +87,13 @@ export function currentStage(state: TaskState): StageState | null {
   return state.currentStageId === null ? null : (state.stages[state.currentStageId] ?? null);
 }
 
-/** Folds one event of the task's subject into its state. Pure. */
+/** Folds one event of the task's subject into its state, once per envelope id. Pure. */
 export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
+  if (state.appliedEventIds.includes(event.id)) return state;
+  return { ...applyTaskEvent(state, event), appliedEventIds: [...state.appliedEventIds, event.id] };
+}
+
+function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
   switch (event.type) {
     case 'TaskCreated':
       return {
@@ -99,7 +113,7 @@ export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
       const lease = state.status === 'running' ? state.heldLease : null;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null };
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null, scheduledAt: event.occurredAt };
       return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false };
     }
     case 'StageStarted': {

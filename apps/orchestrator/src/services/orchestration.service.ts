@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { causedMessage, deterministicId, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, type Fold } from '@app/messaging';
+import { AggregateStore, MessagePublisher, NatsClient, SubjectReader, type Fold } from '@app/messaging';
 import type { Draft } from '../domain/decision';
 import {
   decideAdmissions,
@@ -15,7 +15,9 @@ import {
   decideStageCompleted,
   decideStageFailed,
   decideStart,
+  decideStartDeadline,
   reactToEvent,
+  startDeadlineOf,
 } from '../domain/orchestration.decider';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../domain/scheduler.state';
 import { currentStage, evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
@@ -26,7 +28,7 @@ import { Timers } from './timers';
 const schedulerFold: Fold<SchedulerState> = {
   initial: () => initialSchedulerState,
   evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 1, every: 100 },
+  snapshot: { name: 'scheduler', version: 2, every: 100 },
 };
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 /** ids of events followed at once, remembered until their delivery (or as many newer ones) */
@@ -41,30 +43,37 @@ const MAX_FOLLOWED = 10_000;
 @Injectable()
 export class OrchestrationService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('OrchestratorService');
-  private readonly timers = new Timers();
+  private readonly timers = new Timers(() => this.clock.now().getTime());
   /** last heartbeat (ms) per running attempt `stageId:attempt` */
   private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
   private watchdog: NodeJS.Timeout | null = null;
+  private redriver: NodeJS.Timeout | null = null;
+  private redriving = false;
   /** events this process appended and is following now, or has followed, by id */
   private readonly following = new Map<string, Promise<void>>();
   private readonly followed = new Set<string>();
 
   constructor(
     private readonly store: AggregateStore,
+    private readonly reader: SubjectReader,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsClient,
     private readonly clock: Clock,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
 
-  /** Re-arms every timer of the orchestrations still open, from the log. */
+  /** Re-arms every timer of the orchestrations still open, from the log, and again every ORCHESTRATOR_REDRIVE_S. */
   async onApplicationBootstrap(): Promise<void> {
-    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
-    for (const admission of scheduler.running) {
-      const { state: task } = await this.loadTask(admission.taskId);
-      this.armTimers(task);
-    }
+    const scheduler = await this.redrive(false);
     this.logger.log(`Recovered ${scheduler.running.length} running and ${scheduler.queue.length} queued orchestrations from the log`);
+    this.redriver = setInterval(() => {
+      if (this.redriving) return;
+      this.redriving = true;
+      this.redrive(true)
+        .catch((error: unknown) => this.logger.error(`Could not re-drive the open orchestrations: ${(error as Error).message}`))
+        .finally(() => (this.redriving = false));
+    }, this.config.redriveIntervalS * 1000);
+    this.redriver.unref();
     const timeoutMs = this.config.heartbeatTimeoutS * 1000;
     if (timeoutMs > 0) {
       this.watchdog = setInterval(() => this.checkHeartbeats(timeoutMs), Math.min(5_000, timeoutMs / 2));
@@ -75,6 +84,40 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   onApplicationShutdown(): void {
     this.timers.clear();
     if (this.watchdog) clearInterval(this.watchdog);
+    if (this.redriver) clearInterval(this.redriver);
+  }
+
+  /**
+   * Arms the timers (deadlines, retry backoffs) of every running orchestration from the log.
+   * Arming is idempotent; run periodically it catches a timer whose work failed (NATS
+   * full or down when it fired). `stalled`: also the next step of a task whose last event
+   * is older than one re-drive interval is taken again (its last event handled once more:
+   * handling is idempotent), and free slots are given to the queue — so a step whose
+   * message was given up on after its deliveries (a dead letter) does not stall the task.
+   */
+  private async redrive(stalled: boolean): Promise<SchedulerState> {
+    const { state: scheduler, lastSeq } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    const now = this.clock.now().getTime();
+    for (const admission of scheduler.running) {
+      const { state: task } = await this.loadTask(admission.taskId);
+      this.armTimers(task);
+      if (stalled) await this.redriveTask(admission.taskId, now);
+    }
+    if (stalled && scheduler.queue.length > 0) {
+      const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
+      await this.decideOnScheduler((current) => this.envelopes(cause, decideAdmissions(current, this.config.rules)));
+    }
+    return scheduler;
+  }
+
+  private async redriveTask(taskId: string, now: number): Promise<void> {
+    const last = await this.reader.last(this.nats.subjects.task(taskId));
+    if (last === null || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
+    try {
+      await this.handle(last.event);
+    } catch (error) {
+      this.logger.error(`Could not re-drive task ${taskId} from its last event ${last.event.type}: ${(error as Error).message}`);
+    }
   }
 
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
@@ -171,11 +214,17 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         await this.react(event, event.data.taskId);
         await this.decideOnScheduler((scheduler) => this.envelopes(event, decideRelease(event, scheduler, this.config.rules)));
         return;
-      case 'StageScheduled':
+      case 'StageScheduled': {
+        await this.react(event, event.data.taskId);
+        const { state } = await this.loadTask(event.data.taskId);
+        this.armTimers(state);
+        return;
+      }
       case 'LeaseGranted':
         await this.react(event, event.data.taskId);
         return;
       case 'StageStarted': {
+        this.timers.cancel(`start-deadline:${event.data.stageId}:${event.data.attempt}`);
         const { state } = await this.loadTask(event.data.taskId);
         this.armTimers(state);
         return;
@@ -217,21 +266,30 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  /** Arms the deadline of a running attempt and the backoff of a pending retry. */
+  /** Arms the deadline of a running attempt (or of one scheduled and not started yet) and the backoff of a pending retry. */
   private armTimers(task: TaskState): void {
     const now = this.clock.now().getTime();
     const stage = currentStage(task);
+    if (task.status === 'running' && stage?.status === 'scheduled') {
+      const { stageId, attempt } = stage;
+      this.timers.arm(`start-deadline:${stageId}:${attempt}`, startDeadlineOf(stage, this.config.rules), () => {
+        const cause: Cause = { id: deterministicId(stageId, attempt, 'start-time-out'), correlationId: task.orchestrationId ?? stageId };
+        this.decideOnTask(cause, task.taskId, (current) => decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
+          this.logger.error(`Could not time out stage ${stageId} of task ${task.taskId}, never started: ${(error as Error).message}`),
+        );
+      });
+    }
     if (task.status === 'running' && stage?.status === 'running' && stage.deadlineAt) {
       const key = `${stage.stageId}:${stage.attempt}`;
       if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
-      this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), now, () =>
+      this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), () =>
         this.timeOut(task.taskId, stage.stageId, stage.attempt, `${stage.stageType} passed its deadline ${stage.deadlineAt}`),
       );
     }
     const retry = task.pendingRetry;
     if (task.status === 'running' && retry) {
       const cause: Cause = { id: retry.eventId, correlationId: retry.correlationId };
-      this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), now, () => {
+      this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), () => {
         this.decideOnTask(cause, task.taskId, (current) => decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
           this.logger.error(`Retry of stage ${retry.stageId} for task ${task.taskId} could not be scheduled: ${(error as Error).message}`),
         );
@@ -263,6 +321,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const key = `${stageId}:${attempt}`;
     this.heartbeats.delete(key);
     this.timers.cancel(`deadline:${key}`);
+    this.timers.cancel(`start-deadline:${key}`);
   }
 
   private logTaskEnd(event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>): void {

@@ -110,9 +110,23 @@ describe('lease decider', () => {
       expect(decideRenew(poolFactory.renewLease(lease(state)), policy, state, later(5))).toEqual([]);
     });
 
-    it('given a lease past its expiry, when its holder renews, then the expiry wins', () => {
+    it('given a lease past its expiry, when its holder renews only after it expired, then the expiry wins', () => {
       const state = held();
-      expect(decideRenew(poolFactory.renewLease(lease(state)), policy, state, later(61))).toEqual([]);
+      const late = { ...poolFactory.renewLease(lease(state)), occurredAt: later(61).toISOString() };
+      expect(decideRenew(late, policy, state, later(61))).toEqual([]);
+    });
+
+    it('given a lease past its expiry, when a renewal its holder sent before the expiry arrives (queued while the pool-manager was down), then it lives another TTL from now', () => {
+      // given a 60 s lease, renewed by its holder at 50 s, and the pool-manager back only at 200 s
+      const state = held();
+      const queued = { ...poolFactory.renewLease(lease(state)), occurredAt: later(50).toISOString() };
+
+      // when the queued renewal is decided at 200 s
+      const decisions = decideRenew(queued, policy, state, later(200));
+
+      // then the lease is renewed from then, and does not expire
+      expect(decisions).toEqual([{ type: 'LeaseRenewed', data: { leaseId: lease(state).leaseId, poolId: 'default', expiresAt: later(260).toISOString() } }]);
+      expect(decideExpiries('default', then(state, decisions), later(200))).toEqual([]);
     });
 
     it('given a renewed lease, when its first expiry passes, then it does not expire', () => {

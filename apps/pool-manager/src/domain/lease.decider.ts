@@ -42,16 +42,19 @@ export function decideRelease(command: MessageOf<'ReleaseLease'>, poolId: string
 
 /**
  * RenewLease (the holder's heartbeat) → the lease lives another TTL from now. A lease
- * past its expiry is not renewed: the expiry wins. A renewal within the first quarter
- * of the TTL since the last one changes nothing, so frequent heartbeats do not flood
- * the log.
+ * past its expiry is renewed only by a renewal sent before it expired (its envelope's
+ * `occurredAt`): one that waited in the queue while the pool-manager was down counts, as
+ * the holder was alive; one sent later loses to the expiry. A renewal within the first
+ * quarter of the TTL since the last one changes nothing, so frequent heartbeats do not
+ * flood the log.
  */
 export function decideRenew(command: MessageOf<'RenewLease'>, policy: LeasePolicy, state: PoolState, now: Date): PoolDecision[] {
   const lease = state.leases[command.data.leaseId];
   if (!lease) return [];
   const remainingMs = Date.parse(lease.expiresAt) - now.getTime();
   const ttlMs = Math.min(lease.ttlS ?? policy.maxTtlS, policy.maxTtlS) * 1000;
-  if (remainingMs <= 0 || remainingMs > ttlMs * 0.75) return [];
+  const sentInTime = Date.parse(command.occurredAt) < Date.parse(lease.expiresAt);
+  if ((remainingMs <= 0 && !sentInTime) || remainingMs > ttlMs * 0.75) return [];
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId: policy.poolId, expiresAt } }];
 }

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@app/config';
+import { QueuedCommands } from '@app/messaging';
 import { settle } from '../domain/grants';
-import { decideExpiries } from '../domain/lease.decider';
+import { decideExpiries, decideRenew } from '../domain/lease.decider';
 import { planReconcile, shortId, type SlotAction } from '../domain/reconcile.plan';
 import { decideSlotDown, decideSlotReady, decideSlotRemoved } from '../domain/slot.decider';
 import { PoolDriver, type SlotDescription } from '../drivers/pool-driver';
@@ -12,21 +13,29 @@ import { PoolLog, type PoolSnapshot } from './pool-log.service';
  * Brings the containers and the log into agreement, in one pass: expired leases are
  * reclaimed, lost containers replaced (the lease on them revoked), expired slots reset,
  * missing slots created, and containers the log does not account for removed. Run at
- * boot, on every health tick and when a lease expires; passes never overlap.
+ * boot, on every health tick and when a lease expires; passes never overlap. The first
+ * pass reads the lease renewals queued while no pool-manager ran before it expires
+ * anything: a stage that went on heartbeating meanwhile keeps its lease.
  */
 @Injectable()
 export class PoolReconciler {
   private readonly logger = new Logger('PoolManager');
+  private renewalsRead = false;
 
   constructor(
     private readonly pool: PoolLog,
     private readonly driver: PoolDriver,
+    private readonly queued: QueuedCommands,
     private readonly clock: Clock,
     @Inject(POOL_MANAGER_CONFIG) private readonly config: PoolManagerConfig,
   ) {}
 
   async pass(): Promise<PoolSnapshot> {
     const { poolId, size, portStart } = this.config;
+    if (!this.renewalsRead) {
+      await this.applyQueuedRenewals();
+      this.renewalsRead = true;
+    }
     const expired = await this.pool.decide('expiry', (state) => decideExpiries(poolId, state, this.clock.now()));
     for (const event of expired.appended) {
       if (event.type === 'LeaseExpired') this.logger.warn(`Lease of task ${event.data.taskId} on slot ${event.data.slot} expired: resetting the slot`);
@@ -62,6 +71,18 @@ export class PoolReconciler {
     }
     // a grant cut short (a crash between a release and its grant) is made up for here
     return this.pool.decide('settle', (current) => settle(poolId, current, [], this.clock.now()));
+  }
+
+  /** Renewals waiting in the work queue (the consumer takes them later; deciding one twice changes nothing). */
+  private async applyQueuedRenewals(): Promise<void> {
+    const policy = { poolId: this.config.poolId, maxTtlS: this.config.leaseTtlS };
+    const renewals = (await this.queued.read('RenewLease')).filter((command) => command.data.poolId === policy.poolId);
+    let renewed = 0;
+    for (const command of renewals) {
+      const { appended } = await this.pool.decide(command, (state) => decideRenew(command, policy, state, this.clock.now()));
+      renewed += appended.length;
+    }
+    if (renewals.length > 0) this.logger.log(`Read ${renewals.length} lease renewals queued while the pool-manager was down: ${renewed} leases renewed`);
   }
 
   private bringUp(action: SlotAction): Promise<SlotDescription> {

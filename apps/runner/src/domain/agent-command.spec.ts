@@ -3,18 +3,15 @@ import { agentArgs, agentEnv, agentSecrets } from './agent-command';
 describe('agent command', () => {
   const options = { permissionMode: 'acceptEdits', model: null, maxTurns: 0, allowedTools: [] as string[] };
 
-  it('given the defaults, then the command is print mode with stream-json, verbose, the permission mode, and the prompt last after --', () => {
-    expect(agentArgs(options, '/create-spec # Task: x', null)).toEqual([
-      '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits', '--', '/create-spec # Task: x',
-    ]);
+  it('given the defaults, then the command is print mode with stream-json, verbose and the permission mode, and no prompt (it goes on stdin)', () => {
+    expect(agentArgs(options, null)).toEqual(['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'acceptEdits']);
   });
 
-  it('given a model, max turns, allowed tools and a session to resume, then each flag is there and the variadic tools cannot swallow the prompt', () => {
-    const args = agentArgs({ permissionMode: 'default', model: 'sonnet', maxTurns: 30, allowedTools: ['Read', 'Bash(git diff:*)'] }, '--looks-like-a-flag', 'session-1');
+  it('given a model, max turns, allowed tools and a session to resume, then each flag is there', () => {
+    const args = agentArgs({ permissionMode: 'default', model: 'sonnet', maxTurns: 30, allowedTools: ['Read', 'Bash(git diff:*)'] }, 'session-1');
     expect(args).toEqual([
       '-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', 'default',
       '--model', 'sonnet', '--max-turns', '30', '--allowedTools', 'Read', 'Bash(git diff:*)', '--resume', 'session-1',
-      '--', '--looks-like-a-flag',
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { SECRET_VARIABLES } from '@app/config';
 
-/** How the agent CLI is invoked: flags from the configuration, the prompt last. */
+/** How the agent CLI is invoked: flags from the configuration; the prompt goes on stdin. */
 export interface AgentCommandOptions {
   permissionMode: string;
   model: string | null;
@@ -12,18 +12,18 @@ export interface AgentCommandOptions {
 
 /**
  * `claude -p --output-format stream-json --verbose --permission-mode … [--model …]
- * [--max-turns …] [--allowedTools …] [--resume <session>] -- <prompt>`.
+ * [--max-turns …] [--allowedTools …] [--resume <session>]`, the prompt on stdin.
  *
- * stream-json in print mode requires `--verbose` (else the CLI exits 1); `--allowedTools`
- * is variadic and swallows the words after it, so the prompt goes last, after `--`.
+ * stream-json in print mode requires `--verbose` (else the CLI exits 1). The prompt is not
+ * an argument: `claude -p` reads it from stdin when none is given, and a prompt holding a
+ * long specification passes Linux's 128 KiB limit on one argument (`E2BIG`, no start).
  */
-export function agentArgs(options: AgentCommandOptions, prompt: string, resumeSessionId: string | null): string[] {
+export function agentArgs(options: AgentCommandOptions, resumeSessionId: string | null): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', options.permissionMode];
   if (options.model !== null) args.push('--model', options.model);
   if (options.maxTurns > 0) args.push('--max-turns', String(options.maxTurns));
   if (options.allowedTools.length > 0) args.push('--allowedTools', ...options.allowedTools);
   if (resumeSessionId !== null) args.push('--resume', resumeSessionId);
-  args.push('--', prompt);
   return args;
 }
 

@@ -35,6 +35,13 @@ describe('attempt guard', () => {
       expect(attemptStatus([factory.stageScheduled(), factory.stageStarted(), ending], spec, 1)).toBe('closed');
     });
 
+    it("given the specification's StageScheduled stored again while implementation runs, then implementation stays started (the duplicate counts once)", () => {
+      const specScheduled = factory.stageScheduled();
+      const events = [specScheduled, factory.stageStarted(), factory.stageCompleted(), factory.stageScheduled({ stageType: 'implementation' }), factory.stageStarted({ stageType: 'implementation' }), specScheduled];
+      expect(attemptStatus(events, impl, 1)).toBe('started');
+      expect(attemptStatus(events, spec, 1)).toBe('closed');
+    });
+
     it('given a later attempt scheduled, then the earlier one is closed and the later one startable', () => {
       const events = [factory.stageScheduled(), factory.stageStarted(), factory.stageScheduled({ attempt: 2 })];
       expect(attemptStatus(events, spec, 1)).toBe('closed');

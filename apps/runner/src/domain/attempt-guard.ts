@@ -13,11 +13,16 @@ export interface AttemptFacts {
  * Where one stage attempt stands on its task's subject: still to be started, started, or
  * closed (ended, superseded, or its task ended), with what its StageScheduled said (for
  * events about it). A runner starts only a startable attempt and reports only on a started
- * one, so a redelivered or reassigned run is never run or reported twice.
+ * one, so a redelivered or reassigned run is never run or reported twice. An event stored
+ * twice (re-published without its Nats-Msg-Id, or after the duplicate window) counts once:
+ * a re-stored StageScheduled of an earlier stage does not supersede the current attempt.
  */
 export function attemptFacts(events: readonly OrchEvent[], stageId: string, attempt: number): AttemptFacts {
   const facts: AttemptFacts = { status: 'closed', orchestrationId: null, stageType: null };
+  const applied = new Set<string>();
   for (const event of events) {
+    if (applied.has(event.id)) continue;
+    applied.add(event.id);
     if (event.type === 'StageScheduled' && event.data.stageId === stageId && event.data.attempt === attempt) {
       facts.status = 'startable';
       facts.orchestrationId = event.data.orchestrationId;

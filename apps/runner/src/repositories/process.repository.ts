@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { readFile } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { execa } from 'execa';
 import { LineSplitter } from '../domain/output-lines';
@@ -18,6 +19,8 @@ export interface ProcessExit {
 
 export interface StartOptions {
   cwd: string;
+  /** written to the program's stdin, which is then closed (the prompt: no argv limit applies) */
+  input: string;
   env: Record<string, string>;
   onLine: (line: ProcessLine) => void;
   /** characters kept of one output line; the rest is dropped */
@@ -59,7 +62,7 @@ export class ProcessRepository {
       cwd: options.cwd,
       env: options.env,
       extendEnv: false,
-      stdin: 'ignore',
+      input: options.input,
       detached: true,
       cleanup: true,
       reject: false,
@@ -110,6 +113,28 @@ export class ProcessRepository {
         subprocess.stderr?.resume();
       },
     };
+  }
+
+  /**
+   * When a running process started (clock ticks after boot, field 22 of /proc/<pid>/stat),
+   * which tells it from a later process given the same pid; null when none runs (or is a zombie).
+   */
+  async startTimeOf(pid: number): Promise<string | null> {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => null);
+    if (stat === null) return null;
+    // after "pid (comm)", whose comm may hold spaces and parentheses: state is field 3, starttime field 22
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' ? null : (fields[19] ?? null);
+  }
+
+  /** Sends `signal` to a whole process group; false when there is no such group. */
+  killGroup(pgid: number, signal: NodeJS.Signals): boolean {
+    try {
+      process.kill(-pgid, signal);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** Runs a short command (git) to its end, its output buffered, with exactly the environment given. */

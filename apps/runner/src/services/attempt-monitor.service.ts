@@ -25,7 +25,7 @@ export interface AttemptWatch {
  * subscriptions can miss a message across a reconnect, so each heartbeat also re-reads
  * the subject: a closed attempt is noticed within one heartbeat interval at worst.
  *
- * Heartbeats (`RunHeartbeat` on `<root>.evt.heartbeat.<taskId>`, every RUNNER_HEARTBEAT_MS)
+ * Heartbeats (`RunHeartbeat` on `<root>.hb.<taskId>`, stream ORCH_HEARTBEATS, every RUNNER_HEARTBEAT_MS)
  * tell the orchestrator the runner is alive; it renews the lease on each.
  */
 @Injectable()

@@ -10,6 +10,7 @@ import { Redactor } from '../domain/redaction';
 import { parseLine, readApiRefusal, readInit, readResult, readVerdict, type ApiRefusal, type FinalResult, type InitFacts } from '../domain/stream-json';
 import { ProcessRepository, type ProcessLine } from '../repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { AgentRecords } from './agent-records.service';
 import { AgentSandbox } from './agent-sandbox.service';
 import { LogShipper } from './log-shipper';
 import type { Workspace } from './workspace.service';
@@ -51,6 +52,7 @@ export class ClaudeRunService {
 
   constructor(
     private readonly processes: ProcessRepository,
+    private readonly records: AgentRecords,
     private readonly publisher: MessagePublisher,
     private readonly clock: Clock,
     private readonly sandbox: AgentSandbox,
@@ -71,7 +73,7 @@ export class ClaudeRunService {
     let stoppedBy: StopCause | null = null;
     let stopReason = '';
 
-    const args = agentArgs(this.config, promptFor(stageType, context), resumeSessionId);
+    const args = agentArgs(this.config, resumeSessionId);
     const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey, passthrough: this.config.agentEnvPassthrough });
     const launch = await this.sandbox.launch(workspace, lease.port, this.config.cliPath, args, env);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
@@ -106,16 +108,21 @@ export class ClaudeRunService {
 
     const child = this.processes.start(launch.file, launch.args, {
       cwd: workspace.cwd,
+      input: promptFor(stageType, context),
       env: launch.env,
       onLine,
       maxLineChars: MAX_LINE_CHARS,
       killGraceMs: this.config.killGraceMs,
     });
+    // written down while it runs, so a runner starting after this one was SIGKILLed ends its group
+    const recorded = child.pid === undefined ? Promise.resolve() : this.records.record(child.pid, { taskId: command.data.taskId, stageId: command.data.stageId, attempt: command.data.attempt });
     const timer = setTimeout(() => stop('timeout', 'the stage ran past its deadline'), Math.max(0, deadline.getTime() - this.clock.now().getTime()));
     const done = (async (): Promise<ClaudeRunResult> => {
       const exit = await child.exit;
       clearTimeout(timer);
       await launch.close();
+      await recorded;
+      if (child.pid !== undefined) await this.records.forget(child.pid);
       await shipper.flush();
       const finalResult = final as FinalResult | null;
       return {

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { causedMessage, type AgentResult, type MessageData, type MessageOf, type MessageType } from '@app/contracts';
+import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType } from '@app/contracts';
 import { Clock } from '@app/config';
 import { cancellation } from '../domain/attempt-guard';
 import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome';
@@ -10,8 +10,8 @@ import { AttemptMonitor } from './attempt-monitor.service';
 import { ClaudeRunService, type ClaudeRun, type ClaudeRunResult, type StopCause } from './claude-run.service';
 import { WorkspaceRefused, WorkspaceService, type Workspace, type WorkspaceSnapshot } from './workspace.service';
 
-/** characters of the agent's answer kept in StageCompleted */
-const MAX_OUTPUT_CHARS = 256 * 1024;
+/** bytes (as JSON) of the agent's answer kept in StageCompleted: NATS takes 1 MiB a message */
+const MAX_OUTPUT_BYTES = 256 * 1024;
 
 type RunStage = MessageOf<'RunStage'>;
 
@@ -192,7 +192,7 @@ export class StageRunService implements BeforeApplicationShutdown {
       if (outcome.kind === 'completed') {
         const completed = this.event(command, 'StageCompleted', {
           ...ref,
-          output: outcome.output.slice(0, MAX_OUTPUT_CHARS),
+          output: fitToJsonBytes(outcome.output, MAX_OUTPUT_BYTES, "agent's answer"),
           result: outcome.result,
           diffStat,
           verdict: outcome.verdict,

@@ -1,0 +1,90 @@
+import type { INestMicroservice } from '@nestjs/common';
+import type { NatsClient } from '@app/messaging';
+import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { readEventLog } from '../../../libs/testing/src/event-log';
+import { EventTail } from '../../../libs/testing/src/event-tail';
+import { recordFigures } from '../../../libs/testing/src/figures';
+import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { startTestPool, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+
+const LEASE_TTL_S = 3;
+const OUTAGE_MS = 3 * LEASE_TTL_S * 1000;
+const LIMIT = 3;
+
+/** Fault 12: the pool-manager stopped for three lease TTLs while stages run on its leases. */
+describe('fault 12: the pool-manager down for longer than the lease TTL', () => {
+  let system: TestSystem;
+  let client: NatsClient;
+  let pool: INestMicroservice | null = null;
+  const poolOptions = { poolSize: LIMIT, pool: { leaseTtlS: LEASE_TTL_S } };
+
+  beforeAll(async () => {
+    system = await startTestSystem({ poolManager: false, rules: { maxConcurrent: LIMIT, leaseTtlS: LEASE_TTL_S } });
+    pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
+    client = await connectTestClient(system.messaging);
+  }, 60_000);
+
+  afterAll(async () => {
+    await pool?.close();
+    await client?.close();
+    await system?.stop();
+  }, 60_000);
+
+  it('given stages running and heartbeating, when the pool-manager is stopped for 3 TTLs and started again, then the renewals queued meanwhile keep every lease and no stage fails', async () => {
+    const api = new ApiClient(system.baseUrl);
+    const taskIds = await api.createAndStart(LIMIT, 'Pool-manager away', 'Work [[fake:slow=1000]]');
+    const tail = new EventTail(client);
+    const started = new Set<string>();
+    await eventually(
+      async () => {
+        for (const { event } of await tail.poll()) if (event.type === 'StageStarted') started.add(event.data.taskId);
+        return started.size === LIMIT ? true : undefined;
+      },
+      30_000,
+      'a stage running for every task',
+    );
+
+    const stoppedAt = Date.now();
+    await pool?.close();
+    pool = null;
+    await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
+    const leasesAtRestart = distinctEvents(await readEventLog(client, client.subjects.pool('default'))).filter(({ event }) => event.type === 'LeaseGranted' || event.type === 'LeaseRenewed');
+    const lastExpiry = Math.max(...leasesAtRestart.map(({ event }) => (event.type === 'LeaseGranted' || event.type === 'LeaseRenewed' ? Date.parse(event.data.expiresAt) : 0)));
+    expect(lastExpiry).toBeLessThan(Date.now()); // every lease's expiry passed while no pool-manager ran
+    const restartedAt = Date.now();
+    pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
+
+    const ended = await allTerminal(client, taskIds, 60_000);
+    const report = await checkInvariants({
+      client,
+      taskIds,
+      maxConcurrent: LIMIT,
+      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
+      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
+    });
+    expect(report.violations).toEqual([]);
+    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+
+    const events = distinctEvents(await readEventLog(client));
+    const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
+    expect(lost.map(({ event }) => event.type)).toEqual([]);
+    const renewedAfterRestart = events.filter(({ event, storedAtMs }) => event.type === 'LeaseRenewed' && storedAtMs >= restartedAt).length;
+    expect(renewedAfterRestart).toBeGreaterThan(0);
+
+    await recordFigures('fault-12-pool-manager-outage', {
+      fault: `pool-manager stopped for ${OUTAGE_MS / 1000} s (lease TTL ${LEASE_TTL_S} s) with ${LIMIT} stages running (fake agent slow=1000, heartbeat 1 s), then started again`,
+      tasks: taskIds.length,
+      outcomes: report.outcomes,
+      outageSeconds: (restartedAt - stoppedAt) / 1000,
+      leasesRenewedAfterRestart: renewedAfterRestart,
+      leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
+      stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
+      secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
+      eventsChecked: report.eventsChecked,
+      attemptsChecked: report.attemptsChecked,
+      readModelRowsEqualToRebuild: report.readModelRows,
+      violations: report.violations.length,
+    });
+  }, 150_000);
+});
