@@ -222,7 +222,7 @@ function soakRows({ samples }: SoakFigures): string[][] {
     ...APPS.map((app) => row(`RSS ${app}`, (sample) => sample.rss[app], 'MiB')),
     row('Heap in use, gateway', (sample) => sample.gatewayHeap, 'MiB', 1),
     ...APPS.map((app) => row(`Open file descriptors, ${app}`, (sample) => sample.fds[app], 'fds')),
-    row('Consumers on ORCH_EVENTS, ORCH_COMMANDS, ORCH_LOGS', (sample) => sample.consumers, 'consumers'),
+    row('Consumers on ORCH_EVENTS, ORCH_COMMANDS, the heartbeats, ORCH_LOGS', (sample) => sample.consumers, 'consumers'),
   ];
 }
 

@@ -9,7 +9,7 @@ export interface SoakSample {
   /** the gateway's heap in use (its /metrics), MiB; the other apps publish none */
   gatewayHeap: number;
   fds: Record<AppName, number>;
-  /** durable and ordered consumers on the suite's streams */
+  /** durable and ordered consumers on ORCH_EVENTS, ORCH_COMMANDS, the heartbeats and ORCH_LOGS */
   consumers: number;
 }
 
@@ -70,7 +70,7 @@ async function sample(system: BenchSystem, atS: number): Promise<SoakSample> {
   const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
   const gatewayHeap = Number(/^nodejs_heap_size_used_bytes (\S+)/m.exec(metrics)?.[1] ?? Number.NaN) / 1024 ** 2;
   let consumers = 0;
-  for (const stream of [system.client.subjects.eventsStream, system.client.subjects.commandsStream, system.client.subjects.logsStream]) {
+  for (const stream of [system.client.subjects.eventsStream, system.client.subjects.commandsStream, system.client.subjects.heartbeatsStream, system.client.subjects.logsStream]) {
     consumers += (await system.client.jsm.streams.info(stream)).state.consumer_count;
   }
   return { atS, rss, gatewayHeap, fds, consumers };
