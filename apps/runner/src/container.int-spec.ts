@@ -1,26 +1,9 @@
-import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
-import { newMessage, uuidv7 } from '@app/contracts';
-import {
-  dockerCli,
-  ensureTestImage,
-  eventually,
-  git,
-  HOSTILE_ATTEMPTS_CONTAINED,
-  listeningServer,
-  makeGitRepo,
-  removeContainersLabelled,
-  RunnerHarness,
-  TEST_CONTAINER_IMAGE,
-  type ListeningServer,
-} from '@app/testing';
-import { COMMAND_TEMPLATES } from './domain/prompt';
-
-const exists = (file: string) => stat(file).then(() => true, () => false);
-
-type Json = Record<string, unknown>;
+import { newMessage } from '@app/contracts';
+import { dockerCli, ensureTestImage, eventually, removeContainersLabelled, RunnerHarness, TEST_CONTAINER_IMAGE } from '@app/testing';
+import { expectHostileAttemptsContained, expectThreeStagesThroughTheForwards, linesOf, startAgentServices, type AgentServices, type ContainedRun } from '../../../test/support/contained-agent';
 
 /**
  * The agent in a container (RUNNER_EXECUTION=container) beside a leased Docker container,
@@ -33,9 +16,8 @@ describe('the agent in its container (Docker)', () => {
   let allowed: string;
   let harness: RunnerHarness;
   let leasedId: string;
-  let backend: ListeningServer;
-  let modelApi: ListeningServer;
-  let hostService: ListeningServer;
+  let services: AgentServices;
+  let run: ContainedRun;
   const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
   const suiteLabel = `runner-container-${process.pid}`;
 
@@ -43,50 +25,26 @@ describe('the agent in its container (Docker)', () => {
     ensureTestImage();
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-container-')));
     allowed = path.join(scratch, 'repos');
-    backend = await listeningServer('the slot app');
-    modelApi = await listeningServer('the model API');
-    hostService = await listeningServer('a host service');
-    process.env.ANTHROPIC_BASE_URL = modelApi.url; // the runner's forward leads there
+    services = await startAgentServices();
     // the leased container, as the pool's Docker driver makes it: the agent's container takes its image and limits
     leasedId = await dockerCli('run', '-d', '--network', 'none', '--label', `orch.test=${suiteLabel}`, '--memory', '256m', '--cpus', '0.5', '--pids-limit', '96', '--cap-drop', 'ALL', TEST_CONTAINER_IMAGE);
     harness = await RunnerHarness.start({ execution: 'container', workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces'), killGraceMs: 1_000 });
+    run = { harness, services, allowed, workspacesDir: path.join(scratch, 'workspaces'), containerId: leasedId };
   }, 60_000);
 
   afterAll(async () => {
     await harness?.stop();
-    delete process.env.ANTHROPIC_BASE_URL;
     await removeContainersLabelled('orch.test', suiteLabel);
-    await Promise.all([backend?.close(), modelApi?.close(), hostService?.close()]);
+    await services?.close();
     await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
-  const linesOf = async (taskId: string, subtype: string) =>
-    (await harness.logLines(taskId)).map((line) => line.json).filter((json): json is Json => json?.subtype === subtype);
   const agentContainers = () => dockerCli('ps', '-a', '-q', '--filter', `label=orch.agent-of=${leasedId}`);
 
   it('given a task in a repository, then spec, implementation and QA run in containers: the work is committed on the branch, the slot and the model API answer through the forwards, and the files are the runner\'s again', async () => {
-    const repo = await makeGitRepo(allowed, 'app');
-    const workspace = { repoPath: repo, baseBranch: 'main' };
-    const taskId = uuidv7();
-    const lease = { port: backend.port, containerId: leasedId };
-
-    await harness.outcomeOf(await harness.schedule({ taskId, stageType: 'specification', workspace, ...lease }), 'StageCompleted');
-    const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, ...lease, description: 'Do it [[fake:write-file=src/health.ts,reach-services]]' });
-    const completed = await harness.outcomeOf(impl, 'StageCompleted');
-    expect(completed.diffStat).toMatchObject({ files: 1, branch: `orch/${taskId}` });
-    expect(git(repo, 'show', '--name-only', '--format=', `orch/${taskId}`)).toBe('src/health.ts');
-    const qa = await harness.schedule({ taskId, stageType: 'qa', workspace, ...lease, context: { specification: 'spec', implementationSummary: 'done' } });
-    expect((await harness.outcomeOf(qa, 'StageCompleted')).verdict).toEqual({ verdict: 'pass', findings: [] });
-
-    const reached = await linesOf(taskId, 'fake_reach');
-    expect(reached).toEqual([
-      expect.objectContaining({ target: 'backend', url: `http://localhost:${backend.port}`, answer: 'HTTP 200 the slot app' }),
-      expect.objectContaining({ target: 'model-api', url: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/v1\/messages$/), answer: 'HTTP 200 the model API' }),
-    ]);
-    expect(modelApi.requests).toEqual(['POST /v1/messages']);
-    const init = (await linesOf(taskId, 'init'))[0];
+    const taskId = await expectThreeStagesThroughTheForwards(run);
+    const init = (await linesOf(harness, taskId, 'init'))[0];
     expect(init?.cwd).toBe('/workspace');
-    expect((await linesOf(taskId, 'fake_slash_command')).map((line) => line.name)).toEqual(['create-spec', 'review']);
     const worktree = path.join(scratch, 'workspaces', 'tasks', taskId, 'work');
     expect((await stat(path.join(worktree, 'src', 'health.ts'))).uid).toBe(process.getuid?.());
     expect(await agentContainers()).toBe('');
@@ -108,7 +66,7 @@ describe('the agent in its container (Docker)', () => {
     await writeFile(path.join(probeDir, 'claude'), `#!/usr/bin/env node\n${probe}\n`, { mode: 0o755 });
     const probing = await RunnerHarness.start({ execution: 'container', cliPath: path.join(probeDir, 'claude'), workspacesDir: path.join(scratch, 'probe') });
     try {
-      const stage = await probing.schedule({ port: backend.port, containerId: leasedId });
+      const stage = await probing.schedule({ port: services.backend.port, containerId: leasedId });
       await probing.outcomeOf(stage, 'StageCompleted');
       const seen = (await probing.logLines(stage.taskId)).map((line) => line.json).find((json) => json?.subtype === 'probe');
       expect(seen).toEqual({ type: 'system', subtype: 'probe', uid: 1000, capEff: '0000000000000000', noNewPrivs: '1', dockerSock: false, rootWritable: 'EROFS', pidsMax: '96', memoryMax: String(256 * 1024 * 1024) });
@@ -118,47 +76,19 @@ describe('the agent in its container (Docker)', () => {
   }, 60_000);
 
   it('given a hostile implementation, then each of its attempts is blocked, the runner commits without running its hooks, and QA runs the original review prompt', async () => {
-    const repo = await makeGitRepo(allowed, 'target');
-    const workspace = { repoPath: repo, baseBranch: 'main' };
-    const taskId = uuidv7();
-    const lease = { port: backend.port, containerId: leasedId };
-    const outside = path.join('/var/tmp', `orch-hostile-${taskId}`, 'pwned.txt');
-    const marker = path.join(scratch, `hooks-ran-${taskId}`);
-    const targets = [`nats@${natsUrl.hostname}:${natsUrl.port || 4222}`, 'postgres@127.0.0.1:5432', `gateway@${hostService.url}`, `outside@${outside}`, `marker@${marker}`].join(';');
-    const secrets = { NATS_URL: natsUrl.toString(), DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres', API_TOKEN: 'operator-token-0123456789' };
-    Object.assign(process.env, secrets);
-    try {
-      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, ...lease, description: `Attack [[fake:hostile=${targets},write-file=src/app.ts]]` });
-      const completed = await harness.outcomeOf(impl, 'StageCompleted');
-      expect(await exists(marker)).toBe(false);
-
-      const attempts = await linesOf(taskId, 'fake_attempt');
-      expect(attempts.map((line) => [line.attempt, line.outcome])).toEqual(HOSTILE_ATTEMPTS_CONTAINED); // the review prompt's rewrite is in its own worktree: the runner writes it again before QA
-      expect(hostService.requests).toEqual([]);
-      expect(await exists(path.dirname(outside))).toBe(false);
-      expect((await readdir(path.join(repo, '.git', 'hooks'))).filter((name) => !name.endsWith('.sample'))).toEqual([]);
-      expect(completed.diffStat).toMatchObject({ files: 1 });
-
-      const qa = await harness.schedule({ taskId, stageType: 'qa', workspace, ...lease, context: { specification: 'spec', implementationSummary: 'done' } });
-      await harness.outcomeOf(qa, 'StageCompleted');
-      const [review] = await linesOf(taskId, 'fake_slash_command');
-      expect(review).toMatchObject({ name: 'review', sha256: createHash('sha256').update(COMMAND_TEMPLATES['review.md']).digest('hex') });
-      expect(await readFile(path.join(scratch, 'workspaces', 'tasks', taskId, 'work', '.claude', 'commands', 'review.md'), 'utf8')).toBe(COMMAND_TEMPLATES['review.md']);
-    } finally {
-      for (const name of Object.keys(secrets)) delete process.env[name];
-    }
+    await expectHostileAttemptsContained(run, scratch, natsUrl);
   }, 60_000);
 
   it('given an agent that hangs with a child, when its deadline passes, then the stage times out and its container, with everything in it, is gone', async () => {
-    const stage = await harness.schedule({ port: backend.port, containerId: leasedId, timeoutS: 3, description: 'Hang [[fake:hang-with-child]]' });
+    const stage = await harness.schedule({ port: services.backend.port, containerId: leasedId, timeoutS: 3, description: 'Hang [[fake:hang-with-child]]' });
     await eventually(async () => ((await agentContainers()) !== '' ? true : undefined), 15_000, "the agent's container to run");
     await harness.outcomeOf(stage, 'StageTimedOut');
     await eventually(async () => ((await agentContainers()) === '' ? true : undefined), 15_000, "the agent's container to be gone");
   }, 40_000);
 
   it('given an agent that hangs with a child, when CancelRun arrives mid-run, then StageCancelled is stored and its container is gone', async () => {
-    const stage = await harness.schedule({ port: backend.port, containerId: leasedId, timeoutS: 60, description: 'Hang [[fake:hang-with-child]]' });
-    await eventually(async () => ((await linesOf(stage.taskId, 'fake_child')).length > 0 ? true : undefined), 15_000, 'the agent to start its child');
+    const stage = await harness.schedule({ port: services.backend.port, containerId: leasedId, timeoutS: 60, description: 'Hang [[fake:hang-with-child]]' });
+    await eventually(async () => ((await linesOf(harness, stage.taskId, 'fake_child')).length > 0 ? true : undefined), 15_000, 'the agent to start its child');
     const { taskId, stageId, attempt } = stage;
     await harness.send(newMessage('CancelRun', taskId, { taskId, stageId, attempt, reason: 'the user cancelled' }, { producer: 'test', occurredAt: new Date().toISOString() }));
     expect(await harness.outcomeOf(stage, 'StageCancelled', 15_000)).toMatchObject({ reason: 'the user cancelled' });
@@ -191,12 +121,12 @@ describe('the agent in its container (Docker)', () => {
   }, 30_000);
 
   it('given a lease of a local slot, then RUNNER_EXECUTION=container fails the stage, not retryable, naming why', async () => {
-    const failed = await harness.outcomeOf(await harness.schedule({ port: backend.port }), 'StageFailed');
+    const failed = await harness.outcomeOf(await harness.schedule({ port: services.backend.port }), 'StageFailed');
     expect(failed).toMatchObject({ retryable: false, reason: expect.stringContaining('RUNNER_EXECUTION=container runs the agent in its leased container, but local-0 is a local slot') });
   }, 30_000);
 
   it('given a leased container that is gone, then the stage fails as retryable (a retry gets a fresh container)', async () => {
-    const failed = await harness.outcomeOf(await harness.schedule({ port: backend.port, containerId: 'f'.repeat(64) }), 'StageFailed');
+    const failed = await harness.outcomeOf(await harness.schedule({ port: services.backend.port, containerId: 'f'.repeat(64) }), 'StageFailed');
     expect(failed).toMatchObject({ retryable: true, reason: expect.stringContaining('is not running') });
   }, 30_000);
 });
