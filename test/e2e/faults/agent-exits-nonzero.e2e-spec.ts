@@ -1,38 +1,20 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
-import { connectTestClient } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';
 
 /** Fault 8: agents that exit non-zero, every time or only the first time, among healthy ones. */
 describe('fault 8: an agent that exits non-zero', () => {
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-
-  beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault8-'));
-    system = await startTestSystem({
-      poolSize: 3,
-      rules: { maxConcurrent: 3, maxRetries: 2, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200 },
-      agentEnv: { FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'), FAKE_CLAUDE_STATE_DIR: path.join(scratch, 'state') },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault8-', (scratch) => ({
+    poolSize: 3,
+    rules: { maxConcurrent: 3, maxRetries: 2, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200 },
+    agentEnv: { FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log'), FAKE_CLAUDE_STATE_DIR: path.join(scratch, 'state') },
+  }));
 
   it('given crashing agents among healthy ones, then crashes are retried, the always-crashing tasks fail with the exit code, the rest complete, nothing is left', async () => {
+    const { system, client, scratch } = fault;
     const api = new ApiClient(system.baseUrl);
     const started = Date.now();
     const crashing = await api.createAndStart(2, 'Crashes always', 'Crash [[fake:exit1]]');

@@ -1,43 +1,25 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { agentPids, livePids } from '../../../libs/testing/src/leftovers';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { eventually } from '../../../libs/testing/src/nats';
+import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';
 
 const STAGE_TIMEOUT_S = 2;
 
 /** Fault 7: agents that hang after spawning a grandchild (one of them deaf to SIGTERM), and one that exits leaving its child behind. */
 describe('fault 7: an agent that hangs, having spawned grandchildren', () => {
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-  let fakeLog: string;
-
-  beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault7-'));
-    fakeLog = path.join(scratch, 'fake.log');
-    system = await startTestSystem({
-      poolSize: 3,
-      rules: { maxConcurrent: 3, maxRetries: 1, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200, stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: 30, qa: 30 } },
-      agentEnv: { FAKE_CLAUDE_LOG: fakeLog },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault7-', (scratch) => ({
+    poolSize: 3,
+    rules: { maxConcurrent: 3, maxRetries: 1, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200, stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: 30, qa: 30 } },
+    agentEnv: { FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log') },
+  }));
 
   it('given hanging agents with children, when their stage times out, then every attempt times out once, the task fails, and no agent or grandchild survives', async () => {
+    const { system, client, scratch } = fault;
+    const fakeLog = path.join(scratch, 'fake.log');
     const api = new ApiClient(system.baseUrl);
     const started = Date.now();
     const hanging = await api.createAndStart(2, 'Hangs', 'Hang [[fake:hang-with-child]]');

@@ -1,41 +1,24 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
-import { connectTestClient } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';
 
 /** Linux's limit on one argument (MAX_ARG_STRLEN): a prompt longer than this cannot be argv. */
 const MAX_ARG_STRLEN = 128 * 1024;
 
 /** Fault 10: a specification of 150 KB, so the next stages' prompts pass the OS limit on one argument. */
 describe('fault 10: a 150 KB specification', () => {
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-
-  beforeAll(async () => {
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault10-'));
-    system = await startTestSystem({
-      poolSize: 3,
-      rules: { maxConcurrent: 3, maxRetries: 1, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200 },
-      agentEnv: { FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log') },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault10-', (scratch) => ({
+    poolSize: 3,
+    rules: { maxConcurrent: 3, maxRetries: 1, retryBackoffBaseMs: 50, retryBackoffMaxMs: 200 },
+    agentEnv: { FAKE_CLAUDE_LOG: path.join(scratch, 'fake.log') },
+  }));
 
   it('given agents that write a 150 KB specification, then implementation and QA get it whole on stdin and every task completes', async () => {
+    const { system, client, scratch } = fault;
     const api = new ApiClient(system.baseUrl);
     const started = Date.now();
     const big = await api.createAndStart(2, 'Big spec', 'Specify at length [[fake:big-spec=150000]]');

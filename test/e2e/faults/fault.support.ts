@@ -4,13 +4,59 @@ import type { ProbeReport } from '../../../libs/testing/src/api-probe';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../libs/testing/src/invariants';
 import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
-import { eventually } from '../../../libs/testing/src/nats';
+import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
-import type { TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../libs/testing/src/system';
 
 /** The steps the fault tests share: the runner they spawn, the invariant check they end with, the figures every one records. */
+
+export interface FaultSystem {
+  readonly system: TestSystem;
+  /** the test's own client on the system's NATS */
+  readonly client: NatsClient;
+  /** a directory of the suite's own (the fake CLI's log, its state), removed after the suite */
+  readonly scratch: string;
+}
+
+/**
+ * A fault suite's system: before its tests a scratch directory (named from `scratchPrefix`), the
+ * system with the options `options(scratch)` gives, and a client on it; after them the client
+ * closed, the system stopped and the scratch removed.
+ */
+export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions): FaultSystem {
+  let started: { system: TestSystem; client: NatsClient } | undefined;
+  let scratch: string | undefined;
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), scratchPrefix));
+    const system = await startTestSystem(options(scratch));
+    started = { system, client: await connectTestClient(system.messaging) };
+  }, 60_000);
+  afterAll(async () => {
+    await started?.client.close();
+    await started?.system.stop();
+    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
+  }, 60_000);
+  const get = () => {
+    if (started === undefined || scratch === undefined) throw new Error('the fault system is not started: read it inside a test');
+    return { ...started, scratch };
+  };
+  return {
+    get system() {
+      return get().system;
+    },
+    get client() {
+      return get().client;
+    },
+    get scratch() {
+      return get().scratch;
+    },
+  };
+}
 
 /** What the invariant check reads of a system: the in-process TestSystem and the ProcessSystem both have it. */
 export type CheckedSystem = Pick<TestSystem, 'messaging' | 'database' | 'workspacesDir'>;
