@@ -26,19 +26,32 @@ export interface FaultSystem {
 /**
  * A fault suite's system: before its tests a scratch directory (named from `scratchPrefix`), the
  * system with the options `options(scratch)` gives, and a client on it; after them the client
- * closed, the system stopped and the scratch removed.
+ * closed, the system stopped and the scratch removed. `steps` adds what a suite does around
+ * that: before the system starts (a private server), before it stops (its runners, a server
+ * brought back so the apps can shut down), after it stopped (a private server destroyed).
  */
-export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions): FaultSystem {
+export interface FaultSystemSteps {
+  before?: () => Promise<unknown>;
+  beforeStop?: () => Promise<unknown>;
+  afterStop?: () => Promise<unknown>;
+  /** for the start, `before` included; 60 s unless given */
+  startTimeoutMs?: number;
+}
+
+export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions, steps: FaultSystemSteps = {}): FaultSystem {
   let started: { system: TestSystem; client: NatsClient } | undefined;
   let scratch: string | undefined;
   beforeAll(async () => {
+    await steps.before?.();
     scratch = await mkdtemp(path.join(tmpdir(), scratchPrefix));
     const system = await startTestSystem(options(scratch));
     started = { system, client: await connectTestClient(system.messaging) };
-  }, 60_000);
+  }, steps.startTimeoutMs ?? 60_000);
   afterAll(async () => {
+    await steps.beforeStop?.();
     await started?.client.close();
     await started?.system.stop();
+    await steps.afterStop?.();
     if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
   }, 60_000);
   const get = () => {
@@ -175,20 +188,19 @@ function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>
 export class HostRunners {
   private readonly spawned: AppProcess[] = [];
 
-  constructor(
-    private readonly system: Pick<TestSystem, 'messaging' | 'workspacesDir'>,
-    private readonly fakeClaudeLog: string,
-  ) {}
+  /** the fake CLI logs to `fake.log` in the suite's scratch directory */
+  constructor(private readonly fault: Pick<FaultSystem, 'system' | 'scratch'>) {}
 
   start(name: string): AppProcess {
-    const runner = spawnHostRunner(this.system, name, this.fakeClaudeLog);
+    const runner = spawnHostRunner(this.fault.system, name, path.join(this.fault.scratch, 'fake.log'));
     this.spawned.push(runner);
     return runner;
   }
 
   async stop(): Promise<void> {
+    if (this.spawned.length === 0) return;
     for (const runner of this.spawned) await runner.kill('SIGKILL');
-    await killAgentsUnder(this.system.workspacesDir);
+    await killAgentsUnder(this.fault.system.workspacesDir);
   }
 }
 

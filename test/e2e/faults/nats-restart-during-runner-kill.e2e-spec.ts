@@ -1,17 +1,13 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids } from '../../../libs/testing/src/leftovers';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners, twoAttemptsRunning } from './fault.support';
+import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners, useFaultSystem, twoAttemptsRunning } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 4_000;
@@ -20,30 +16,22 @@ const LIMIT = 3;
 /** Fault 15: combined — the runner SIGKILLed with agents running, and NATS stopped at the same moment; both back 4 s later. */
 describe('fault 15: a NATS restart during a runner kill', () => {
   let nats: PrivateServer;
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-  let runners: HostRunners;
-
-  beforeAll(async () => {
-    await buildAppsOnce();
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault15-'));
-    nats = await startPrivateNats();
-    system = await startTestSystem({ natsUrl: nats.url, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
-    client = await connectTestClient(system.messaging);
-    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
-  }, 240_000);
-
-  afterAll(async () => {
-    await runners?.stop();
-    await nats?.start().catch(() => undefined);
-    await client?.close();
-    await system?.stop();
-    await nats?.destroy();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault15-', () => ({ natsUrl: nats.url, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }), {
+    before: async () => {
+      await buildAppsOnce();
+        nats = await startPrivateNats();
+    },
+    beforeStop: async () => {
+      await runners.stop();
+      await nats?.start().catch(() => undefined);
+    },
+    afterStop: () => nats?.destroy(),
+    startTimeoutMs: 240_000,
+  });
+  const runners = new HostRunners(fault);
 
   it('given stages running on a runner, when it is SIGKILLed as NATS stops, and both come back, then no agent is left, each cut attempt times out once and is retried, and every task completes', async () => {
+    const { system, client, scratch } = fault;
     const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed as NATS stops', 'Work [[fake:slow=600]]');

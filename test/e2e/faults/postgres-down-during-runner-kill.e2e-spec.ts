@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
@@ -9,10 +6,9 @@ import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids } from '../../../libs/testing/src/leftovers';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, endedAttempt, waitUntil, HostRunners, twoAttemptsRunning } from './fault.support';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, endedAttempt, waitUntil, HostRunners, useFaultSystem, twoAttemptsRunning } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 5_000;
@@ -22,31 +18,23 @@ const LIMIT = 3;
 describe('fault 18: Postgres down while the runner is killed', () => {
   let postgres: PrivatePostgres;
   let probe: ApiProbe | undefined;
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-  let runners: HostRunners;
-
-  beforeAll(async () => {
-    await buildAppsOnce();
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault18-'));
-    postgres = await startPrivatePostgres();
-    system = await startTestSystem({ databaseAdminUrl: postgres.adminUrl, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
-    client = await connectTestClient(system.messaging);
-    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
-  }, 240_000);
-
-  afterAll(async () => {
-    await runners?.stop();
-    await probe?.stop();
-    await postgres?.start().catch(() => undefined);
-    await client?.close();
-    await system?.stop();
-    await postgres?.destroy();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault18-', () => ({ databaseAdminUrl: postgres.adminUrl, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }), {
+    before: async () => {
+      await buildAppsOnce();
+        postgres = await startPrivatePostgres();
+    },
+    beforeStop: async () => {
+      await runners.stop();
+      await probe?.stop();
+      await postgres?.start().catch(() => undefined);
+    },
+    afterStop: () => postgres?.destroy(),
+    startTimeoutMs: 240_000,
+  });
+  const runners = new HostRunners(fault);
 
   it('given stages running on a runner, when it is SIGKILLed as Postgres crashes, and both come back, then the API answers 503 naming Postgres meanwhile, no agent is left, each cut attempt times out once and is retried, and every task completes', async () => {
+    const { system, client, scratch } = fault;
     const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed as Postgres crashes', 'Work [[fake:slow=600]]');

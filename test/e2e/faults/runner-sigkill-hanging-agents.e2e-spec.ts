@@ -1,42 +1,23 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, HostRunners } from './fault.support';
+import { eventually } from '../../../libs/testing/src/nats';
+import { checkFaultInvariants, checkedFigures, HostRunners, useFaultSystem } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
 
 /** Fault 11: the runner SIGKILLed while its agents hang with children; the next runner to start ends them. */
 describe('fault 11: SIGKILL the runner while its agents hang, then start it again', () => {
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-  let runners: HostRunners;
-
-  beforeAll(async () => {
-    await buildAppsOnce();
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault11-'));
-    system = await startTestSystem({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT, maxRetries: 0 } });
-    client = await connectTestClient(system.messaging);
-    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
-  }, 240_000);
-
-  afterAll(async () => {
-    // should the test fail, its hanging agents must not outlive it
-    await runners?.stop();
-    await client?.close();
-    await system?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  // before the system stops, its runners go and, should the test fail, its hanging agents: they must not outlive it
+  const fault = useFaultSystem('orch-fault11-', () => ({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT, maxRetries: 0 } }), { before: buildAppsOnce, beforeStop: () => runners.stop(), startTimeoutMs: 240_000 });
+  const runners = new HostRunners(fault);
 
   it('given agents hanging with children (one ignoring SIGTERM) when their runner is SIGKILLed, then the runner started next ends them all and the cut tasks fail by the heartbeat watchdog', async () => {
+    const { system, client, scratch } = fault;
     const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = [

@@ -1,7 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
@@ -9,36 +6,19 @@ import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
-import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners } from './fault.support';
+import { eventually } from '../../../libs/testing/src/nats';
+import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners, useFaultSystem } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const LIMIT = 3;
 
 /** Fault 1: the runner SIGKILLed mid-stage; the orchestrator's heartbeat watchdog closes the attempt and a second runner finishes the work. */
 describe('fault 1: SIGKILL the runner in the middle of a stage', () => {
-  let system: TestSystem;
-  let client: NatsClient;
-  let scratch: string;
-  let runners: HostRunners;
-
-  beforeAll(async () => {
-    await buildAppsOnce();
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault1-'));
-    system = await startTestSystem({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
-    client = await connectTestClient(system.messaging);
-    runners = new HostRunners(system, path.join(scratch, 'fake.log'));
-  }, 240_000);
-
-  afterAll(async () => {
-    await runners?.stop();
-    await client?.close();
-    await system?.stop();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
+  const fault = useFaultSystem('orch-fault1-', () => ({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }), { before: buildAppsOnce, beforeStop: () => runners.stop(), startTimeoutMs: 240_000 });
+  const runners = new HostRunners(fault);
 
   it('given stages running on a runner, when it is SIGKILLed and a second runner starts, then each cut attempt times out once, is retried, and every task completes', async () => {
+    const { system, client, scratch } = fault;
     const first = runners.start('runner-1');
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(6, 'Runner killed', 'Work [[fake:slow=300]]');
