@@ -19,7 +19,7 @@ describe('fault 15: a NATS restart during a runner kill', () => {
   const fault = useFaultSystem('orch-fault15-', () => ({ natsUrl: nats.url, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }), {
     before: async () => {
       await buildAppsOnce();
-        nats = await startPrivateNats();
+      nats = await startPrivateNats();
     },
     beforeStop: async () => {
       await runners.stop();

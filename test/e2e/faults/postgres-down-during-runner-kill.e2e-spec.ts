@@ -21,7 +21,7 @@ describe('fault 18: Postgres down while the runner is killed', () => {
   const fault = useFaultSystem('orch-fault18-', () => ({ databaseAdminUrl: postgres.adminUrl, runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }), {
     before: async () => {
       await buildAppsOnce();
-        postgres = await startPrivatePostgres();
+      postgres = await startPrivatePostgres();
     },
     beforeStop: async () => {
       await runners.stop();
