@@ -10,10 +10,13 @@ export const createTaskSchema = z
     description: proseText(z.string('must be a string').max(20_000, 'must be at most 20000 characters')).default(''),
     /** the git repository the task works in, an absolute path; absent or null for a scratch directory */
     repoPath: absolutePath.nullable().default(null),
-    /** a branch name by git check-ref-format's rules */
+    /** a branch name by git check-ref-format's rules; for a project, its default branch when left out */
     baseBranch: branchName.nullable().default(null),
+    /** the project the task belongs to: its repository by URL (instead of repoPath) */
+    projectId: z.uuid('must be a UUID').nullable().default(null),
   })
   .strict()
+  .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
   .register(requestSchemas, { id: 'CreateTaskRequest' });
 
 export const listTasksSchema = z
@@ -32,6 +35,8 @@ export const taskViewSchema = z
     description: z.string(),
     repoPath: z.string().nullable(),
     baseBranch: z.string().nullable(),
+    projectId: z.uuid().nullable(),
+    pullRequestUrl: z.string().nullable().meta({ description: "the pull request opened from the task's branch once QA passed" }),
     status: z.enum(TASK_STATUSES),
     orchestrationId: z.uuid().nullable(),
     currentStage: z.enum(STAGE_TYPES).nullable(),
@@ -65,6 +70,8 @@ export function toTaskView(task: TaskEntity): TaskView {
     description: task.description,
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
+    projectId: task.projectId,
+    pullRequestUrl: task.pullRequestUrl,
     status: task.status,
     orchestrationId: task.orchestrationId,
     currentStage: task.currentStage,
