@@ -1,5 +1,5 @@
 import { ApiError, toApiError } from './api.error';
-import type { CreateTaskRequest, PoolView, StageView, TaskPage, TaskView } from './api.types';
+import type { CreateTaskRequest, PoolView, ProjectView, StageView, TaskPage, TaskView } from './api.types';
 import type { MetricsSnapshot } from '../contracts';
 
 /** the most tasks one page of GET /api/tasks holds */
@@ -22,6 +22,10 @@ export class ApiClient {
 
   createTask(request: CreateTaskRequest): Promise<TaskView> {
     return this.request<TaskView>('POST', '/api/tasks', request);
+  }
+
+  projects(): Promise<ProjectView[]> {
+    return this.request<ProjectView[]>('GET', '/api/projects');
   }
 
   stages(taskId: string): Promise<StageView[]> {

@@ -21,6 +21,8 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     description: task.description,
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
+    projectId: task.projectId,
+    pullRequestUrl: task.pullRequestUrl,
     status: task.status,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,

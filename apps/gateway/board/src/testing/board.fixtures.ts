@@ -71,6 +71,8 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     description: 'GET /health',
     repoPath: null,
     baseBranch: null,
+    projectId: null,
+    pullRequestUrl: null,
     status: 'created',
     orchestrationId: null,
     currentStage: null,
