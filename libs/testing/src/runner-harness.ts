@@ -102,6 +102,7 @@ export class RunnerHarness {
       execution: 'host',
       bwrapPath: '/usr/bin/bwrap',
       sandboxReadPaths: [],
+      boardPublicUrl: null,
       ...overrides,
       workspacesDir,
     };
