@@ -39,8 +39,8 @@ describe('projects over REST: a repository by URL, its credential by reference',
 
   it.each([
     ['no name', { ...project, name: undefined }, 'name', 'is required'],
-    ['a URL git would read as an option', { ...project, repositoryUrl: '--upload-pack=evil' }, 'repositoryUrl', 'must be an https://, ssh://, git@host:path or file:/// URL'],
-    ['a plain http URL', { ...project, repositoryUrl: 'http://git.example.com/shop.git' }, 'repositoryUrl', 'must be an https://, ssh://, git@host:path or file:/// URL'],
+    ['a URL git would read as an option', { ...project, repositoryUrl: '--upload-pack=evil' }, 'repositoryUrl', 'must be an https://, http://, ssh://, git@host:path or file:/// URL'],
+    ['an ftp URL', { ...project, repositoryUrl: 'ftp://git.example.com/shop.git' }, 'repositoryUrl', 'must be an https://, http://, ssh://, git@host:path or file:/// URL'],
     ['a token inside the URL', { ...project, repositoryUrl: 'https://x:ghp_secret@git.example.com/shop.git' }, 'repositoryUrl', 'must not hold credentials: give them as credentialRef'],
     ['a bad default branch', { ...project, defaultBranch: 'main..dev' }, 'defaultBranch', 'must be a valid branch name: must not contain ".."'],
     ['the secret itself as credential', { ...project, credentialRef: 'ghp_0123456789abcdef' }, 'credentialRef', /^must be env:NAME .* never the secret itself$/],

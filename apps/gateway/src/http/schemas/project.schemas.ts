@@ -4,13 +4,13 @@ import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
 
-/** `https://host/…`, `ssh://[user@]host/…`, `user@host:path` (scp-like) or `file:///path` */
-const REPOSITORY_URL = /^(https:\/\/[^\s/@]+(?::\d+)?\/\S+|ssh:\/\/([^\s/@]+@)?[^\s/@]+(?::\d+)?\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)\S+|file:\/\/\/\S+)$/;
+/** `https://host/…` (`http://` too, for a server on a trusted network), `ssh://[user@]host/…`, `user@host:path` (scp-like) or `file:///path` */
+const REPOSITORY_URL = /^(https?:\/\/[^\s/@]+(?::\d+)?\/\S+|ssh:\/\/([^\s/@]+@)?[^\s/@]+(?::\d+)?\/\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:(?!\/\/)\S+|file:\/\/\/\S+)$/;
 
 /** A repository URL git can fetch: no credentials in it (they go by reference), no option-like start. */
 export const repositoryUrl = lineText(z.string(requiredOr('must be a string')).min(1, { error: 'must not be empty', abort: true }).max(2048, 'must be at most 2048 characters'))
-  .refine((url) => REPOSITORY_URL.test(url), 'must be an https://, ssh://, git@host:path or file:/// URL')
-  .refine((url) => !/^https:\/\/[^/]*@/.test(url), 'must not hold credentials: give them as credentialRef');
+  .refine((url) => REPOSITORY_URL.test(url), 'must be an https://, http://, ssh://, git@host:path or file:/// URL')
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not hold credentials: give them as credentialRef');
 
 const command = lineText(z.string('must be a string').trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'));
 
