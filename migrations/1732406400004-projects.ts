@@ -23,9 +23,11 @@ export class Projects1732406400004 implements MigrationInterface {
       )`);
     await queryRunner.query(`ALTER TABLE tasks ADD COLUMN project_id UUID`);
     await queryRunner.query(`ALTER TABLE tasks ADD COLUMN pull_request_url TEXT`);
+    await queryRunner.query(`ALTER TABLE tasks ADD COLUMN pull_request_state VARCHAR(10)`);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE tasks DROP COLUMN pull_request_state`);
     await queryRunner.query(`ALTER TABLE tasks DROP COLUMN pull_request_url`);
     await queryRunner.query(`ALTER TABLE tasks DROP COLUMN project_id`);
     await queryRunner.query(`DROP TABLE projects`);

@@ -98,8 +98,14 @@ describe('projects: a task of a project by URL ends as a pushed branch and a pul
 
     // the board: the card links the pull request live, and so does the task's page
     await expect(card.getByTestId('card-pull-request').getAttribute('href')).resolves.toBe(pullUrl);
+
+    // merged on the forge: the runner's poll sees it and the card says so, live
+    github.merge(github.pulls[0]?.number ?? 0);
+    await card.getByTestId('card-pull-request').filter({ hasText: 'merged' }).waitFor({ timeout: 15_000 });
     await card.getByRole('link', { name: title }).click();
     await expect(page.getByTestId('task-pull-request').getAttribute('href')).resolves.toBe(pullUrl);
+    await expect(page.getByTestId('task-pull-request-state').innerText()).resolves.toContain('merged');
+    expect((await api('GET', `/api/tasks/${taskId}`)).body.pullRequestState).toBe('merged');
     expect(pageErrors).toEqual([]);
   }, 90_000);
 

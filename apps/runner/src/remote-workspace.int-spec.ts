@@ -1,5 +1,5 @@
 import { uuidv7, type WorkspaceSpec } from '@app/contracts';
-import { RunnerHarness, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
+import { eventually, RunnerHarness, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 
 const TOKEN = 'orch-test-git-token-3f9a1c7e5b';
 const WRONG_TOKEN = 'orch-test-wrong-token-8d2e6b4a';
@@ -73,6 +73,12 @@ describe('projects by URL: a mirror per project, the task branch pushed, the pul
       expect(pull?.body).toContain('**pass**');
       expect(pull?.body).toContain(`https://board.example.com/#/tasks/${taskId}`);
       expect(pull?.body).toMatch(/\$\d+\.\d{4} over the task's stage runs/);
+
+      // merged on the forge: the runner's poll records it on the task subject
+      github.merge(1);
+      const closed = await eventually(async () => (await second.taskEvents(taskId)).find((event) => event.type === 'TaskPullRequestClosed'), 10_000, 'TaskPullRequestClosed');
+      expect(closed.data).toMatchObject({ taskId, number: 1, state: 'merged', url: `${github.url}/acme/widgets/pull/1` });
+      expect(github.violations).toEqual([]);
       expect(await second.rawStreams()).not.toContain(TOKEN);
     } finally {
       await second.stop();

@@ -20,6 +20,8 @@ const schema = z.object({
   WORKSPACE_KEEP: boolVar(false),
   RUNNER_ID: optionalStringVar(),
   /** where people open the board: pull requests link the task there */
+  /** seconds between polls of an opened pull request's state on the forge; 0 = never */
+  RUNNER_PR_POLL_S: intVar(300, 0, 86_400),
   BOARD_PUBLIC_URL: optionalStringVar().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable()),
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
@@ -75,6 +77,8 @@ export interface RunnerConfig {
   sandboxReadPaths: string[];
   /** the board's public URL (BOARD_PUBLIC_URL): a pull request links its task there; null for none */
   boardPublicUrl: string | null;
+  /** seconds between polls of the pull requests this runner opened, until merged or closed; 0 = never */
+  pullRequestPollS: number;
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
@@ -131,5 +135,6 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     bwrapPath: bwrapPath ?? 'bwrap',
     sandboxReadPaths: parsed.RUNNER_SANDBOX_READ_PATHS,
     boardPublicUrl: parsed.BOARD_PUBLIC_URL,
+    pullRequestPollS: parsed.RUNNER_PR_POLL_S,
   };
 }

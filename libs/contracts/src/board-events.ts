@@ -68,6 +68,8 @@ export interface TaskUpdate extends Sequenced {
   projectId?: string | null;
   /** the pull request opened from the task's branch (TaskPullRequestOpened) */
   pullRequestUrl?: string;
+  /** open (TaskPullRequestOpened), merged or closed (TaskPullRequestClosed) */
+  pullRequestState?: 'open' | 'merged' | 'closed';
   /** 1 = next to be admitted; only with status `queued` */
   queuePosition?: number;
   currentStage?: StageType | null;

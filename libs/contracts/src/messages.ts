@@ -145,6 +145,19 @@ export const MESSAGE_CATALOGUE = {
       openedAt: isoTime,
     }),
   },
+  /** The task's pull request was merged or closed on the forge (seen by polling it). */
+  TaskPullRequestClosed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      url: z.string().min(1),
+      number: z.number().int().min(1),
+      /** merged, or closed without merging */
+      state: z.enum(['merged', 'closed']),
+      observedAt: isoTime,
+    }),
+  },
   // ── project events (on the project's own subject) ────────────────────────────
   ProjectCreated: {
     kind: 'event',

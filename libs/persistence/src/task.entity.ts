@@ -33,6 +33,10 @@ export class TaskEntity {
   @Column({ name: 'pull_request_url', type: 'text', nullable: true })
   pullRequestUrl!: string | null;
 
+  /** open, merged or closed, as the runner last saw it on the forge; null without a pull request */
+  @Column({ name: 'pull_request_state', type: 'varchar', length: 10, nullable: true })
+  pullRequestState!: 'open' | 'merged' | 'closed' | null;
+
   @Column({ type: 'varchar', length: 20, default: 'created' })
   status!: TaskStatus;
 

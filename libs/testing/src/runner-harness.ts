@@ -103,6 +103,7 @@ export class RunnerHarness {
       bwrapPath: '/usr/bin/bwrap',
       sandboxReadPaths: [],
       boardPublicUrl: null,
+      pullRequestPollS: 1,
       ...overrides,
       workspacesDir,
     };

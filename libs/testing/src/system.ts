@@ -127,6 +127,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         bwrapPath: '/usr/bin/bwrap',
         sandboxReadPaths: [],
         boardPublicUrl: options.boardPublicUrl ?? null,
+        pullRequestPollS: 1,
       }),
     );
     if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));

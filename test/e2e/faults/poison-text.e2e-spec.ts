@@ -94,6 +94,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
       created: true,
       openedAt: AT,
     }),
+    TaskPullRequestClosed: event('TaskPullRequestClosed', ids.task(901), { taskId: ids.task(901), url: 'https://github.example/o/r/pull/1', number: 1, state: 'merged', observedAt: AT }),
     ProjectCreated: event('ProjectCreated', ids.task(905), { projectId: ids.task(905), ...poisonedProject() }),
     ProjectUpdated: event('ProjectUpdated', ids.task(905), { projectId: ids.task(905), ...poisonedProject() }),
     ProjectDeleted: event('ProjectDeleted', ids.task(905), { projectId: ids.task(905) }),

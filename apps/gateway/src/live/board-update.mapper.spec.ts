@@ -28,7 +28,7 @@ describe('toBoardUpdates', () => {
     );
 
     expect(toBoardUpdates(12, opened)).toEqual([
-      { name: 'task-update', rooms: [BOARD_ROOM, taskRoom(ids.task(1))], payload: { seq: 12, cause: 'TaskPullRequestOpened', at: AT, taskId: ids.task(1), pullRequestUrl: url } },
+      { name: 'task-update', rooms: [BOARD_ROOM, taskRoom(ids.task(1))], payload: { seq: 12, cause: 'TaskPullRequestOpened', at: AT, taskId: ids.task(1), pullRequestUrl: url, pullRequestState: 'open' } },
     ]);
   });
 

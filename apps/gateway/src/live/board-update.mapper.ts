@@ -30,7 +30,9 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
       return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
     }
     case 'TaskPullRequestOpened':
-      return [task(event.data.taskId, { pullRequestUrl: event.data.url })];
+      return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
+    case 'TaskPullRequestClosed':
+      return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: event.data.state })];
     case 'TaskDeleted':
       return [task(event.data.taskId, { status: 'deleted' })];
     case 'OrchestrationRejected':

@@ -33,7 +33,10 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       return;
     }
     case 'TaskPullRequestOpened':
-      await rows.updateTask(event.data.taskId, 'pull_request_url = $4', [event.data.url]);
+      await rows.updateTask(event.data.taskId, `pull_request_url = $4, pull_request_state = 'open'`, [event.data.url]);
+      return;
+    case 'TaskPullRequestClosed':
+      await rows.updateTask(event.data.taskId, 'pull_request_url = $4, pull_request_state = $5', [event.data.url, event.data.state]);
       return;
     case 'TaskDeleted':
       await rows.query('DELETE FROM tasks WHERE id = $1', [event.data.taskId]);

@@ -150,6 +150,7 @@ function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: n
     ...input,
     status: 'created',
     pullRequestUrl: null,
+    pullRequestState: null,
     createdAt,
     updatedAt: createdAt,
     orchestrationId: null,

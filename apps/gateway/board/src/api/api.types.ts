@@ -10,6 +10,8 @@ export interface TaskView {
   projectId: string | null;
   /** the pull request opened from the task's branch once QA passed */
   pullRequestUrl: string | null;
+  /** as the runner last saw it on the forge */
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   orchestrationId: string | null;
   currentStage: StageType | null;

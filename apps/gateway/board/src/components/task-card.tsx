@@ -32,7 +32,7 @@ export function TaskCardView({ task, stages, now }: Props) {
       </div>
       {task.pullRequestUrl !== null && (
         <a className="card-pr" href={task.pullRequestUrl} target="_blank" rel="noreferrer" data-testid="card-pull-request">
-          pull request
+          {task.pullRequestState === 'open' || task.pullRequestState === null ? 'pull request' : `pull request · ${task.pullRequestState}`}
         </a>
       )}
       {task.status === 'created' && <StartButton task={task} compact />}

@@ -13,6 +13,7 @@ export interface TaskCard {
   projectId: string | null;
   /** the pull request opened from the task's branch once QA passed */
   pullRequestUrl: string | null;
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   currentStage: StageType | null;
   /** 1 = next to be admitted; while queued */

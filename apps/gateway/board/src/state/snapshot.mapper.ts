@@ -23,6 +23,7 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     baseBranch: task.baseBranch,
     projectId: task.projectId,
     pullRequestUrl: task.pullRequestUrl,
+    pullRequestState: task.pullRequestState,
     status: task.status,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,

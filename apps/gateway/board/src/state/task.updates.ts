@@ -19,6 +19,7 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   if (update.reason !== undefined && (update.cause !== 'OrchestrationRejected' || existing.status === 'created')) card.reason = update.reason;
   if (update.reworkCount !== undefined) card.reworkCount = update.reworkCount;
   if (update.pullRequestUrl !== undefined) card.pullRequestUrl = update.pullRequestUrl;
+  if (update.pullRequestState !== undefined) card.pullRequestState = update.pullRequestState;
   if (update.currentStage !== undefined) card.currentStage = update.currentStage;
   if (update.status !== undefined) {
     card.status = update.status;
@@ -43,6 +44,7 @@ function created(update: TaskUpdate): TaskCard {
     baseBranch: update.baseBranch ?? null,
     projectId: update.projectId ?? null,
     pullRequestUrl: update.pullRequestUrl ?? null,
+    pullRequestState: update.pullRequestState ?? null,
     status: update.status === undefined || update.status === 'deleted' ? 'created' : update.status,
     currentStage: update.currentStage ?? null,
     queuePosition: update.queuePosition ?? null,

@@ -73,6 +73,7 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     baseBranch: null,
     projectId: null,
     pullRequestUrl: null,
+    pullRequestState: null,
     status: 'created',
     orchestrationId: null,
     currentStage: null,
