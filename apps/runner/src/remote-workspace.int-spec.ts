@@ -1,7 +1,11 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
 import { uuidv7, type WorkspaceSpec } from '@app/contracts';
 import { eventually, RunnerHarness, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 
 const TOKEN = 'orch-test-git-token-3f9a1c7e5b';
+const PROJECT_ID = '01a20c27-0000-7000-8000-0000000000aa';
+const exists = (file: string) => stat(file).then(() => true, () => false);
 const WRONG_TOKEN = 'orch-test-wrong-token-8d2e6b4a';
 
 describe('projects by URL: a mirror per project, the task branch pushed, the pull request opened when QA passes', () => {
@@ -30,7 +34,7 @@ describe('projects by URL: a mirror per project, the task branch pushed, the pul
   const workspace = (credentialRef: string, remoteUrl = url): WorkspaceSpec => ({
     repoPath: null,
     baseBranch: 'main',
-    remote: { projectId: '01a20c27-0000-7000-8000-0000000000aa', url: remoteUrl, credentialRef, forge: { kind: 'github', apiBaseUrl: github.url } },
+    remote: { projectId: PROJECT_ID, url: remoteUrl, credentialRef, forge: { kind: 'github', apiBaseUrl: github.url } },
   });
 
   it('given a project on a git server, when the implementation writes a file, then the task branch is pushed; a second runner with an empty workspace continues from it, and QA passing opens the pull request', async () => {
@@ -80,6 +84,13 @@ describe('projects by URL: a mirror per project, the task branch pushed, the pul
       expect(closed.data).toMatchObject({ taskId, number: 1, state: 'merged', url: `${github.url}/acme/widgets/pull/1` });
       expect(github.violations).toEqual([]);
       expect(await second.rawStreams()).not.toContain(TOKEN);
+
+      // the task ends: its worktree goes, the mirror (and the branch on the remote) stay
+      const work = path.join(second.config.workspacesDir, 'tasks', taskId);
+      await second.endTask(taskId, qa.orchestrationId);
+      await eventually(async () => ((await exists(work)) ? undefined : true), 10_000, 'the worktree removed');
+      expect(await exists(path.join(second.config.workspacesDir, 'mirrors', `${PROJECT_ID}.git`))).toBe(true);
+      expect(await server.branchHead('acme/widgets', branch)).toBe(reworked.diffStat?.toCommit);
     } finally {
       await second.stop();
     }

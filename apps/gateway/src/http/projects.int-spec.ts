@@ -96,6 +96,14 @@ describe('projects over REST: a repository by URL, its credential by reference',
     });
   });
 
+  it('given the OpenAPI document, then it describes every project route with its request and answer', async () => {
+    const document = (await api('GET', '/api/docs/openapi.json')).body as { paths: Record<string, Record<string, unknown>>; components: { schemas: Record<string, unknown> } };
+
+    expect(Object.keys(document.paths['/api/projects'] ?? {}).sort()).toEqual(['get', 'post']);
+    expect(Object.keys(document.paths['/api/projects/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'put']);
+    expect(Object.keys(document.components.schemas)).toEqual(expect.arrayContaining(['CreateProjectRequest', 'UpdateProjectRequest', 'Project']));
+  });
+
   it('given no such project, when a task names it, then 404 names projectId; with repoPath too, 400 names repoPath', async () => {
     expect(await api('POST', '/api/tasks', { title: 'x', projectId: UNKNOWN_ID })).toMatchObject({ status: 404, body: { fields: [{ field: 'projectId', problem: 'no project with this id' }] } });
     expect(await api('POST', '/api/tasks', { title: 'x', projectId: UNKNOWN_ID, repoPath: '/srv/repo' })).toMatchObject({
