@@ -3,7 +3,7 @@ import { mkdir, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { WorkspaceRemote } from '@app/contracts';
 import { gitCredentialEnv, isAuthRefusal, isSshUrl } from '../domain/git-remote';
-import { secretForms } from '../domain/redaction';
+import { Redactor } from '../domain/redaction';
 import { CredentialRepository, CredentialUnavailable } from '../repositories/credential.repository';
 import { GitError, GitRepository, type AgentTree } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
@@ -85,7 +85,7 @@ export class RemoteService {
       await work(gitCredentialEnv(remote.url, credential));
     } catch (error) {
       if (!(error instanceof GitError)) throw error;
-      const words = secret === null ? error.message : hide(error.message, secret);
+      const words = new Redactor([secret]).redact(error.message);
       if (isAuthRefusal(words)) {
         throw new RemoteRefused(`could not ${what} ${remote.url}: the remote refused the credential ${remote.credentialRef ?? '(none given)'}: ${words}`);
       }
@@ -98,12 +98,6 @@ export class RemoteService {
     await mkdir(dir, { recursive: true });
     return realpath(dir);
   }
-}
-
-function hide(text: string, secret: string): string {
-  let out = text;
-  for (const form of secretForms(secret)) out = out.split(form).join('[REDACTED]');
-  return out;
 }
 
 async function exists(file: string): Promise<boolean> {
