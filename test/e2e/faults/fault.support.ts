@@ -160,11 +160,18 @@ export async function waitUntil(since: number, ms: number): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, ms - (Date.now() - since))));
 }
 
+export interface HostRunnerOptions {
+  /** a WORKSPACES_DIR of the runner's own, not the system's */
+  workspacesDir?: string;
+  /** more of the runner's environment */
+  env?: Record<string, string>;
+}
+
 /**
  * A runner process on the fake CLI, its agents on the host (the test follows their pids there:
  * a sandboxed agent dies with its runner, bwrap --die-with-parent), heartbeating every 0.5 s.
  */
-function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>, name: string, fakeClaudeLog: string): AppProcess {
+function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>, name: string, fakeClaudeLog: string, own: HostRunnerOptions = {}): AppProcess {
   return spawnApp(
     'runner',
     {
@@ -174,11 +181,12 @@ function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>
       AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
       RUNNER_EXECUTION: 'host',
       CLAUDE_API_KEY: 'sk-ant-test-key',
-      WORKSPACES_DIR: system.workspacesDir,
+      WORKSPACES_DIR: own.workspacesDir ?? system.workspacesDir,
       RUNNER_HEARTBEAT_MS: '500',
       RUNNER_LOG_BATCH_MS: '50',
       RUNNER_KILL_GRACE_MS: '1000',
       FAKE_CLAUDE_LOG: fakeClaudeLog,
+      ...own.env,
     },
     name,
   );
@@ -191,8 +199,8 @@ export class HostRunners {
   /** the fake CLI logs to `fake.log` in the suite's scratch directory */
   constructor(private readonly fault: Pick<FaultSystem, 'system' | 'scratch'>) {}
 
-  start(name: string): AppProcess {
-    const runner = spawnHostRunner(this.fault.system, name, path.join(this.fault.scratch, 'fake.log'));
+  start(name: string, own: HostRunnerOptions = {}): AppProcess {
+    const runner = spawnHostRunner(this.fault.system, name, path.join(this.fault.scratch, 'fake.log'), own);
     this.spawned.push(runner);
     return runner;
   }

@@ -1,70 +1,39 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
-import type { NatsClient } from '@app/messaging';
 import { ApiClient, allTerminal } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { eventually } from '../../../libs/testing/src/nats';
+import { HostRunners, useFaultSystem } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const TOKEN = 'orch-fault-git-token-0b7c5e3a91';
 
 /** A task of a project by URL: its runner SIGKILLed once implementation was pushed; a second runner with an empty WORKSPACES_DIR continues from the pushed branch. */
 describe('fault: the runner of a project task killed after implementation', () => {
-  let system: TestSystem;
-  let client: NatsClient;
   let server: GitHttpServer;
   let github: FakeGitHubApi;
-  let scratch: string;
-  const runners: AppProcess[] = [];
-
-  beforeAll(async () => {
-    await buildAppsOnce();
-    scratch = await mkdtemp(path.join(tmpdir(), 'orch-fault-project-'));
-    server = await startGitHttpServer({ token: TOKEN });
-    github = await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/fault'] });
-    await server.createRepository('acme/fault');
-    system = await startTestSystem({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S });
-    client = await connectTestClient(system.messaging);
-  }, 240_000);
-
-  afterAll(async () => {
-    for (const runner of runners) await runner.kill('SIGKILL');
-    await client?.close();
-    await system?.stop();
-    await github?.stop();
-    await server?.close();
-    await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
-
-  const runner = (name: string) => {
-    const process = spawnApp(
-      'runner',
-      {
-        ...messagingEnv(system.messaging, 'runner'),
-        RUNNER_ID: name,
-        CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
-        CLAUDE_API_KEY: 'sk-ant-test-key',
-        WORKSPACES_DIR: path.join(scratch, name),
-        RUNNER_HEARTBEAT_MS: '500',
-        RUNNER_LOG_BATCH_MS: '50',
-        RUNNER_KILL_GRACE_MS: '1000',
-        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
-        RUNNER_EXECUTION: 'host',
-        FAULT_GIT_TOKEN: TOKEN,
-      },
-      name,
-    );
-    runners.push(process);
-    return process;
-  };
+  const fault = useFaultSystem('orch-fault-project-', () => ({ runner: false, heartbeatTimeoutS: HEARTBEAT_TIMEOUT_S }), {
+    before: async () => {
+      await buildAppsOnce();
+      server = await startGitHttpServer({ token: TOKEN });
+      github = await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/fault'] });
+      await server.createRepository('acme/fault');
+    },
+    beforeStop: () => runners.stop(),
+    afterStop: async () => {
+      await github?.stop();
+      await server?.close();
+    },
+    startTimeoutMs: 240_000,
+  });
+  const runners = new HostRunners(fault);
+  // each runner on a WORKSPACES_DIR of its own: the second starts empty
+  const runner = (name: string) => runners.start(name, { workspacesDir: path.join(fault.scratch, name), env: { FAULT_GIT_TOKEN: TOKEN } });
 
   it('given implementation pushed by runner-1, when it is SIGKILLed during QA, then runner-2 with an empty workspace continues from the pushed branch and opens the pull request', async () => {
+    const { system, client, scratch } = fault;
     const first = runner('runner-1');
     const api = new ApiClient(system.baseUrl);
     const projectId = (
