@@ -1,19 +1,19 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 import type { ProbeReport } from '../../../libs/testing/src/api-probe';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../libs/testing/src/invariants';
 import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../libs/testing/src/system';
 
-/** The steps the fault tests share: the runner they spawn, the invariant check they end with, the figures every one records. */
+/** The steps the fault tests share: the system they start, the runners they spawn, the invariant check they end with, the figures every one records. */
 
 export interface FaultSystem {
   readonly system: TestSystem;
@@ -23,13 +23,6 @@ export interface FaultSystem {
   readonly scratch: string;
 }
 
-/**
- * A fault suite's system: before its tests a scratch directory (named from `scratchPrefix`), the
- * system with the options `options(scratch)` gives, and a client on it; after them the client
- * closed, the system stopped and the scratch removed. `steps` adds what a suite does around
- * that: before the system starts (a private server), before it stops (its runners, a server
- * brought back so the apps can shut down), after it stopped (a private server destroyed).
- */
 export interface FaultSystemSteps {
   before?: () => Promise<unknown>;
   beforeStop?: () => Promise<unknown>;
@@ -38,6 +31,13 @@ export interface FaultSystemSteps {
   startTimeoutMs?: number;
 }
 
+/**
+ * A fault suite's system: before its tests a scratch directory (named from `scratchPrefix`), the
+ * system with the options `options(scratch)` gives, and a client on it; after them the client
+ * closed, the system stopped and the scratch removed. `steps` adds what a suite does around
+ * that: before the system starts (a private server), before it stops (its runners, a server
+ * brought back so the apps can shut down), after it stopped (a private server destroyed).
+ */
 export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions, steps: FaultSystemSteps = {}): FaultSystem {
   let started: { system: TestSystem; client: NatsClient } | undefined;
   let scratch: string | undefined;
@@ -195,6 +195,7 @@ function spawnHostRunner(system: Pick<TestSystem, 'messaging' | 'workspacesDir'>
 /** The runner processes a test spawns on its system, each by spawnHostRunner; `stop` SIGKILLs them and any agent they left behind. */
 export class HostRunners {
   private readonly spawned: AppProcess[] = [];
+  private readonly workspacesDirs = new Set<string>();
 
   /** the fake CLI logs to `fake.log` in the suite's scratch directory */
   constructor(private readonly fault: Pick<FaultSystem, 'system' | 'scratch'>) {}
@@ -202,13 +203,13 @@ export class HostRunners {
   start(name: string, own: HostRunnerOptions = {}): AppProcess {
     const runner = spawnHostRunner(this.fault.system, name, path.join(this.fault.scratch, 'fake.log'), own);
     this.spawned.push(runner);
+    this.workspacesDirs.add(own.workspacesDir ?? this.fault.system.workspacesDir);
     return runner;
   }
 
   async stop(): Promise<void> {
-    if (this.spawned.length === 0) return;
     for (const runner of this.spawned) await runner.kill('SIGKILL');
-    await killAgentsUnder(this.fault.system.workspacesDir);
+    for (const dir of this.workspacesDirs) await killAgentsUnder(dir);
   }
 }
 
