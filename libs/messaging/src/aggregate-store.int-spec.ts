@@ -8,6 +8,7 @@ import { SubjectReader } from './subject-reader';
 /** Counts the queued tasks on the scheduler subject: enough state to see what was read. */
 const countingFold = (every?: number): Fold<{ queued: string[] }> => ({
   initial: () => ({ queued: [] }),
+  accepts: (event): event is OrchEvent => event.kind === 'event',
   evolve: (state, event) => (event.type === 'OrchestrationQueued' ? { queued: [...state.queued, event.data.taskId] } : state),
   ...(every === undefined ? {} : { snapshot: { name: 'scheduler', version: 1, every } }),
 });

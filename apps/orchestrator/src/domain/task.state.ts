@@ -1,4 +1,4 @@
-import type { DiffStat, LeaseRef, OrchEvent, StageContext, StageType, TaskStatus, WorkspaceSpec } from '@app/contracts';
+import { isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
 
 export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -87,13 +87,18 @@ export function currentStage(state: TaskState): StageState | null {
   return state.currentStageId === null ? null : (state.stages[state.currentStageId] ?? null);
 }
 
+/** How the task's subject is folded (the aggregate store's `Fold`). */
+export function taskFold(taskId: string) {
+  return { initial: () => initialTaskState(taskId), accepts: isTaskEvent, evolve: evolveTask };
+}
+
 /** Folds one event of the task's subject into its state, once per envelope id. Pure. */
-export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
+export function evolveTask(state: TaskState, event: TaskEvent): TaskState {
   if (state.appliedEventIds.includes(event.id)) return state;
   return { ...applyTaskEvent(state, event), appliedEventIds: [...state.appliedEventIds, event.id] };
 }
 
-function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
+function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
   switch (event.type) {
     case 'TaskCreated':
       return {
@@ -146,8 +151,14 @@ function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
       return { ...state, status: 'failed', pendingRetry: null };
     case 'OrchestrationCancelled':
       return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
-    default:
+    case 'OrchestrationRejected':
+    case 'ReworkRequested':
+      // a refusal changes nothing; a rework's StageScheduled, which follows it, does
       return state;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
   }
 }
 
@@ -160,4 +171,19 @@ function updateAttempt(state: TaskState, stageId: string, attempt: number, patch
   const stage = state.stages[stageId];
   if (!stage || stage.attempt !== attempt) return state;
   return { ...state, stages: { ...state.stages, [stageId]: { ...stage, ...patch } } };
+}
+
+export function isEnded(task: TaskState): boolean {
+  return task.status !== 'running';
+}
+
+export function isStageFailed(stage: StageState): boolean {
+  return stage.status === 'failed' || stage.status === 'timed_out' || stage.status === 'cancelled';
+}
+
+/** The task's current stage, if it is `stageId` at `attempt` and the task still runs. */
+export function activeStage(task: TaskState, stageId: string, attempt: number): StageState | null {
+  const stage = currentStage(task);
+  if (!stage || stage.stageId !== stageId || stage.attempt !== attempt || task.status !== 'running') return null;
+  return stage;
 }

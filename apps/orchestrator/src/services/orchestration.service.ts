@@ -1,35 +1,28 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { causedMessage, deterministicId, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
+import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, SubjectReader, type Fold } from '@app/messaging';
-import type { Draft } from '../domain/decision';
+import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
+import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft } from '../domain/decision';
+import { react } from '../domain/saga';
+import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
+import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import {
-  decideAdmissions,
   decideAdmitted,
   decideCancel,
   decideDeadline,
   decideLeaseLost,
-  decideRelease,
   decideRetryDue,
   decideRetryStage,
   decideStageCompleted,
   decideStageFailed,
   decideStart,
   decideStartDeadline,
-  reactToEvent,
   startDeadlineOf,
-} from '../domain/orchestration.decider';
-import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../domain/scheduler.state';
-import { currentStage, evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
+} from '../domain/task.decider';
+import { currentStage, taskFold, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
 import { Timers } from './timers';
 
-/** The scheduler's subject holds every admission ever: a snapshot every 100 decisions keeps start-up short. */
-const schedulerFold: Fold<SchedulerState> = {
-  initial: () => initialSchedulerState,
-  evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 2, every: 100 },
-};
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 /** ids of events followed at once, remembered until their delivery (or as many newer ones) */
 const MAX_FOLLOWED = 10_000;
@@ -105,7 +98,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
     if (stalled && scheduler.queue.length > 0) {
       const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
-      await this.decideOnScheduler((current) => this.envelopes(cause, decideAdmissions(current, this.config.rules)));
+      await this.decideOnScheduler(cause, (current) => decideAdmissions(current, this.config.rules));
     }
     return scheduler;
   }
@@ -122,16 +115,15 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
     const { taskId } = command.data;
-    const task = await this.loadTask(taskId);
-    const unlimited = { ...this.config.rules, maxConcurrent: Number.MAX_SAFE_INTEGER };
-    const rejection = decideStart(command, task.state, initialSchedulerState, unlimited);
-    if (rejection[0]?.type === 'OrchestrationRejected') {
-      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${rejection[0].data.reason}`);
-      await this.publisher.append(this.envelope(command, rejection[0]) as OrchEvent);
+    const { state: task } = await this.loadTask(taskId);
+    const outcome = decideStart(command, task, this.config.rules);
+    if (isRejection(outcome)) {
+      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${outcome.rejected}`);
+      await this.reject(command, taskId, outcome);
       return;
     }
     this.logger.log(`Starting orchestration for task ${taskId}`);
-    const appended = await this.decideOnScheduler((scheduler) => this.envelopes(command, decideStart(command, task.state, scheduler, this.config.rules)));
+    const appended = await this.admit(command, outcome);
     for (const event of appended) {
       if (event.type === 'OrchestrationQueued') {
         this.logger.warn(`Concurrency limit reached, queuing task ${taskId} at position ${event.data.position}`);
@@ -144,24 +136,33 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
     const queued = scheduler.queue.find((entry) => entry.taskId === taskId) ?? null;
     this.logger.warn(`Cancelling orchestration for task ${taskId}: ${command.data.reason}`);
-    await this.decideOnTask(command, taskId, (task) => decideCancel(command, task, queued, this.clock.now()));
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = decideCancel(command, task, queued, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
   }
 
   async retryStage(command: MessageOf<'RetryStage'>): Promise<void> {
     const { taskId, stageId } = command.data;
-    const task = await this.loadTask(taskId);
-    const appended = await this.decideOnScheduler((scheduler) =>
-      this.envelopes(command, decideRetryStage(command, task.state, scheduler, this.config.rules).filter((item) => item.type !== 'OrchestrationRejected')),
-    );
-    if (appended.length > 0) {
-      this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
+    const { state: task } = await this.loadTask(taskId);
+    const outcome = decideRetryStage(command, task, this.config.rules);
+    if (isRejection(outcome)) {
+      this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${outcome.rejected}`);
+      await this.reject(command, taskId, outcome);
       return;
     }
-    const rejection = decideRetryStage(command, task.state, initialSchedulerState, this.config.rules)[0];
-    if (rejection?.type === 'OrchestrationRejected') {
-      this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${rejection.data.reason}`);
-      await this.publisher.append(this.envelope(command, rejection) as OrchEvent);
-    }
+    const appended = await this.admit(command, outcome);
+    if (appended.length > 0) this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
+  }
+
+  /** A task the task decider let through: the scheduler admits or queues it (or knows it already). */
+  private admit(command: OrchMessage, request: AdmissionRequest): Promise<SchedulerEvent[]> {
+    return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules));
+  }
+
+  /** A refused command is answered on the task's subject. */
+  private async reject(command: OrchMessage, taskId: string, outcome: Rejection): Promise<void> {
+    await this.decideOnTask(command, taskId, () => [rejectionDraft(taskId, outcome)]);
   }
 
   /**
@@ -205,14 +206,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         return;
       case 'OrchestrationQueued':
       case 'OrchestrationReleased':
-        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideAdmissions(scheduler, this.config.rules)));
+        await this.decideOnScheduler(event, (scheduler) => decideAdmissions(scheduler, this.config.rules));
         return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
         this.logTaskEnd(event);
         await this.react(event, event.data.taskId);
-        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideRelease(event, scheduler, this.config.rules)));
+        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, scheduler, this.config.rules));
         return;
       case 'StageScheduled': {
         await this.react(event, event.data.taskId);
@@ -331,14 +332,19 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** Decides on the scheduler's subject and follows what was appended; resolves with it. */
-  private async decideOnScheduler(decide: (scheduler: SchedulerState) => OrchEvent[]): Promise<OrchEvent[]> {
-    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, decide);
+  private async decideOnScheduler(cause: Cause, decide: (scheduler: SchedulerState) => SchedulerDraft[]): Promise<SchedulerEvent[]> {
+    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
+      decide(scheduler).map((item) => sealDraft(cause, SCHEDULER_AGGREGATE, item, this.origin())),
+    );
     await this.follow(appended);
     return appended;
   }
 
-  private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => Draft[]) {
-    const result = await this.store.decide(this.nats.subjects.task(taskId), this.taskFold(taskId), (task) => this.envelopes(cause, decide(task)));
+  /** Decides on the task's subject and follows what was appended. */
+  private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => TaskDraft[]) {
+    const result = await this.store.decide(this.nats.subjects.task(taskId), taskFold(taskId), (task) =>
+      decide(task).map((item): TaskEvent => sealDraft(cause, taskId, item, this.origin())),
+    );
     for (const event of result.appended) {
       if (event.type === 'StageScheduled') {
         this.logger.debug(`Context passed to stage ${event.data.stageType}: ${JSON.stringify(event.data.context).slice(0, 500)}`);
@@ -349,30 +355,23 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     return result;
   }
 
+  /** The saga's step: the commands the event asks for, given the task's state, sent. */
   private async react(event: OrchEvent, taskId: string): Promise<void> {
     const { state, lastSeq } = await this.loadTask(taskId);
-    for (const command of this.envelopes(event, reactToEvent(event, state, lastSeq, this.config.rules))) {
-      await this.publisher.send(command as OrchCommand);
+    for (const item of react(event, state, lastSeq, this.config.rules)) {
+      await this.publisher.send(sealDraft(event, taskId, item, this.origin()));
     }
   }
 
   private loadTask(taskId: string) {
-    return this.store.load(this.nats.subjects.task(taskId), this.taskFold(taskId));
-  }
-
-  private taskFold(taskId: string): Fold<TaskState> {
-    return { initial: () => initialTaskState(taskId), evolve: evolveTask };
-  }
-
-  private envelopes<T extends OrchEvent | OrchCommand>(cause: Cause, drafts: Draft[]): T[] {
-    return drafts.map((item) => this.envelope(cause, item) as T);
-  }
-
-  private envelope(cause: Cause, item: Draft): Envelope {
-    return causedMessage(cause, item.type, item.aggregateId, item.data as never, this.origin(), item.key ?? '');
+    return this.store.load(this.nats.subjects.task(taskId), taskFold(taskId));
   }
 
   private origin() {
     return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
+}
+
+function rejectionDraft(taskId: string, outcome: Rejection): TaskDraft {
+  return draft('OrchestrationRejected', { taskId, reason: outcome.rejected });
 }

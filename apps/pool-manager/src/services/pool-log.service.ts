@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { causedMessage, deterministicId, type Envelope, type OrchCommand, type OrchEvent } from '@app/contracts';
+import { causedMessage, deterministicId, isPoolEvent, type Envelope, type OrchCommand, type OrchEvent } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, NatsClient, type Fold } from '@app/messaging';
 import type { PoolDecision } from '../domain/pool.decision';
@@ -21,7 +21,7 @@ export interface PoolSnapshot {
 @Injectable()
 export class PoolLog {
   readonly changes = new Subject<PoolSnapshot>();
-  private readonly fold: Fold<PoolState> = { initial: initialPoolState, evolve: evolvePool };
+  private readonly fold: Fold<PoolState> = { initial: initialPoolState, accepts: (event): event is OrchEvent => isPoolEvent(event), evolve: evolvePool };
 
   constructor(
     private readonly store: AggregateStore,
