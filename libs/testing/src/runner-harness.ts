@@ -171,8 +171,8 @@ export class RunnerHarness {
   /** Ends a task as the orchestrator does: its orchestration's end on the task, then its slot released on the scheduler (the runners' cue). */
   async endTask(taskId: string, orchestrationId: string): Promise<void> {
     const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
-    await this.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: origin.occurredAt }, origin) as OrchEvent);
-    await this.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome: 'completed' }, origin) as OrchEvent);
+    await this.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: origin.occurredAt }, origin));
+    await this.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome: 'completed' }, origin));
   }
 
   async send(command: Parameters<MessagePublisher['send']>[0]): Promise<void> {

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { validateMessage, type OrchEvent } from '@app/contracts';
+import { validateEvent, type OrchEvent } from '@app/contracts';
 import { project } from './projector';
 import type { ProjectionUnit } from './read-model.rows';
 import { storableText, storableValue } from './storable-text';
@@ -68,12 +68,11 @@ export async function applyStoredMessages(
 
 /** A message's event with its text made storable, or why it is a dead letter. */
 function readStoredEvent(message: StreamMessage, unapplicable: ReadonlyMap<number, string>): { event: OrchEvent } | { reason: string } {
-  const validated = validateMessage(message.data);
+  const validated = validateEvent(message.data);
   if (!validated.ok) return { reason: validated.reason };
-  if (validated.message.kind !== 'event') return { reason: `${validated.message.type} is a command on an event subject` };
   const refused = unapplicable.get(message.seq);
   if (refused !== undefined) return { reason: refused };
-  return { event: storableValue(validated.message as OrchEvent) };
+  return { event: storableValue(validated.event) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
+import { uuidv7, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -53,7 +53,7 @@ export class TasksService {
   /** Appends TaskCreated and waits (briefly) for the projection, so a read right after sees it. */
   async create(input: NewTask): Promise<TaskEntity> {
     const taskId = uuidv7(this.messages.now().getTime());
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...input }) as OrchEvent;
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...input });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -116,7 +116,7 @@ export class TasksService {
       throw new TaskNotDeletable(`task ${taskId} is ${task.status}; cancel it before deleting it`, [{ field: 'id', problem: `task is ${task.status}` }]);
     }
     const subjectSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
-    const result = await this.publisher.append(this.messages.create('TaskDeleted', taskId, { taskId }) as OrchEvent, subjectSeq);
+    const result = await this.publisher.append(this.messages.create('TaskDeleted', taskId, { taskId }), subjectSeq);
     if (!result.ok) throw new ConcurrentChange(`task ${taskId} changed while it was being deleted; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
     await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Deleted task ${taskId}`);
