@@ -9,14 +9,11 @@ const promptOf = (stage: PeerStage, context: string): string =>
 
 /**
  * One stage as a job-queue user would write it: spawn the agent stand-in with the stage's
- * prompt (execa, as our runner does), read its stream-json and keep the result's text, which
+ * prompt on stdin (execa, as our runner does), read its stream-json and keep the result's text, which
  * becomes the next stage's context. Throws when the agent fails, so the queue sees a failure.
  */
 export async function runPeerStage(cliPath: string, stage: PeerStage, context: string): Promise<string> {
-  const result = await execa(cliPath, ['-p', '--output-format', 'stream-json', '--verbose', '--', promptOf(stage, context)], {
-    stdin: 'ignore',
-    reject: false,
-  });
+  const result = await execa(cliPath, ['-p', '--output-format', 'stream-json', '--verbose'], { input: promptOf(stage, context), reject: false });
   if (result.exitCode !== 0) throw new Error(`the agent exited ${String(result.exitCode)} in ${stage}`);
   for (const line of result.stdout.split('\n').reverse()) {
     if (!line.startsWith('{')) continue;
