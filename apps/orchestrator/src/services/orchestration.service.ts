@@ -3,6 +3,7 @@ import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf,
 import { Clock } from '@app/config';
 import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft } from '../domain/decision';
+import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
 import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
 import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
@@ -105,7 +106,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   private async redriveTask(taskId: string, now: number): Promise<void> {
     const last = await this.reader.last(this.nats.subjects.task(taskId));
-    if (last === null || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
+    if (last === null || !isFollowed(last.event) || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
     try {
       await this.handle(last.event);
     } catch (error) {
@@ -169,7 +170,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
    * An event as its consumer delivers it. One this process appended is followed at once
    * (see `follow`); its delivery then only confirms it, unless following it failed.
    */
-  async onEvent(event: OrchEvent): Promise<void> {
+  async onEvent(event: FollowedEvent): Promise<void> {
     const inline = this.following.get(event.id);
     if (inline !== undefined) {
       if (await inline.then(() => true, () => false)) return;
@@ -187,6 +188,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
    */
   private async follow(events: readonly OrchEvent[]): Promise<void> {
     for (const event of events) {
+      if (!isFollowed(event)) continue;
       const handling = this.handle(event);
       this.following.set(event.id, handling);
       try {
@@ -199,7 +201,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private async handle(event: OrchEvent): Promise<void> {
+  private async handle(event: FollowedEvent): Promise<void> {
     switch (event.type) {
       case 'OrchestrationAdmitted':
         await this.decideOnTask(event, event.data.taskId, (task) => decideAdmitted(event, task));
@@ -262,8 +264,10 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'LeaseExpired':
         await this.decideOnTask(event, event.data.taskId, (task) => decideLeaseLost(event, task, this.clock.now()));
         return;
-      default:
-        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
     }
   }
 

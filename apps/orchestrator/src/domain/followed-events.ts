@@ -1,0 +1,34 @@
+import type { OrchEvent } from '@app/contracts';
+
+/**
+ * The events the orchestrator follows, by the consumer (and so the subjects) they come
+ * from: the one list its event handler's patterns, its consumers' filters and the
+ * service's switch (exhaustive over `FollowedEvent`) are made from.
+ */
+export const FOLLOWED_EVENTS = {
+  tasks: [
+    'OrchestrationCompleted',
+    'OrchestrationFailed',
+    'OrchestrationCancelled',
+    'StageScheduled',
+    'StageStarted',
+    'StageCompleted',
+    'StageFailed',
+    'StageTimedOut',
+    'StageCancelled',
+    'StageRetryScheduled',
+  ],
+  scheduler: ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationReleased'],
+  leases: ['LeaseGranted', 'LeaseRevoked', 'LeaseExpired'],
+  heartbeats: ['RunHeartbeat'],
+} as const;
+export type FollowedConsumer = keyof typeof FOLLOWED_EVENTS;
+export type FollowedEventType = (typeof FOLLOWED_EVENTS)[FollowedConsumer][number];
+export type FollowedEvent = Extract<OrchEvent, { type: FollowedEventType }>;
+
+export const FOLLOWED_EVENT_TYPES: readonly FollowedEventType[] = Object.values(FOLLOWED_EVENTS).flat();
+const FOLLOWED_SET: ReadonlySet<string> = new Set(FOLLOWED_EVENT_TYPES);
+
+export function isFollowed(event: OrchEvent): event is FollowedEvent {
+  return FOLLOWED_SET.has(event.type);
+}
