@@ -56,7 +56,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
     StageFailed: factory.stageFailed({ task: 902, stageType: 'qa' }, { reason: 'the agent failed', result: { ...factory.stageCompleted().data.result, isError: true, subtype: 'error_during_execution' } }),
     StageRetryScheduled: event('StageRetryScheduled', ids.task(902), { ...ref(902), nextAttempt: 2, delayMs: 10, retryAt: AT }),
     OrchestrationResumed: event('OrchestrationResumed', ids.task(902), { taskId: ids.task(902), orchestrationId: ids.orchestration(902), stageId: ref(902).stageId }),
-    StageTimedOut: event('StageTimedOut', ids.task(903), { ...ref(903), deadlineAt: AT, timedOutAt: AT, reason: 'no heartbeat' }),
+    StageTimedOut: event('StageTimedOut', ids.task(903), { ...ref(903), deadlineAt: AT, timedOutAt: AT, cause: 'heartbeat-lost', reason: 'no heartbeat' }),
     StageCancelled: factory.stageCancelled({ task: 904, stageType: 'qa' }, 'a person cancelled it'),
     LeaseReleased: event('LeaseReleased', poolId, lease),
     LeaseExpired: event('LeaseExpired', poolId, lease),

@@ -1,4 +1,4 @@
-import type { CommandType, DraftOf, SchedulerEventType, TaskEventType } from '@app/contracts';
+import type { CommandType, DraftOf, SchedulerEventType, TaskEventType, TimeOutCause } from '@app/contracts';
 
 /** What the task decider writes to the task's subject. */
 export type TaskDraft = DraftOf<TaskEventType>;
@@ -6,6 +6,12 @@ export type TaskDraft = DraftOf<TaskEventType>;
 export type SchedulerDraft = DraftOf<SchedulerEventType>;
 /** What the saga asks of the pool and the runner. */
 export type CommandDraft = DraftOf<CommandType>;
+
+/** Why a timer times out a running attempt. */
+export interface TimeOut {
+  cause: Extract<TimeOutCause, 'deadline' | 'heartbeat-lost'>;
+  reason: string;
+}
 
 /** A command refused on the task's state: written to the task's subject as `OrchestrationRejected`. */
 export interface Rejection {

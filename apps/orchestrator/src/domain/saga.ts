@@ -41,8 +41,7 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
       const stage = task.stages[stageId];
       const drafts: CommandDraft[] = [];
       if (event.type !== 'StageCompleted') {
-        const reason = event.type === 'StageTimedOut' ? (event.data.reason ?? 'timed out') : event.data.reason;
-        drafts.push(draft('CancelRun', { taskId, stageId, attempt, reason }));
+        drafts.push(draft('CancelRun', { taskId, stageId, attempt, reason: event.data.reason }));
       }
       // a completed stage's lease stays with the task for its next stage; one that ended badly is given up
       if (event.type !== 'StageCompleted' && stage?.lease && stage.attempt === attempt) {

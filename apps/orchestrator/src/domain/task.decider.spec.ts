@@ -133,6 +133,18 @@ describe('task decider', () => {
       expect(drafts).toEqual([expect.objectContaining({ type: 'OrchestrationFailed', data: expect.objectContaining({ reason: 'specification failed: the API key was refused' }) })]);
     });
 
+    it('given an attempt timed out because its runner went silent, when its retries are spent, then the task fails naming the lost heartbeat, not the stage timeout', () => {
+      const timedOut = factory.caused(factory.stageStarted({ attempt: 3 }), 'StageTimedOut', ids.task(1), {
+        ...factory.stageTimedOut({ attempt: 3 }).data,
+        cause: 'heartbeat-lost',
+        reason: 'the runner stopped heartbeating (none for 30 s)',
+      }, { producer: 'spec', occurredAt: now.toISOString() });
+      const drafts = decideStageFailed(timedOut, givenTask(...running('specification', 3), timedOut), rules, now);
+      expect(drafts).toEqual([
+        expect.objectContaining({ type: 'OrchestrationFailed', data: expect.objectContaining({ reason: 'specification failed 3 times; last: specification timed out: the runner stopped heartbeating (none for 30 s)' }) }),
+      ]);
+    });
+
     it('given a timed-out stage, then it is retried like a failure', () => {
       const timedOut = factory.stageTimedOut();
       expect(types(decideStageFailed(timedOut, givenTask(...running(), timedOut), rules, now))).toEqual(['StageRetryScheduled']);
@@ -153,13 +165,13 @@ describe('task decider', () => {
     });
 
     it('given a running attempt past its deadline, then it is timed out with the reason', () => {
-      const drafts = decideDeadline(givenTask(...running()), ids.stage(), 1, now, 'the runner stopped heartbeating');
-      expect(drafts).toEqual([expect.objectContaining({ type: 'StageTimedOut', data: expect.objectContaining({ attempt: 1, reason: 'the runner stopped heartbeating' }) })]);
+      const drafts = decideDeadline(givenTask(...running()), ids.stage(), 1, now, { cause: 'heartbeat-lost', reason: 'the runner stopped heartbeating' });
+      expect(drafts).toEqual([expect.objectContaining({ type: 'StageTimedOut', data: expect.objectContaining({ attempt: 1, cause: 'heartbeat-lost', reason: 'the runner stopped heartbeating' }) })]);
     });
 
     it('given the attempt already completed, when its deadline fires, then nothing happens (the result won)', () => {
       const completed = factory.stageCompleted();
-      expect(decideDeadline(givenTask(...running(), completed), ids.stage(), 1, now, 'late')).toEqual([]);
+      expect(decideDeadline(givenTask(...running(), completed), ids.stage(), 1, now, { cause: 'deadline', reason: 'late' })).toEqual([]);
     });
 
     it('given an attempt scheduled and never started, when its stage timeout has passed since it was scheduled, then it is timed out naming why', () => {

@@ -9,7 +9,7 @@ import {
   type StageContext,
   type StageType,
 } from '@app/contracts';
-import { rejection, type AdmissionRequest, type Rejection, type TaskDraft } from './decision';
+import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import type { Admission } from './scheduler.state';
 import { boundedContext } from './stage-context';
@@ -134,10 +134,8 @@ export function decideStageFailed(
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || (stage.status !== 'failed' && stage.status !== 'timed_out')) return [];
   const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
-  const reason =
-    event.type === 'StageFailed'
-      ? event.data.reason
-      : `${stageType} timed out after ${rules.stageTimeoutS[stageType]} s`;
+  // a timeout says why itself: a lost heartbeat is not the stage's timeout passing
+  const reason = event.type === 'StageFailed' ? event.data.reason : `${stageType} timed out: ${event.data.reason}`;
   const retryable = event.type === 'StageTimedOut' || event.data.retryable;
   if (!retryable || attempt > rules.maxRetries) {
     const why = retryable ? `${stageType} failed ${attempt} times; last: ${reason}` : `${stageType} failed: ${reason}`;
@@ -168,7 +166,7 @@ export function decideRetryDue(task: TaskState, now: Date): TaskDraft[] {
 }
 
 /** The running attempt's deadline passed, or its runner went silent: it is timed out. */
-export function decideDeadline(task: TaskState, stageId: string, attempt: number, now: Date, reason: string): TaskDraft[] {
+export function decideDeadline(task: TaskState, stageId: string, attempt: number, now: Date, why: TimeOut): TaskDraft[] {
   const stage = activeStage(task, stageId, attempt);
   if (!stage || stage.status !== 'running' || task.orchestrationId === null) return [];
   return [
@@ -180,7 +178,8 @@ export function decideDeadline(task: TaskState, stageId: string, attempt: number
       attempt,
       deadlineAt: stage.deadlineAt ?? now.toISOString(),
       timedOutAt: now.toISOString(),
-      reason,
+      cause: why.cause,
+      reason: why.reason,
     }),
   ];
 }
@@ -208,6 +207,7 @@ export function decideStartDeadline(task: TaskState, stageId: string, attempt: n
       attempt,
       deadlineAt: new Date(deadline).toISOString(),
       timedOutAt: now.toISOString(),
+      cause: 'never-started',
       reason: `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`,
     }),
   ];

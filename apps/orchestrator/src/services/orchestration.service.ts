@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplica
 import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
-import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft } from '../domain/decision';
+import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
 import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
@@ -244,8 +244,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'StageFailed':
       case 'StageTimedOut': {
         this.forget(event.data.stageId, event.data.attempt);
-        const why = event.type === 'StageFailed' ? event.data.reason : (event.data.reason ?? 'timed out');
-        this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${why}`);
+        this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${event.data.reason}`);
         await this.react(event, event.data.taskId);
         const { state } = await this.decideOnTask(event, event.data.taskId, (task) => decideStageFailed(event, task, this.config.rules, this.clock.now()));
         this.armTimers(state);
@@ -288,7 +287,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       const key = `${stage.stageId}:${stage.attempt}`;
       if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
       this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), () =>
-        this.timeOut(task.taskId, stage.stageId, stage.attempt, `${stage.stageType} passed its deadline ${stage.deadlineAt}`),
+        this.timeOut(task.taskId, stage.stageId, stage.attempt, { cause: 'deadline', reason: `${stage.stageType} passed its deadline ${stage.deadlineAt}` }),
       );
     }
     const retry = task.pendingRetry;
@@ -308,15 +307,15 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       if (now - beat.at < timeoutMs) continue;
       const [stageId = '', attempt = '0'] = key.split(':');
       this.heartbeats.delete(key);
-      void this.timeOut(beat.taskId, stageId, Number(attempt), `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)`);
+      void this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
     }
   }
 
-  private async timeOut(taskId: string, stageId: string, attempt: number, reason: string): Promise<void> {
+  private async timeOut(taskId: string, stageId: string, attempt: number, why: TimeOut): Promise<void> {
     try {
       const { state } = await this.loadTask(taskId);
       const cause: Cause = { id: deterministicId(stageId, attempt, 'time-out'), correlationId: state.orchestrationId ?? stageId };
-      await this.decideOnTask(cause, taskId, (task) => decideDeadline(task, stageId, attempt, this.clock.now(), reason));
+      await this.decideOnTask(cause, taskId, (task) => decideDeadline(task, stageId, attempt, this.clock.now(), why));
     } catch (error) {
       this.logger.error(`Could not time out stage ${stageId} of task ${taskId}: ${(error as Error).message}`);
     }
