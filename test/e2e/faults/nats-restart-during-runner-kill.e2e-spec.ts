@@ -7,7 +7,7 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
 import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
@@ -58,6 +58,8 @@ describe('fault 15: a NATS restart during a runner kill', () => {
         ...messagingEnv(system.messaging, 'runner'),
         RUNNER_ID: name,
         CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
+        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
+        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host (a sandboxed agent dies with its runner: bwrap --die-with-parent)
         CLAUDE_API_KEY: 'sk-ant-test-key',
         WORKSPACES_DIR: system.workspacesDir,
         RUNNER_HEARTBEAT_MS: '500',

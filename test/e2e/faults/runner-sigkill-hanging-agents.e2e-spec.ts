@@ -5,7 +5,7 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
 import { checkInvariants } from '../../../libs/testing/src/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
@@ -51,6 +51,8 @@ describe('fault 11: SIGKILL the runner while its agents hang, then start it agai
         ...messagingEnv(system.messaging, 'runner'),
         RUNNER_ID: name,
         CLAUDE_CLI_PATH: FAKE_CLAUDE_PATH,
+        AGENT_ENV_PASSTHROUGH: FAKE_CLAUDE_ENV.join(','),
+        RUNNER_EXECUTION: 'host', // the test follows the agent's pids on the host (a sandboxed agent dies with its runner: bwrap --die-with-parent)
         CLAUDE_API_KEY: 'sk-ant-test-key',
         WORKSPACES_DIR: system.workspacesDir,
         RUNNER_HEARTBEAT_MS: '500',
