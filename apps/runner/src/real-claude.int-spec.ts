@@ -2,7 +2,8 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { FAKE_API_WRITTEN_FILE, git, makeGitRepo, REAL_CLAUDE_PATH, RunnerHarness, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
+import { FAKE_API_WRITTEN_FILE, git, makeGitRepo, REAL_CLAUDE_PATH, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

@@ -6,7 +6,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
+import { eventually, git, makeGitRepo } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 

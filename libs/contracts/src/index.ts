@@ -1,4 +1,5 @@
 export * from './aggregates';
+export * from './apps';
 export * from './board-events';
 export * from './build';
 export * from './envelope';

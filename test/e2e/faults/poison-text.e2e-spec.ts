@@ -4,9 +4,9 @@ import { newMessage, uuidv7, validateMessage, type Envelope, type EventType, typ
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants } from '../../../libs/testing/src/invariants';
+import { checkInvariants } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const MAX_CONCURRENT = 2;
 /** what every text field gets: a NUL and a lone high surrogate */
