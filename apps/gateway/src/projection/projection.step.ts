@@ -162,3 +162,9 @@ export async function advanceCheckpoint(manager: EntityManager, toSeq: number): 
 export async function saveCheckpoint(manager: EntityManager, seq: number): Promise<void> {
   await manager.query('UPDATE projection_checkpoints SET last_sequence = $2, updated_at = NOW() WHERE name = $1', [PROJECTION_NAME, seq]);
 }
+
+/** The sequence the read model is at, as `manager`'s transaction sees it (0 before the first event): the one query for it. */
+export async function readCheckpoint(manager: EntityManager): Promise<number> {
+  const rows: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+  return Number(rows[0]?.last_sequence ?? 0);
+}

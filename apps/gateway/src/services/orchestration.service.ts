@@ -5,7 +5,7 @@ import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
 import { CommandRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { PROJECTION_NAME } from '../projection/projection.step';
+import { readCheckpoint } from '../projection/projection.step';
 import { DecisionWaiter } from './decision.waiter';
 import { GatewayMessages } from './gateway-messages';
 import { TasksService } from './tasks.service';
@@ -96,12 +96,12 @@ export class OrchestrationService {
   /** The running and queued tasks (queue in order), as of one projection checkpoint. */
   queue(): Promise<QueueRows> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+      const checkpoint = await readCheckpoint(manager);
       const rows = await manager.getRepository(TaskEntity).find({ where: { status: In(['running', 'queued']) }, order: { queuePosition: 'ASC', updatedAt: 'ASC' } });
       return {
         running: rows.filter((task) => task.status === 'running'),
         queued: rows.filter((task) => task.status === 'queued'),
-        seq: Number(checkpoint[0]?.last_sequence ?? 0),
+        seq: checkpoint,
       };
     });
   }

@@ -5,7 +5,7 @@ import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
-import { PROJECTION_NAME } from '../projection/projection.step';
+import { readCheckpoint } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
 import { GatewayMessages } from './gateway-messages';
 
@@ -71,14 +71,14 @@ export class TasksService {
   /** A page of tasks, newest first, with the checkpoint it was read at (one snapshot). */
   list(filter: TaskFilter): Promise<TaskPageRows> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+      const checkpoint = await readCheckpoint(manager);
       const [items, total] = await manager.getRepository(TaskEntity).findAndCount({
         where: filter.status ? { status: filter.status } : {},
         order: { createdAt: 'DESC', id: 'DESC' },
         take: filter.limit,
         skip: filter.offset,
       });
-      return { items, total, seq: Number(checkpoint[0]?.last_sequence ?? 0) };
+      return { items, total, seq: checkpoint };
     });
   }
 
