@@ -1,4 +1,4 @@
-import type { OrchEvent } from '@app/contracts';
+import { ORCHESTRATION_END_EVENT_TYPES, SCHEDULER_EVENT_TYPES, TERMINAL_STAGE_EVENTS, type OrchEvent } from '@app/contracts';
 
 /**
  * The events the orchestrator follows, by the consumer (and so the subjects) they come
@@ -6,19 +6,8 @@ import type { OrchEvent } from '@app/contracts';
  * service's switch (exhaustive over `FollowedEvent`) are made from.
  */
 export const FOLLOWED_EVENTS = {
-  tasks: [
-    'OrchestrationCompleted',
-    'OrchestrationFailed',
-    'OrchestrationCancelled',
-    'StageScheduled',
-    'StageStarted',
-    'StageCompleted',
-    'StageFailed',
-    'StageTimedOut',
-    'StageCancelled',
-    'StageRetryScheduled',
-  ],
-  scheduler: ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationReleased'],
+  tasks: [...ORCHESTRATION_END_EVENT_TYPES, 'StageScheduled', 'StageStarted', ...TERMINAL_STAGE_EVENTS, 'StageRetryScheduled'],
+  scheduler: SCHEDULER_EVENT_TYPES,
   leases: ['LeaseGranted', 'LeaseRevoked', 'LeaseExpired'],
   heartbeats: ['RunHeartbeat'],
 } as const;

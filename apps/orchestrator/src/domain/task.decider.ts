@@ -8,6 +8,7 @@ import {
   type MessageOf,
   type StageContext,
   type StageType,
+  type TimeOutCause,
 } from '@app/contracts';
 import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
@@ -169,19 +170,7 @@ export function decideRetryDue(task: TaskState, now: Date): TaskDraft[] {
 export function decideDeadline(task: TaskState, stageId: string, attempt: number, now: Date, why: TimeOut): TaskDraft[] {
   const stage = activeStage(task, stageId, attempt);
   if (!stage || stage.status !== 'running' || task.orchestrationId === null) return [];
-  return [
-    draft('StageTimedOut', {
-      taskId: task.taskId,
-      orchestrationId: task.orchestrationId,
-      stageId,
-      stageType: stage.stageType,
-      attempt,
-      deadlineAt: stage.deadlineAt ?? now.toISOString(),
-      timedOutAt: now.toISOString(),
-      cause: why.cause,
-      reason: why.reason,
-    }),
-  ];
+  return [timedOut(task.taskId, task.orchestrationId, stage, stage.deadlineAt ?? now.toISOString(), now, why)];
 }
 
 /** When an attempt no runner has started times out: its stage's timeout after it was scheduled (ms since the epoch). */
@@ -198,19 +187,13 @@ export function decideStartDeadline(task: TaskState, stageId: string, attempt: n
   if (!stage || stage.status !== 'scheduled' || task.orchestrationId === null) return [];
   const deadline = startDeadlineOf(stage, rules);
   if (now.getTime() < deadline) return [];
-  return [
-    draft('StageTimedOut', {
-      taskId: task.taskId,
-      orchestrationId: task.orchestrationId,
-      stageId,
-      stageType: stage.stageType,
-      attempt,
-      deadlineAt: new Date(deadline).toISOString(),
-      timedOutAt: now.toISOString(),
-      cause: 'never-started',
-      reason: `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`,
-    }),
-  ];
+  const reason = `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`;
+  return [timedOut(task.taskId, task.orchestrationId, stage, new Date(deadline).toISOString(), now, { cause: 'never-started', reason })];
+}
+
+function timedOut(taskId: string, orchestrationId: string, stage: StageState, deadlineAt: string, now: Date, why: { cause: TimeOutCause; reason: string }): TaskDraft {
+  const { stageId, stageType, attempt } = stage;
+  return draft('StageTimedOut', { taskId, orchestrationId, stageId, stageType, attempt, deadlineAt, timedOutAt: now.toISOString(), cause: why.cause, reason: why.reason });
 }
 
 /** The container under a running attempt was revoked or its lease expired: the attempt failed. */

@@ -7,19 +7,7 @@ import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
 import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
 import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
-import {
-  decideAdmitted,
-  decideCancel,
-  decideDeadline,
-  decideLeaseLost,
-  decideRetryDue,
-  decideRetryStage,
-  decideStageCompleted,
-  decideStageFailed,
-  decideStart,
-  decideStartDeadline,
-  startDeadlineOf,
-} from '../domain/task.decider';
+import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
 import { Timers } from './timers';
@@ -117,7 +105,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
     const { taskId } = command.data;
     const { state: task } = await this.loadTask(taskId);
-    const outcome = decideStart(command, task, this.config.rules);
+    const outcome = taskDecider.decideStart(command, task, this.config.rules);
     if (isRejection(outcome)) {
       this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${outcome.rejected}`);
       await this.reject(command, taskId, outcome);
@@ -138,7 +126,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const queued = scheduler.queue.find((entry) => entry.taskId === taskId) ?? null;
     this.logger.warn(`Cancelling orchestration for task ${taskId}: ${command.data.reason}`);
     await this.decideOnTask(command, taskId, (task) => {
-      const outcome = decideCancel(command, task, queued, this.clock.now());
+      const outcome = taskDecider.decideCancel(command, task, queued, this.clock.now());
       return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
     });
   }
@@ -146,7 +134,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   async retryStage(command: MessageOf<'RetryStage'>): Promise<void> {
     const { taskId, stageId } = command.data;
     const { state: task } = await this.loadTask(taskId);
-    const outcome = decideRetryStage(command, task, this.config.rules);
+    const outcome = taskDecider.decideRetryStage(command, task, this.config.rules);
     if (isRejection(outcome)) {
       this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${outcome.rejected}`);
       await this.reject(command, taskId, outcome);
@@ -204,7 +192,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   private async handle(event: FollowedEvent): Promise<void> {
     switch (event.type) {
       case 'OrchestrationAdmitted':
-        await this.decideOnTask(event, event.data.taskId, (task) => decideAdmitted(event, task));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideAdmitted(event, task));
         return;
       case 'OrchestrationQueued':
       case 'OrchestrationReleased':
@@ -239,14 +227,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'StageCompleted':
         // nothing to send: the stage's lease stays with the task for the next stage
         this.forget(event.data.stageId, event.data.attempt);
-        await this.decideOnTask(event, event.data.taskId, (task) => decideStageCompleted(event, task, this.config.rules));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageCompleted(event, task, this.config.rules));
         return;
       case 'StageFailed':
       case 'StageTimedOut': {
         this.forget(event.data.stageId, event.data.attempt);
         this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${event.data.reason}`);
         await this.react(event, event.data.taskId);
-        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => decideStageFailed(event, task, this.config.rules, this.clock.now()));
+        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageFailed(event, task, this.config.rules, this.clock.now()));
         this.armTimers(state);
         return;
       }
@@ -261,7 +249,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       }
       case 'LeaseRevoked':
       case 'LeaseExpired':
-        await this.decideOnTask(event, event.data.taskId, (task) => decideLeaseLost(event, task, this.clock.now()));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideLeaseLost(event, task, this.clock.now()));
         return;
       default: {
         const _exhaustive: never = event;
@@ -276,9 +264,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const stage = currentStage(task);
     if (task.status === 'running' && stage?.status === 'scheduled') {
       const { stageId, attempt } = stage;
-      this.timers.arm(`start-deadline:${stageId}:${attempt}`, startDeadlineOf(stage, this.config.rules), () => {
+      this.timers.arm(`start-deadline:${stageId}:${attempt}`, taskDecider.startDeadlineOf(stage, this.config.rules), () => {
         const cause: Cause = { id: deterministicId(stageId, attempt, 'start-time-out'), correlationId: task.orchestrationId ?? stageId };
-        this.decideOnTask(cause, task.taskId, (current) => decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
+        this.decideOnTask(cause, task.taskId, (current) => taskDecider.decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
           this.logger.error(`Could not time out stage ${stageId} of task ${task.taskId}, never started: ${(error as Error).message}`),
         );
       });
@@ -294,7 +282,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     if (task.status === 'running' && retry) {
       const cause: Cause = { id: retry.eventId, correlationId: retry.correlationId };
       this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), () => {
-        this.decideOnTask(cause, task.taskId, (current) => decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
+        this.decideOnTask(cause, task.taskId, (current) => taskDecider.decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
           this.logger.error(`Retry of stage ${retry.stageId} for task ${task.taskId} could not be scheduled: ${(error as Error).message}`),
         );
       });
@@ -315,7 +303,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     try {
       const { state } = await this.loadTask(taskId);
       const cause: Cause = { id: deterministicId(stageId, attempt, 'time-out'), correlationId: state.orchestrationId ?? stageId };
-      await this.decideOnTask(cause, taskId, (task) => decideDeadline(task, stageId, attempt, this.clock.now(), why));
+      await this.decideOnTask(cause, taskId, (task) => taskDecider.decideDeadline(task, stageId, attempt, this.clock.now(), why));
     } catch (error) {
       this.logger.error(`Could not time out stage ${stageId} of task ${taskId}: ${(error as Error).message}`);
     }
