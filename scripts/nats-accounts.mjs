@@ -25,7 +25,7 @@ const env = process.env;
 const dataDir = path.resolve(root, env.DATA_DIR || '.data');
 const file = accountsFileOf(env, dataDir);
 
-buildIfNeeded(root);
+buildIfNeeded(root, { quiet: true });
 if (process.argv.includes('--compose')) {
   const { composeAuthorization } = createRequire(import.meta.url)(path.join(root, 'dist/libs/contracts/src/nats-accounts.js'));
   process.stdout.write(`${COMPOSE_HEADER}${composeAuthorization()}`);

@@ -18,11 +18,16 @@ function newestSource(dir) {
   return newest;
 }
 
-export function buildIfNeeded(root) {
+/**
+ * `quiet`: the build's own lines go to stderr, for a script whose stdout is its product
+ * (`npm run nats:accounts` prints a config block there).
+ */
+export function buildIfNeeded(root, { quiet = false } = {}) {
   const markers = ['dist/apps/gateway/src/main.js', 'dist/board/index.html'].map((file) => path.join(root, file));
   const sources = Math.max(...['apps', 'libs', 'migrations'].map((dir) => newestSource(path.join(root, dir))));
   if (markers.every((marker) => existsSync(marker) && statSync(marker).mtimeMs >= sources)) return;
-  say('building…');
-  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: 'inherit' });
+  if (quiet) process.stderr.write('[start] building…\n');
+  else say('building…');
+  const result = spawnSync(process.execPath, [path.join(root, 'scripts/build.mjs')], { stdio: quiet ? ['ignore', process.stderr, 'inherit'] : 'inherit' });
   if (result.status !== 0) throw Object.assign(new Error('the build failed (see above)'), { name: 'StartError' });
 }

@@ -16,6 +16,7 @@ import {
 } from '@app/testing';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
+import { repoRoot } from '../../libs/testing/src/repo-root';
 import { alive, IS_ROOT, npmStart, npmStartEnv, occupy, openTempDir, portAnswers, removeDir, suggestedSettings, userOf, type NpmStart } from './npm-start.harness';
 
 // A newcomer's first runs of `npm start`, one obstacle at a time: each test puts npm start
@@ -203,6 +204,38 @@ describe('npm start on a first run', () => {
     expect(output).toContain('or set NATS_URL to a server with JetStream enabled');
     await passingStart({ NATS_URL: messaging.natsUrl }, PAST_THE_CHECKS, 'npm start to take the NATS at NATS_URL');
   }, 60_000);
+
+  it('given a NATS at NATS_URL that asks for credentials and no accounts file, then it says to set NATS_ACCOUNTS_FILE and how to make one; following that, it runs', async () => {
+    const dataDir = await tempDir('orch-nats-auth-');
+    // the run's own nats-server has a user per app, as an operator's would
+    const output = await failingStart({ NATS_ACCOUNTS_FILE: '', DATA_DIR: dataDir });
+    expect(output).toContain(`the NATS server at ${messaging.natsUrl} requires credentials: set NATS_ACCOUNTS_FILE to a file with each app's user and password (npm run nats:accounts writes one and prints the server's authorization block`);
+
+    // the advice, followed: `npm run nats:accounts` writes the file and prints the block, which goes into the server's config
+    const accountsFile = path.join(dataDir, 'nats-accounts.json');
+    const made = spawnSync(process.execPath, [path.join(repoRoot(), 'scripts/nats-accounts.mjs')], {
+      env: { ...process.env, NATS_ACCOUNTS_FILE: accountsFile, NATS_SUBJECT_ROOT: messaging.subjectRoot, NATS_STREAM_PREFIX: messaging.streamPrefix },
+      encoding: 'utf8',
+    });
+    expect(made.status).toBe(0);
+    expect(made.stdout).toMatch(/^# nats-server authorization for subject root/);
+    const config = path.join(dataDir, 'operator-nats.conf');
+    await writeFile(config, made.stdout);
+    const port = await freePort();
+    const server = spawn(natsServerBinary(), ['-c', config, '-a', '127.0.0.1', '-p', String(port), '-js', '-sd', await tempDir('orch-nats-auth-store-')], { stdio: 'ignore' });
+    try {
+      await eventually(async () => ((await portAnswers(port)) ? true : undefined), 10_000, 'the operator\'s nats-server with accounts');
+      const started = await passingStart(
+        { NATS_URL: `nats://127.0.0.1:${port}`, NATS_ACCOUNTS_FILE: accountsFile, DATA_DIR: dataDir },
+        /\[start\] ready — board: /,
+        'npm start to be ready with each app as its own user',
+      );
+      expect(started).toContain(`each app connects as its own user from ${accountsFile}`);
+    } finally {
+      server.kill();
+      await new Promise((resolve) => server.once('exit', resolve));
+    }
+  }, 90_000);
 
   it('given EMBEDDED_POSTGRES_USER naming no user, then as root it says so and names one; with that one, the embedded Postgres runs as it', async () => {
     const env = { DATABASE_URL: `postgres://postgres@127.0.0.1:${await freePort()}/postgres`, DATA_DIR: await tempDir('orch-pg-user-'), EMBEDDED_POSTGRES_USER: 'no_such_user_first_run' };

@@ -51,6 +51,10 @@ export interface TestSystemOptions {
   pool?: Partial<Omit<PoolManagerOptions, 'messaging'>>;
   /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test restarts */
   natsUrl?: string;
+  /** the streams' byte limits beyond the test defaults, e.g. small ones to fit a private server's small store */
+  streamBytes?: Partial<Pick<MessagingOptions, 'logsMaxBytes' | 'heartbeatsMaxBytes' | 'snapshotsMaxBytes' | 'deadLettersMaxBytes'>>;
+  /** the runner's WORKSPACES_DIR, made by the test (e.g. a small disk mounted there); default: a new temp directory, removed at stop */
+  workspacesDir?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
   databaseAdminUrl?: string;
 }
@@ -96,10 +100,10 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
  * real NATS (streams of their own) and the real Postgres (a database of its own).
  */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
-  const messaging = testMessagingOptions('test', options.natsUrl);
+  const messaging = { ...testMessagingOptions('test', options.natsUrl), ...options.streamBytes };
   const database = await createTestDatabase('e2e', options.databaseAdminUrl);
   await runMigrations(database.url);
-  const workspacesDir = await mkdtemp(path.join(tmpdir(), 'orch-e2e-'));
+  const workspacesDir = options.workspacesDir ?? (await mkdtemp(path.join(tmpdir(), 'orch-e2e-')));
   for (const [key, value] of Object.entries(options.agentEnv ?? {})) process.env[key] = value;
   const apps: Array<INestApplication | INestMicroservice> = [];
   try {
@@ -141,7 +145,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         for (const app of apps.reverse()) await app.close();
         await dropTestStreams(await connectTestClient(messaging));
         await database.drop();
-        await rm(workspacesDir, { recursive: true, force: true });
+        if (options.workspacesDir === undefined) await rm(workspacesDir, { recursive: true, force: true });
       },
     };
   } catch (error) {

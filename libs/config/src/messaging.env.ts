@@ -17,6 +17,10 @@ export const messagingEnvShape = {
   ORCH_LOGS_MAX_BYTES: intVar(1024 ** 3, 1024 ** 2),
   ORCH_EVENTS_MAX_MESSAGES: intVar(100_000_000, 1_000),
   ORCH_HEARTBEATS_MAX_AGE_S: intVar(3600, 60),
+  ORCH_HEARTBEATS_MAX_BYTES: intVar(256 * 1024 ** 2, 1024 ** 2),
+  ORCH_SNAPSHOTS_MAX_BYTES: intVar(256 * 1024 ** 2, 1024 ** 2),
+  ORCH_DLQ_MAX_BYTES: intVar(1024 ** 3, 1024 ** 2),
+  ORCH_AGGREGATE_CACHE_MAX_BYTES: intVar(128 * 1024 ** 2, 0),
 };
 
 export type MessagingEnv = z.infer<z.ZodObject<typeof messagingEnvShape>>;
@@ -35,6 +39,10 @@ export function messagingOptionsFrom(env: MessagingEnv, app: NatsApp) {
     logsMaxBytes: env.ORCH_LOGS_MAX_BYTES,
     eventsMaxMessages: env.ORCH_EVENTS_MAX_MESSAGES,
     heartbeatsMaxAgeS: env.ORCH_HEARTBEATS_MAX_AGE_S,
+    heartbeatsMaxBytes: env.ORCH_HEARTBEATS_MAX_BYTES,
+    snapshotsMaxBytes: env.ORCH_SNAPSHOTS_MAX_BYTES,
+    deadLettersMaxBytes: env.ORCH_DLQ_MAX_BYTES,
+    aggregateCacheMaxBytes: env.ORCH_AGGREGATE_CACHE_MAX_BYTES,
     producer: `${app}@${hostname()}:${process.pid}`,
     credentials: env.NATS_USER !== null && env.NATS_PASSWORD !== null ? { user: env.NATS_USER, password: env.NATS_PASSWORD } : null,
     updatesStreams: BUS_ACCESS[app].updatesStreams,

@@ -67,4 +67,51 @@ describe('AggregateStore against the real JetStream', () => {
     // the writer snapshotted after its 5th and 10th appends (2 events were already there): 2 left to read
     expect(reader.reads).toEqual([2]);
   });
+
+  describe('given a cache bounded to 8 KiB of state', () => {
+    let bounded: NatsClient;
+
+    beforeAll(async () => {
+      bounded = await connectTestClient({ ...testMessagingOptions('aggregate-cache'), aggregateCacheMaxBytes: 8 * 1024 });
+    });
+
+    afterAll(async () => {
+      await dropTestStreams(bounded);
+    });
+
+    /** Keeps the task's description: a state as big as the description. */
+    const describing: Fold<{ description: string }> = { initial: () => ({ description: '' }), accepts: (event): event is OrchEvent => event.kind === 'event', evolve: (state, event) => (event.type === 'TaskCreated' ? { description: event.data.description } : state) };
+    const createTask = async (descriptionBytes: number): Promise<string> => {
+      const taskId = uuidv7();
+      const created = newMessage('TaskCreated', taskId, { taskId, title: 'Big', description: 'x'.repeat(descriptionBytes), repoPath: null, baseBranch: null }, { producer: 'spec', occurredAt: new Date().toISOString() }) as OrchEvent;
+      await new MessagePublisher(bounded).append(created, 0);
+      return bounded.subjects.task(taskId);
+    };
+
+    it('when a big aggregate is loaded, then the least recently used ones are evicted by bytes, and one bigger than the bound is not kept', async () => {
+      const reader = new CountingReader(bounded);
+      const cache = new AggregateStore(reader, new MessagePublisher(bounded), bounded);
+      const small = [await createTask(1_000), await createTask(1_000), await createTask(1_000)];
+      for (const subject of small) await cache.load(subject, describing);
+      expect(cache.cacheUsage().entries).toBe(3);
+
+      const big = await createTask(6_000);
+      await cache.load(big, describing);
+      expect(cache.cacheUsage()).toEqual({ entries: 3, bytes: expect.any(Number) });
+      expect(cache.cacheUsage().bytes).toBeLessThanOrEqual(8 * 1024);
+
+      reader.reads.length = 0;
+      await cache.load(small[0] ?? '', describing); // evicted: read from the log again
+      await cache.load(big, describing); // kept: nothing new to read
+      expect(reader.reads).toEqual([1, 0]);
+
+      const huge = await createTask(10_000);
+      await cache.load(huge, describing);
+      reader.reads.length = 0;
+      const again = await cache.load(huge, describing);
+      expect(again.state.description).toHaveLength(10_000);
+      expect(reader.reads).toEqual([1]); // never kept: read whole again
+      expect(cache.cacheUsage().bytes).toBeLessThanOrEqual(8 * 1024);
+    });
+  });
 });

@@ -36,6 +36,11 @@ interface Cached {
   lastSeq: number;
 }
 
+interface CacheEntry extends Cached {
+  /** the state's size as JSON, bytes: what the cache's byte bound counts */
+  bytes: number;
+}
+
 const MAX_CONFLICT_RETRIES = 20;
 const MAX_CACHED = 10_000;
 
@@ -43,12 +48,15 @@ const MAX_CACHED = 10_000;
  * Loads aggregates from their subjects and appends decisions against the sequence they
  * were read at. A conflict means someone wrote first: the tail is re-read and the decision
  * made again on the new state, never blindly retried. The cache only saves reads: it is
- * checked against the subject's last sequence on every load.
+ * checked against the subject's last sequence on every load. It holds at most 10,000
+ * aggregates and `aggregateCacheMaxBytes` of their states (as JSON), the least recently
+ * used going first; a state bigger than the whole bound is not kept (it is read again).
  */
 @Injectable()
 export class AggregateStore {
   private readonly logger = new Logger(AggregateStore.name);
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache = new Map<string, CacheEntry>();
+  private cachedBytes = 0;
   private readonly locks = new Map<string, Promise<unknown>>();
   /** appends since the last snapshot, per snapshot name */
   private readonly sinceSnapshot = new Map<string, number>();
@@ -60,10 +68,14 @@ export class AggregateStore {
   ) {}
 
   async load<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>): Promise<Loaded<S>> {
-    const cached = this.cache.get(subject) as { state: S; lastSeq: number } | undefined;
+    const cached = this.cache.get(subject) as (CacheEntry & { state: S }) | undefined;
     const from = cached ?? (await this.readSnapshot(fold)) ?? { state: fold.initial(), lastSeq: 0 };
     const { events, lastSeq } = await this.reader.read(subject, from.lastSeq);
-    if (cached && lastSeq === cached.lastSeq) return cached;
+    if (cached && lastSeq === cached.lastSeq) {
+      this.cache.delete(subject); // most recently used: last to go
+      this.cache.set(subject, cached);
+      return { state: cached.state, lastSeq: cached.lastSeq };
+    }
     const state = events.reduce((current, stored) => (fold.accepts(stored.event) ? fold.evolve(current, stored.event) : current), from.state);
     const loaded = { state, lastSeq: Math.max(lastSeq, from.lastSeq) };
     this.remember(subject, loaded);
@@ -139,13 +151,30 @@ export class AggregateStore {
     });
   }
 
+  /** how many aggregates the cache holds, and their states' bytes */
+  cacheUsage(): { entries: number; bytes: number } {
+    return { entries: this.cache.size, bytes: this.cachedBytes };
+  }
+
   private remember(subject: string, loaded: Cached): void {
-    this.cache.delete(subject);
-    this.cache.set(subject, loaded);
-    if (this.cache.size > MAX_CACHED) {
+    this.forget(subject);
+    const bytes = Buffer.byteLength(JSON.stringify(loaded.state) ?? '');
+    const maxBytes = this.nats.options.aggregateCacheMaxBytes;
+    if (bytes > maxBytes) return;
+    this.cache.set(subject, { ...loaded, bytes });
+    this.cachedBytes += bytes;
+    while (this.cache.size > MAX_CACHED || this.cachedBytes > maxBytes) {
       const oldest = this.cache.keys().next().value;
-      if (oldest !== undefined) this.cache.delete(oldest);
+      if (oldest === undefined) break;
+      this.forget(oldest);
     }
+  }
+
+  private forget(subject: string): void {
+    const entry = this.cache.get(subject);
+    if (entry === undefined) return;
+    this.cache.delete(subject);
+    this.cachedBytes -= entry.bytes;
   }
 
   private async exclusive<T>(key: string, work: () => Promise<T>): Promise<T> {

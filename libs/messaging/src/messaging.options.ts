@@ -17,6 +17,16 @@ export interface MessagingOptions {
   eventsMaxMessages: number;
   /** how long heartbeats are kept in ORCH_HEARTBEATS, seconds */
   heartbeatsMaxAgeS: number;
+  /**
+   * the most the disposable streams may hold, bytes: ORCH_HEARTBEATS, ORCH_SNAPSHOTS,
+   * ORCH_DLQ. JetStream reserves a stream's `max_bytes` from its store when the stream is
+   * made, so their sum (with `logsMaxBytes`) must fit in the server's `max_file_store`.
+   */
+  heartbeatsMaxBytes: number;
+  snapshotsMaxBytes: number;
+  deadLettersMaxBytes: number;
+  /** the most the aggregate states an app keeps in memory (`AggregateStore`'s cache) may take, bytes (as JSON) */
+  aggregateCacheMaxBytes: number;
   /** stream replicas: 1 on one server, 3 on a cluster */
   replicas: number;
   /** this app's NATS user (`NATS_USER`/`NATS_PASSWORD`); null against a server without authorization */

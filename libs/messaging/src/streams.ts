@@ -8,7 +8,6 @@ const SECOND_NS = 1_000_000_000;
 const STREAM_NAME_IN_USE = 10058;
 
 const DAY_S = 24 * 3600;
-const MIB = 1024 ** 2;
 
 /**
  * The streams of the design (and one for snapshots, one for heartbeats), as their
@@ -23,7 +22,10 @@ const MIB = 1024 ** 2;
  */
 export function streamConfigs(
   subjects: Subjects,
-  options: Pick<MessagingOptions, 'logsMaxAgeS' | 'logsMaxBytes' | 'eventsMaxMessages' | 'heartbeatsMaxAgeS' | 'replicas'>,
+  options: Pick<
+    MessagingOptions,
+    'logsMaxAgeS' | 'logsMaxBytes' | 'eventsMaxMessages' | 'heartbeatsMaxAgeS' | 'heartbeatsMaxBytes' | 'snapshotsMaxBytes' | 'deadLettersMaxBytes' | 'replicas'
+  >,
 ): Array<Partial<StreamConfig> & { name: string; subjects: string[] }> {
   const common = { storage: StorageType.File, num_replicas: options.replicas, allow_direct: true };
   return [
@@ -53,7 +55,7 @@ export function streamConfigs(
       subjects: [subjects.allHeartbeats],
       retention: RetentionPolicy.Limits,
       max_age: options.heartbeatsMaxAgeS * SECOND_NS,
-      max_bytes: 256 * MIB,
+      max_bytes: options.heartbeatsMaxBytes,
       max_msgs_per_subject: 100,
       discard: DiscardPolicy.Old,
       duplicate_window: 60 * SECOND_NS,
@@ -74,7 +76,7 @@ export function streamConfigs(
       subjects: [subjects.allSnapshots],
       retention: RetentionPolicy.Limits,
       max_msgs_per_subject: 1,
-      max_bytes: 256 * MIB,
+      max_bytes: options.snapshotsMaxBytes,
       discard: DiscardPolicy.Old,
     },
     {
@@ -83,7 +85,7 @@ export function streamConfigs(
       subjects: [subjects.allDeadLetters],
       retention: RetentionPolicy.Limits,
       max_age: 30 * DAY_S * SECOND_NS,
-      max_bytes: 1024 * MIB,
+      max_bytes: options.deadLettersMaxBytes,
       discard: DiscardPolicy.Old,
       duplicate_window: 120 * SECOND_NS,
     },

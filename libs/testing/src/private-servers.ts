@@ -74,6 +74,8 @@ export interface PrivateNatsOptions {
   authorization?: string | null;
   /** the server's environment beyond this process's, e.g. the passwords a config file names as `$VARIABLE` */
   env?: Record<string, string>;
+  /** bytes JetStream's file store may hold (`jetstream { max_file_store }`); default: the server's own (75 % of the disk's free space) */
+  maxFileStore?: number;
 }
 
 /**
@@ -87,7 +89,8 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
   const monitorPort = await freePort();
   const authorization = options.authorization === undefined ? testAuthorization() : options.authorization;
   const configFile = path.join(dataDir, 'nats.conf');
-  await writeFile(configFile, authorization ?? '', { mode: 0o600 });
+  const jetstream = options.maxFileStore === undefined ? '' : `\njetstream { max_file_store: ${options.maxFileStore} }\n`;
+  await writeFile(configFile, `${authorization ?? ''}${jetstream}`, { mode: 0o600 });
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let output = '';

@@ -6,6 +6,12 @@ const POSTGRES_DOWN_CODES = ['57P01', '57P02', '57P03', '53300'];
 const SOCKET_ERROR_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'EAI_AGAIN'];
 /** The NATS client's error names for a connection that is down, a server that does not answer, or one shutting down (its JetStream already off). */
 const NATS_DOWN_NAMES = ['ClosedConnectionError', 'DrainingConnectionError', 'ConnectionError', 'TimeoutError', 'NoResponders', 'RequestError', 'JetStreamNotEnabled'];
+/**
+ * JetStream's error codes for a write its store cannot take: the server's store full (10023
+ * "insufficient resources"), the account's (10002), a stream's limit reached or a store
+ * failure (10077, e.g. "maximum messages exceeded"), no room to make a stream (10047).
+ */
+const NATS_STORE_FULL_CODES = [10023, 10002, 10077, 10047];
 const POSTGRES_DOWN_MESSAGES = [
   /connection terminated/i,
   /timeout exceeded when trying to connect/i,
@@ -34,6 +40,13 @@ export function asDependencyFailure(error: unknown): DependencyUnavailable | nul
   }
   if (NATS_DOWN_NAMES.includes(error.name)) {
     return new DependencyUnavailable(`nats is unavailable: ${error.message}`, { dependency: 'nats' });
+  }
+  const jetStreamCode = 'code' in error && typeof error.code === 'number' ? error.code : null;
+  if (error.name === 'JetStreamApiError' && jetStreamCode !== null && NATS_STORE_FULL_CODES.includes(jetStreamCode)) {
+    return new DependencyUnavailable(`nats is unavailable: its JetStream store refused the write (${error.message}); it resumes once space returns`, {
+      dependency: 'nats',
+      reason: 'store full',
+    });
   }
   return null;
 }

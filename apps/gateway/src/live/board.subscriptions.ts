@@ -10,11 +10,14 @@ import { emitUpdate } from './board.hub';
 import type { BoardSocket } from './board.types';
 import { LogFeed } from './log-feed';
 import { parseLogBatch } from './log-tail.service';
+import { mergeBySeq } from './merge-by-seq';
 import { MetricsPublisher } from './metrics.publisher';
 
 /** milliseconds a client that is ahead of this gateway waits for the projection to catch up */
 const CATCH_UP_WAIT_MS = 2_000;
 const MAX_TASK_ROOMS = 100;
+/** log batches read ahead per task while a replay merges the tasks' logs (a batch is up to a few KiB) */
+const LOG_REPLAY_PAGE = 32;
 
 const subscribeRequestSchema = z
   .object({
@@ -106,21 +109,26 @@ export class BoardSubscriptions {
     }
   }
 
-  /** The log batches of the socket's tasks after `afterLogSeq` up to `head`, merged in stream order. */
+  /**
+   * The log batches of the socket's tasks after `afterLogSeq` up to `head`, merged in stream
+   * order and sent as they are read (each task's read in pages of `LOG_REPLAY_PAGE`, never
+   * gathered), or, once more than the replay limit were sent, a resync notice (the client
+   * then reloads: what it got before is harmless).
+   */
   private async replayLogs(socket: BoardSocket, interest: Interest, afterLogSeq: number, head: number): Promise<void> {
     if (afterLogSeq >= head || interest.taskIds.size === 0) return;
-    const batches: LogBatch[] = [];
-    for (const taskId of interest.taskIds) {
-      for await (const message of this.cursor.range('logs', afterLogSeq + 1, head, this.nats.subjects.log(taskId, '*'))) {
-        const batch = parseLogBatch(message);
-        if (batch) batches.push(batch);
-        if (batches.length > this.config.socketReplayLimit) {
-          socket.emit('resync', { reason: `more than ${this.config.socketReplayLimit} log batches were missed`, seq: this.events.lastSeq });
-          return;
-        }
+    const perTask = [...interest.taskIds].map((taskId) => this.cursor.range('logs', afterLogSeq + 1, head, this.nats.subjects.log(taskId, '*'), LOG_REPLAY_PAGE));
+    let sent = 0;
+    for await (const message of mergeBySeq(perTask)) {
+      const batch = parseLogBatch(message);
+      if (batch === null) continue;
+      sent += 1;
+      if (sent > this.config.socketReplayLimit) {
+        socket.emit('resync', { reason: `more than ${this.config.socketReplayLimit} log batches were missed`, seq: this.events.lastSeq });
+        return;
       }
+      socket.emit('log', batch);
     }
-    for (const batch of batches.sort((a, b) => a.seq - b.seq)) socket.emit('log', batch);
   }
 }
 

@@ -77,9 +77,10 @@ export class StreamCursor {
 
   /**
    * The messages from `fromSeq` to `toSeq` (both included) matching `subject`, in order,
-   * then done: stops at `toSeq` or when nothing more matches, whichever comes first.
+   * then done: stops at `toSeq` or when nothing more matches, whichever comes first. Read
+   * in pulls of `pageSize` messages: no more than that is held at a time.
    */
-  async *range(stream: StreamName, fromSeq: number, toSeq: number, subject?: string): AsyncGenerator<StreamMessage> {
+  async *range(stream: StreamName, fromSeq: number, toSeq: number, subject?: string, pageSize = 512): AsyncGenerator<StreamMessage> {
     if (toSeq < fromSeq) return;
     const consumer = await this.nats.js.consumers.get(this.streamName(stream), {
       filter_subjects: subject ?? this.allSubjects(stream),
@@ -87,7 +88,7 @@ export class StreamCursor {
       opt_start_seq: Math.max(1, fromSeq),
     });
     if ((await consumer.info(true)).num_pending === 0) return;
-    const messages = await consumer.consume({ max_messages: 512 });
+    const messages = await consumer.consume({ max_messages: pageSize });
     try {
       for await (const message of messages) {
         if (message.seq > toSeq) return;

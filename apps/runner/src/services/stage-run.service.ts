@@ -3,6 +3,7 @@ import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type
 import { Clock } from '@app/config';
 import { cancellation } from '../domain/attempt-guard';
 import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome';
+import { runnerFailureReason } from '../domain/run-error';
 import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import { AttemptLog } from './attempt-log.service';
@@ -81,7 +82,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     this.logger.log(`Running ${stageType} for task ${taskId} (attempt ${attempt}) on port ${command.data.lease.port}`);
     const active = new ActiveRun(taskId);
     active.done = this.run(command, startedSeq, deadline, active)
-      .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: `the runner could not run the stage: ${(error as Error).message}`, retryable: true }))
+      .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: runnerFailureReason(error, this.config.workspacesDir), retryable: true }))
       .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.claude.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));
     this.running.set(key, active);
