@@ -55,6 +55,16 @@ describe('AggregateStore against the real JetStream', () => {
     expect(state.queued).toHaveLength(2);
   });
 
+  it('given a decision holding an event of another subject, when it is appended on the scheduler, then it is refused and nothing is written', async () => {
+    const subject = client.subjects.scheduler;
+    const writer = store();
+    const before = await writer.load(subject, countingFold());
+    const taskId = uuidv7();
+    const elsewhere = newMessage('TaskDeleted', taskId, { taskId }, { producer: 'spec', occurredAt: new Date().toISOString() });
+    await expect(writer.decide(subject, countingFold(), () => [queued(99), elsewhere])).rejects.toThrow(`TaskDeleted for ${taskId} belongs on ${client.subjects.task(taskId)}, not on ${subject}`);
+    expect((await store().load(subject, countingFold())).lastSeq).toBe(before.lastSeq);
+  });
+
   it('given a snapshot every 5 appends, when a new store loads cold, then it reads the snapshot and only the tail', async () => {
     const writer = store();
     for (let i = 0; i < 12; i += 1) await writer.decide(client.subjects.scheduler, countingFold(5), (current) => [queued(current.queued.length + 1)]);
