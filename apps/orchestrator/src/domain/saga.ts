@@ -1,7 +1,7 @@
 import { draft, type LeaseRef, type OrchEvent } from '@app/contracts';
 import type { CommandDraft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
-import { activeStage, type StageState, type TaskState } from './task.state';
+import { activeStage, type OrchestratedTask, type StageState, type TaskState } from './task.state';
 
 /**
  * The saga's step, `react(event) → commands`: what each stored event asks of the pool and
@@ -12,7 +12,8 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
   switch (event.type) {
     case 'StageScheduled': {
       const stage = activeStage(task, event.data.stageId, event.data.attempt);
-      if (!stage || stage.status !== 'scheduled') return [];
+      // (a stage that is active runs in a started task)
+      if (!stage || stage.status !== 'scheduled' || task.status !== 'running') return [];
       const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
       // a task keeps its container from stage to stage: the next stage runs on it at once
       if (stage.lease) return [runStage(task, stage, stage.lease, taskSequence, rules)];
@@ -68,10 +69,10 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
   }
 }
 
-function runStage(task: TaskState, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
+function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
   return draft('RunStage', {
     taskId: task.taskId,
-    orchestrationId: task.orchestrationId ?? task.taskId,
+    orchestrationId: task.orchestrationId,
     stageId: stage.stageId,
     stageType: stage.stageType,
     attempt: stage.attempt,

@@ -206,7 +206,7 @@ export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'Le
   return [
     draft('StageFailed', {
       taskId: task.taskId,
-      orchestrationId: task.orchestrationId ?? '',
+      orchestrationId: task.orchestrationId,
       stageId: stage.stageId,
       stageType: stage.stageType,
       attempt: stage.attempt,

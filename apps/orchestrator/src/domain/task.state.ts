@@ -30,16 +30,30 @@ export interface PendingRetry {
   correlationId: string;
 }
 
-/** One task as the orchestrator sees it: folded from the events on its subject. */
-export interface TaskState {
+/**
+ * One task as the orchestrator sees it: folded from the events on its subject. A union by
+ * status: a task no orchestration has touched has no orchestration id; one started (or
+ * ended: cancelled while queued too) always has one.
+ */
+export type TaskState = NewTask | OrchestratedTask;
+
+export interface NewTask extends TaskFacts {
+  status: 'created';
+  orchestrationId: null;
+}
+
+export interface OrchestratedTask extends TaskFacts {
+  status: Exclude<TaskStatus, 'created' | 'queued'>;
+  orchestrationId: string;
+}
+
+interface TaskFacts {
   taskId: string;
   exists: boolean;
   deleted: boolean;
   title: string;
   description: string;
   workspace: WorkspaceSpec;
-  status: TaskStatus;
-  orchestrationId: string | null;
   /** QA reworks so far */
   round: number;
   /** the stage the task is in, by id */
@@ -63,7 +77,7 @@ export interface TaskState {
   appliedEventIds: readonly string[];
 }
 
-export function initialTaskState(taskId: string): TaskState {
+export function initialTaskState(taskId: string): NewTask {
   return {
     taskId,
     exists: false,
@@ -113,7 +127,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'OrchestrationStarted':
       return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null };
     case 'OrchestrationResumed':
-      return { ...state, status: 'running', resumePending: true, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
@@ -146,9 +160,9 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'StageCancelled':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' }));
     case 'OrchestrationCompleted':
-      return { ...state, status: 'done', pendingRetry: null };
+      return { ...state, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
     case 'OrchestrationFailed':
-      return { ...state, status: 'failed', pendingRetry: null };
+      return { ...state, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
     case 'OrchestrationCancelled':
       return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
     case 'OrchestrationRejected':
