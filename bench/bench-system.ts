@@ -17,6 +17,8 @@ export interface BenchSystem {
   client: NatsClient;
   database: TestDatabase;
   apps: Record<AppName, AppProcess>;
+  /** stops the app (SIGTERM) and starts it again with the same environment; the new process is in `apps` */
+  restart(app: AppName): Promise<AppProcess>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,11 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
     client,
     database,
     apps,
+    async restart(app) {
+      await apps[app].kill('SIGTERM');
+      apps[app] = spawnApp(app, { ...messagingEnv(messaging, app), ...env[app] }, app, nodeArgs(app));
+      return apps[app];
+    },
     async stop() {
       for (const app of Object.values(apps)) await app.kill('SIGTERM');
       await dropTestStreams(client);

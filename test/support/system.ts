@@ -126,7 +126,9 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         heartbeatMs: 1_000,
         agentEnvPassthrough: FAKE_CLAUDE_ENV,
         execution: options.runnerExecution ?? 'host',
+        localExecution: options.runnerExecution ?? 'host',
         bwrapPath: '/usr/bin/bwrap',
+        dockerPath: 'docker',
         sandboxReadPaths: [],
       }),
     );

@@ -5,8 +5,10 @@ import { RunHandler } from './handlers/run.handler';
 import { TaskEndHandler } from './handlers/task-end.handler';
 import { GitRepository } from './repositories/git.repository';
 import { ProcessRepository } from './repositories/process.repository';
+import { ContainerRepository } from './repositories/container.repository';
 import { SandboxRepository } from './repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from './runner.config';
+import { AgentContainer } from './services/agent-container.service';
 import { AgentSandbox } from './services/agent-sandbox.service';
 import { AgentRecords } from './services/agent-records.service';
 import { AttemptLog } from './services/attempt-log.service';
@@ -22,7 +24,7 @@ export class RunnerModule {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
       controllers: [RunHandler, TaskEndHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, SandboxRepository, WorkspaceService, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, SandboxRepository, ContainerRepository, WorkspaceService, AgentContainer, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
     };
   }
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from '@app/contracts';
+import { BOARD_COLUMNS } from '../services/board-columns';
 import { requestSchemas, responseSchemas } from '../http/schemas/common.schemas';
 import '../http/schemas/health.schemas';
 import '../http/schemas/metrics.schemas';
@@ -33,13 +34,22 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/tasks',
-    summary: 'List tasks, newest first, by status, paged',
+    summary: "List tasks, paged: newest first, or in a board column's order when filtered by column; the total that match",
     params: [
       { name: 'status', in: 'query', schema: { type: 'string', enum: [...TASK_STATUSES] } },
+      { name: 'column', in: 'query', description: 'a board column: queued (not started or queued), a stage (running in it), done, ended (failed or cancelled)', schema: { type: 'string', enum: [...BOARD_COLUMNS] } },
+      { name: 'q', in: 'query', description: 'text the title contains, any case', schema: { type: 'string', minLength: 1, maxLength: 200 } },
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
       { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
     ],
     responses: { 200: 'TaskPage', 400: 'Error' },
+  },
+  {
+    method: 'get',
+    path: '/api/tasks/columns',
+    summary: 'How many tasks each board column holds',
+    params: [{ name: 'q', in: 'query', description: 'count only tasks whose title contains this text, any case', schema: { type: 'string', minLength: 1, maxLength: 200 } }],
+    responses: { 200: 'TaskColumnCounts', 400: 'Error' },
   },
   { method: 'get', path: '/api/tasks/{id}', summary: 'Get a task', params: [idParam('id', 'task')], responses: { 200: 'Task', 400: 'Error', 404: 'Error' } },
   { method: 'delete', path: '/api/tasks/{id}', summary: 'Delete a task that is not queued or running (appends TaskDeleted)', params: [idParam('id', 'task')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },

@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { uuidv7, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
@@ -7,6 +7,7 @@ import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
 import { readCheckpoint } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
+import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
 
 /** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
@@ -25,16 +26,51 @@ export interface NewTask {
 
 export interface TaskFilter {
   status?: TaskStatus | undefined;
+  column?: BoardColumn | undefined;
+  /** text the title contains, any case */
+  q?: string | undefined;
   limit: number;
   offset: number;
 }
 
+/** A task's row with when its orchestration began (its first stage was scheduled). */
+export interface TaskRow {
+  task: TaskEntity;
+  startedAt: Date | null;
+}
+
 export interface TaskPageRows {
-  items: TaskEntity[];
+  items: TaskRow[];
   total: number;
   /** the projection checkpoint the page was read at */
   seq: number;
 }
+
+export interface ColumnCountRows {
+  columns: Record<BoardColumn, number>;
+  seq: number;
+}
+
+/** Each column of the board as a condition on the tasks table (alias `task`), and the order of its cards. */
+const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[string, 'ASC' | 'DESC', ('NULLS LAST' | undefined)?]> }> = {
+  // the queue in its order, then the tasks not started, newest first (as the board shows them)
+  queued: {
+    where: "task.status IN ('created', 'queued')",
+    orderBy: [
+      ['task.queue_position', 'ASC', 'NULLS LAST'],
+      ['task.created_at', 'DESC'],
+    ],
+  },
+  // a running task whose first stage is not recorded yet stands in the first column
+  specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
+  implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
+  qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
+  done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
+  ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
+};
+
+/** `text` as a LIKE pattern that matches it anywhere, its wildcards taken literally */
+const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
 /** Tasks: reads from the projection; writes are events appended to the task's subject. */
 @Injectable()
@@ -68,18 +104,45 @@ export class TasksService {
     return task ?? newTaskRow(taskId, input, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
-  /** A page of tasks, newest first, with the checkpoint it was read at (one snapshot). */
+  /**
+   * A page of tasks with the total that match and the checkpoint it was read at (one
+   * snapshot): newest first, or in a column's order when filtered by column.
+   */
   list(filter: TaskFilter): Promise<TaskPageRows> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint = await readCheckpoint(manager);
-      const [items, total] = await manager.getRepository(TaskEntity).findAndCount({
-        where: filter.status ? { status: filter.status } : {},
-        order: { createdAt: 'DESC', id: 'DESC' },
-        take: filter.limit,
-        skip: filter.offset,
-      });
-      return { items, total, seq: checkpoint };
+      const query = manager.getRepository(TaskEntity).createQueryBuilder('task');
+      if (filter.status) query.andWhere('task.status = :status', { status: filter.status });
+      if (filter.q) query.andWhere('task.title ILIKE :q', { q: containing(filter.q) });
+      const column = filter.column ? COLUMN_FILTERS[filter.column] : null;
+      if (column) {
+        query.andWhere(column.where);
+        for (const [field, direction, nulls] of column.orderBy) query.addOrderBy(field, direction, nulls);
+      } else {
+        query.addOrderBy('task.created_at', 'DESC');
+      }
+      query.addOrderBy('task.id', 'DESC').offset(filter.offset).limit(filter.limit);
+      const [items, total] = await query.getManyAndCount();
+      const starts = await startsOf(manager, items.map((task) => task.id));
+      return { items: items.map((task) => ({ task, startedAt: starts.get(task.id) ?? null })), total, seq: await readCheckpoint(manager) };
     });
+  }
+
+  /** How many tasks each column of the board holds (those whose title contains `q`, when given). */
+  countColumns(q: string | undefined): Promise<ColumnCountRows> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const selects = BOARD_COLUMNS.map((column) => `count(*) FILTER (WHERE ${COLUMN_FILTERS[column].where}) AS "${column}"`);
+      const rows: Array<Record<BoardColumn, string>> = await manager.query(`SELECT ${selects.join(', ')} FROM tasks task${q ? ' WHERE task.title ILIKE $1' : ''}`, q ? [containing(q)] : []);
+      const counts = rows[0];
+      const columns = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, Number(counts?.[column] ?? 0)])) as Record<BoardColumn, number>;
+      return { columns, seq: await readCheckpoint(manager) };
+    });
+  }
+
+  /** The task's row with when it began. */
+  async view(taskId: string): Promise<TaskRow> {
+    const task = await this.get(taskId);
+    const starts = await startsOf(this.dataSource.manager, [task.id]);
+    return { task, startedAt: starts.get(task.id) ?? null };
   }
 
   /**
@@ -133,6 +196,16 @@ export class TasksService {
     if (!stage) throw new NotFoundError('stage', stageId, 'id');
     return stage;
   }
+}
+
+/** When each task's first stage was scheduled, for the tasks that have one. */
+async function startsOf(manager: EntityManager, taskIds: string[]): Promise<Map<string, Date>> {
+  if (taskIds.length === 0) return new Map();
+  const rows: Array<{ task_id: string; started_at: Date }> = await manager.query(
+    'SELECT task_id, min(created_at) AS started_at FROM orchestrator_stages WHERE task_id = ANY($1::uuid[]) AND created_at IS NOT NULL GROUP BY task_id',
+    [taskIds],
+  );
+  return new Map(rows.map((row) => [row.task_id, new Date(row.started_at)]));
 }
 
 /** The row TaskCreated will project, for an answer while the projection lags. */

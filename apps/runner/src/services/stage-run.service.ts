@@ -6,6 +6,7 @@ import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome
 import { runnerFailureReason } from '../domain/run-error';
 import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { ExecutionRefused } from './agent-sandbox.service';
 import { AttemptLog } from './attempt-log.service';
 import { AttemptMonitor } from './attempt-monitor.service';
 import { ClaudeRunService, type ClaudeRun, type ClaudeRunResult, type StopCause } from './claude-run.service';
@@ -136,7 +137,14 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
       const before = await this.workspaces.snapshot(workspace);
       const resume = await this.workspaces.sessionOf(taskId, stageType);
-      const agent = await this.claude.start(command, workspace, resume, deadline);
+      let agent: ClaudeRun;
+      try {
+        agent = await this.claude.start(command, workspace, resume, deadline);
+      } catch (error) {
+        if (!(error instanceof ExecutionRefused)) throw error;
+        await this.reportFailure(command, startedSeq, { reason: error.message, retryable: false });
+        return;
+      }
       active.attach(agent);
       const result = await agent.done;
       watch.stop(); // the agent is gone: nothing left to stop or heartbeat for

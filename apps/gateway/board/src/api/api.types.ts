@@ -18,6 +18,8 @@ export interface TaskView {
   totalCostUsd: number;
   createdAt: string;
   updatedAt: string;
+  /** when its first stage was scheduled; null before */
+  startedAt: string | null;
   lastEventSeq: number;
 }
 
@@ -29,6 +31,16 @@ export interface TaskPage {
   /** the projection checkpoint the page was read at */
   seq: number;
 }
+
+/** GET /api/tasks/columns: how many tasks each board column holds */
+export interface ColumnCounts {
+  columns: Record<BoardColumn, number>;
+  /** the projection checkpoint the counts were read at */
+  seq: number;
+}
+
+/** the board's columns, as GET /api/tasks filters by them */
+export type BoardColumn = 'queued' | StageType | 'done' | 'ended';
 
 export interface StageView {
   id: string;
