@@ -106,6 +106,8 @@ export class RunnerHarness {
       bwrapPath: '/usr/bin/bwrap',
       dockerPath: 'docker',
       sandboxReadPaths: [],
+      boardPublicUrl: null,
+      pullRequestPollS: 1,
       ...overrides,
       workspacesDir,
     };

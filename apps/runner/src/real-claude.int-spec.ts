@@ -11,6 +11,7 @@ import {
   REAL_CLAUDE_PATH,
   removeContainersLabelled,
   startFakeAnthropicApi,
+  startGitHttpServer,
   TEST_CONTAINER_IMAGE,
   type FakeAnthropicApi,
 } from '@app/testing';
@@ -110,6 +111,29 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       await removeContainersLabelled('orch.test', suiteLabel);
     }
   }, 300_000);
+
+  it('given a task of a project by URL, when the real CLI implements it, then its Write reaches the task branch on the remote', async () => {
+    const token = 'orch-real-cli-git-token-5e1d9c';
+    process.env.ORCH_REAL_CLI_GIT_TOKEN = token;
+    const server = await startGitHttpServer({ token });
+    const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: VALID_KEY, workspacesDir: path.join(scratch, 'workspaces', 'remote'), killGraceMs: 2_000 });
+    try {
+      const url = await server.createRepository('acme/real');
+      const workspace = { repoPath: null, baseBranch: 'main', remote: { projectId: uuidv7(), url, credentialRef: 'env:ORCH_REAL_CLI_GIT_TOKEN', forge: { kind: 'none' as const } } };
+      const taskId = uuidv7();
+
+      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: '# Specification: Add a health endpoint' } });
+      const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
+
+      expect(await server.branchHead('acme/real', `orch/${taskId}`)).toBe(implemented.diffStat?.toCommit);
+      expect((await server.readBranch('acme/real', `orch/${taskId}`))[FAKE_API_WRITTEN_FILE]).toBe('# Add a health endpoint\n\nDone by the agent.\n');
+      expect(await harness.rawStreams()).not.toContain(token);
+    } finally {
+      await harness.stop();
+      await server.close();
+      delete process.env.ORCH_REAL_CLI_GIT_TOKEN;
+    }
+  }, 180_000);
 
   it('given a key the API refuses, then StageFailed says the key was refused, is not retryable, and comes in seconds (not after the CLI\'s ten retries)', async () => {
     const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: 'sk-ant-api03-revoked-key-0123456789', killGraceMs: 2_000 });

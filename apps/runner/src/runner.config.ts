@@ -19,6 +19,10 @@ const schema = z.object({
   WORKSPACE_ALLOWED_ROOTS: listVar().pipe(z.array(z.string().refine((root) => path.isAbsolute(root), 'every root must be an absolute path'))),
   WORKSPACE_KEEP: boolVar(false),
   RUNNER_ID: optionalStringVar(),
+  /** where people open the board: pull requests link the task there */
+  /** seconds between polls of an opened pull request's state on the forge; 0 = never */
+  RUNNER_PR_POLL_S: intVar(300, 0, 86_400),
+  BOARD_PUBLIC_URL: optionalStringVar().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable()),
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
   RUNNER_HEARTBEAT_MS: intVar(10_000, 100, 3_600_000),
@@ -80,6 +84,10 @@ export interface RunnerConfig {
   bwrapPath: string;
   /** further directories the sandboxed agent may read (toolchains outside /usr) */
   sandboxReadPaths: string[];
+  /** the board's public URL (BOARD_PUBLIC_URL): a pull request links its task there; null for none */
+  boardPublicUrl: string | null;
+  /** seconds between polls of the pull requests this runner opened, until merged or closed; 0 = never */
+  pullRequestPollS: number;
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
@@ -144,5 +152,7 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     bwrapPath: bwrapPath ?? 'bwrap',
     dockerPath: dockerPath ?? 'docker',
     sandboxReadPaths: parsed.RUNNER_SANDBOX_READ_PATHS,
+    boardPublicUrl: parsed.BOARD_PUBLIC_URL,
+    pullRequestPollS: parsed.RUNNER_PR_POLL_S,
   };
 }

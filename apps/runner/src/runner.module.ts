@@ -3,6 +3,7 @@ import { Clock } from '@app/config';
 import { MessagingModule } from '@app/messaging';
 import { RunHandler } from './handlers/run.handler';
 import { TaskEndHandler } from './handlers/task-end.handler';
+import { CredentialRepository } from './repositories/credential.repository';
 import { GitRepository } from './repositories/git.repository';
 import { ProcessRepository } from './repositories/process.repository';
 import { ContainerRepository } from './repositories/container.repository';
@@ -14,6 +15,8 @@ import { AgentRecords } from './services/agent-records.service';
 import { AttemptLog } from './services/attempt-log.service';
 import { AttemptMonitor } from './services/attempt-monitor.service';
 import { ClaudeRunService } from './services/claude-run.service';
+import { PullRequestService } from './services/pull-request.service';
+import { RemoteService } from './services/remote.service';
 import { StageRunService } from './services/stage-run.service';
 import { WorkspaceService } from './services/workspace.service';
 
@@ -24,7 +27,7 @@ export class RunnerModule {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
       controllers: [RunHandler, TaskEndHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, SandboxRepository, ContainerRepository, WorkspaceService, AgentContainer, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, CredentialRepository, SandboxRepository, ContainerRepository, RemoteService, PullRequestService, WorkspaceService, AgentContainer, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
     };
   }
 }

@@ -9,6 +9,8 @@ import type { EventType } from './messages';
 export const TASK_EVENT_TYPES = [
   'TaskCreated',
   'TaskDeleted',
+  'TaskPullRequestOpened',
+  'TaskPullRequestClosed',
   'OrchestrationRejected',
   'OrchestrationStarted',
   'OrchestrationResumed',

@@ -6,13 +6,14 @@ import '../http/schemas/health.schemas';
 import '../http/schemas/metrics.schemas';
 import '../http/schemas/orchestrator.schemas';
 import '../http/schemas/pool.schemas';
+import '../http/schemas/project.schemas';
 import '../http/schemas/stage.schemas';
 import '../http/schemas/task.schemas';
 
 type JsonObject = Record<string, unknown>;
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   /** component name of the JSON body, and whether it may be left out */
@@ -53,6 +54,11 @@ const OPERATIONS: Operation[] = [
   },
   { method: 'get', path: '/api/tasks/{id}', summary: 'Get a task', params: [idParam('id', 'task')], responses: { 200: 'Task', 400: 'Error', 404: 'Error' } },
   { method: 'delete', path: '/api/tasks/{id}', summary: 'Delete a task that is not queued or running (appends TaskDeleted)', params: [idParam('id', 'task')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
+  { method: 'post', path: '/api/projects', summary: 'Create a project: a repository by URL, its credential by reference (appends ProjectCreated)', body: { schema: 'CreateProjectRequest' }, responses: { 201: 'Project', 400: 'Error', 413: 'Error' }, mutating: true },
+  { method: 'get', path: '/api/projects', summary: 'List projects by name', responses: { 200: arrayOf('Project') } },
+  { method: 'get', path: '/api/projects/{id}', summary: 'Get a project', params: [idParam('id', 'project')], responses: { 200: 'Project', 400: 'Error', 404: 'Error' } },
+  { method: 'put', path: '/api/projects/{id}', summary: "Replace a project's settings (appends ProjectUpdated); tasks created before keep theirs", params: [idParam('id', 'project')], body: { schema: 'UpdateProjectRequest' }, responses: { 200: 'Project', 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
+  { method: 'delete', path: '/api/projects/{id}', summary: 'Delete a project (appends ProjectDeleted); its tasks keep their repository settings', params: [idParam('id', 'project')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
   {
     method: 'post',
     path: '/api/orchestrator/start',
@@ -80,7 +86,7 @@ const DESCRIPTIONS: Record<number, string> = {
   204: 'Done',
   400: 'Invalid input; `fields` names each field at fault',
   401: 'Missing or wrong bearer token',
-  404: 'No such task or stage',
+  404: 'No such task, stage or project',
   409: 'Not possible in the current state; `message` says why',
   413: 'The body is larger than GATEWAY_BODY_LIMIT_BYTES',
   503: 'NATS or Postgres does not answer',

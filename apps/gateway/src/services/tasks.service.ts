@@ -9,6 +9,7 @@ import { readCheckpoint } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
 import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
+import { ProjectsService } from './projects.service';
 
 /** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
 const PROJECTION_WAIT_MS = 2_000;
@@ -22,6 +23,8 @@ export interface NewTask {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
+  projectId: string | null;
 }
 
 export interface TaskFilter {
@@ -84,12 +87,17 @@ export class TasksService {
     private readonly nats: NatsClient,
     private readonly projection: ProjectionService,
     private readonly messages: GatewayMessages,
+    private readonly projects: ProjectsService,
   ) {}
 
   /** Appends TaskCreated and waits (briefly) for the projection, so a read right after sees it. */
   async create(input: NewTask): Promise<TaskEntity> {
     const taskId = uuidv7(this.messages.now().getTime());
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...input });
+    const { projectId, ...fields } = input;
+    // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
+    const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
+    const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -101,7 +109,7 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, input, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch }, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
   /**
@@ -214,6 +222,8 @@ function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: n
     id,
     ...input,
     status: 'created',
+    pullRequestUrl: null,
+    pullRequestState: null,
     createdAt,
     updatedAt: createdAt,
     orchestrationId: null,

@@ -120,7 +120,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         exists: true,
         title: event.data.title,
         description: event.data.description,
-        workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch },
+        workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
       };
     case 'TaskDeleted':
       return { ...state, deleted: true };
@@ -167,7 +167,9 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
     case 'OrchestrationRejected':
     case 'ReworkRequested':
-      // a refusal changes nothing; a rework's StageScheduled, which follows it, does
+    case 'TaskPullRequestOpened':
+    case 'TaskPullRequestClosed':
+      // a refusal changes nothing; a rework's StageScheduled, which follows it, does; a pull request is the gateway's and the runner's business
       return state;
     default: {
       const _exhaustive: never = event;

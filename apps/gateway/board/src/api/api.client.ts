@@ -1,5 +1,5 @@
 import { ApiError, toApiError } from './api.error';
-import type { BoardColumn, ColumnCounts, CreateTaskRequest, PoolView, StageView, TaskPage, TaskView } from './api.types';
+import type { BoardColumn, ColumnCounts, CreateTaskRequest, PoolView, ProjectView, StageView, TaskPage, TaskView } from './api.types';
 import type { MetricsSnapshot } from '../contracts';
 
 /** the cards of a column the board reads at a time */
@@ -27,6 +27,10 @@ export class ApiClient {
 
   createTask(request: CreateTaskRequest): Promise<TaskView> {
     return this.request<TaskView>('POST', '/api/tasks', request);
+  }
+
+  projects(): Promise<ProjectView[]> {
+    return this.request<ProjectView[]>('GET', '/api/projects');
   }
 
   stages(taskId: string): Promise<StageView[]> {

@@ -7,6 +7,11 @@ export interface TaskView {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  projectId: string | null;
+  /** the pull request opened from the task's branch once QA passed */
+  pullRequestUrl: string | null;
+  /** as the runner last saw it on the forge */
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   orchestrationId: string | null;
   currentStage: StageType | null;
@@ -104,6 +109,16 @@ export interface CreateTaskRequest {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  /** the project whose repository the task works in (instead of repoPath) */
+  projectId: string | null;
+}
+
+/** A project: a repository by URL, as GET /api/projects lists it (the credential by reference only). */
+export interface ProjectView {
+  id: string;
+  name: string;
+  repositoryUrl: string;
+  defaultBranch: string;
 }
 
 /** A field of a refused request and what is wrong with it. */

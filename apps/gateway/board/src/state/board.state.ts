@@ -11,6 +11,10 @@ export interface TaskCard {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  projectId: string | null;
+  /** the pull request opened from the task's branch once QA passed */
+  pullRequestUrl: string | null;
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   currentStage: StageType | null;
   /** 1 = next to be admitted; while queued */

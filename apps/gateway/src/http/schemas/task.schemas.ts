@@ -11,10 +11,13 @@ export const createTaskSchema = z
     description: proseText(z.string('must be a string').max(20_000, 'must be at most 20000 characters')).default(''),
     /** the git repository the task works in, an absolute path; absent or null for a scratch directory */
     repoPath: absolutePath.nullable().default(null),
-    /** a branch name by git check-ref-format's rules */
+    /** a branch name by git check-ref-format's rules; for a project, its default branch when left out */
     baseBranch: branchName.nullable().default(null),
+    /** the project the task belongs to: its repository by URL (instead of repoPath) */
+    projectId: z.uuid('must be a UUID').nullable().default(null),
   })
   .strict()
+  .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
   .register(requestSchemas, { id: 'CreateTaskRequest' });
 
 /** words a search matches in a title; longer than any title, so longer than this is a mistake */
@@ -45,6 +48,9 @@ export const taskViewSchema = z
     description: z.string(),
     repoPath: z.string().nullable(),
     baseBranch: z.string().nullable(),
+    projectId: z.uuid().nullable(),
+    pullRequestUrl: z.string().nullable().meta({ description: "the pull request opened from the task's branch once QA passed" }),
+    pullRequestState: z.enum(['open', 'merged', 'closed']).nullable().meta({ description: 'as the runner last saw it on the forge' }),
     status: z.enum(TASK_STATUSES),
     orchestrationId: z.uuid().nullable(),
     currentStage: z.enum(STAGE_TYPES).nullable(),
@@ -87,6 +93,9 @@ export function toTaskView(task: TaskEntity, startedAt: Date | null = null): Tas
     description: task.description,
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
+    projectId: task.projectId,
+    pullRequestUrl: task.pullRequestUrl,
+    pullRequestState: task.pullRequestState,
     status: task.status,
     orchestrationId: task.orchestrationId,
     currentStage: task.currentStage,
