@@ -45,7 +45,9 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
   const common = { LOG_LEVEL: 'warn', WORKSPACES_DIR: workspaces };
   const env: Record<AppName, Record<string, string>> = {
     'pool-manager': { ...common, POOL_DRIVER: 'local', CONTAINER_POOL_SIZE: String(options.poolSize), CONTAINER_PORT_START: String(portStart), CONTAINER_PORT_END: String(portStart + options.poolSize - 1) },
-    runner: { ...common, CLAUDE_CLI_PATH: INSTANT_CLAUDE, CLAUDE_API_KEY: 'sk-ant-bench', RUNNER_LOG_BATCH_MS: '20' },
+    // the agent unconfined, as the peers run theirs: the figures are the system's own overhead; the
+    // sandbox's cost per stage (a bwrap and a node forwarder started per stage) is measured apart
+    runner: { ...common, CLAUDE_CLI_PATH: INSTANT_CLAUDE, CLAUDE_API_KEY: 'sk-ant-bench', RUNNER_LOG_BATCH_MS: '20', RUNNER_EXECUTION: process.env.BENCH_RUNNER_EXECUTION ?? 'host' },
     orchestrator: { ...common, ORCHESTRATOR_MAX_CONCURRENT: String(options.limit), ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: '0' },
     gateway: { ...common, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };
