@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { git, HOSTILE_ATTEMPTS_CONTAINED, listeningServer, makeGitRepo, type ListeningServer, type RunnerHarness } from '@app/testing';
+import { git, HOSTILE_ATTEMPTS_CONTAINED, listeningServer, makeGitRepo, type ListeningServer } from '@app/testing';
+import type { RunnerHarness } from './runner-harness';
 import { COMMAND_TEMPLATES } from '../../apps/runner/src/domain/prompt';
 
 /**

@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from 'node:fs
 import { hostname, tmpdir } from 'node:os';
 import path from 'node:path';
 import { newMessage } from '@app/contracts';
-import { dockerCli, ensureTestImage, eventually, removeContainersLabelled, RunnerHarness, TEST_CONTAINER_IMAGE } from '@app/testing';
+import { dockerCli, ensureTestImage, eventually, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { expectHostileAttemptsContained, expectThreeStagesThroughTheForwards, linesOf, startAgentServices, type AgentServices, type ContainedRun } from '../../../test/support/contained-agent';
 
 /**

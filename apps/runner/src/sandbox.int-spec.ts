@@ -2,7 +2,8 @@ import { mkdtemp, realpath, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { eventually, makeGitRepo, RunnerHarness } from '@app/testing';
+import { eventually, makeGitRepo } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { expectHostileAttemptsContained, expectThreeStagesThroughTheForwards, startAgentServices, type AgentServices, type ContainedRun } from '../../../test/support/contained-agent';
 

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';
 
 /** Fault 8: agents that exit non-zero, every time or only the first time, among healthy ones. */

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { agentPids, livePids } from '../../../libs/testing/src/leftovers';
 import { eventually } from '../../../libs/testing/src/nats';
 import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';

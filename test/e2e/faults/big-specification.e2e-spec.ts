@@ -3,7 +3,7 @@ import path from 'node:path';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { checkFaultInvariants, checkedFigures, useFaultSystem } from './fault.support';
 
 /** Linux's limit on one argument (MAX_ARG_STRLEN): a prompt longer than this cannot be argv. */

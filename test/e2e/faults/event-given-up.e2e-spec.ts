@@ -3,9 +3,9 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestOrchestrator, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestOrchestrator, startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants } from './fault.support';
 
 const REDRIVE_S = 1;

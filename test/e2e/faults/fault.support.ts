@@ -7,11 +7,11 @@ import type { ProbeReport } from '../../../libs/testing/src/api-probe';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../libs/testing/src/invariants';
+import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
 import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
-import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../test/support/system';
 
 /** The steps the fault tests share: the system they start, the runners they spawn, the invariant check they end with, the figures every one records. */
 

@@ -4,9 +4,9 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestPool, startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const LEASE_TTL_S = 3;

@@ -5,8 +5,8 @@ import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import { projectedSequence } from '../../../libs/testing/src/read-model';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { projectedSequence } from '../../../test/support/read-model';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
 
 const OUTAGE_MS = 5_000;

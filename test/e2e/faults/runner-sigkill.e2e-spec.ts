@@ -4,7 +4,7 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { eventually } from '../../../libs/testing/src/nats';
 import { checkFaultInvariants, checkedFigures, endedAttempt, HostRunners, useFaultSystem } from './fault.support';

@@ -6,9 +6,9 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { distinctEvents } from '../../../libs/testing/src/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants, checkedFigures, waitUntil } from './fault.support';
 
 const DISK_BYTES = 8 * 1024 * 1024;
