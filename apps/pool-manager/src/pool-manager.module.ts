@@ -6,6 +6,7 @@ import { PoolDriver } from './drivers/pool-driver';
 import { LeaseHandler } from './handlers/lease.handler';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from './pool-manager.config';
 import { DockerRepository } from './repositories/docker.repository';
+import { HeartbeatReader } from './services/heartbeat.reader';
 import { LeaseService } from './services/lease.service';
 import { PoolLog } from './services/pool-log.service';
 import { PoolMaintenance } from './services/pool-maintenance.service';
@@ -27,6 +28,7 @@ export class PoolManagerModule {
         PoolLog,
         LeaseService,
         PoolStatusPublisher,
+        HeartbeatReader,
         PoolReconciler,
         PoolMaintenance,
       ],

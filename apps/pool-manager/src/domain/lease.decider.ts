@@ -1,7 +1,7 @@
 import type { MessageOf } from '@app/contracts';
 import { grantDecision, settle } from './grants';
 import type { PoolDecision } from './pool.decision';
-import { freeSlots, type PoolState, type WaitingRequest } from './pool.state';
+import { freeSlots, type LeaseState, type PoolState, type WaitingRequest } from './pool.state';
 
 /** What the pool decides leases by. */
 export interface LeasePolicy {
@@ -59,12 +59,40 @@ export function decideRenew(command: MessageOf<'RenewLease'>, policy: LeasePolic
   return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId: policy.poolId, expiresAt } }];
 }
 
-/** Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased again. */
-export function decideExpiries(poolId: string, state: PoolState, now: Date): PoolDecision[] {
+/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
+export interface LastHeartbeat {
+  stageId: string;
+  attempt: number;
+  /** the heartbeat envelope's `occurredAt` */
+  sentAt: string;
+}
+
+/**
+ * Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased
+ * again — unless its holder was heard from within the last TTL: a heartbeat of the lease's
+ * own attempt sent less than a TTL ago (read from the heartbeat stream, keyed by task id)
+ * keeps the lease until a TTL after that heartbeat (`LeaseRenewed` naming it). Renewals
+ * come from the orchestrator on each heartbeat; this keeps a stage alive while the
+ * orchestrator is down and the runner goes on heartbeating.
+ */
+export function decideExpiries(policy: LeasePolicy, state: PoolState, now: Date, lastHeartbeats: ReadonlyMap<string, LastHeartbeat> = new Map()): PoolDecision[] {
+  return dueLeases(state, now).map((lease): PoolDecision => {
+    const { leaseId, slot, taskId, stageId, attempt } = lease;
+    const heartbeat = lastHeartbeats.get(taskId);
+    const ttlMs = Math.min(lease.ttlS ?? policy.maxTtlS, policy.maxTtlS) * 1000;
+    const heardAt = heartbeat && heartbeat.stageId === stageId && heartbeat.attempt === attempt ? Date.parse(heartbeat.sentAt) : Number.NaN;
+    if (heardAt + ttlMs > now.getTime()) {
+      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt: new Date(heardAt + ttlMs).toISOString(), heartbeatAt: heartbeat!.sentAt } };
+    }
+    return { type: 'LeaseExpired', data: { leaseId, poolId: policy.poolId, slot, taskId, stageId } };
+  });
+}
+
+/** The leases whose expiry has passed, the earliest first. */
+export function dueLeases(state: PoolState, now: Date): LeaseState[] {
   return Object.values(state.leases)
     .filter((lease) => Date.parse(lease.expiresAt) <= now.getTime())
-    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
-    .map(({ leaseId, slot, taskId, stageId }) => ({ type: 'LeaseExpired', data: { leaseId, poolId, slot, taskId, stageId } }));
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
 }
 
 /** When the next lease expires, if any lease is held. */
