@@ -314,6 +314,8 @@ export const MESSAGE_CATALOGUE = {
       expiresAt: isoTime,
       /** set when the lease was kept by its holder's last heartbeat (sent then) rather than by a RenewLease */
       heartbeatAt: isoTime.optional(),
+      /** set when the lease was kept for a TTL after the pool-manager regained NATS (then): no renewal could be sent meanwhile */
+      busBackAt: isoTime.optional(),
     }),
   },
   LeaseReleased: {

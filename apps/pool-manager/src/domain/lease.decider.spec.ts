@@ -166,33 +166,58 @@ describe('lease decider', () => {
 
       it('given a 60 s lease never renewed and its holder heartbeating at 100 s, when expiries are checked at 120 s, then it is kept until a TTL after that heartbeat, naming it', () => {
         const state = held();
-        const decisions = decideExpiries(policy, state, later(120), heard(state, 100));
+        const decisions = decideExpiries(policy, state, later(120), { lastHeartbeats: heard(state, 100) });
         expect(decisions).toEqual([
           { type: 'LeaseRenewed', data: { leaseId: leaseOnSlot(state, 0)!.leaseId, poolId: 'default', expiresAt: later(160).toISOString(), heartbeatAt: later(100).toISOString() } },
         ]);
         expect(nextExpiry(then(state, decisions))).toEqual(later(160));
-        expect(decideExpiries(policy, then(state, decisions), later(159), heard(state, 100))).toEqual([]);
+        expect(decideExpiries(policy, then(state, decisions), later(159), { lastHeartbeats: heard(state, 100) })).toEqual([]);
       });
 
       it('given a due lease whose last heartbeat is a TTL old, when expiries are checked, then it expires', () => {
         const state = held();
-        expect(types(decideExpiries(policy, state, later(120), heard(state, 60)))).toEqual(['LeaseExpired']);
+        expect(types(decideExpiries(policy, state, later(120), { lastHeartbeats: heard(state, 60) }))).toEqual(['LeaseExpired']);
       });
 
       it('given a due lease and a fresh heartbeat of another attempt of its task, when expiries are checked, then it expires (that attempt is not the holder)', () => {
         const state = acquireAll(given(...threeSlots()), [1], 60);
         const lease = leaseOnSlot(state, 0)!;
         const other = new Map([[lease.taskId, { stageId: lease.stageId, attempt: lease.attempt + 1, sentAt: later(119).toISOString() }]]);
-        expect(types(decideExpiries(policy, state, later(120), other))).toEqual(['LeaseExpired']);
+        expect(types(decideExpiries(policy, state, later(120), { lastHeartbeats: other }))).toEqual(['LeaseExpired']);
       });
 
       it('given a due lease and no heartbeat of its task, when expiries are checked, then it expires', () => {
-        expect(types(decideExpiries(policy, held(), later(120), new Map()))).toEqual(['LeaseExpired']);
+        expect(types(decideExpiries(policy, held(), later(120), { lastHeartbeats: new Map() }))).toEqual(['LeaseExpired']);
       });
 
       it('given a lease not yet due, when its holder heartbeats, then nothing is written (only a due lease reads its heartbeat)', () => {
         const state = held();
-        expect(decideExpiries(policy, state, later(30), heard(state, 29))).toEqual([]);
+        expect(decideExpiries(policy, state, later(30), { lastHeartbeats: heard(state, 29) })).toEqual([]);
+      });
+    });
+
+    describe('NATS back: a due lease gets one TTL after the pool-manager regained NATS (no renewal or heartbeat could be sent meanwhile)', () => {
+      const held = () => acquireAll(given(...threeSlots()), [1], 60);
+
+      it('given a 60 s lease and NATS back at 110 s, when expiries are checked at 111 s with no fresh heartbeat, then it is kept until a TTL after NATS came back, naming that moment', () => {
+        const state = held();
+        const decisions = decideExpiries(policy, state, later(111), { lastHeartbeats: new Map(), busBackAt: later(110).toISOString() });
+        expect(decisions).toEqual([
+          { type: 'LeaseRenewed', data: { leaseId: leaseOnSlot(state, 0)!.leaseId, poolId: 'default', expiresAt: later(170).toISOString(), busBackAt: later(110).toISOString() } },
+        ]);
+      });
+
+      it('given NATS back a TTL ago and still no heartbeat, when expiries are checked, then the lease expires (its holder had its TTL to be heard from)', () => {
+        const state = held();
+        expect(types(decideExpiries(policy, state, later(170), { busBackAt: later(110).toISOString() }))).toEqual(['LeaseExpired']);
+      });
+
+      it('given NATS back and a fresh heartbeat of the holder, when expiries are checked, then the heartbeat is what keeps it', () => {
+        const state = held();
+        const lease = leaseOnSlot(state, 0)!;
+        const lastHeartbeats = new Map([[lease.taskId, { stageId: lease.stageId, attempt: lease.attempt, sentAt: later(112).toISOString() }]]);
+        const [decision] = decideExpiries(policy, state, later(113), { lastHeartbeats, busBackAt: later(110).toISOString() });
+        expect(decision).toEqual({ type: 'LeaseRenewed', data: expect.objectContaining({ expiresAt: later(172).toISOString(), heartbeatAt: later(112).toISOString() }) });
       });
     });
 

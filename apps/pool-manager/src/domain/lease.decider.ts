@@ -67,22 +67,38 @@ export interface LastHeartbeat {
   sentAt: string;
 }
 
+/** What the pool-manager observed of its holders' liveness, beyond the renewals it got. */
+export interface Liveness {
+  /** each due lease's task's last heartbeat (`orch.hb.<taskId>`), by task id */
+  lastHeartbeats?: ReadonlyMap<string, LastHeartbeat>;
+  /** when the pool-manager last regained its NATS connection, if it lost it since it started */
+  busBackAt?: string | null;
+}
+
 /**
  * Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased
- * again — unless its holder was heard from within the last TTL: a heartbeat of the lease's
- * own attempt sent less than a TTL ago (read from the heartbeat stream, keyed by task id)
- * keeps the lease until a TTL after that heartbeat (`LeaseRenewed` naming it). Renewals
- * come from the orchestrator on each heartbeat; this keeps a stage alive while the
- * orchestrator is down and the runner goes on heartbeating.
+ * again — unless its holder may still be alive:
+ * - a heartbeat of the lease's own attempt sent less than a TTL ago keeps the lease until
+ *   a TTL after that heartbeat (`LeaseRenewed` naming `heartbeatAt`). Renewals come from the
+ *   orchestrator on each heartbeat; this keeps a stage alive while the orchestrator is down
+ *   and the runner goes on heartbeating;
+ * - less than a TTL after the pool-manager regained NATS, the lease is kept until a TTL after
+ *   that moment (`LeaseRenewed` naming `busBackAt`): during a NATS outage no renewal and no
+ *   heartbeat could be sent, so the holders get one TTL to be heard from again.
  */
-export function decideExpiries(policy: LeasePolicy, state: PoolState, now: Date, lastHeartbeats: ReadonlyMap<string, LastHeartbeat> = new Map()): PoolDecision[] {
+export function decideExpiries(policy: LeasePolicy, state: PoolState, now: Date, liveness: Liveness = {}): PoolDecision[] {
   return dueLeases(state, now).map((lease): PoolDecision => {
     const { leaseId, slot, taskId, stageId, attempt } = lease;
-    const heartbeat = lastHeartbeats.get(taskId);
     const ttlMs = Math.min(lease.ttlS ?? policy.maxTtlS, policy.maxTtlS) * 1000;
-    const heardAt = heartbeat && heartbeat.stageId === stageId && heartbeat.attempt === attempt ? Date.parse(heartbeat.sentAt) : Number.NaN;
-    if (heardAt + ttlMs > now.getTime()) {
-      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt: new Date(heardAt + ttlMs).toISOString(), heartbeatAt: heartbeat!.sentAt } };
+    const heartbeat = liveness.lastHeartbeats?.get(taskId);
+    if (heartbeat && heartbeat.stageId === stageId && heartbeat.attempt === attempt && Date.parse(heartbeat.sentAt) + ttlMs > now.getTime()) {
+      const expiresAt = new Date(Date.parse(heartbeat.sentAt) + ttlMs).toISOString();
+      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt, heartbeatAt: heartbeat.sentAt } };
+    }
+    const { busBackAt } = liveness;
+    if (busBackAt && Date.parse(busBackAt) + ttlMs > now.getTime()) {
+      const expiresAt = new Date(Date.parse(busBackAt) + ttlMs).toISOString();
+      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt, busBackAt } };
     }
     return { type: 'LeaseExpired', data: { leaseId, poolId: policy.poolId, slot, taskId, stageId } };
   });
