@@ -17,6 +17,8 @@ export interface BenchSystem {
   client: NatsClient;
   database: TestDatabase;
   apps: Record<AppName, AppProcess>;
+  /** stops the app (SIGTERM) and starts it again with the same environment; the new process is in `apps` */
+  restart(app: AppName): Promise<AppProcess>;
   stop(): Promise<void>;
 }
 
@@ -43,7 +45,9 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
   const common = { LOG_LEVEL: 'warn', WORKSPACES_DIR: workspaces };
   const env: Record<AppName, Record<string, string>> = {
     'pool-manager': { ...common, POOL_DRIVER: 'local', CONTAINER_POOL_SIZE: String(options.poolSize), CONTAINER_PORT_START: String(portStart), CONTAINER_PORT_END: String(portStart + options.poolSize - 1) },
-    runner: { ...common, CLAUDE_CLI_PATH: INSTANT_CLAUDE, CLAUDE_API_KEY: 'sk-ant-bench', RUNNER_LOG_BATCH_MS: '20' },
+    // the agent unconfined, as the peers run theirs: the figures are the system's own overhead; the
+    // sandbox's cost per stage (a bwrap and a node forwarder started per stage) is measured apart
+    runner: { ...common, CLAUDE_CLI_PATH: INSTANT_CLAUDE, CLAUDE_API_KEY: 'sk-ant-bench', RUNNER_LOG_BATCH_MS: '20', RUNNER_EXECUTION: process.env.BENCH_RUNNER_EXECUTION ?? 'host' },
     orchestrator: { ...common, ORCHESTRATOR_MAX_CONCURRENT: String(options.limit), ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: '0' },
     gateway: { ...common, DATABASE_URL: database.url, PORT: String(port), HOST: '127.0.0.1' },
   };
@@ -64,6 +68,11 @@ export async function startBenchSystem(options: { limit: number; poolSize: numbe
     client,
     database,
     apps,
+    async restart(app) {
+      await apps[app].kill('SIGTERM');
+      apps[app] = spawnApp(app, { ...messagingEnv(messaging, app), ...env[app] }, app, nodeArgs(app));
+      return apps[app];
+    },
     async stop() {
       for (const app of Object.values(apps)) await app.kill('SIGTERM');
       await dropTestStreams(client);

@@ -2,7 +2,8 @@
 // Compiles every app, lib and migration in one TypeScript program into dist/, rewriting
 // the @app/* path aliases to relative paths with the Nest CLI's own tsconfig-paths hook
 // (what `nest build` does per app), so one compile serves all four apps. With --bench it
-// also compiles bench/ and libs/testing for `npm run bench`. Then the board page
+// also compiles bench/ and libs/testing for `npm run bench` (whose big-board measure opens
+// the board in Chromium). Then the board page
 // (apps/gateway/board, React): type-checked with its own tsconfig and bundled by vite into
 // dist/board, which the gateway serves at `/`, unless dist/board is newer than its sources
 // (so tests that build the apps while a browser test reads dist/board leave it alone);
@@ -22,7 +23,7 @@ const configPath = path.join(root, project);
 if (process.argv.includes('--board')) await buildBoard();
 else {
   compileBackend();
-  if (!process.argv.includes('--bench')) await buildBoard();
+  await buildBoard();
 }
 
 function compileBackend() {

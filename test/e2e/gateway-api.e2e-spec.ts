@@ -70,6 +70,12 @@ describe('the gateway REST API against the whole system', () => {
       ['a page size that is not a number', 'GET', '/api/tasks?limit=many', undefined, 400, [{ field: 'limit', problem: 'must be a number' }]],
       ['a negative offset', 'GET', '/api/tasks?offset=-1', undefined, 400, [{ field: 'offset', problem: 'must not be negative' }]],
       ['an unknown status filter', 'GET', '/api/tasks?status=sleeping', undefined, 400, [{ field: 'status', problem: /^must be one of created, queued/ }]],
+      ['an unknown column filter', 'GET', '/api/tasks?column=backlog', undefined, 400, [{ field: 'column', problem: /^must be one of queued, specification/ }]],
+      ['an empty search', 'GET', '/api/tasks?q=%20', undefined, 400, [{ field: 'q', problem: 'must not be empty' }]],
+      ['a search over 200 characters', 'GET', `/api/tasks?q=${'x'.repeat(201)}`, undefined, 400, [{ field: 'q', problem: 'must be at most 200 characters' }]],
+      ['a NUL in a search', 'GET', '/api/tasks?q=a%00', undefined, 400, [{ field: 'q', problem: /^must not contain control characters/ }]],
+      ['a search given twice', 'GET', '/api/tasks?q=a&q=b', undefined, 400, [{ field: 'q', problem: 'must be a string' }]],
+      ['a column count with an unknown parameter', 'GET', '/api/tasks/columns?column=qa', undefined, 400, [{ field: 'column', problem: 'is not a known field' }]],
       ['an unknown query parameter', 'GET', '/api/tasks?sort=title', undefined, 400, [{ field: 'sort', problem: 'is not a known field' }]],
       ['a start without a task id', 'POST', '/api/orchestrator/start', {}, 400, [{ field: 'taskId', problem: 'is required' }]],
       ['a start with a malformed task id', 'POST', '/api/orchestrator/start', { taskId: 'abc' }, 400, [{ field: 'taskId', problem: 'must be a UUID' }]],
@@ -124,6 +130,28 @@ describe('the gateway REST API against the whole system', () => {
       expect(first.body.total).toBe(second.body.total);
     });
 
+    it('given tasks, when searched by title within a column and paged, then the server filters, counts and pages them; a wildcard is taken literally', async () => {
+      const word = `Needle${Date.now()}`;
+      const titles = [`${word} one`, `A ${word.toLowerCase()} two`, `${word} 100% three`, `${word}_four`, 'Haystack'];
+      for (const title of titles) expect((await api('POST', '/api/tasks', { title })).status).toBe(201);
+
+      const first = await api('GET', `/api/tasks?column=queued&q=${encodeURIComponent(word)}&limit=3`);
+      const second = await api('GET', `/api/tasks?column=queued&q=${encodeURIComponent(word)}&limit=3&offset=3`);
+      const percent = await api('GET', `/api/tasks?q=${encodeURIComponent(`${word} 100%`)}`);
+      const underscore = await api('GET', `/api/tasks?q=${encodeURIComponent(`${word}_`)}`);
+      const done = await api('GET', `/api/tasks?column=done&q=${encodeURIComponent(word)}`);
+      const counts = await api('GET', `/api/tasks/columns?q=${encodeURIComponent(word)}`);
+
+      expect(first.body).toMatchObject({ total: 4, limit: 3, offset: 0 });
+      expect([...(first.body.items as Json[]), ...(second.body.items as Json[])].map((task) => task.title)).toEqual([...titles.slice(0, 4)].reverse());
+      expect((first.body.items as Json[])[0]).toMatchObject({ status: 'created', startedAt: null });
+      expect((percent.body.items as Json[]).map((task) => task.title)).toEqual([`${word} 100% three`]);
+      expect((underscore.body.items as Json[]).map((task) => task.title)).toEqual([`${word}_four`]);
+      expect(done.body).toMatchObject({ total: 0, items: [] });
+      expect(counts.status).toBe(200);
+      expect(counts.body).toEqual({ columns: { queued: 4, specification: 0, implementation: 0, qa: 0, done: 0, ended: 0 }, seq: expect.any(Number) });
+    });
+
     it('given a created task, when it is deleted, then 204, it is gone, and a second delete is a 404', async () => {
       const taskId = (await api('POST', '/api/tasks', { title: 'Short-lived' })).body.id as string;
 
@@ -171,6 +199,10 @@ describe('the gateway REST API against the whole system', () => {
       expect(first.status).toBe(202);
       expect(second).toMatchObject({ status: 202, body: { orchestrationId: first.body.orchestrationId } });
       await waitForStatus(taskId, 'done');
+      const [firstStage] = (await api('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as Json[];
+      const doneColumn = await api('GET', '/api/tasks?column=done&limit=200');
+      expect((doneColumn.body.items as Json[]).find((task) => task.id === taskId)).toMatchObject({ status: 'done', startedAt: firstStage?.createdAt });
+      expect((await api('GET', `/api/tasks/${taskId}`)).body).toMatchObject({ startedAt: firstStage?.createdAt });
     }, 60_000);
 
     it('given a completed stage, then a retry is a 409 with the reason; given a failed task, then its failed stage is retried', async () => {
@@ -231,6 +263,7 @@ describe('the gateway REST API against the whole system', () => {
       expect(Object.keys(document.paths as Json).sort()).toEqual(
         [
           '/api/tasks',
+          '/api/tasks/columns',
           '/api/tasks/{id}',
           '/api/orchestrator/start',
           '/api/orchestrator/cancel/{taskId}',

@@ -12,6 +12,7 @@ import { HealthController } from './http/health.controller';
 import { MetricsController } from './http/metrics.controller';
 import { OrchestratorController } from './http/orchestrator.controller';
 import { PoolController } from './http/pool.controller';
+import { ProjectsController } from './http/projects.controller';
 import { TasksController } from './http/tasks.controller';
 import { BoardGateway } from './live/board.gateway';
 import { BoardHub } from './live/board.hub';
@@ -30,6 +31,7 @@ import { GatewayMessages } from './services/gateway-messages';
 import { HealthService } from './services/health.service';
 import { OrchestrationService } from './services/orchestration.service';
 import { PoolService } from './services/pool.service';
+import { ProjectsService } from './services/projects.service';
 import { TasksService } from './services/tasks.service';
 
 @Module({})
@@ -38,7 +40,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot(config.messaging, 'gateway'), PersistenceModule.forRoot(config.databaseUrl)],
-      controllers: [TasksController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
+      controllers: [TasksController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -53,6 +55,7 @@ export class GatewayModule {
         GatewayMessages,
         DecisionWaiter,
         TasksService,
+        ProjectsService,
         OrchestrationService,
         PoolService,
         HealthService,

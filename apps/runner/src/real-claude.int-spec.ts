@@ -1,8 +1,21 @@
-import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { FAKE_API_WRITTEN_FILE, git, makeGitRepo, REAL_CLAUDE_PATH, RunnerHarness, startFakeAnthropicApi, type FakeAnthropicApi } from '@app/testing';
+import {
+  dockerCli,
+  ensureTestImage,
+  FAKE_API_WRITTEN_FILE,
+  git,
+  makeGitRepo,
+  REAL_CLAUDE_PATH,
+  removeContainersLabelled,
+  RunnerHarness,
+  startFakeAnthropicApi,
+  startGitHttpServer,
+  TEST_CONTAINER_IMAGE,
+  type FakeAnthropicApi,
+} from '@app/testing';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -29,8 +42,16 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
     await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
-  // sandbox: the CLI under bubblewrap reaches the fake API only through the runner's forward
-  it.each(['host', 'sandbox'] as const)('given a task with a repository, then specification, implementation and QA run through the CLI (%s execution): the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async (execution) => {
+  // sandbox: the CLI under bubblewrap reaches the fake API only through the runner's forward;
+  // container: the CLI in a container of its own (network none) beside a leased Docker container, the same way
+  it.each(['host', 'sandbox', 'container'] as const)('given a task with a repository, then specification, implementation and QA run through the CLI (%s execution): the slash commands found, the Write in the worktree and its diff stat, cost and turns parsed', async (execution) => {
+    const suiteLabel = `real-claude-${path.basename(scratch)}`;
+    let containerId: string | undefined;
+    if (execution === 'container') {
+      ensureTestImage();
+      // the leased container, as the pool's Docker driver makes it (limits the agent's container takes)
+      containerId = await dockerCli('run', '-d', '--network', 'none', '--label', `orch.test=${suiteLabel}`, '--memory', '1g', '--cpus', '1', '--pids-limit', '256', '--cap-drop', 'ALL', TEST_CONTAINER_IMAGE);
+    }
     const harness = await RunnerHarness.start({
       execution,
       cliPath: REAL_CLAUDE_PATH,
@@ -42,11 +63,12 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
     try {
       const repo = await makeGitRepo(repos, `app-${execution}`);
       const workspace = { repoPath: repo, baseBranch: 'main' };
+      const leased = containerId === undefined ? {} : { containerId };
       const taskId = uuidv7();
       const worktree = path.join(scratch, 'workspaces', execution, 'tasks', taskId, 'work');
 
       // specification: the prompt is /create-spec, which the CLI finds in the worktree's .claude/commands
-      const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120 });
+      const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120, ...leased });
       const specified = await harness.outcomeOf(spec, 'StageCompleted', 120_000);
       expect(specified.output).toMatch(/^# Specification: Add a health endpoint/);
       const init = (await harness.logLines(taskId)).find((line) => line.json?.type === 'system' && line.json.subtype === 'init')?.json;
@@ -55,7 +77,7 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       expectParsed(specified.result);
 
       // implementation: the fake API asks for a Write; the CLI writes the file, the runner commits it
-      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: specified.output } });
+      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: specified.output }, ...leased });
       const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
       expect(implemented.output).toBe(`Implemented: Add a health endpoint (wrote ${FAKE_API_WRITTEN_FILE})`);
       expect(await readFile(path.join(worktree, FAKE_API_WRITTEN_FILE), 'utf8')).toBe('# Add a health endpoint\n\nDone by the agent.\n');
@@ -67,6 +89,7 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
 
       // QA: /review, ending in the verdict block the runner reads
       const qa = await harness.schedule({
+        ...leased,
         taskId,
         stageType: 'qa',
         workspace,
@@ -78,10 +101,39 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       expect(api.requests.some((request) => request.userText.includes('info string is `verdict`') && request.userText.includes('1 files changed, 3 insertions(+)'))).toBe(true);
       expectParsed(reviewed.result);
       expect(api.requests.every((request) => request.apiKey === VALID_KEY)).toBe(true);
+      if (containerId !== undefined) {
+        // the agent's containers are gone, and what it wrote is the runner's again
+        expect(await dockerCli('ps', '-a', '-q', '--filter', `label=orch.agent-of=${containerId}`)).toBe('');
+        expect((await stat(path.join(worktree, FAKE_API_WRITTEN_FILE))).uid).toBe(process.getuid?.());
+      }
     } finally {
       await harness.stop();
+      await removeContainersLabelled('orch.test', suiteLabel);
     }
   }, 300_000);
+
+  it('given a task of a project by URL, when the real CLI implements it, then its Write reaches the task branch on the remote', async () => {
+    const token = 'orch-real-cli-git-token-5e1d9c';
+    process.env.ORCH_REAL_CLI_GIT_TOKEN = token;
+    const server = await startGitHttpServer({ token });
+    const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: VALID_KEY, workspacesDir: path.join(scratch, 'workspaces', 'remote'), killGraceMs: 2_000 });
+    try {
+      const url = await server.createRepository('acme/real');
+      const workspace = { repoPath: null, baseBranch: 'main', remote: { projectId: uuidv7(), url, credentialRef: 'env:ORCH_REAL_CLI_GIT_TOKEN', forge: { kind: 'none' as const } } };
+      const taskId = uuidv7();
+
+      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: '# Specification: Add a health endpoint' } });
+      const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
+
+      expect(await server.branchHead('acme/real', `orch/${taskId}`)).toBe(implemented.diffStat?.toCommit);
+      expect((await server.readBranch('acme/real', `orch/${taskId}`))[FAKE_API_WRITTEN_FILE]).toBe('# Add a health endpoint\n\nDone by the agent.\n');
+      expect(await harness.rawStreams()).not.toContain(token);
+    } finally {
+      await harness.stop();
+      await server.close();
+      delete process.env.ORCH_REAL_CLI_GIT_TOKEN;
+    }
+  }, 180_000);
 
   it('given a key the API refuses, then StageFailed says the key was refused, is not retryable, and comes in seconds (not after the CLI\'s ten retries)', async () => {
     const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: 'sk-ant-api03-revoked-key-0123456789', killGraceMs: 2_000 });

@@ -7,8 +7,11 @@ import { RunnerModule } from './runner.module';
 export function startRunner(config: RunnerConfig): Promise<INestMicroservice> {
   const logger = new Logger('Runner');
   logger.log(`Runner ${config.runnerId} runs ${config.cliPath} in ${config.workspacesDir}`);
-  if (config.execution === 'sandbox') logger.log(`Agents run under bubblewrap (${config.bwrapPath}): writable only their worktree and config dir, network only the model API and their slot`);
-  else logger.warn('Agents run on the host without a sandbox (RUNNER_EXECUTION=host, or no bubblewrap installed): they can read and write what the runner can and reach every service on this host');
+  if (config.execution === 'container') {
+    logger.log(`Agents on Docker leases run in containers of their own (${config.dockerPath}); on local slots ${config.localExecution === null ? 'they do not run (RUNNER_EXECUTION=container)' : `they run as RUNNER_EXECUTION=${config.localExecution}`}`);
+  }
+  if (config.execution === 'sandbox' || config.localExecution === 'sandbox') logger.log(`Agents run under bubblewrap (${config.bwrapPath}): writable only their worktree and config dir, network only the model API and their slot`);
+  else if (config.execution === 'host' || config.localExecution === 'host') logger.warn('Agents run on the host without a sandbox (RUNNER_EXECUTION=host, or no bubblewrap installed): they can read and write what the runner can and reach every service on this host');
   if (!config.apiKey) logger.warn('CLAUDE_API_KEY is not set: stages will fail with the CLI\'s authentication error');
   return startMicroservice(RunnerModule.forRoot(config), {
     messaging: config.messaging,

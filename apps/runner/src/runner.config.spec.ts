@@ -42,18 +42,20 @@ describe('runner configuration', () => {
     expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'DATABASE_URL' })).toThrow(/DATABASE_URL is one of the system's own variables/);
   });
 
-  it('given RUNNER_EXECUTION, then host or sandbox is taken; container stops the boot (not built yet) and a bwrap that is not there too', () => {
-    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'host' }).execution).toBe('host');
-    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', RUNNER_BWRAP_PATH: '/usr/bin/bwrap' })).toMatchObject({ execution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });
-    expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'container' })).toThrow(/RUNNER_EXECUTION: container is not available yet/);
+  it('given RUNNER_EXECUTION, then host, sandbox or container is taken for every lease (an explicit container runs no local slot\'s agent); a bwrap or docker that is not there stops the boot', () => {
+    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'host' })).toMatchObject({ execution: 'host', localExecution: 'host' });
+    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', RUNNER_BWRAP_PATH: '/usr/bin/bwrap' })).toMatchObject({ execution: 'sandbox', localExecution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });
+    expect(loadRunnerConfig({ RUNNER_EXECUTION: 'container', RUNNER_DOCKER_PATH: '/usr/local/bin/docker' })).toMatchObject({ execution: 'container', localExecution: null, dockerPath: '/usr/local/bin/docker' });
+    expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'container', PATH: '/nowhere' })).toThrow(/RUNNER_EXECUTION: container needs the docker client/);
+    expect(() => loadRunnerConfig({ RUNNER_DOCKER_PATH: '/nowhere/docker' })).toThrow(/RUNNER_DOCKER_PATH: \/nowhere\/docker does not exist/);
     expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'chroot' })).toThrow(/RUNNER_EXECUTION/);
     expect(() => loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', PATH: '/nowhere' })).toThrow(/RUNNER_EXECUTION: sandbox needs bubblewrap/);
     expect(() => loadRunnerConfig({ RUNNER_BWRAP_PATH: '/nowhere/bwrap' })).toThrow(/RUNNER_BWRAP_PATH: \/nowhere\/bwrap does not exist/);
   });
 
-  it('given no RUNNER_EXECUTION, then the agent is sandboxed where bwrap is on PATH and runs on the host where it is not', () => {
-    expect(loadRunnerConfig({ PATH: '/usr/local/bin:/usr/bin' })).toMatchObject({ execution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });
-    expect(loadRunnerConfig({ PATH: '/nowhere' }).execution).toBe('host');
+  it('given no RUNNER_EXECUTION, then a Docker lease\'s agent runs in a container where docker is on PATH, and a local slot\'s is sandboxed where bwrap is on PATH, else on the host', () => {
+    expect(loadRunnerConfig({ PATH: '/usr/local/bin:/usr/bin' })).toMatchObject({ execution: 'container', localExecution: 'sandbox', bwrapPath: '/usr/bin/bwrap', dockerPath: '/usr/local/bin/docker' });
+    expect(loadRunnerConfig({ PATH: '/nowhere' })).toMatchObject({ execution: 'host', localExecution: 'host' });
   });
 
   it('given a relative RUNNER_SANDBOX_READ_PATHS entry, then the boot stops naming it', () => {

@@ -19,11 +19,16 @@ const schema = z.object({
   WORKSPACE_ALLOWED_ROOTS: listVar().pipe(z.array(z.string().refine((root) => path.isAbsolute(root), 'every root must be an absolute path'))),
   WORKSPACE_KEEP: boolVar(false),
   RUNNER_ID: optionalStringVar(),
+  /** where people open the board: pull requests link the task there */
+  /** seconds between polls of an opened pull request's state on the forge; 0 = never */
+  RUNNER_PR_POLL_S: intVar(300, 0, 86_400),
+  BOARD_PUBLIC_URL: optionalStringVar().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable()),
   RUNNER_KILL_GRACE_MS: intVar(5_000, 0, 600_000),
   RUNNER_LOG_BATCH_MS: intVar(200, 10, 60_000),
   RUNNER_HEARTBEAT_MS: intVar(10_000, 100, 3_600_000),
   RUNNER_EXECUTION: optionalStringVar().pipe(z.enum(['sandbox', 'host', 'container']).nullable()),
   RUNNER_BWRAP_PATH: optionalStringVar(),
+  RUNNER_DOCKER_PATH: optionalStringVar(),
   RUNNER_SANDBOX_READ_PATHS: listVar().pipe(z.array(z.string().refine((dir) => path.isAbsolute(dir), 'every path must be absolute'))),
   AGENT_ENV_PASSTHROUGH: listVar().pipe(
     z.array(z.string()).superRefine((names, context) => {
@@ -65,33 +70,51 @@ export interface RunnerConfig {
   heartbeatMs: number;
   /** variables of the runner's environment handed to the agent beyond the allow-list (AGENT_ENV_PASSTHROUGH) */
   agentEnvPassthrough: string[];
-  /** `sandbox`: the agent runs under bubblewrap (writable only its worktree and config dir, network only its forwards); `host`: as the runner's child, unconfined */
-  execution: 'sandbox' | 'host';
+  /**
+   * `container`: on a Docker lease the agent runs in a container of its own beside the leased
+   * one (network none, non-root, its limits); `sandbox`: under bubblewrap (writable only its
+   * worktree and config dir, network only its forwards); `host`: as the runner's child, unconfined
+   */
+  execution: 'sandbox' | 'host' | 'container';
+  /** with `container`: how the agent of a local slot's lease runs; null = such a stage fails (RUNNER_EXECUTION=container given explicitly) */
+  localExecution: 'sandbox' | 'host' | null;
+  /** the docker client (container execution) */
+  dockerPath: string;
   /** the bubblewrap binary (sandbox execution) */
   bwrapPath: string;
   /** further directories the sandboxed agent may read (toolchains outside /usr) */
   sandboxReadPaths: string[];
+  /** the board's public URL (BOARD_PUBLIC_URL): a pull request links its task there; null for none */
+  boardPublicUrl: string | null;
+  /** seconds between polls of the pull requests this runner opened, until merged or closed; 0 = never */
+  pullRequestPollS: number;
 }
 
 export const RUNNER_CONFIG = Symbol('RunnerConfig');
 
-/** `bwrap` on PATH, or null. */
-function findBwrap(env: NodeJS.ProcessEnv): string | null {
+/** `program` on PATH, or null. */
+function findOnPath(env: NodeJS.ProcessEnv, program: string): string | null {
   const dirs = (env.PATH ?? '').split(path.delimiter).filter((dir) => dir.length > 0);
-  return dirs.map((dir) => path.join(dir, 'bwrap')).find((file) => existsSync(file)) ?? null;
+  return dirs.map((dir) => path.join(dir, program)).find((file) => existsSync(file)) ?? null;
 }
 
 /**
- * RUNNER_EXECUTION: `sandbox` needs bubblewrap (a missing one stops the boot); unset means
- * `sandbox` where bwrap is installed and `host` where it is not (the runner then warns at
- * boot). `container` (the agent inside its leased container) is not built yet.
+ * RUNNER_EXECUTION: `sandbox` needs bubblewrap, `container` a docker client (a missing one
+ * stops the boot). Unset means `container` for Docker leases where a docker client is
+ * installed, and for local slots (and without docker) `sandbox` where bwrap is installed,
+ * else `host` (the runner then warns at boot). An explicit `container` runs no local slot's agent.
  */
-function executionOf(requested: 'sandbox' | 'host' | 'container' | null, bwrapPath: string | null): RunnerConfig['execution'] {
-  if (requested === 'container') failConfig('runner: invalid configuration:\n  RUNNER_EXECUTION: container is not available yet; use sandbox (bubblewrap, on this host) or host');
+function executionOf(requested: 'sandbox' | 'host' | 'container' | null, bwrapPath: string | null, dockerPath: string | null): Pick<RunnerConfig, 'execution' | 'localExecution'> {
   if (requested === 'sandbox' && bwrapPath === null) {
     failConfig('runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox needs bubblewrap (`apt-get install bubblewrap`, or RUNNER_BWRAP_PATH); RUNNER_EXECUTION=host runs the agent unconfined');
   }
-  return requested ?? (bwrapPath === null ? 'host' : 'sandbox');
+  if (requested === 'container' && dockerPath === null) {
+    failConfig('runner: invalid configuration:\n  RUNNER_EXECUTION: container needs the docker client (`docker` on PATH, or RUNNER_DOCKER_PATH) and the pool\'s Docker engine');
+  }
+  if (requested === 'container') return { execution: 'container', localExecution: null };
+  if (requested !== null) return { execution: requested, localExecution: requested };
+  const local = bwrapPath === null ? 'host' : 'sandbox';
+  return { execution: dockerPath === null ? local : 'container', localExecution: local };
 }
 
 /** The CLI installed with the project, else `claude` on PATH. */
@@ -105,8 +128,10 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
   if (parsed.CLAUDE_PERMISSION_MODE === 'bypassPermissions' && process.getuid?.() === 0) {
     failConfig('runner: invalid configuration:\n  CLAUDE_PERMISSION_MODE: bypassPermissions is refused by the Claude CLI when run as root; use acceptEdits or CLAUDE_ALLOWED_TOOLS');
   }
-  const bwrapPath = parsed.RUNNER_BWRAP_PATH ?? findBwrap(env);
+  const bwrapPath = parsed.RUNNER_BWRAP_PATH ?? findOnPath(env, 'bwrap');
   if (parsed.RUNNER_BWRAP_PATH !== null && !existsSync(parsed.RUNNER_BWRAP_PATH)) failConfig(`runner: invalid configuration:\n  RUNNER_BWRAP_PATH: ${parsed.RUNNER_BWRAP_PATH} does not exist`);
+  const dockerPath = parsed.RUNNER_DOCKER_PATH ?? findOnPath(env, 'docker');
+  if (parsed.RUNNER_DOCKER_PATH !== null && !existsSync(parsed.RUNNER_DOCKER_PATH)) failConfig(`runner: invalid configuration:\n  RUNNER_DOCKER_PATH: ${parsed.RUNNER_DOCKER_PATH} does not exist`);
   return {
     messaging: messagingOptionsFrom(parsed, 'runner'),
     runnerId: parsed.RUNNER_ID ?? `runner@${hostname()}:${process.pid}`,
@@ -123,8 +148,11 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     logBatchMs: parsed.RUNNER_LOG_BATCH_MS,
     heartbeatMs: parsed.RUNNER_HEARTBEAT_MS,
     agentEnvPassthrough: parsed.AGENT_ENV_PASSTHROUGH,
-    execution: executionOf(parsed.RUNNER_EXECUTION, bwrapPath),
+    ...executionOf(parsed.RUNNER_EXECUTION, bwrapPath, dockerPath),
     bwrapPath: bwrapPath ?? 'bwrap',
+    dockerPath: dockerPath ?? 'docker',
     sandboxReadPaths: parsed.RUNNER_SANDBOX_READ_PATHS,
+    boardPublicUrl: parsed.BOARD_PUBLIC_URL,
+    pullRequestPollS: parsed.RUNNER_PR_POLL_S,
   };
 }

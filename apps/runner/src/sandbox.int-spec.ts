@@ -1,29 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
+import { eventually, git, HOSTILE_ATTEMPTS_CONTAINED, listeningServer, makeGitRepo, RunnerHarness, type ListeningServer } from '@app/testing';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
-
-/** An HTTP server on the host's loopback that answers every request with `name` and counts them. */
-async function listeningServer(name: string): Promise<{ port: number; url: string; requests: string[]; close(): Promise<void> }> {
-  const requests: string[] = [];
-  const server = http.createServer((request, response) => {
-    requests.push(`${request.method} ${request.url}`);
-    request.resume();
-    response.end(name);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return { port, url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
 
 type Json = Record<string, unknown>;
 
@@ -37,9 +22,9 @@ describe('the agent in its sandbox (bubblewrap)', () => {
   let scratch: string;
   let allowed: string;
   let harness: RunnerHarness;
-  let backend: Awaited<ReturnType<typeof listeningServer>>;
-  let modelApi: Awaited<ReturnType<typeof listeningServer>>;
-  let hostService: Awaited<ReturnType<typeof listeningServer>>;
+  let backend: ListeningServer;
+  let modelApi: ListeningServer;
+  let hostService: ListeningServer;
   const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
 
   beforeAll(async () => {
@@ -102,15 +87,7 @@ describe('the agent in its sandbox (bubblewrap)', () => {
       expect(await exists(marker)).toBe(false); // the runner's commit ran no hook
 
       const attempts = await linesOf(taskId, 'fake_attempt');
-      expect(attempts.map((line) => [line.attempt, line.outcome])).toEqual([
-        ['read-credentials', 'blocked'],
-        ['nats-publish', 'blocked'],
-        ['postgres-connect', 'blocked'],
-        ['gateway-with-token', 'blocked'],
-        ['write-outside-worktree', 'blocked'],
-        ['rewrite-review-prompt', 'succeeded'], // in its own worktree it may; the runner writes the prompt again before QA
-        ['plant-git-hooks', 'blocked'],
-      ]);
+      expect(attempts.map((line) => [line.attempt, line.outcome])).toEqual(HOSTILE_ATTEMPTS_CONTAINED); // the review prompt's rewrite is in its own worktree: the runner writes it again before QA
       expect(hostService.requests).toEqual([]);
       expect(await exists(path.dirname(outside))).toBe(false);
       expect((await readdir(path.join(repo, '.git', 'hooks'))).filter((name) => !name.endsWith('.sample'))).toEqual([]);

@@ -59,7 +59,8 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
 
     // the task ends: the worktree is removed, the branch with the work stays
     await harness.endTask(taskId, spec.orchestrationId);
-    await eventually(async () => ((await exists(worktree)) ? undefined : true), 10_000, 'the worktree to be removed');
+    // git removes the directory first, then its record in the repository: wait for both
+    await eventually(async () => ((await exists(worktree)) || git(repo, 'worktree', 'list', '--porcelain').includes(worktree) ? undefined : true), 10_000, 'the worktree and its record to be removed');
     expect(git(repo, 'worktree', 'list', '--porcelain')).not.toContain(worktree);
     expect(git(repo, 'branch', '--list', `orch/${taskId}`)).toContain(`orch/${taskId}`);
   }, 60_000);

@@ -64,6 +64,12 @@ export interface TaskUpdate extends Sequenced {
   description?: string;
   repoPath?: string | null;
   baseBranch?: string | null;
+  /** the project the task belongs to (TaskCreated) */
+  projectId?: string | null;
+  /** the pull request opened from the task's branch (TaskPullRequestOpened) */
+  pullRequestUrl?: string;
+  /** open (TaskPullRequestOpened), merged or closed (TaskPullRequestClosed) */
+  pullRequestState?: 'open' | 'merged' | 'closed';
   /** 1 = next to be admitted; only with status `queued` */
   queuePosition?: number;
   currentStage?: StageType | null;

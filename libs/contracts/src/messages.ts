@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import {
   agentResultSchema,
+  credentialRefSchema,
   diffStatSchema,
+  forgeSpecSchema,
   leaseRefSchema,
   qaVerdictSchema,
   stageContextSchema,
@@ -21,6 +23,21 @@ const stageRef = {
   stageId,
   stageType: stageTypeSchema,
   attempt,
+};
+
+/** A project as its events carry it: whole, so the last one alone describes it. */
+const projectFields = {
+  name: z.string().min(1).max(200),
+  /** `https://`, `ssh://`, `git@host:path` or `file://` */
+  repositoryUrl: z.string().min(1),
+  defaultBranch: z.string().min(1),
+  /** a shell command run in a task's worktree before its first stage; null for none */
+  setupCommand: z.string().min(1).nullable(),
+  /** a shell command that checks the work (tests, lint); null for none */
+  checkCommand: z.string().min(1).nullable(),
+  /** the secret by reference (`env:NAME` or `file:/path` on the runner hosts), never the secret; null for none */
+  credentialRef: credentialRefSchema.nullable(),
+  forge: forgeSpecSchema,
 };
 
 /** A slot that lost its container (down) or left the pool (removed). */
@@ -110,6 +127,52 @@ export const MESSAGE_CATALOGUE = {
     kind: 'event',
     version: 1,
     data: z.object({ taskId }),
+  },
+  /** A pull request was opened (or found open) from the task's branch once QA passed. */
+  TaskPullRequestOpened: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      /** the pull request's page on the forge */
+      url: z.string().min(1),
+      number: z.number().int().min(1),
+      /** the task's branch (`orch/<taskId>`) and the branch it is to be merged into */
+      head: z.string().min(1),
+      base: z.string().min(1),
+      /** false when an open pull request of the branch was updated rather than created */
+      created: z.boolean(),
+      openedAt: isoTime,
+    }),
+  },
+  /** The task's pull request was merged or closed on the forge (seen by polling it). */
+  TaskPullRequestClosed: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      url: z.string().min(1),
+      number: z.number().int().min(1),
+      /** merged, or closed without merging */
+      state: z.enum(['merged', 'closed']),
+      observedAt: isoTime,
+    }),
+  },
+  // ── project events (on the project's own subject) ────────────────────────────
+  ProjectCreated: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ projectId: z.uuid(), ...projectFields }),
+  },
+  ProjectUpdated: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ projectId: z.uuid(), ...projectFields }),
+  },
+  ProjectDeleted: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ projectId: z.uuid() }),
   },
   OrchestrationRejected: {
     kind: 'event',

@@ -37,7 +37,7 @@ export interface AppBusAccess {
  */
 export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   gateway: {
-    publishes: ['evt.task.*', 'cmd.orchestrator.*'],
+    publishes: ['evt.task.*', 'evt.project.*', 'cmd.orchestrator.*'],
     durables: [],
     reads: ['events', 'logs', 'deadLetters'],
     subscribes: [],

@@ -90,9 +90,40 @@ export const leaseRefSchema = z.object({
 });
 export type LeaseRef = z.infer<typeof leaseRefSchema>;
 
+/** Where a project's forge takes pull requests: GitHub (or GitHub Enterprise at `apiBaseUrl`), or none. */
+export const forgeSpecSchema = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('github'),
+    /** the REST API's root, e.g. `https://ghe.example.com/api/v3`; null for github.com */
+    apiBaseUrl: z.string().min(1).nullable(),
+  }),
+  z.object({ kind: z.literal('none') }),
+]);
+export type ForgeSpec = z.infer<typeof forgeSpecSchema>;
+
+/**
+ * A secret by reference, never the secret: `env:NAME` (a variable of the runner's
+ * environment) or `file:/path` (a file on the runner's host) holding a token.
+ */
+export const CREDENTIAL_REF_PATTERN = /^(env:[A-Za-z_][A-Za-z0-9_]*|file:\/\S+)$/;
+export const credentialRefSchema = z.string().regex(CREDENTIAL_REF_PATTERN);
+
+/** A task's project repository by URL, copied from the project when the task was created. */
+export const workspaceRemoteSchema = z.object({
+  projectId: z.uuid(),
+  /** `https://`, `ssh://`, `git@host:path` or `file://` */
+  url: z.string().min(1),
+  /** null for a remote that needs none */
+  credentialRef: credentialRefSchema.nullable(),
+  forge: forgeSpecSchema,
+});
+export type WorkspaceRemote = z.infer<typeof workspaceRemoteSchema>;
+
 /** A task's git repository; absent for a task that works in a scratch directory. */
 export const workspaceSpecSchema = z.object({
   repoPath: z.string().min(1).nullable(),
   baseBranch: z.string().min(1).nullable(),
+  /** the project's remote: the runner works in a mirror of it and pushes the task's branch there (absent for a local `repoPath`) */
+  remote: workspaceRemoteSchema.nullable().optional(),
 });
 export type WorkspaceSpec = z.infer<typeof workspaceSpecSchema>;

@@ -74,6 +74,14 @@ export class Subjects {
   get allTasks(): string {
     return `${this.root}.evt.task.*`;
   }
+  /** `orch.evt.project.<projectId>`: one project's history */
+  project(projectId: string): string {
+    return `${this.root}.evt.project.${projectId}`;
+  }
+  /** `orch.evt.project.*` */
+  get allProjects(): string {
+    return `${this.root}.evt.project.*`;
+  }
   /** `orch.evt.scheduler`: every admission decision, in order */
   get scheduler(): string {
     return `${this.root}.evt.${SCHEDULER_AGGREGATE}`;
@@ -135,6 +143,7 @@ export class Subjects {
     if (type === 'RunHeartbeat') return this.heartbeat(aggregateId);
     if (type === 'PoolStatusReported') return this.poolStatus(aggregateId);
     if (isPoolEventType(type)) return this.pool(aggregateId);
+    if (isProjectEventType(type)) return this.project(aggregateId);
     return this.task(aggregateId);
   }
 }
@@ -163,4 +172,19 @@ export function isPoolEventType(type: string): type is PoolEventType {
 /** An event of a pool's subject (narrows a union of messages to those types). */
 export function isPoolEvent<E extends { type: string }>(event: E): event is Extract<E, { type: PoolEventType }> {
   return isPoolEventType(event.type);
+}
+
+/** The events on a project's own subject, `<root>.evt.project.<projectId>`. */
+export const PROJECT_EVENT_TYPES = ['ProjectCreated', 'ProjectUpdated', 'ProjectDeleted'] as const;
+export type ProjectEventType = (typeof PROJECT_EVENT_TYPES)[number];
+
+const PROJECT_EVENT_TYPE_SET: ReadonlySet<string> = new Set(PROJECT_EVENT_TYPES);
+
+export function isProjectEventType(type: string): type is ProjectEventType {
+  return PROJECT_EVENT_TYPE_SET.has(type);
+}
+
+/** An event of a project's subject (narrows a union of messages to those types). */
+export function isProjectEvent<E extends { type: string }>(event: E): event is Extract<E, { type: ProjectEventType }> {
+  return isProjectEventType(event.type);
 }

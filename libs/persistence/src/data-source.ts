@@ -3,10 +3,12 @@ import { InitialSchema1732406400000 } from '../../../migrations/1732406400000-in
 import { ProjectionSupport1732406400001 } from '../../../migrations/1732406400001-projection-support';
 import { PoolAndMetrics1732406400002 } from '../../../migrations/1732406400002-pool-and-metrics';
 import { ProjectedEvents1732406400003 } from '../../../migrations/1732406400003-projected-events';
+import { Projects1732406400004 } from '../../../migrations/1732406400004-projects';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
 import { PoolSlotEntity } from './pool-slot.entity';
 import { ProjectedEventEntity } from './projected-event.entity';
+import { ProjectEntity } from './project.entity';
 import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
 import { StageEntity } from './stage.entity';
 import { StageRunEntity } from './stage-run.entity';
@@ -25,8 +27,8 @@ export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003],
+    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

@@ -5,6 +5,7 @@ export * from './lease-request.entity';
 export * from './migrate';
 export * from './persistence.module';
 export * from './pool-slot.entity';
+export * from './project.entity';
 export * from './projected-event.entity';
 export * from './projection-checkpoint.entity';
 export * from './stage.entity';

@@ -25,6 +25,18 @@ export class TaskEntity {
   @Column({ name: 'base_branch', type: 'varchar', length: 255, nullable: true })
   baseBranch!: string | null;
 
+  /** the project the task belongs to; null for a local repository or a scratch directory */
+  @Column({ name: 'project_id', type: 'uuid', nullable: true })
+  projectId!: string | null;
+
+  /** the pull request opened from the task's branch once QA passed */
+  @Column({ name: 'pull_request_url', type: 'text', nullable: true })
+  pullRequestUrl!: string | null;
+
+  /** open, merged or closed, as the runner last saw it on the forge; null without a pull request */
+  @Column({ name: 'pull_request_state', type: 'varchar', length: 10, nullable: true })
+  pullRequestState!: 'open' | 'merged' | 'closed' | null;
+
   @Column({ type: 'varchar', length: 20, default: 'created' })
   status!: TaskStatus;
 

@@ -15,3 +15,14 @@ export const CLAUDE_NATIVE_MISSING_PATH = path.resolve(__dirname, '../fixtures/c
 
 /** The real Claude Code CLI, as the project installs it (the pinned @anthropic-ai/claude-code). */
 export const REAL_CLAUDE_PATH = path.resolve(__dirname, '../../../node_modules/.bin/claude');
+
+/** What a hostile agent (the fake CLI's `hostile` mode) must see of its attempts: all blocked but the rewrite of its own worktree's review prompt, which the runner undoes before QA. */
+export const HOSTILE_ATTEMPTS_CONTAINED = [
+  ['read-credentials', 'blocked'],
+  ['nats-publish', 'blocked'],
+  ['postgres-connect', 'blocked'],
+  ['gateway-with-token', 'blocked'],
+  ['write-outside-worktree', 'blocked'],
+  ['rewrite-review-prompt', 'succeeded'],
+  ['plant-git-hooks', 'blocked'],
+] as const;

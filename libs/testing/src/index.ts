@@ -16,3 +16,4 @@ export * from './git-repo';
 export * from '../fixtures/fake-anthropic-api';
 export * from './git-server';
 export * from '../fixtures/fake-github-api';
+export * from './listening-server';

@@ -55,6 +55,8 @@ export interface ScheduleOptions {
   timeoutS?: number;
   /** the leased slot's port (its BACKEND_URL); default 18999 */
   port?: number;
+  /** the leased container (a Docker container's id); default a local slot, `local-0` */
+  containerId?: string;
 }
 
 type Line = MessageData<'RunOutputLogged'>['lines'][number];
@@ -100,8 +102,12 @@ export class RunnerHarness {
       heartbeatMs: 500,
       agentEnvPassthrough: FAKE_CLAUDE_ENV,
       execution: 'host',
+      localExecution: overrides.execution === 'container' ? null : (overrides.execution ?? 'host'),
       bwrapPath: '/usr/bin/bwrap',
+      dockerPath: 'docker',
       sandboxReadPaths: [],
+      boardPublicUrl: null,
+      pullRequestPollS: 1,
       ...overrides,
       workspacesDir,
     };
@@ -150,7 +156,7 @@ export class RunnerHarness {
         stageType,
         attempt,
         context,
-        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: options.port ?? 18_999, containerId: 'local-0' },
+        lease: { leaseId: deterministicId(stageId, attempt, 'lease'), poolId: 'default', slot: 0, port: options.port ?? 18_999, containerId: options.containerId ?? 'local-0' },
         workspace,
         timeoutS: options.timeoutS ?? 60,
         expectedTaskSequence: seq,

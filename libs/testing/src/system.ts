@@ -47,6 +47,8 @@ export interface TestSystemOptions {
   cliPath?: string;
   /** where the runner runs the agent (default `host`: the fault tests follow its pids on the host) */
   runnerExecution?: 'sandbox' | 'host';
+  /** the runner's BOARD_PUBLIC_URL: pull requests link their task there */
+  boardPublicUrl?: string;
   /** the pool-manager's settings beyond the local defaults, e.g. `{ driver: 'docker', image, poolId }` */
   pool?: Partial<Omit<PoolManagerOptions, 'messaging'>>;
   /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test restarts */
@@ -126,8 +128,12 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         heartbeatMs: 1_000,
         agentEnvPassthrough: FAKE_CLAUDE_ENV,
         execution: options.runnerExecution ?? 'host',
+        localExecution: options.runnerExecution ?? 'host',
         bwrapPath: '/usr/bin/bwrap',
+        dockerPath: 'docker',
         sandboxReadPaths: [],
+        boardPublicUrl: options.boardPublicUrl ?? null,
+        pullRequestPollS: 1,
       }),
     );
     if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));

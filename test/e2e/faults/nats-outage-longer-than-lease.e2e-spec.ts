@@ -14,8 +14,8 @@ const LIMIT = 3;
 /** 6 lines 2.5 s apart: each stage runs ~12.5 s, longer than the outage, so every stage it cuts is still running when it ends */
 const SLOW_MS = 2_500;
 
-/** Fault 21: the NATS server stopped for two lease TTLs while stages run: no renewal and no heartbeat can be sent meanwhile. */
-describe('fault 21: NATS down for longer than the lease TTL', () => {
+/** Fault 22: the NATS server stopped for two lease TTLs while stages run: no renewal and no heartbeat can be sent meanwhile. */
+describe('fault 22: NATS down for longer than the lease TTL', () => {
   let nats: PrivateServer;
   let system: TestSystem;
   let client: NatsClient;
@@ -86,7 +86,7 @@ describe('fault 21: NATS down for longer than the lease TTL', () => {
     const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
     expect(lost.map(({ event }) => event.type)).toEqual([]);
 
-    await recordFigures('fault-21-nats-outage-longer-than-lease', {
+    await recordFigures('fault-22-nats-outage-longer-than-lease', {
       fault: `nats-server stopped (SIGTERM) for ${OUTAGE_MS / 1000} s (lease TTL ${LEASE_TTL_S} s) with ${LIMIT} stages running (fake agent slow=${SLOW_MS}, heartbeat 1 s), then started on its store`,
       tasks: taskIds.length,
       outcomes: report.outcomes,

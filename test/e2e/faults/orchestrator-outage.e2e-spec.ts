@@ -14,8 +14,8 @@ const LIMIT = 3;
 /** 6 lines 2.5 s apart: each stage runs ~12.5 s, longer than the outage, so every stage it cuts is still running when it ends */
 const SLOW_MS = 2_500;
 
-/** Fault 20: the orchestrator — which renews the leases on the runner's heartbeats — stopped for three lease TTLs while stages run. */
-describe('fault 20: the orchestrator down for longer than the lease TTL', () => {
+/** Fault 21: the orchestrator — which renews the leases on the runner's heartbeats — stopped for three lease TTLs while stages run. */
+describe('fault 21: the orchestrator down for longer than the lease TTL', () => {
   let system: TestSystem;
   let client: NatsClient;
   let orchestrator: INestMicroservice | null = null;
@@ -77,7 +77,7 @@ describe('fault 20: the orchestrator down for longer than the lease TTL', () => 
     const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
     expect(lost.map(({ event }) => event.type)).toEqual([]);
 
-    await recordFigures('fault-20-orchestrator-outage', {
+    await recordFigures('fault-21-orchestrator-outage', {
       fault: `orchestrator stopped for ${OUTAGE_MS / 1000} s (lease TTL ${LEASE_TTL_S} s) with ${LIMIT} stages running (fake agent slow=${SLOW_MS}, heartbeat 1 s), then started again`,
       tasks: taskIds.length,
       outcomes: report.outcomes,

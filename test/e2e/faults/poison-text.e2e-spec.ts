@@ -17,6 +17,16 @@ const { ids } = factory;
 /** A valid event of `type`, with text in every field that holds any. */
 const event = <T extends EventType>(type: T, aggregateId: string, data: MessageData<T>): Envelope<T> => newMessage(type, aggregateId, data, { producer: 'fault-test', occurredAt: AT });
 
+const poisonedProject = () => ({
+  name: 'Poisoned project',
+  repositoryUrl: 'https://git.example/o/r.git',
+  defaultBranch: 'main',
+  setupCommand: 'npm ci',
+  checkCommand: 'npm test',
+  credentialRef: 'env:GIT_TOKEN',
+  forge: { kind: 'github' as const, apiBaseUrl: null },
+});
+
 /**
  * One event of every type (a new type fails to compile here), as one story of tasks 901–905
  * and a pool of their own: every stage attempt has one start at most and one end, as the
@@ -75,6 +85,19 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
       utilisation: 0,
       reportedAt: AT,
     }),
+    TaskPullRequestOpened: event('TaskPullRequestOpened', ids.task(901), {
+      taskId: ids.task(901),
+      url: 'https://github.example/o/r/pull/1',
+      number: 1,
+      head: `orch/${ids.task(901)}`,
+      base: 'main',
+      created: true,
+      openedAt: AT,
+    }),
+    TaskPullRequestClosed: event('TaskPullRequestClosed', ids.task(901), { taskId: ids.task(901), url: 'https://github.example/o/r/pull/1', number: 1, state: 'merged', observedAt: AT }),
+    ProjectCreated: event('ProjectCreated', ids.task(905), { projectId: ids.task(905), ...poisonedProject() }),
+    ProjectUpdated: event('ProjectUpdated', ids.task(905), { projectId: ids.task(905), ...poisonedProject() }),
+    ProjectDeleted: event('ProjectDeleted', ids.task(905), { projectId: ids.task(905) }),
     OrchestrationCompleted: factory.orchestrationCompleted(901),
     OrchestrationFailed: factory.orchestrationFailed(902, 'the stage failed'),
     OrchestrationCancelled: factory.orchestrationCancelled(904, 'a person cancelled it'),

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
@@ -7,18 +8,32 @@ import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../..
 
 /** A unique API key: if it shows up anywhere, it leaked. */
 const CANARY = `sk-ant-canary-${randomBytes(18).toString('hex')}`;
+/** A unique forge token (the git server's and the fake GitHub's), and a wrong one a second project names. */
+const FORGE_CANARY = `ghp_canary${randomBytes(16).toString('hex')}`;
+const WRONG_FORGE_CANARY = `ghp_wrong${randomBytes(16).toString('hex')}`;
 
 /** Security: the API key, set to a canary, through whole tasks whose agent prints it (plainly and base64): it must be stored nowhere. */
 describe('security: the API key never leaves the runner', () => {
   let system: ProcessSystem;
+  let server: GitHttpServer;
+  let github: FakeGitHubApi;
 
   beforeAll(async () => {
     await buildAppsOnce();
-    system = await startProcessSystem({ limit: 3, apiKey: CANARY, env: { LOG_LEVEL: 'debug', ORCHESTRATOR_MAX_RETRIES: '1' } });
+    server = await startGitHttpServer({ token: FORGE_CANARY });
+    github = await startFakeGitHubApi({ tokens: [FORGE_CANARY], repositories: ['acme/canary'] });
+    await server.createRepository('acme/canary');
+    system = await startProcessSystem({
+      limit: 3,
+      apiKey: CANARY,
+      env: { LOG_LEVEL: 'debug', ORCHESTRATOR_MAX_RETRIES: '1', CANARY_FORGE_TOKEN: FORGE_CANARY, CANARY_WRONG_FORGE_TOKEN: WRONG_FORGE_CANARY, RUNNER_PR_POLL_S: '1' },
+    });
   }, 240_000);
 
   afterAll(async () => {
     await system?.stop();
+    await github?.stop();
+    await server?.close();
   }, 60_000);
 
   it('given an agent that prints its key, when tasks run to the end, then the key appears 0 times in the streams, the database, the API and the service logs, base64 included', async () => {
@@ -29,12 +44,22 @@ describe('security: the API key never leaves the runner', () => {
       ...(await api.createAndStart(1, 'Prints its key and crashes', 'Work [[fake:print-key,exit1]]')),
       ...(await api.createAndStart(1, 'Plain', 'Work')),
     ];
+    // the forge token: a task of a project on a git server over HTTP that pushes and opens a pull request, and one whose token is wrong
+    const project = (name: string, credentialRef: string) => ({ name, repositoryUrl: `${server.baseUrl}/acme/canary.git`, credentialRef, forge: { kind: 'github', apiBaseUrl: github.url } });
+    for (const [name, ref] of [['Canary', 'env:CANARY_FORGE_TOKEN'], ['Canary, wrong token', 'env:CANARY_WRONG_FORGE_TOKEN']] as const) {
+      const projectId = (await api.request<{ id: string }>('POST', '/api/projects', project(name, ref))).body.id;
+      const taskId = await api.createTask(`Pushes with ${name}`, 'Work [[fake:write-file=src/canary.ts]]', { projectId });
+      await api.start(taskId);
+      taskIds.push(taskId);
+    }
     await allTerminal(system.client, taskIds, 90_000);
     // the projection has applied everything before the database is searched
     await new Promise((resolve) => setTimeout(resolve, 1_000));
 
-    const needles = secretNeedles(CANARY);
-    const apiAnswers: Record<string, string> = {};
+    expect(github.pulls).toHaveLength(1); // the right token reached the forge
+    expect(github.violations).toEqual([]);
+    const needles = [...secretNeedles(CANARY), ...secretNeedles(FORGE_CANARY), ...secretNeedles(WRONG_FORGE_CANARY)];
+    const apiAnswers: Record<string, string> = { 'GET /api/projects': JSON.stringify((await api.request('GET', '/api/projects')).body) };
     for (const taskId of taskIds) {
       apiAnswers[`GET /api/tasks/${taskId}`] = JSON.stringify((await api.request('GET', `/api/tasks/${taskId}`)).body);
       apiAnswers[`GET /api/orchestrator/stages/${taskId}`] = JSON.stringify((await api.request('GET', `/api/orchestrator/stages/${taskId}`)).body);
@@ -62,7 +87,7 @@ describe('security: the API key never leaves the runner', () => {
     expect(redactions).toBeGreaterThan(0);
 
     await recordFigures('security-api-key-canary', {
-      check: 'CLAUDE_API_KEY set to a unique canary; agents print it in text, result, stderr and base64; searched: ORCH_EVENTS, ORCH_LOGS, ORCH_DLQ, ORCH_SNAPSHOTS, ORCH_COMMANDS leftovers, every table, the task and stage API answers, the four apps logs at debug',
+      check: 'CLAUDE_API_KEY set to a unique canary; agents print it in text, result, stderr and base64; a project forge token (right, and a wrong one) through a push and a pull request; searched: ORCH_EVENTS, ORCH_LOGS, ORCH_DLQ, ORCH_SNAPSHOTS, ORCH_COMMANDS leftovers, every table, the task and stage API answers, the four apps logs at debug',
       tasks: taskIds.length,
       formsSearched: needles.length,
       placesSearched: Object.values(sources).reduce((count, texts) => count + Object.keys(texts).length, 0),

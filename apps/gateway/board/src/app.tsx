@@ -30,7 +30,7 @@ export function App() {
     <ApiContext.Provider value={access}>
       <MetricsHeader metrics={state.metrics} connection={state.connection} />
       <ConnectionBanner state={state} />
-      {route.view === 'task' ? <TaskPage taskId={route.taskId} state={state} log={log} dispatch={dispatch} /> : <BoardPage state={state} />}
+      {route.view === 'task' ? <TaskPage taskId={route.taskId} state={state} log={log} dispatch={dispatch} /> : <BoardPage state={state} dispatch={dispatch} />}
       {tokenWanted && <TokenPrompt refused={token !== null} onSubmit={acceptToken} />}
     </ApiContext.Provider>
   );

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import { TASK_STATUSES } from '@app/contracts';
+import { BOARD_COLUMNS } from '../services/board-columns';
 import { requestSchemas, responseSchemas } from '../http/schemas/common.schemas';
 import '../http/schemas/health.schemas';
 import '../http/schemas/metrics.schemas';
 import '../http/schemas/orchestrator.schemas';
 import '../http/schemas/pool.schemas';
+import '../http/schemas/project.schemas';
 import '../http/schemas/stage.schemas';
 import '../http/schemas/task.schemas';
 
 type JsonObject = Record<string, unknown>;
 
 interface Operation {
-  method: 'get' | 'post' | 'delete';
+  method: 'get' | 'post' | 'put' | 'delete';
   path: string;
   summary: string;
   /** component name of the JSON body, and whether it may be left out */
@@ -33,16 +35,30 @@ const OPERATIONS: Operation[] = [
   {
     method: 'get',
     path: '/api/tasks',
-    summary: 'List tasks, newest first, by status, paged',
+    summary: "List tasks, paged: newest first, or in a board column's order when filtered by column; the total that match",
     params: [
       { name: 'status', in: 'query', schema: { type: 'string', enum: [...TASK_STATUSES] } },
+      { name: 'column', in: 'query', description: 'a board column: queued (not started or queued), a stage (running in it), done, ended (failed or cancelled)', schema: { type: 'string', enum: [...BOARD_COLUMNS] } },
+      { name: 'q', in: 'query', description: 'text the title contains, any case', schema: { type: 'string', minLength: 1, maxLength: 200 } },
       { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 200, default: 50 } },
       { name: 'offset', in: 'query', schema: { type: 'integer', minimum: 0, default: 0 } },
     ],
     responses: { 200: 'TaskPage', 400: 'Error' },
   },
+  {
+    method: 'get',
+    path: '/api/tasks/columns',
+    summary: 'How many tasks each board column holds',
+    params: [{ name: 'q', in: 'query', description: 'count only tasks whose title contains this text, any case', schema: { type: 'string', minLength: 1, maxLength: 200 } }],
+    responses: { 200: 'TaskColumnCounts', 400: 'Error' },
+  },
   { method: 'get', path: '/api/tasks/{id}', summary: 'Get a task', params: [idParam('id', 'task')], responses: { 200: 'Task', 400: 'Error', 404: 'Error' } },
   { method: 'delete', path: '/api/tasks/{id}', summary: 'Delete a task that is not queued or running (appends TaskDeleted)', params: [idParam('id', 'task')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
+  { method: 'post', path: '/api/projects', summary: 'Create a project: a repository by URL, its credential by reference (appends ProjectCreated)', body: { schema: 'CreateProjectRequest' }, responses: { 201: 'Project', 400: 'Error', 413: 'Error' }, mutating: true },
+  { method: 'get', path: '/api/projects', summary: 'List projects by name', responses: { 200: arrayOf('Project') } },
+  { method: 'get', path: '/api/projects/{id}', summary: 'Get a project', params: [idParam('id', 'project')], responses: { 200: 'Project', 400: 'Error', 404: 'Error' } },
+  { method: 'put', path: '/api/projects/{id}', summary: "Replace a project's settings (appends ProjectUpdated); tasks created before keep theirs", params: [idParam('id', 'project')], body: { schema: 'UpdateProjectRequest' }, responses: { 200: 'Project', 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
+  { method: 'delete', path: '/api/projects/{id}', summary: 'Delete a project (appends ProjectDeleted); its tasks keep their repository settings', params: [idParam('id', 'project')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
   {
     method: 'post',
     path: '/api/orchestrator/start',
@@ -70,7 +86,7 @@ const DESCRIPTIONS: Record<number, string> = {
   204: 'Done',
   400: 'Invalid input; `fields` names each field at fault',
   401: 'Missing or wrong bearer token',
-  404: 'No such task or stage',
+  404: 'No such task, stage or project',
   409: 'Not possible in the current state; `message` says why',
   413: 'The body is larger than GATEWAY_BODY_LIMIT_BYTES',
   503: 'NATS or Postgres does not answer',

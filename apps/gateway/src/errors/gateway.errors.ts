@@ -49,7 +49,7 @@ export class UnsupportedBody extends GatewayError {
 
 /** An id that names nothing. */
 export class NotFoundError extends GatewayError {
-  constructor(what: 'task' | 'stage', id: string, field: string) {
+  constructor(what: 'task' | 'stage' | 'project', id: string, field: string) {
     super(`${what} ${id} does not exist`, [{ field, problem: `no ${what} with this id` }]);
   }
 }

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { TasksService } from '../services/tasks.service';
 import { uuidParam } from './schemas/common.schemas';
-import { createTaskSchema, listTasksSchema, toTaskView, type TaskPage, type TaskView } from './schemas/task.schemas';
+import { countTasksSchema, createTaskSchema, listTasksSchema, toTaskView, type ColumnCounts, type TaskPage, type TaskView } from './schemas/task.schemas';
 import { parseInput } from './validation';
 
 @Controller('api/tasks')
@@ -18,12 +18,19 @@ export class TasksController {
   async list(@Query() query: unknown): Promise<TaskPage> {
     const filter = parseInput(listTasksSchema, query, 'query');
     const page = await this.tasks.list(filter);
-    return { items: page.items.map(toTaskView), total: page.total, limit: filter.limit, offset: filter.offset, seq: page.seq };
+    return { items: page.items.map((row) => toTaskView(row.task, row.startedAt)), total: page.total, limit: filter.limit, offset: filter.offset, seq: page.seq };
+  }
+
+  /** How many tasks each board column holds; declared before `:id`, which it would match. */
+  @Get('columns')
+  countColumns(@Query() query: unknown): Promise<ColumnCounts> {
+    return this.tasks.countColumns(parseInput(countTasksSchema, query, 'query').q);
   }
 
   @Get(':id')
   async get(@Param('id') id: string): Promise<TaskView> {
-    return toTaskView(await this.tasks.get(parseInput(uuidParam, id, 'id')));
+    const row = await this.tasks.view(parseInput(uuidParam, id, 'id'));
+    return toTaskView(row.task, row.startedAt);
   }
 
   /** Appends TaskDeleted; a queued or running task must be cancelled first (409). */

@@ -13,8 +13,22 @@ describe('toBoardUpdates', () => {
       {
         name: 'task-update',
         rooms: [BOARD_ROOM, taskRoom(ids.task(1))],
-        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null },
+        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null },
       },
+    ]);
+  });
+
+  it('given TaskPullRequestOpened, then a task-update carries the pull request link to the board and the task room', () => {
+    const url = 'https://github.example/team/shop/pull/7';
+    const opened = newMessage(
+      'TaskPullRequestOpened',
+      ids.task(1),
+      { taskId: ids.task(1), url, number: 7, head: `orch/${ids.task(1)}`, base: 'main', created: true, openedAt: AT },
+      { producer: 'spec', occurredAt: AT },
+    );
+
+    expect(toBoardUpdates(12, opened)).toEqual([
+      { name: 'task-update', rooms: [BOARD_ROOM, taskRoom(ids.task(1))], payload: { seq: 12, cause: 'TaskPullRequestOpened', at: AT, taskId: ids.task(1), pullRequestUrl: url, pullRequestState: 'open' } },
     ]);
   });
 

@@ -26,9 +26,13 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
 
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch })];
+      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
     }
+    case 'TaskPullRequestOpened':
+      return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
+    case 'TaskPullRequestClosed':
+      return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: event.data.state })];
     case 'TaskDeleted':
       return [task(event.data.taskId, { status: 'deleted' })];
     case 'OrchestrationRejected':

@@ -8,7 +8,7 @@ import { StreamCursor, type StreamMessage } from './stream-cursor';
 const CHUNK = 256;
 
 /** The tables the projection writes, children first. */
-export const READ_MODEL_TABLES = ['orchestrator_stages', 'tasks', 'pool_slots', 'lease_requests', 'stage_runs', 'projected_events'] as const;
+export const READ_MODEL_TABLES = ['orchestrator_stages', 'tasks', 'pool_slots', 'lease_requests', 'stage_runs', 'projects', 'projected_events'] as const;
 
 export interface RebuildReport {
   /** the last stream sequence replayed; the checkpoint afterwards */

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
-import { isPoolEvent, type OrchEvent } from '@app/contracts';
+import { isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
 import { projectPool } from './pool.projector';
+import { projectProject } from './project.projector';
 import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
 import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
@@ -17,16 +18,26 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     await projectPool(rows, event);
     return;
   }
+  if (isProjectEvent(event)) {
+    await projectProject(rows, event);
+    return;
+  }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, status, created_at, updated_at, last_event_seq)
-         VALUES ($1, $2, $3, $4, $5, 'created', $6, $6, $7) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, rows.at, seq],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq],
       );
       return;
     }
+    case 'TaskPullRequestOpened':
+      await rows.updateTask(event.data.taskId, `pull_request_url = $4, pull_request_state = 'open'`, [event.data.url]);
+      return;
+    case 'TaskPullRequestClosed':
+      await rows.updateTask(event.data.taskId, 'pull_request_url = $4, pull_request_state = $5', [event.data.url, event.data.state]);
+      return;
     case 'TaskDeleted':
       await rows.query('DELETE FROM tasks WHERE id = $1', [event.data.taskId]);
       await rows.renumberQueue();

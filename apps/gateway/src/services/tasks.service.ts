@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, type EntityManager } from 'typeorm';
 import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
@@ -7,7 +7,9 @@ import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
 import { PROJECTION_NAME } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
+import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
+import { ProjectsService } from './projects.service';
 
 /** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
 const PROJECTION_WAIT_MS = 2_000;
@@ -21,20 +23,57 @@ export interface NewTask {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
+  projectId: string | null;
 }
 
 export interface TaskFilter {
   status?: TaskStatus | undefined;
+  column?: BoardColumn | undefined;
+  /** text the title contains, any case */
+  q?: string | undefined;
   limit: number;
   offset: number;
 }
 
+/** A task's row with when its orchestration began (its first stage was scheduled). */
+export interface TaskRow {
+  task: TaskEntity;
+  startedAt: Date | null;
+}
+
 export interface TaskPageRows {
-  items: TaskEntity[];
+  items: TaskRow[];
   total: number;
   /** the projection checkpoint the page was read at */
   seq: number;
 }
+
+export interface ColumnCountRows {
+  columns: Record<BoardColumn, number>;
+  seq: number;
+}
+
+/** Each column of the board as a condition on the tasks table (alias `task`), and the order of its cards. */
+const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[string, 'ASC' | 'DESC', ('NULLS LAST' | undefined)?]> }> = {
+  // the queue in its order, then the tasks not started, newest first (as the board shows them)
+  queued: {
+    where: "task.status IN ('created', 'queued')",
+    orderBy: [
+      ['task.queue_position', 'ASC', 'NULLS LAST'],
+      ['task.created_at', 'DESC'],
+    ],
+  },
+  // a running task whose first stage is not recorded yet stands in the first column
+  specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
+  implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
+  qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
+  done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
+  ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
+};
+
+/** `text` as a LIKE pattern that matches it anywhere, its wildcards taken literally */
+const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 
 /** Tasks: reads from the projection; writes are events appended to the task's subject. */
 @Injectable()
@@ -48,12 +87,17 @@ export class TasksService {
     private readonly nats: NatsClient,
     private readonly projection: ProjectionService,
     private readonly messages: GatewayMessages,
+    private readonly projects: ProjectsService,
   ) {}
 
   /** Appends TaskCreated and waits (briefly) for the projection, so a read right after sees it. */
   async create(input: NewTask): Promise<TaskEntity> {
     const taskId = uuidv7(this.messages.now().getTime());
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...input }) as OrchEvent;
+    const { projectId, ...fields } = input;
+    // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
+    const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
+    const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace }) as OrchEvent;
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -65,21 +109,48 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, input, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch }, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
-  /** A page of tasks, newest first, with the checkpoint it was read at (one snapshot). */
+  /**
+   * A page of tasks with the total that match and the checkpoint it was read at (one
+   * snapshot): newest first, or in a column's order when filtered by column.
+   */
   list(filter: TaskFilter): Promise<TaskPageRows> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
-      const [items, total] = await manager.getRepository(TaskEntity).findAndCount({
-        where: filter.status ? { status: filter.status } : {},
-        order: { createdAt: 'DESC', id: 'DESC' },
-        take: filter.limit,
-        skip: filter.offset,
-      });
-      return { items, total, seq: Number(checkpoint[0]?.last_sequence ?? 0) };
+      const query = manager.getRepository(TaskEntity).createQueryBuilder('task');
+      if (filter.status) query.andWhere('task.status = :status', { status: filter.status });
+      if (filter.q) query.andWhere('task.title ILIKE :q', { q: containing(filter.q) });
+      const column = filter.column ? COLUMN_FILTERS[filter.column] : null;
+      if (column) {
+        query.andWhere(column.where);
+        for (const [field, direction, nulls] of column.orderBy) query.addOrderBy(field, direction, nulls);
+      } else {
+        query.addOrderBy('task.created_at', 'DESC');
+      }
+      query.addOrderBy('task.id', 'DESC').offset(filter.offset).limit(filter.limit);
+      const [items, total] = await query.getManyAndCount();
+      const starts = await startsOf(manager, items.map((task) => task.id));
+      return { items: items.map((task) => ({ task, startedAt: starts.get(task.id) ?? null })), total, seq: await checkpointOf(manager) };
     });
+  }
+
+  /** How many tasks each column of the board holds (those whose title contains `q`, when given). */
+  countColumns(q: string | undefined): Promise<ColumnCountRows> {
+    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
+      const selects = BOARD_COLUMNS.map((column) => `count(*) FILTER (WHERE ${COLUMN_FILTERS[column].where}) AS "${column}"`);
+      const rows: Array<Record<BoardColumn, string>> = await manager.query(`SELECT ${selects.join(', ')} FROM tasks task${q ? ' WHERE task.title ILIKE $1' : ''}`, q ? [containing(q)] : []);
+      const counts = rows[0];
+      const columns = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, Number(counts?.[column] ?? 0)])) as Record<BoardColumn, number>;
+      return { columns, seq: await checkpointOf(manager) };
+    });
+  }
+
+  /** The task's row with when it began. */
+  async view(taskId: string): Promise<TaskRow> {
+    const task = await this.get(taskId);
+    const starts = await startsOf(this.dataSource.manager, [task.id]);
+    return { task, startedAt: starts.get(task.id) ?? null };
   }
 
   /**
@@ -135,12 +206,29 @@ export class TasksService {
   }
 }
 
+async function checkpointOf(manager: EntityManager): Promise<number> {
+  const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+  return Number(checkpoint[0]?.last_sequence ?? 0);
+}
+
+/** When each task's first stage was scheduled, for the tasks that have one. */
+async function startsOf(manager: EntityManager, taskIds: string[]): Promise<Map<string, Date>> {
+  if (taskIds.length === 0) return new Map();
+  const rows: Array<{ task_id: string; started_at: Date }> = await manager.query(
+    'SELECT task_id, min(created_at) AS started_at FROM orchestrator_stages WHERE task_id = ANY($1::uuid[]) AND created_at IS NOT NULL GROUP BY task_id',
+    [taskIds],
+  );
+  return new Map(rows.map((row) => [row.task_id, new Date(row.started_at)]));
+}
+
 /** The row TaskCreated will project, for an answer while the projection lags. */
 function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: number): TaskEntity {
   return Object.assign(new TaskEntity(), {
     id,
     ...input,
     status: 'created',
+    pullRequestUrl: null,
+    pullRequestState: null,
     createdAt,
     updatedAt: createdAt,
     orchestrationId: null,

@@ -101,7 +101,7 @@ function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
         exists: true,
         title: event.data.title,
         description: event.data.description,
-        workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch },
+        workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
       };
     case 'TaskDeleted':
       return { ...state, deleted: true };

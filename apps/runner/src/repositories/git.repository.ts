@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import path from 'node:path';
 import type { DiffStat } from '@app/contracts';
 import { gitEnv, parseNumstat } from '../domain/workspace-policy';
 import { ProcessRepository } from './process.repository';
@@ -97,16 +98,67 @@ export class GitRepository {
     return parseNumstat(await this.git(tree.dir, [...treeArgs(tree), 'diff', '--numstat', '--end-of-options', from, to]));
   }
 
+  /**
+   * A bare repository at `dir` following `origin` (see setOrigin), its branches fetched to
+   * `refs/remotes/origin/*`: a fetch never moves a branch a task's worktree has checked out.
+   */
+  async initMirror(dir: string): Promise<void> {
+    await this.git(path.dirname(dir), ['init', '--quiet', '--bare', '--end-of-options', dir]);
+    await this.git(dir, ['config', 'remote.origin.fetch', '+refs/heads/*:refs/remotes/origin/*']);
+  }
+
+  /** Points the mirror's `origin` at `url`. */
+  async setOrigin(dir: string, url: string): Promise<void> {
+    await this.git(dir, ['config', 'remote.origin.url', url]);
+  }
+
+  /** Fetches every branch of `origin` into the mirror; `credentialEnv` carries the credential (never argv). */
+  async fetchMirror(dir: string, credentialEnv: Record<string, string>): Promise<void> {
+    await this.git(dir, ['fetch', '--quiet', '--prune', 'origin'], [], credentialEnv);
+  }
+
+  /** The commit `ref` names in `repo`, or null when there is none. */
+  async commitOf(repo: string, ref: string): Promise<string | null> {
+    const result = await this.run(repo, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+    return result.exitCode === 0 ? result.stdout.trim() : null;
+  }
+
+  /** Adds a worktree at `dir` on `branch`, made (or reset) to start at `start`. */
+  async addWorktreeFrom(repo: string, dir: string, branch: string, start: string): Promise<void> {
+    await this.git(repo, ['worktree', 'prune']);
+    await this.git(repo, ['worktree', 'add', '--quiet', '-B', branch, '--end-of-options', dir, start]);
+  }
+
+  /** Whether `ancestor` is `descendant` or one of its ancestors. */
+  async isAncestor(tree: AgentTree, ancestor: string, descendant: string): Promise<boolean> {
+    return (await this.run(tree.dir, [...treeArgs(tree), 'merge-base', '--is-ancestor', '--end-of-options', ancestor, descendant])).exitCode === 0;
+  }
+
+  /** Moves the worktree's branch and files to `commit` (another runner pushed further). */
+  async resetTo(tree: AgentTree, commit: string): Promise<void> {
+    await this.git(tree.dir, [...treeArgs(tree), 'reset', '--quiet', '--hard', '--end-of-options', commit]);
+  }
+
+  /**
+   * Pushes HEAD to `refs/heads/<branch>` on origin, only if the remote's branch is still at
+   * `expected` (null: the branch must not exist there yet) — `--force-with-lease` on that
+   * one ref, nothing else pushed.
+   */
+  async push(tree: AgentTree, branch: string, expected: string | null, credentialEnv: Record<string, string>): Promise<void> {
+    const ref = `refs/heads/${branch}`;
+    await this.git(tree.dir, [...treeArgs(tree), 'push', '--quiet', '--porcelain', `--force-with-lease=${ref}:${expected ?? ''}`, '--end-of-options', 'origin', `HEAD:${ref}`], [], credentialEnv);
+  }
+
   /** Runs `git -c <safe>… [-c <config>]… <args>`; a non-zero exit is a GitError with git's own words. */
-  private async git(cwd: string, args: string[], config: readonly string[] = []): Promise<string> {
-    const result = await this.run(cwd, args, config);
+  private async git(cwd: string, args: string[], config: readonly string[] = [], extraEnv: Record<string, string> = {}): Promise<string> {
+    const result = await this.run(cwd, args, config, extraEnv);
     if (result.exitCode !== 0) throw new GitError(`git ${args.join(' ')} failed in ${cwd}: ${result.stderr.trim() || `exit ${result.exitCode ?? 'unknown'}`}`);
     return result.stdout;
   }
 
-  private run(cwd: string, args: string[], config: readonly string[] = []) {
+  private run(cwd: string, args: string[], config: readonly string[] = [], extraEnv: Record<string, string> = {}) {
     const settings = [...SAFE_CONFIG, ...config].flatMap((setting) => ['-c', setting]);
-    return this.processes.exec('git', [...settings, ...args], { cwd, timeoutMs: GIT_TIMEOUT_MS, env: this.env });
+    return this.processes.exec('git', [...settings, ...args], { cwd, timeoutMs: GIT_TIMEOUT_MS, env: { ...this.env, ...extraEnv } });
   }
 }
 

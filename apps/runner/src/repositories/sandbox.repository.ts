@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { lstat, mkdtemp, readlink, realpath, rm } from 'node:fs/promises';
+import { chmod, lstat, mkdtemp, readlink, realpath, rm } from 'node:fs/promises';
 import http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
@@ -51,9 +51,14 @@ export class SandboxRepository {
     return null;
   }
 
-  async openForwards(targets: readonly ForwardTarget[]): Promise<OpenForwards> {
+  /**
+   * `otherUsers`: the sockets may be connected to by any uid (the agent's container runs as
+   * another user than the runner); they lead only where they lead, and carry no credential.
+   */
+  async openForwards(targets: readonly ForwardTarget[], options: { otherUsers: boolean } = { otherUsers: false }): Promise<OpenForwards> {
     // short: a unix socket's path has at most 107 bytes
     const socketsDir = await mkdtemp(path.join(tmpdir(), 'orch-sbx-'));
+    if (options.otherUsers) await chmod(socketsDir, 0o755);
     const connections = new Set<net.Socket>();
     const servers: net.Server[] = [];
     const socketPaths: string[] = [];
@@ -68,6 +73,7 @@ export class SandboxRepository {
         server.once('error', reject);
         server.listen(socketPath, () => resolve());
       });
+      if (options.otherUsers) await chmod(socketPath, 0o666);
       servers.push(server);
       socketPaths.push(socketPath);
     }

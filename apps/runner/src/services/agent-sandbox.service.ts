@@ -1,10 +1,13 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import path from 'node:path';
+import type { LeaseRef } from '@app/contracts';
 import { failConfig } from '@app/config';
+import { isContainerLease } from '../domain/container';
 import { sandboxApiPort, sandboxArgs, sandboxEnv, sandboxProbeArgs, upstreamApi } from '../domain/sandbox';
 import { ProcessRepository } from '../repositories/process.repository';
 import { SandboxRepository } from '../repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { AgentContainer } from './agent-container.service';
 import type { Workspace } from './workspace.service';
 
 /** How one agent run is started: the program, its arguments and environment, and what to undo when it ended. */
@@ -15,8 +18,15 @@ export interface AgentLaunch {
   close(): Promise<void>;
 }
 
+/** The agent's lease is of a local slot, and RUNNER_EXECUTION=container allows none: not retryable. */
+export class ExecutionRefused extends Error {
+  override readonly name = 'ExecutionRefused';
+}
+
 /**
- * Where the agent runs (RUNNER_EXECUTION). `host`: as the runner's child, as it is.
+ * Where the agent runs (RUNNER_EXECUTION). `container`: in a container of its own beside its
+ * Docker lease (AgentContainer); a local slot's lease then runs as `localExecution` says.
+ * `host`: as the runner's child, as it is.
  * `sandbox`: under bubblewrap (see sandboxArgs), its network only two forwards the runner
  * opens for the run — the model API (ANTHROPIC_BASE_URL of the runner, else Anthropic's)
  * and the slot's port — so NATS, Postgres and the gateway on this host are out of reach.
@@ -26,12 +36,13 @@ export class AgentSandbox implements OnModuleInit {
   constructor(
     private readonly sandbox: SandboxRepository,
     private readonly processes: ProcessRepository,
+    private readonly containers: AgentContainer,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
 
   /** A sandbox that cannot be made here (user namespaces off, a broken bwrap) stops the boot, instead of failing every stage. */
   async onModuleInit(): Promise<void> {
-    if (this.config.execution !== 'sandbox') return;
+    if (this.config.execution !== 'sandbox' && this.config.localExecution !== 'sandbox') return;
     const node = await this.node();
     const probe = await this.processes.exec(this.config.bwrapPath, sandboxProbeArgs(await this.sandbox.systemEntries(), node.path, node.readOnly), { cwd: '/', timeoutMs: 30_000, env: { PATH: process.env.PATH ?? '' } });
     if (probe.exitCode === 0) return;
@@ -39,9 +50,12 @@ export class AgentSandbox implements OnModuleInit {
     failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox, but ${this.config.bwrapPath} cannot make a sandbox here: ${words}; enable user namespaces, or set RUNNER_EXECUTION=host to run the agent unconfined`);
   }
 
-  async launch(workspace: Workspace, backendPort: number, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+    const execution = this.executionFor(lease);
+    if (execution === 'container') return this.containers.launch(workspace, lease, file, args, env);
+    const backendPort = lease.port;
     const unconfined = { file, args, env, close: async () => undefined };
-    if (this.config.execution === 'host') return unconfined;
+    if (execution === 'host') return unconfined;
     const cli = await this.sandbox.resolveProgram(file);
     // nothing to run: started as it is, it fails to start as it would on the host (ENOENT naming CLAUDE_CLI_PATH), and runs nothing
     if (cli === null) return unconfined;
@@ -77,6 +91,15 @@ export class AgentSandbox implements OnModuleInit {
       await forwards.close();
       throw error;
     }
+  }
+
+  /** How this lease's agent runs: in a container only on a Docker lease; a local slot's as `localExecution` says. */
+  private executionFor(lease: LeaseRef): RunnerConfig['execution'] {
+    if (this.config.execution !== 'container' || isContainerLease(lease)) return this.config.execution;
+    if (this.config.localExecution === null) {
+      throw new ExecutionRefused(`RUNNER_EXECUTION=container runs the agent in its leased container, but ${lease.containerId} is a local slot (POOL_DRIVER=local): use the Docker driver, or RUNNER_EXECUTION=sandbox`);
+    }
+    return this.config.localExecution;
   }
 
   /** The runner's own node, which runs the forwarder inside, and what to bind for it: its prefix when it is installed outside /usr (nvm, /opt). */

@@ -75,7 +75,7 @@ export class ClaudeRunService {
 
     const args = agentArgs(this.config, resumeSessionId);
     const env = agentEnv(process.env, { backendPort: lease.port, configDir: workspace.configDir, apiKey: this.config.apiKey, passthrough: this.config.agentEnvPassthrough });
-    const launch = await this.sandbox.launch(workspace, lease.port, this.config.cliPath, args, env);
+    const launch = await this.sandbox.launch(workspace, lease, this.config.cliPath, args, env);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
       paused ? child.pauseOutput() : child.resumeOutput(),
     );

@@ -1,14 +1,18 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
-import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType } from '@app/contracts';
+import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType, type QaVerdict } from '@app/contracts';
 import { Clock } from '@app/config';
 import { cancellation } from '../domain/attempt-guard';
 import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome';
 import { runnerFailureReason } from '../domain/run-error';
 import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { ExecutionRefused } from './agent-sandbox.service';
 import { AttemptLog } from './attempt-log.service';
 import { AttemptMonitor } from './attempt-monitor.service';
+import { ForgeCredentialRefused, ForgeRequestRefused, ForgeUnavailable } from '../forge/forge';
 import { ClaudeRunService, type ClaudeRun, type ClaudeRunResult, type StopCause } from './claude-run.service';
+import { PullRequestService } from './pull-request.service';
+import { RemoteRefused, RemoteUnavailable } from './remote.service';
 import { WorkspaceRefused, WorkspaceService, type Workspace, type WorkspaceSnapshot } from './workspace.service';
 
 /** bytes (as JSON) of the agent's answer kept in StageCompleted: NATS takes 1 MiB a message */
@@ -50,6 +54,7 @@ export class StageRunService implements BeforeApplicationShutdown {
   constructor(
     private readonly claude: ClaudeRunService,
     private readonly workspaces: WorkspaceService,
+    private readonly pullRequests: PullRequestService,
     private readonly attempts: AttemptLog,
     private readonly monitor: AttemptMonitor,
     private readonly clock: Clock,
@@ -125,8 +130,9 @@ export class StageRunService implements BeforeApplicationShutdown {
       try {
         workspace = await this.workspaces.prepare(taskId, command.data.workspace);
       } catch (error) {
-        if (!(error instanceof WorkspaceRefused)) throw error;
-        await this.reportFailure(command, startedSeq, { reason: error.message, retryable: false });
+        const retryable = error instanceof RemoteUnavailable;
+        if (!(error instanceof WorkspaceRefused || error instanceof RemoteRefused || retryable)) throw error;
+        await this.reportFailure(command, startedSeq, { reason: error.message, retryable });
         return;
       }
       if (active.stopped !== null) {
@@ -136,7 +142,14 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
       const before = await this.workspaces.snapshot(workspace);
       const resume = await this.workspaces.sessionOf(taskId, stageType);
-      const agent = await this.claude.start(command, workspace, resume, deadline);
+      let agent: ClaudeRun;
+      try {
+        agent = await this.claude.start(command, workspace, resume, deadline);
+      } catch (error) {
+        if (!(error instanceof ExecutionRefused)) throw error;
+        await this.reportFailure(command, startedSeq, { reason: error.message, retryable: false });
+        return;
+      }
       active.attach(agent);
       const result = await agent.done;
       watch.stop(); // the agent is gone: nothing left to stop or heartbeat for
@@ -186,9 +199,12 @@ export class StageRunService implements BeforeApplicationShutdown {
       let diffStat = null;
       try {
         diffStat = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
+        await this.workspaces.pushStage(workspace);
+        if (outcome.verdict?.verdict === 'pass') await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
       } catch (error) {
-        if (!(error instanceof GitError)) throw error;
-        outcome = { kind: 'failed', reason: `the agent's work could not be committed: ${error.message}`, retryable: true, exitCode: result.facts.exitCode, result: outcome.result };
+        const failure = deliveryFailure(error);
+        if (failure === null) throw error;
+        outcome = { kind: 'failed', ...failure, exitCode: result.facts.exitCode, result: outcome.result };
       }
       if (outcome.kind === 'completed') {
         const completed = this.event(command, 'StageCompleted', {
@@ -207,6 +223,13 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
     }
     await this.reportFailure(command, startedSeq, outcome);
+  }
+
+  /** Opens the task's pull request through its project's forge and records it on the task subject before QA's outcome. */
+  private async openPullRequest(command: RunStage, startedSeq: number, verdict: QaVerdict, stageCostUsd: number): Promise<void> {
+    const opened = await this.pullRequests.open(command, verdict, stageCostUsd);
+    if (opened === null) return;
+    await this.attempts.report(this.event(command, 'TaskPullRequestOpened', { ...opened, openedAt: this.clock.nowIso() }), command.data, startedSeq);
   }
 
   private async reportFailure(
@@ -247,6 +270,17 @@ export class StageRunService implements BeforeApplicationShutdown {
   private event<T extends MessageType>(command: RunStage, type: T, data: MessageData<T>): MessageOf<T> {
     return causedMessage(command, type, command.data.taskId, data, this.origin());
   }
+}
+
+/**
+ * Why the stage's work did not reach the team — commit, push or pull request — and whether
+ * another attempt could succeed; null for an error that is none of these.
+ */
+function deliveryFailure(error: unknown): { reason: string; retryable: boolean } | null {
+  if (error instanceof GitError) return { reason: `the agent's work could not be committed: ${error.message}`, retryable: true };
+  if (error instanceof RemoteRefused || error instanceof ForgeCredentialRefused || error instanceof ForgeRequestRefused) return { reason: error.message, retryable: false };
+  if (error instanceof RemoteUnavailable || error instanceof ForgeUnavailable) return { reason: error.message, retryable: true };
+  return null;
 }
 
 function attemptKey(stageId: string, attempt: number): string {

@@ -1,11 +1,12 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { lstat, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DiffStat, StageType, WorkspaceSpec } from '@app/contracts';
+import type { DiffStat, StageType, WorkspaceRemote, WorkspaceSpec } from '@app/contracts';
 import { COMMAND_TEMPLATES } from '../domain/prompt';
 import { repoPathRefusal, repositoryRefusal, taskBranch } from '../domain/workspace-policy';
 import { GitError, GitRepository, type AgentTree } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
+import { RemoteService } from './remote.service';
 
 /** A task's workspace that cannot be made: a refused or broken repository. Not retryable. */
 export class WorkspaceRefused extends Error {
@@ -22,6 +23,12 @@ export interface Workspace {
   branch: string | null;
   /** the git dir the repository registered for the worktree (the runner's git calls use it, never the worktree's `.git`); null for a scratch directory */
   gitDir: string | null;
+  /**
+   * the project's remote the branch is pushed to; the branch's commit there as last fetched
+   * or pushed (null: not there yet), and the commit the worktree started from (the base's,
+   * while the branch is not on the remote); null for a local repository
+   */
+  remote: { spec: WorkspaceRemote; pushedHead: string | null; startHead: string } | null;
 }
 
 /** The workspace's HEAD when a stage started, to diff against when it ends. */
@@ -44,6 +51,7 @@ export class WorkspaceService {
 
   constructor(
     private readonly git: GitRepository,
+    private readonly remotes: RemoteService,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
 
@@ -59,7 +67,14 @@ export class WorkspaceService {
     const configDir = path.join(root, 'claude-config');
     let branch: string | null = null;
     let gitDir: string | null = null;
-    if (spec.repoPath !== null) {
+    let remote: Workspace['remote'] = null;
+    if (spec.remote) {
+      branch = taskBranch(taskId);
+      await mkdir(root, { recursive: true });
+      const checkout = await this.checkoutRemote(taskId, cwd, spec.remote, spec.baseBranch);
+      gitDir = checkout.gitDir;
+      remote = { spec: spec.remote, pushedHead: checkout.pushedHead, startHead: checkout.startHead };
+    } else if (spec.repoPath !== null) {
       const repo = await this.allowedRepo(spec.repoPath);
       branch = taskBranch(taskId);
       await mkdir(root, { recursive: true });
@@ -79,7 +94,58 @@ export class WorkspaceService {
     }
     await mkdir(configDir, { recursive: true });
     await this.writeCommands(cwd);
-    return { taskId, cwd, configDir, branch, gitDir };
+    return { taskId, cwd, configDir, branch, gitDir, remote };
+  }
+
+  /**
+   * The task's worktree of the project's mirror, fetched first: on the branch as last pushed
+   * when the remote has it (a retry on another runner continues from there), else a new
+   * branch from the base. A worktree this runner kept is moved forward to what was pushed
+   * since (by another runner), never back.
+   */
+  private async checkoutRemote(taskId: string, cwd: string, remote: WorkspaceRemote, baseBranch: string | null): Promise<{ gitDir: string; pushedHead: string | null; startHead: string }> {
+    const mirror = await this.remotes.sync(remote);
+    const branch = taskBranch(taskId);
+    const pushedHead = await this.git.commitOf(mirror, `refs/remotes/origin/${branch}`);
+    let gitDir = (await exists(cwd)) ? await this.registeredGitDir(mirror, cwd) : null;
+    if (gitDir !== null) {
+      const tree = { dir: cwd, gitDir };
+      const head = await this.git.head(tree);
+      if (pushedHead !== null && head !== pushedHead && (await this.git.isAncestor(tree, head, pushedHead))) {
+        await this.git.resetTo(tree, pushedHead);
+        this.logger.log(`Worktree of task ${taskId} moved to ${pushedHead}, as ${branch} was pushed since`);
+      }
+      return { gitDir, pushedHead, startHead: pushedHead ?? (await this.git.commitOf(mirror, `refs/remotes/origin/${baseBranch ?? 'HEAD'}`)) ?? head };
+    }
+    if (baseBranch === null && pushedHead === null) throw new WorkspaceRefused(`task ${taskId} names no base branch of ${remote.url}`);
+    const start = pushedHead ?? (await this.git.commitOf(mirror, `refs/remotes/origin/${baseBranch}`));
+    if (start === null) throw new WorkspaceRefused(`the remote ${remote.url} has no branch ${baseBranch}`);
+    await rm(cwd, { recursive: true, force: true });
+    try {
+      await this.git.addWorktreeFrom(mirror, cwd, branch, start);
+    } catch (error) {
+      if (error instanceof GitError) throw new WorkspaceRefused(`could not make a worktree of ${remote.url} on ${branch}: ${error.message}`);
+      throw error;
+    }
+    gitDir = await this.registeredGitDir(mirror, cwd);
+    if (gitDir === null) throw new WorkspaceRefused(`git made no worktree of ${remote.url} at ${cwd}`);
+    this.logger.log(`Worktree for task ${taskId} at ${cwd} on ${branch} (from ${pushedHead === null ? baseBranch : `${branch} as last pushed`} of ${remote.url})`);
+    return { gitDir, pushedHead, startHead: start };
+  }
+
+  /**
+   * Pushes the task's branch to the project's remote when the stage moved it past what the
+   * remote has (force-with-lease against that commit, the task's branch only). False when
+   * there was nothing to push or no remote.
+   */
+  async pushStage(workspace: Workspace): Promise<boolean> {
+    const tree = agentTree(workspace);
+    if (tree === null || workspace.remote === null || workspace.branch === null) return false;
+    const head = await this.git.head(tree);
+    if (head === (workspace.remote.pushedHead ?? workspace.remote.startHead)) return false;
+    await this.remotes.push(workspace.remote.spec, tree, workspace.branch, workspace.remote.pushedHead);
+    workspace.remote.pushedHead = head;
+    return true;
   }
 
   /**

@@ -1,9 +1,9 @@
 import { ApiError, toApiError } from './api.error';
-import type { CreateTaskRequest, PoolView, StageView, TaskPage, TaskView } from './api.types';
+import type { BoardColumn, ColumnCounts, CreateTaskRequest, PoolView, ProjectView, StageView, TaskPage, TaskView } from './api.types';
 import type { MetricsSnapshot } from '../contracts';
 
-/** the most tasks one page of GET /api/tasks holds */
-const PAGE_LIMIT = 200;
+/** the cards of a column the board reads at a time */
+export const COLUMN_PAGE_SIZE = 50;
 
 /** The gateway's REST API, as the page uses it: JSON, with the bearer token when there is one. */
 export class ApiClient {
@@ -12,8 +12,13 @@ export class ApiClient {
     private readonly baseUrl = '',
   ) {}
 
-  listTasks(offset = 0): Promise<TaskPage> {
-    return this.request<TaskPage>('GET', `/api/tasks?limit=${PAGE_LIMIT}&offset=${offset}`);
+  /** One page of a board column, in the column's order. */
+  listColumn(column: BoardColumn, offset = 0, limit = COLUMN_PAGE_SIZE): Promise<TaskPage> {
+    return this.request<TaskPage>('GET', `/api/tasks?column=${column}&limit=${limit}&offset=${offset}`);
+  }
+
+  columnCounts(): Promise<ColumnCounts> {
+    return this.request<ColumnCounts>('GET', '/api/tasks/columns');
   }
 
   getTask(taskId: string): Promise<TaskView> {
@@ -22,6 +27,10 @@ export class ApiClient {
 
   createTask(request: CreateTaskRequest): Promise<TaskView> {
     return this.request<TaskView>('POST', '/api/tasks', request);
+  }
+
+  projects(): Promise<ProjectView[]> {
+    return this.request<ProjectView[]>('GET', '/api/projects');
   }
 
   stages(taskId: string): Promise<StageView[]> {

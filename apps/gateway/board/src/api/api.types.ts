@@ -7,6 +7,11 @@ export interface TaskView {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  projectId: string | null;
+  /** the pull request opened from the task's branch once QA passed */
+  pullRequestUrl: string | null;
+  /** as the runner last saw it on the forge */
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   orchestrationId: string | null;
   currentStage: StageType | null;
@@ -18,6 +23,8 @@ export interface TaskView {
   totalCostUsd: number;
   createdAt: string;
   updatedAt: string;
+  /** when its first stage was scheduled; null before */
+  startedAt: string | null;
   lastEventSeq: number;
 }
 
@@ -29,6 +36,16 @@ export interface TaskPage {
   /** the projection checkpoint the page was read at */
   seq: number;
 }
+
+/** GET /api/tasks/columns: how many tasks each board column holds */
+export interface ColumnCounts {
+  columns: Record<BoardColumn, number>;
+  /** the projection checkpoint the counts were read at */
+  seq: number;
+}
+
+/** the board's columns, as GET /api/tasks filters by them */
+export type BoardColumn = 'queued' | StageType | 'done' | 'ended';
 
 export interface StageView {
   id: string;
@@ -92,6 +109,16 @@ export interface CreateTaskRequest {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  /** the project whose repository the task works in (instead of repoPath) */
+  projectId: string | null;
+}
+
+/** A project: a repository by URL, as GET /api/projects lists it (the credential by reference only). */
+export interface ProjectView {
+  id: string;
+  name: string;
+  repositoryUrl: string;
+  defaultBranch: string;
 }
 
 /** A field of a refused request and what is wrong with it. */

@@ -1,16 +1,16 @@
-import { useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError } from '../api/api.error';
 import { useApi } from '../api/api.context';
-import type { CreateTaskRequest } from '../api/api.types';
+import type { CreateTaskRequest, ProjectView } from '../api/api.types';
 
-type Field = keyof CreateTaskRequest;
+type Field = Exclude<keyof CreateTaskRequest, 'projectId'>;
 
 const EMPTY: Record<Field, string> = { title: '', description: '', repoPath: '', baseBranch: '' };
 const FIELDS: ReadonlyArray<{ field: Field; label: string; multiline?: boolean; hint?: string }> = [
   { field: 'title', label: 'Title' },
   { field: 'description', label: 'Description', multiline: true },
-  { field: 'repoPath', label: 'Repository path', hint: 'a git repository on the runner; empty for a scratch directory' },
-  { field: 'baseBranch', label: 'Base branch', hint: 'empty for the repository’s current branch' },
+  { field: 'repoPath', label: 'Repository path', hint: 'without a project: a git repository on the runner; empty for a scratch directory' },
+  { field: 'baseBranch', label: 'Base branch', hint: 'empty for the project’s default branch or the repository’s current branch' },
 ];
 
 /** Creates a task; what the API refuses is shown next to the field it names. */
@@ -20,6 +20,12 @@ export function CreateTaskForm() {
   const [busy, setBusy] = useState(false);
   const [refusal, setRefusal] = useState<ApiError | null>(null);
   const [created, setCreated] = useState<string | null>(null);
+  const [projects, setProjects] = useState<ProjectView[]>([]);
+  const [projectId, setProjectId] = useState('');
+
+  useEffect(() => {
+    api.projects().then(setProjects, () => setProjects([]));
+  }, [api]);
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -31,6 +37,7 @@ export function CreateTaskForm() {
       description: values.description,
       repoPath: values.repoPath.trim() === '' ? null : values.repoPath.trim(),
       baseBranch: values.baseBranch.trim() === '' ? null : values.baseBranch.trim(),
+      projectId: projectId === '' ? null : projectId,
     };
     api.createTask(request).then(
       (task) => {
@@ -47,10 +54,27 @@ export function CreateTaskForm() {
     );
   };
 
-  const unplaced = refusal?.fields.filter((problem) => !FIELDS.some(({ field }) => field === problem.field)) ?? [];
+  const unplaced = refusal?.fields.filter((problem) => problem.field !== 'projectId' && !FIELDS.some(({ field }) => field === problem.field)) ?? [];
+  const projectProblem = refusal?.problemWith('projectId') ?? null;
   return (
     <form className="panel create-form" onSubmit={submit} noValidate aria-labelledby="create-title">
       <h2 id="create-title">New task</h2>
+      <div className="field">
+        <label htmlFor="task-projectId">Project</label>
+        <select id="task-projectId" value={projectId} onChange={(event) => setProjectId(event.target.value)} aria-invalid={projectProblem !== null}>
+          <option value="">none (a local repository path or a scratch directory)</option>
+          {projects.map((project) => (
+            <option key={project.id} value={project.id}>
+              {project.name} · {project.repositoryUrl}
+            </option>
+          ))}
+        </select>
+        {projectProblem !== null && (
+          <span className="field-error" data-testid="error-projectId">
+            {projectProblem}
+          </span>
+        )}
+      </div>
       {FIELDS.map(({ field, label, multiline, hint }) => {
         const problem = refusal?.problemWith(field) ?? null;
         const id = `task-${field}`;

@@ -30,6 +30,11 @@ export function TaskCardView({ task, stages, now }: Props) {
           {formatCost(task.costUsd)}
         </span>
       </div>
+      {task.pullRequestUrl !== null && (
+        <a className="card-pr" href={task.pullRequestUrl} target="_blank" rel="noreferrer" data-testid="card-pull-request">
+          {task.pullRequestState === 'open' || task.pullRequestState === null ? 'pull request' : `pull request · ${task.pullRequestState}`}
+        </a>
+      )}
       {task.status === 'created' && <StartButton task={task} compact />}
     </article>
   );

@@ -73,6 +73,14 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
               </span>
             )}
           </p>
+          {task.pullRequestUrl !== null && (
+            <p>
+              <a href={task.pullRequestUrl} target="_blank" rel="noreferrer" data-testid="task-pull-request">
+                Pull request: {task.pullRequestUrl}
+              </a>
+              {task.pullRequestState !== null && task.pullRequestState !== 'open' && <span data-testid="task-pull-request-state"> ({task.pullRequestState})</span>}
+            </p>
+          )}
           {task.reason !== null && <p className="field-error">{task.reason}</p>}
         </div>
         <div className="task-actions">

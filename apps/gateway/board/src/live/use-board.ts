@@ -10,6 +10,8 @@ import { BoardConnection } from './board.connection';
 
 /** milliseconds before reading the board again after a failed read */
 const RELOAD_DELAY_MS = 2_000;
+/** milliseconds the column totals are read again after a card the board did not hold moved */
+const COUNTS_DELAY_MS = 1_000;
 
 export interface Board {
   state: BoardState;
@@ -65,10 +67,42 @@ export function useBoard(api: ApiClient, token: string | null, watchedTaskId: st
     };
   }, [api, token]);
 
+  useUnknownTasks(api, state.unknownTaskIds, dispatch);
+
   useEffect(() => {
     dispatchLog({ type: 'watch', taskId: watchedTaskId });
     connectionRef.current?.watch(watchedTaskId);
   }, [watchedTaskId, api]);
 
   return { state, log, dispatch };
+}
+
+/**
+ * A task the board holds no card for (beyond the pages it read) that an update names is
+ * read over REST and joins its column; the totals are then read again, since where it came
+ * from is not known here.
+ */
+function useUnknownTasks(api: ApiClient, unknownTaskIds: string[], dispatch: (action: BoardAction) => void): void {
+  const reading = useRef(new Set<string>());
+  const countsTimer = useRef<ReturnType<typeof setTimeout> | null>(null);
+  useEffect(() => {
+    for (const taskId of unknownTaskIds) {
+      if (reading.current.has(taskId)) continue;
+      reading.current.add(taskId);
+      Promise.all([api.getTask(taskId), api.stages(taskId)])
+        .then(([task, stages]) => dispatch({ type: 'task-details', task, stages }))
+        .catch(() => undefined)
+        .finally(() => reading.current.delete(taskId));
+      countsTimer.current ??= setTimeout(() => {
+        countsTimer.current = null;
+        api.columnCounts().then((counts) => dispatch({ type: 'column-counts', counts }), () => undefined);
+      }, COUNTS_DELAY_MS);
+    }
+  }, [api, unknownTaskIds, dispatch]);
+  useEffect(
+    () => () => {
+      if (countsTimer.current !== null) clearTimeout(countsTimer.current);
+    },
+    [],
+  );
 }

@@ -1,4 +1,4 @@
-import type { StageView, TaskView } from '../api/api.types';
+import type { BoardColumn, ColumnCounts, StageView, TaskPage, TaskView } from '../api/api.types';
 import type { MetricsSnapshot, PoolUpdate, StageUpdate, TaskUpdate } from '../contracts';
 import type { ConnectionStatus } from './board.state';
 import type { BoardSnapshot } from './snapshot.mapper';
@@ -16,4 +16,8 @@ export type BoardAction =
   | { type: 'update'; update: LiveUpdate }
   | { type: 'metrics'; snapshot: MetricsSnapshot }
   /** one task read again over REST (the task view opens it) */
-  | { type: 'task-details'; task: TaskView; stages: StageView[] };
+  | { type: 'task-details'; task: TaskView; stages: StageView[] }
+  /** a further page of one column, read on request */
+  | { type: 'column-page'; column: BoardColumn; page: TaskPage }
+  /** the columns' totals read again */
+  | { type: 'column-counts'; counts: ColumnCounts };

@@ -1,7 +1,7 @@
-import type { StageType } from '../contracts';
+import type { BoardColumn } from '../api/api.types';
 import type { TaskCard } from './board.state';
 
-export type ColumnId = 'queued' | StageType | 'done' | 'ended';
+export type ColumnId = BoardColumn;
 
 export const COLUMNS: ReadonlyArray<{ id: ColumnId; title: string }> = [
   { id: 'queued', title: 'Queued' },

@@ -26,6 +26,17 @@ describe('boardReducer', () => {
     ]);
   });
 
+  it('given a task card, when its pull request is opened, then the card links it, and the link survives a later update', () => {
+    const url = 'https://github.example/team/shop/pull/7';
+    const state = apply(loaded({ tasks: [taskView({ status: 'running', lastEventSeq: 3 })], seq: 3 }), [
+      taskUpdate(4, { cause: 'TaskPullRequestOpened', pullRequestUrl: url, pullRequestState: 'open' }),
+      taskUpdate(5, { cause: 'OrchestrationCompleted', status: 'done', currentStage: null }),
+    ]);
+    expect(state.tasks[TASK]).toMatchObject({ status: 'done', pullRequestUrl: url, pullRequestState: 'open' });
+    const merged = apply(state, [taskUpdate(6, { cause: 'TaskPullRequestClosed', pullRequestUrl: url, pullRequestState: 'merged' })]);
+    expect(merged.tasks[TASK]).toMatchObject({ pullRequestUrl: url, pullRequestState: 'merged' });
+  });
+
   it('given one event that yields a stage-update and a task-update under one sequence, then both apply', () => {
     const state = apply(loaded({ tasks: [taskView({ status: 'running', lastEventSeq: 3 })], seq: 3 }), [
       stageUpdate(4, { status: 'pending' }),

@@ -4,6 +4,7 @@ import { initialBoardState, type BoardState, type BoardUpdateName } from './boar
 import { applyPoolUpdate } from './pool.updates';
 import { toSlotRecords, toStageRecord, toTaskCard, toWaitingRecords, type BoardSnapshot } from './snapshot.mapper';
 import { applyStageUpdate } from './stage.updates';
+import { moveBetweenColumns } from './column-totals';
 import { applyTaskUpdate } from './task.updates';
 
 const ALL_UPDATES: BoardUpdateName[] = ['stage-update', 'task-update', 'pool-update'];
@@ -22,6 +23,10 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       return applyLiveUpdate(state, action.update);
     case 'task-details':
       return applyDetails(state, action);
+    case 'column-page':
+      return applyColumnPage(state, action);
+    case 'column-counts':
+      return { ...state, columnTotals: action.counts.columns };
     default: {
       const unknownAction: never = action;
       return unknownAction;
@@ -43,6 +48,7 @@ function fromSnapshot(snapshot: BoardSnapshot): BoardState {
     slots: toSlotRecords(snapshot.pool),
     waiting: toWaitingRecords(snapshot.pool),
     metrics: snapshot.metrics,
+    columnTotals: snapshot.columnTotals,
   };
 }
 
@@ -55,8 +61,18 @@ function applyLiveUpdate(state: BoardState, update: LiveUpdate): BoardState {
   if (seq < state.seq || (seq === state.seq && state.appliedAtSeq.includes(update.name))) return state;
   const advanced = { ...state, seq, appliedAtSeq: seq === state.seq ? [...state.appliedAtSeq, update.name] : [update.name] };
   switch (update.name) {
-    case 'task-update':
-      return { ...advanced, tasks: applyTaskUpdate(state.tasks, update.payload) };
+    case 'task-update': {
+      const { taskId } = update.payload;
+      const tasks = applyTaskUpdate(state.tasks, update.payload);
+      // a card the board holds moves between columns; one it does not hold is read over REST
+      const unknown = tasks[taskId] === undefined && state.tasks[taskId] === undefined && update.payload.status !== 'deleted';
+      return {
+        ...advanced,
+        tasks,
+        columnTotals: moveBetweenColumns(state.columnTotals, state.tasks[taskId], tasks[taskId]),
+        unknownTaskIds: unknown && !state.unknownTaskIds.includes(taskId) ? [...state.unknownTaskIds, taskId] : state.unknownTaskIds,
+      };
+    }
     case 'stage-update':
       return { ...advanced, ...applyStageUpdate(state, update.payload) };
     case 'pool-update':
@@ -77,5 +93,15 @@ function applyDetails(state: BoardState, { task, stages }: Extract<BoardAction, 
     const known = nextStages[stage.id];
     if (!known || known.lastSeq <= stage.lastEventSeq) nextStages[stage.id] = toStageRecord(stage);
   }
-  return { ...state, tasks, stages: nextStages };
+  return { ...state, tasks, stages: nextStages, unknownTaskIds: state.unknownTaskIds.filter((taskId) => taskId !== task.id) };
+}
+
+/** Another page of a column: its cards join the board unless the board has seen later events of them. */
+function applyColumnPage(state: BoardState, { column, page }: Extract<BoardAction, { type: 'column-page' }>): BoardState {
+  const tasks = { ...state.tasks };
+  for (const task of page.items) {
+    const existing = tasks[task.id];
+    if (!existing || existing.lastSeq <= task.lastEventSeq) tasks[task.id] = toTaskCard(task, []);
+  }
+  return { ...state, tasks, columnTotals: { ...state.columnTotals, [column]: page.total } };
 }

@@ -1,3 +1,4 @@
+import type { ColumnId } from './board.columns';
 import type { DiffStat, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 /** The statuses an orchestration ends in. */
@@ -10,6 +11,10 @@ export interface TaskCard {
   description: string;
   repoPath: string | null;
   baseBranch: string | null;
+  projectId: string | null;
+  /** the pull request opened from the task's branch once QA passed */
+  pullRequestUrl: string | null;
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
   currentStage: StageType | null;
   /** 1 = next to be admitted; while queued */
@@ -103,7 +108,16 @@ export interface BoardState {
   slots: Record<string, SlotRecord>;
   waiting: WaitingRecord[];
   metrics: MetricsSnapshot | null;
+  /**
+   * how many tasks each column holds on the server: the board holds a page of each column
+   * (more on request), so these are counted there and kept current by the moves it sees
+   */
+  columnTotals: Record<ColumnId, number>;
+  /** tasks an update named that the board does not hold (not on a page it read): to be read */
+  unknownTaskIds: string[];
 }
+
+export const NO_COLUMN_TOTALS: Record<ColumnId, number> = { queued: 0, specification: 0, implementation: 0, qa: 0, done: 0, ended: 0 };
 
 export const initialBoardState: BoardState = {
   phase: 'loading',
@@ -116,6 +130,8 @@ export const initialBoardState: BoardState = {
   slots: {},
   waiting: [],
   metrics: null,
+  columnTotals: NO_COLUMN_TOTALS,
+  unknownTaskIds: [],
 };
 
 export const slotKey = (poolId: string, slot: number): string => `${poolId}#${slot}`;

@@ -1,5 +1,6 @@
 import type { PoolView, StageView, TaskView } from '../api/api.types';
 import type { MetricsSnapshot } from '../contracts';
+import type { ColumnId } from './board.columns';
 import { ENDED_STATUSES, slotKey, type SlotRecord, type StageRecord, type TaskCard, type WaitingRecord } from './board.state';
 
 /** What the board reads over REST before it follows the socket. */
@@ -10,17 +11,22 @@ export interface BoardSnapshot {
   stages: StageView[];
   pool: PoolView;
   metrics: MetricsSnapshot | null;
+  /** how many tasks each column holds on the server (the board reads a page of each) */
+  columnTotals: Record<ColumnId, number>;
 }
 
 
 export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
-  const scheduled = stages.map((stage) => stage.createdAt).filter((at): at is string => at !== null);
+  const scheduled = [task.startedAt, ...stages.map((stage) => stage.createdAt)].filter((at): at is string => at !== null);
   return {
     id: task.id,
     title: task.title,
     description: task.description,
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
+    projectId: task.projectId,
+    pullRequestUrl: task.pullRequestUrl,
+    pullRequestState: task.pullRequestState,
     status: task.status,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,

@@ -18,6 +18,8 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   if (update.description !== undefined) card.description = update.description;
   if (update.reason !== undefined && (update.cause !== 'OrchestrationRejected' || existing.status === 'created')) card.reason = update.reason;
   if (update.reworkCount !== undefined) card.reworkCount = update.reworkCount;
+  if (update.pullRequestUrl !== undefined) card.pullRequestUrl = update.pullRequestUrl;
+  if (update.pullRequestState !== undefined) card.pullRequestState = update.pullRequestState;
   if (update.currentStage !== undefined) card.currentStage = update.currentStage;
   if (update.status !== undefined) {
     card.status = update.status;
@@ -40,6 +42,9 @@ function created(update: TaskUpdate): TaskCard {
     description: update.description ?? '',
     repoPath: update.repoPath ?? null,
     baseBranch: update.baseBranch ?? null,
+    projectId: update.projectId ?? null,
+    pullRequestUrl: update.pullRequestUrl ?? null,
+    pullRequestState: update.pullRequestState ?? null,
     status: update.status === undefined || update.status === 'deleted' ? 'created' : update.status,
     currentStage: update.currentStage ?? null,
     queuePosition: update.queuePosition ?? null,

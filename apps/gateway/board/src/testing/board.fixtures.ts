@@ -2,7 +2,9 @@
 import type { PoolView, StageView, TaskView } from '../api/api.types';
 import type { LogBatch, PoolUpdate, StageUpdate, TaskUpdate } from '../contracts';
 import type { LiveUpdate } from '../state/board.actions';
-import type { BoardSnapshot } from '../state/snapshot.mapper';
+import { columnOf, type ColumnId } from '../state/board.columns';
+import { NO_COLUMN_TOTALS } from '../state/board.state';
+import { toTaskCard, type BoardSnapshot } from '../state/snapshot.mapper';
 
 export const TASK = '0193a5b0-0000-7000-8000-000000000001';
 export const OTHER_TASK = '0193a5b0-0000-7000-8000-000000000002';
@@ -71,6 +73,9 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     description: 'GET /health',
     repoPath: null,
     baseBranch: null,
+    projectId: null,
+    pullRequestUrl: null,
+    pullRequestState: null,
     status: 'created',
     orchestrationId: null,
     currentStage: null,
@@ -81,6 +86,7 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     totalCostUsd: 0,
     createdAt: at(0),
     updatedAt: at(0),
+    startedAt: null,
     lastEventSeq: 1,
     ...fields,
   };
@@ -123,7 +129,15 @@ export function stageView(fields: Partial<StageView> = {}): StageView {
 export const EMPTY_POOL: PoolView = { slots: [], waiting: [] };
 
 export function snapshot(fields: Partial<BoardSnapshot> = {}): BoardSnapshot {
-  return { seq: 0, tasks: [], stages: [], pool: EMPTY_POOL, metrics: null, ...fields };
+  const tasks = fields.tasks ?? [];
+  return { seq: 0, tasks, stages: [], pool: EMPTY_POOL, metrics: null, columnTotals: totalsOf(tasks), ...fields };
+}
+
+/** the column totals of a board that holds every task */
+export function totalsOf(tasks: TaskView[]): Record<ColumnId, number> {
+  const totals = { ...NO_COLUMN_TOTALS };
+  for (const task of tasks) totals[columnOf(toTaskCard(task, []))] += 1;
+  return totals;
 }
 
 export function logBatch(seq: number, lines: Array<Partial<LogBatch['lines'][number]> & { index: number }>, fields: Partial<LogBatch> = {}): LogBatch {

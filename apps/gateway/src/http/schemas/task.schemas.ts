@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
+import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
 import { absolutePath, branchName, lineText, proseText } from './text.rules';
 
 export const createTaskSchema = z
@@ -10,20 +11,35 @@ export const createTaskSchema = z
     description: proseText(z.string('must be a string').max(20_000, 'must be at most 20000 characters')).default(''),
     /** the git repository the task works in, an absolute path; absent or null for a scratch directory */
     repoPath: absolutePath.nullable().default(null),
-    /** a branch name by git check-ref-format's rules */
+    /** a branch name by git check-ref-format's rules; for a project, its default branch when left out */
     baseBranch: branchName.nullable().default(null),
+    /** the project the task belongs to: its repository by URL (instead of repoPath) */
+    projectId: z.uuid('must be a UUID').nullable().default(null),
   })
   .strict()
+  .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
   .register(requestSchemas, { id: 'CreateTaskRequest' });
+
+/** words a search matches in a title; longer than any title, so longer than this is a mistake */
+const SEARCH_MAX = 200;
+const searchText = lineText(z.string('must be a string').trim().min(1, 'must not be empty').max(SEARCH_MAX, `must be at most ${SEARCH_MAX} characters`));
 
 export const listTasksSchema = z
   .object({
     status: z.enum(TASK_STATUSES, `must be one of ${TASK_STATUSES.join(', ')}`).optional(),
+    column: z.enum(BOARD_COLUMNS, `must be one of ${BOARD_COLUMNS.join(', ')}`).optional(),
+    /** case-insensitive text the title contains */
+    q: searchText.optional(),
     limit: z.coerce.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').default(50),
     offset: z.coerce.number('must be a number').int('must be a whole number').min(0, 'must not be negative').default(0),
   })
   .strict()
   .register(requestSchemas, { id: 'ListTasksQuery' });
+
+export const countTasksSchema = z
+  .object({ q: searchText.optional() })
+  .strict()
+  .register(requestSchemas, { id: 'CountTasksQuery' });
 
 export const taskViewSchema = z
   .object({
@@ -32,6 +48,9 @@ export const taskViewSchema = z
     description: z.string(),
     repoPath: z.string().nullable(),
     baseBranch: z.string().nullable(),
+    projectId: z.uuid().nullable(),
+    pullRequestUrl: z.string().nullable().meta({ description: "the pull request opened from the task's branch once QA passed" }),
+    pullRequestState: z.enum(['open', 'merged', 'closed']).nullable().meta({ description: 'as the runner last saw it on the forge' }),
     status: z.enum(TASK_STATUSES),
     orchestrationId: z.uuid().nullable(),
     currentStage: z.enum(STAGE_TYPES).nullable(),
@@ -42,6 +61,7 @@ export const taskViewSchema = z
     totalCostUsd: z.number().meta({ description: 'US dollars over all stage runs' }),
     createdAt: isoTime,
     updatedAt: isoTime,
+    startedAt: isoTime.nullable().meta({ description: 'when its first stage was scheduled; null before' }),
     lastEventSeq: z.number().int().meta({ description: 'ORCH_EVENTS sequence of the last event applied to the task' }),
   })
   .register(responseSchemas, { id: 'Task' });
@@ -58,13 +78,24 @@ export const taskPageSchema = z
   .register(responseSchemas, { id: 'TaskPage' });
 export type TaskPage = z.infer<typeof taskPageSchema>;
 
-export function toTaskView(task: TaskEntity): TaskView {
+export const columnCountsSchema = z
+  .object({
+    columns: z.object(Object.fromEntries(BOARD_COLUMNS.map((column) => [column, z.number().int()])) as Record<BoardColumn, z.ZodNumber>),
+    seq: z.number().int().meta({ description: 'the projection checkpoint the counts were read at' }),
+  })
+  .register(responseSchemas, { id: 'TaskColumnCounts' });
+export type ColumnCounts = z.infer<typeof columnCountsSchema>;
+
+export function toTaskView(task: TaskEntity, startedAt: Date | null = null): TaskView {
   return {
     id: task.id,
     title: task.title,
     description: task.description,
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
+    projectId: task.projectId,
+    pullRequestUrl: task.pullRequestUrl,
+    pullRequestState: task.pullRequestState,
     status: task.status,
     orchestrationId: task.orchestrationId,
     currentStage: task.currentStage,
@@ -75,6 +106,7 @@ export function toTaskView(task: TaskEntity): TaskView {
     totalCostUsd: task.totalCostUsd,
     createdAt: task.createdAt.toISOString(),
     updatedAt: task.updatedAt.toISOString(),
+    startedAt: startedAt?.toISOString() ?? null,
     lastEventSeq: task.lastEventSeq,
   };
 }

@@ -1,0 +1,42 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ForgeSpec } from '@app/contracts';
+import { numberFromString } from './column.transformers';
+
+/** A project: a repository by URL, its default branch, commands, credential reference and forge. */
+@Entity({ name: 'projects' })
+export class ProjectEntity {
+  @PrimaryColumn('uuid')
+  id!: string;
+
+  @Column({ type: 'varchar', length: 200 })
+  name!: string;
+
+  @Column({ name: 'repository_url', type: 'text' })
+  repositoryUrl!: string;
+
+  @Column({ name: 'default_branch', type: 'varchar', length: 255 })
+  defaultBranch!: string;
+
+  @Column({ name: 'setup_command', type: 'text', nullable: true })
+  setupCommand!: string | null;
+
+  @Column({ name: 'check_command', type: 'text', nullable: true })
+  checkCommand!: string | null;
+
+  /** `env:NAME` or `file:/path` on the runner hosts: the reference, never the secret */
+  @Column({ name: 'credential_ref', type: 'text', nullable: true })
+  credentialRef!: string | null;
+
+  @Column({ type: 'jsonb' })
+  forge!: ForgeSpec;
+
+  @Column({ name: 'created_at', type: 'timestamptz' })
+  createdAt!: Date;
+
+  @Column({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt!: Date;
+
+  /** stream sequence of the last event applied to this row */
+  @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })
+  lastEventSeq!: number;
+}
