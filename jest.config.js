@@ -62,6 +62,7 @@ const swcJs = {
 const moduleNameMapper = {
   '^@app/(contracts|messaging|persistence|config|testing)$': '<rootDir>/libs/$1/src',
   '^@app/(contracts|messaging|persistence|config|testing)/(.*)$': '<rootDir>/libs/$1/src/$2',
+  '^@test/support$': '<rootDir>/test/support',
 };
 
 const common = {

@@ -6,6 +6,7 @@
 // with their logs prefixed, waits for the gateway's /health and prints the board's URL.
 // Ctrl-C stops everything it started: the apps, then Postgres and NATS.
 import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './start/build.mjs';
@@ -18,7 +19,6 @@ import { checkDataDir, checkPorts, claimDataDir } from './start/preflight.mjs';
 import { Supervisor } from './start/supervisor.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const APPS = ['pool-manager', 'runner', 'orchestrator', 'gateway'];
 const env = { ...process.env };
 const dataDir = path.resolve(root, env.DATA_DIR || '.data');
 env.PORT ||= '3000';
@@ -35,6 +35,8 @@ try {
   claimDataDir(dataDir, env.PORT);
   await checkPorts(env);
   buildIfNeeded(root);
+  // the apps and their start order, from the contracts (built into dist/ just now)
+  const { APP_NAMES: APPS } = createRequire(import.meta.url)(path.join(root, 'dist/libs/contracts/src/apps.js'));
   const nats = await ensureNats({ env, dataDir, supervisor, root });
   env.NATS_URL = nats.url;
   env.DATABASE_URL = await ensurePostgres({ env, dataDir, supervisor });

@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../libs/testing/src/api-client';
 import { recordFigures } from '../../libs/testing/src/figures';
-import { checkInvariants } from '../../libs/testing/src/invariants';
+import { checkInvariants } from '../../test/support/invariants';
 import { connectTestClient } from '../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 /** generated requests per route */
 const RUNS_PER_ROUTE = 300;

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { eventually, startTcpProxy, type TcpProxy } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 /** Where the screenshots go (git-ignored; the README says so). */
 const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');

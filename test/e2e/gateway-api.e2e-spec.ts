@@ -1,5 +1,5 @@
 import { eventually } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface Json {
   [key: string]: unknown;

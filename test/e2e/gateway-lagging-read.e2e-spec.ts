@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import { newMessage } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 import { connectTestClient } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 /**
  * A task the read model does not show yet exists all the same: the log decides. The

@@ -1,6 +1,6 @@
 import { STAGE_TYPES, type MetricsSnapshot, type StageType } from '@app/contracts';
 import { BoardClient, connectTestClient, eventually, type ReceivedEvent } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface Json {
   [key: string]: unknown;

@@ -4,7 +4,7 @@ import { asApp, connectTestClient, eventually, messagingEnv } from '@app/testing
 import { repoRoot } from '../../libs/testing/src/repo-root';
 import { ApiClient } from '../../libs/testing/src/api-client';
 import { rebuildProjection } from '../../apps/gateway/src/projection/projection-rebuild.module';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface Json {
   [key: string]: unknown;

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { connect, headers } from '@nats-io/transport-node';
 import { COMMAND_SUBJECTS, isCommandType, validateMessage } from '@app/contracts';
 import { eventually } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 const ROOT = path.resolve(__dirname, '../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');

@@ -2,8 +2,8 @@ import { connectTestClient, eventually, logFacts, messagingEnv, readEventLog, sp
 import type { NatsClient } from '@app/messaging';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { recordFigures } from '../../libs/testing/src/figures';
-import { checkInvariants } from '../../libs/testing/src/invariants';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { checkInvariants } from '../../test/support/invariants';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 /**
  * The orchestrator as real processes: SIGKILLed mid-run and started again, and two of

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { connectTestClient, eventually, logFacts, readEventLog, type LoggedEvent } from '@app/testing';
 import { newMessage } from '@app/contracts';
 import { MessagePublisher, type NatsClient } from '@app/messaging';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface Task {
   id: string;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { connectTestClient, eventually, readEventLog, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../libs/testing/src/secret-scan';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';

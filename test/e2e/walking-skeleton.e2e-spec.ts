@@ -1,5 +1,5 @@
 import { connectTestClient, eventually, readEventLog } from '@app/testing';
-import { startTestSystem, type TestSystem } from '../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface StageRow {
   id: string;

@@ -1,4 +1,5 @@
-import { containersLabelled, describeLeaseRules, dockerCli, ensureTestImage, eventually, PoolHarness, TEST_CONTAINER_IMAGE, type InspectedContainer } from '@app/testing';
+import { containersLabelled, dockerCli, ensureTestImage, eventually, TEST_CONTAINER_IMAGE, type InspectedContainer } from '@app/testing';
+import { describeLeaseRules, PoolHarness } from '@test/support';
 
 /** The pool's containers as `docker ps -a` + `docker inspect` see them. */
 const containersOf = (pool: PoolHarness) => containersLabelled('orch.pool', pool.poolId);

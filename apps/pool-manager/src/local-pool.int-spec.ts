@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describeLeaseRules, eventually, PoolHarness } from '@app/testing';
+import { eventually } from '@app/testing';
+import { describeLeaseRules, PoolHarness } from '@test/support';
 
 describe('pool-manager on the local driver (a slot is a port and a directory)', () => {
   let pool: PoolHarness;

@@ -1,4 +1,5 @@
-import { buildApps, containersLabelled, ensureTestImage, eventually, PoolHarness, spawnApp, type AppProcess } from '@app/testing';
+import { buildApps, containersLabelled, ensureTestImage, eventually, spawnApp, type AppProcess } from '@app/testing';
+import { PoolHarness } from '@test/support';
 
 const READY_LINE = /Pool \S+: 3\/3 slots ready/;
 

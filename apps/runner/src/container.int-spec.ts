@@ -12,10 +12,10 @@ import {
   listeningServer,
   makeGitRepo,
   removeContainersLabelled,
-  RunnerHarness,
   TEST_CONTAINER_IMAGE,
   type ListeningServer,
 } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);

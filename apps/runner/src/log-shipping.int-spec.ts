@@ -1,6 +1,6 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { RunnerHarness } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 
 /** The agent's output: 10 MiB of stream-json lines. */
 const OUTPUT_BYTES = 10 * 1024 * 1024;

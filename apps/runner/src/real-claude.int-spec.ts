@@ -10,12 +10,12 @@ import {
   makeGitRepo,
   REAL_CLAUDE_PATH,
   removeContainersLabelled,
-  RunnerHarness,
   startFakeAnthropicApi,
   startGitHttpServer,
   TEST_CONTAINER_IMAGE,
   type FakeAnthropicApi,
 } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;

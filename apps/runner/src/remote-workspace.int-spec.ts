@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { uuidv7, type WorkspaceSpec } from '@app/contracts';
-import { eventually, RunnerHarness, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
+import { eventually, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 
 const TOKEN = 'orch-test-git-token-3f9a1c7e5b';
 const PROJECT_ID = '01a20c27-0000-7000-8000-0000000000aa';

@@ -4,7 +4,8 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7 } from '@app/contracts';
-import { eventually, git, HOSTILE_ATTEMPTS_CONTAINED, listeningServer, makeGitRepo, RunnerHarness, type ListeningServer } from '@app/testing';
+import { eventually, git, HOSTILE_ATTEMPTS_CONTAINED, listeningServer, makeGitRepo, type ListeningServer } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 

@@ -2,7 +2,8 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { newMessage, SCHEDULER_AGGREGATE, uuidv7, type MessageOf } from '@app/contracts';
-import { CLAUDE_NATIVE_MISSING_PATH, eventually, RunnerHarness, type ScheduledStage } from '@app/testing';
+import { CLAUDE_NATIVE_MISSING_PATH, eventually } from '@app/testing';
+import { RunnerHarness, type ScheduledStage } from '@test/support';
 import { livePids } from '../../../libs/testing/src/leftovers';
 import { readStream } from '../../../libs/testing/src/stream-dump';
 

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { uuidv7 } from '@app/contracts';
-import { eventually, git, makeGitRepo, RunnerHarness } from '@app/testing';
+import { eventually, git, makeGitRepo } from '@app/testing';
+import { RunnerHarness } from '@test/support';
 import { COMMAND_TEMPLATES } from './domain/prompt';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);

@@ -68,3 +68,29 @@ function envelope<T extends MessageType>(
 export function isCommandType(type: MessageType): type is keyof typeof COMMAND_SUBJECTS {
   return MESSAGE_CATALOGUE[type].kind === 'command';
 }
+
+type DataByType = { [T in MessageType]: MessageData<T> };
+
+/**
+ * A message a decider wants written, before it is put in an envelope: its type and data
+ * (each type with its own data, a union narrowed on `type`), and `key`, which tells two
+ * drafts of one type from one cause apart (it is part of the derived id). A decider
+ * returns drafts of its aggregate's own types only: `DraftOf<TaskEventType>`.
+ */
+export type DraftOf<T extends MessageType> = { [K in T]: { type: K; data: DataByType[K]; key?: string } }[T];
+/** The envelope of a draft of `T`: for a union of types, the union of their envelopes. */
+export type EnvelopeOf<T extends MessageType> = { [K in T]: Envelope<K> }[T];
+
+export function draft<T extends MessageType>(type: T, data: DataByType[T], key?: string): DraftOf<T> {
+  return key === undefined ? { type, data } : { type, data, key };
+}
+
+/** A draft put in its envelope, as a message caused by `cause` about `aggregateId` (see `causedMessage`). */
+export function sealDraft<T extends MessageType>(
+  cause: Pick<Envelope, 'id' | 'correlationId'>,
+  aggregateId: string,
+  item: DraftOf<T>,
+  origin: MessageOrigin,
+): EnvelopeOf<T> {
+  return causedMessage(cause, item.type, aggregateId, item.data, origin, item.key ?? '');
+}

@@ -25,6 +25,15 @@ const stageRef = {
   attempt,
 };
 
+/**
+ * Why an attempt was timed out: its running deadline passed (`deadline`), the runner
+ * stopped heartbeating (`heartbeat-lost`), no runner ever started it (`never-started`), or
+ * the runner killed an agent that ran past the stage's timeout (`agent-timeout`).
+ */
+export const TIME_OUT_CAUSES = ['deadline', 'heartbeat-lost', 'never-started', 'agent-timeout'] as const;
+export const timeOutCauseSchema = z.enum(TIME_OUT_CAUSES);
+export type TimeOutCause = (typeof TIME_OUT_CAUSES)[number];
+
 /** A project as its events carry it: whole, so the last one alone describes it. */
 const projectFields = {
   name: z.string().min(1).max(200),
@@ -246,13 +255,15 @@ export const MESSAGE_CATALOGUE = {
   },
   StageTimedOut: {
     kind: 'event',
-    version: 1,
+    /** 2: `cause` added and `reason` required (version 1's are upcast, see upcasters.ts) */
+    version: 2,
     data: z.object({
       ...stageRef,
       deadlineAt: isoTime,
       timedOutAt: isoTime,
-      /** why: the deadline passed, or the runner stopped heartbeating */
-      reason: z.string().min(1).optional(),
+      cause: timeOutCauseSchema,
+      /** why, in words a person can act on */
+      reason: z.string().min(1),
     }),
   },
   StageCancelled: {

@@ -1,11 +1,33 @@
-import type { MessageType } from './messages';
+import type { MessageType, TimeOutCause } from './messages';
 
 /** Turns `data` of version `from` into version `from + 1`. */
 export type Upcaster = (data: unknown) => unknown;
 
 /**
- * Upcasters by message type and the version they read. Every type is at version 1, so
- * there are none yet; a breaking change to a type's data adds its upcaster here so that
- * old messages in the log still replay.
+ * StageTimedOut 1 → 2: version 1 had an optional `reason` and no `cause`. The cause is read
+ * back from the words each producer wrote (the orchestrator's heartbeat watchdog and start
+ * deadline, the runner's kill); any other was the running deadline.
  */
-export const UPCASTERS: Partial<Record<MessageType, Record<number, Upcaster>>> = {};
+export function upcastStageTimedOutV1(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  const reasonOf = 'reason' in data && typeof data.reason === 'string' && data.reason.length > 0 ? data.reason : null;
+  const deadlineAt = 'deadlineAt' in data ? String(data.deadlineAt) : 'its deadline';
+  const reason = reasonOf ?? `timed out at ${deadlineAt}`;
+  const cause: TimeOutCause = /heartbeat/.test(reason)
+    ? 'heartbeat-lost'
+    : /no runner started/.test(reason)
+      ? 'never-started'
+      : /ran longer than/.test(reason)
+        ? 'agent-timeout'
+        : 'deadline';
+  return { ...data, reason, cause };
+}
+
+/**
+ * Upcasters by message type and the version they read: a breaking change to a type's data
+ * bumps its version in the catalogue and adds its upcaster here, so that old messages in
+ * the log still replay.
+ */
+export const UPCASTERS: Partial<Record<MessageType, Record<number, Upcaster>>> = {
+  StageTimedOut: { 1: upcastStageTimedOutV1 },
+};

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { envelopeSchema, type OrchMessage } from './envelope';
+import { envelopeSchema, type OrchEvent, type OrchMessage } from './envelope';
 import { MESSAGE_CATALOGUE, isMessageType } from './messages';
 import { UPCASTERS } from './upcasters';
 
@@ -50,4 +50,23 @@ export function describeIssues(error: z.ZodError, under?: string): string {
       return `${path.length > 0 ? path.join('.') : '(root)'}: ${issue.message}`;
     })
     .join('; ');
+}
+
+export type EventValidation = { ok: true; event: OrchEvent } | { ok: false; reason: string };
+
+/** Whether a valid message is an event (narrows the union; no cast). */
+export function isEventMessage(message: OrchMessage): message is OrchEvent {
+  return message.kind === 'event';
+}
+
+/**
+ * A stored message → a validated event: what every reader of the event log does with what
+ * it reads (see `validateMessage`). A command, or a message that fails its schema, comes
+ * back with the reason.
+ */
+export function validateEvent(raw: string | Uint8Array | unknown): EventValidation {
+  const validated = validateMessage(raw);
+  if (!validated.ok) return validated;
+  if (!isEventMessage(validated.message)) return { ok: false, reason: `${validated.message.type} is a command on an event subject` };
+  return { ok: true, event: validated.message };
 }

@@ -8,6 +8,7 @@ import { SubjectReader } from './subject-reader';
 /** Counts the queued tasks on the scheduler subject: enough state to see what was read. */
 const countingFold = (every?: number): Fold<{ queued: string[] }> => ({
   initial: () => ({ queued: [] }),
+  accepts: (event): event is OrchEvent => event.kind === 'event',
   evolve: (state, event) => (event.type === 'OrchestrationQueued' ? { queued: [...state.queued, event.data.taskId] } : state),
   ...(every === undefined ? {} : { snapshot: { name: 'scheduler', version: 1, every } }),
 });
@@ -54,6 +55,16 @@ describe('AggregateStore against the real JetStream', () => {
     expect(state.queued).toHaveLength(2);
   });
 
+  it('given a decision holding an event of another subject, when it is appended on the scheduler, then it is refused and nothing is written', async () => {
+    const subject = client.subjects.scheduler;
+    const writer = store();
+    const before = await writer.load(subject, countingFold());
+    const taskId = uuidv7();
+    const elsewhere = newMessage('TaskDeleted', taskId, { taskId }, { producer: 'spec', occurredAt: new Date().toISOString() });
+    await expect(writer.decide(subject, countingFold(), () => [queued(99), elsewhere])).rejects.toThrow(`TaskDeleted for ${taskId} belongs on ${client.subjects.task(taskId)}, not on ${subject}`);
+    expect((await store().load(subject, countingFold())).lastSeq).toBe(before.lastSeq);
+  });
+
   it('given a snapshot every 5 appends, when a new store loads cold, then it reads the snapshot and only the tail', async () => {
     const writer = store();
     for (let i = 0; i < 12; i += 1) await writer.decide(client.subjects.scheduler, countingFold(5), (current) => [queued(current.queued.length + 1)]);
@@ -79,7 +90,7 @@ describe('AggregateStore against the real JetStream', () => {
     });
 
     /** Keeps the task's description: a state as big as the description. */
-    const describing: Fold<{ description: string }> = { initial: () => ({ description: '' }), evolve: (state, event) => (event.type === 'TaskCreated' ? { description: event.data.description } : state) };
+    const describing: Fold<{ description: string }> = { initial: () => ({ description: '' }), accepts: (event): event is OrchEvent => event.kind === 'event', evolve: (state, event) => (event.type === 'TaskCreated' ? { description: event.data.description } : state) };
     const createTask = async (descriptionBytes: number): Promise<string> => {
       const taskId = uuidv7();
       const created = newMessage('TaskCreated', taskId, { taskId, title: 'Big', description: 'x'.repeat(descriptionBytes), repoPath: null, baseBranch: null }, { producer: 'spec', occurredAt: new Date().toISOString() }) as OrchEvent;

@@ -5,10 +5,12 @@ import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
 import { SubjectReader } from './subject-reader';
 
-/** How an aggregate's state is folded from its events. */
-export interface Fold<S> {
+/** How an aggregate's state is folded from its own events, `E` (the union of its subject's types). */
+export interface Fold<S, E extends OrchEvent = OrchEvent> {
   initial: () => S;
-  evolve: (state: S, event: OrchEvent) => S;
+  /** whether a stored event is one of the aggregate's (another type on its subject is not folded) */
+  accepts: (event: OrchEvent) => event is E;
+  evolve: (state: S, event: E) => S;
   /**
    * For an aggregate whose subject grows for ever (the scheduler): keep a snapshot of its
    * state every `every` appends, so a cold load reads the snapshot and only the tail.
@@ -65,7 +67,7 @@ export class AggregateStore {
     private readonly nats: NatsClient,
   ) {}
 
-  async load<S>(subject: string, fold: Fold<S>): Promise<Loaded<S>> {
+  async load<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>): Promise<Loaded<S>> {
     const cached = this.cache.get(subject) as (CacheEntry & { state: S }) | undefined;
     const from = cached ?? (await this.readSnapshot(fold)) ?? { state: fold.initial(), lastSeq: 0 };
     const { events, lastSeq } = await this.reader.read(subject, from.lastSeq);
@@ -74,7 +76,7 @@ export class AggregateStore {
       this.cache.set(subject, cached);
       return { state: cached.state, lastSeq: cached.lastSeq };
     }
-    const state = events.reduce((current, stored) => fold.evolve(current, stored.event), from.state);
+    const state = events.reduce((current, stored) => (fold.accepts(stored.event) ? fold.evolve(current, stored.event) : current), from.state);
     const loaded = { state, lastSeq: Math.max(lastSeq, from.lastSeq) };
     this.remember(subject, loaded);
     return loaded;
@@ -83,14 +85,19 @@ export class AggregateStore {
   /**
    * Decides on the aggregate's current state and appends what was decided, one event at a
    * time, each against the sequence before it. Serialised per subject within this process;
-   * across processes the expected sequence does it.
+   * across processes the expected sequence does it. Every event decided must belong on
+   * `subject`, the one whose sequence was read: one routed elsewhere is a bug, refused.
    */
-  async decide<S>(subject: string, fold: Fold<S>, decide: (state: S, lastSeq: number) => OrchEvent[]): Promise<{ state: S; lastSeq: number; appended: OrchEvent[] }> {
+  async decide<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>, decide: (state: S, lastSeq: number) => E[]): Promise<{ state: S; lastSeq: number; appended: E[] }> {
     return this.exclusive(subject, async () => {
-      const appended: OrchEvent[] = [];
+      const appended: E[] = [];
       for (let round = 0; round < MAX_CONFLICT_RETRIES; round += 1) {
         let { state, lastSeq } = await this.load(subject, fold);
         const events = decide(state, lastSeq);
+        for (const event of events) {
+          const target = this.nats.subjects.eventSubject(event.aggregateId, event.type);
+          if (target !== subject) throw new Error(`${event.type} for ${event.aggregateId} belongs on ${target}, not on ${subject}, the subject decided on`);
+        }
         let conflicted = false;
         for (const event of events) {
           const result = await this.publisher.append(event, lastSeq);
@@ -114,7 +121,7 @@ export class AggregateStore {
     });
   }
 
-  private async readSnapshot<S>(fold: Fold<S>): Promise<Loaded<S> | null> {
+  private async readSnapshot<S, E extends OrchEvent>(fold: Fold<S, E>): Promise<Loaded<S> | null> {
     if (!fold.snapshot) return null;
     try {
       const stored = await this.nats.jsm.streams.getMessage(this.nats.subjects.snapshotsStream, {
@@ -129,7 +136,7 @@ export class AggregateStore {
     }
   }
 
-  private async maybeSnapshot<S>(fold: Fold<S>, state: S, lastSeq: number, appended: number): Promise<void> {
+  private async maybeSnapshot<S, E extends OrchEvent>(fold: Fold<S, E>, state: S, lastSeq: number, appended: number): Promise<void> {
     if (!fold.snapshot) return;
     const { name, version, every } = fold.snapshot;
     const count = (this.sinceSnapshot.get(name) ?? 0) + appended;

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { validateMessage, type OrchEvent } from '@app/contracts';
+import { validateEvent, type OrchEvent } from '@app/contracts';
 import { NatsClient } from './nats-client';
 
 /** Past this many messages, a tail is read with an ordered consumer instead of direct gets. */
@@ -98,9 +98,9 @@ export class SubjectReader {
 
   /** Adds a stored message to `events` if it is a valid event; anything else is skipped with a warning. */
   private keep(events: StoredEvent[], subject: string, stored: { seq: number; subject: string; data: Uint8Array }): void {
-    const validated = validateMessage(stored.data);
-    if (validated.ok && validated.message.kind === 'event') {
-      events.push({ seq: stored.seq, subject: stored.subject, event: validated.message as OrchEvent });
+    const validated = validateEvent(stored.data);
+    if (validated.ok) {
+      events.push({ seq: stored.seq, subject: stored.subject, event: validated.event });
     } else {
       this.logger.warn(`Skipping invalid message at ${subject} #${stored.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
     }

@@ -1,5 +1,5 @@
 import { DeliverPolicy } from '@nats-io/jetstream';
-import { validateMessage, type OrchEvent } from '@app/contracts';
+import { validateEvent, type OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 
 export interface LoggedEvent {
@@ -23,8 +23,8 @@ export async function readEventLog(client: NatsClient, filter: string = client.s
   const messages = await consumer.consume({ max_messages: 512 });
   try {
     for await (const message of messages) {
-      const validated = validateMessage(message.data);
-      if (validated.ok && validated.message.kind === 'event') events.push({ seq: message.seq, subject: message.subject, event: validated.message as OrchEvent, storedAtMs: Number(message.timestampNanos) / 1e6 });
+      const validated = validateEvent(message.data);
+      if (validated.ok) events.push({ seq: message.seq, subject: message.subject, event: validated.event, storedAtMs: Number(message.timestampNanos) / 1e6 });
       if (message.seq >= last || message.info.pending === 0) break;
     }
   } finally {

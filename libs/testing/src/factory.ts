@@ -112,7 +112,7 @@ export const factory = {
       ...data,
     }),
   stageTimedOut: (ref: Parameters<typeof stageRef>[0] = {}) =>
-    message('StageTimedOut', ids.task(ref.task), { ...stageRef(ref), deadlineAt: AT, timedOutAt: AT }),
+    message('StageTimedOut', ids.task(ref.task), { ...stageRef(ref), deadlineAt: AT, timedOutAt: AT, cause: 'deadline', reason: `timed out at ${AT}` }),
   leaseGranted: (ref: Parameters<typeof stageRef>[0] = {}, n = 1) =>
     message('LeaseGranted', 'default', {
       ...lease(n),

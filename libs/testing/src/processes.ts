@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { MessagingOptions } from '@app/messaging';
 import { TEST_NATS_ACCOUNTS_VARIABLE, testCredentials } from './nats-accounts';
 import { repoRoot } from './repo-root';
+import { APP_NAMES, type AppName } from '@app/contracts';
 
 const ROOT = repoRoot();
 
@@ -39,9 +40,7 @@ function withoutTestAccounts(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return rest;
 }
 
-/** The four apps, in the order a system starts them. */
-export const APP_NAMES = ['pool-manager', 'runner', 'orchestrator', 'gateway'] as const;
-export type AppName = (typeof APP_NAMES)[number];
+export { APP_NAMES, type AppName };
 
 /** Starts a built app (`dist/apps/<app>/src/main.js`) as its own process; `nodeArgs` go before the script (`--cpu-prof`). */
 export function spawnApp(

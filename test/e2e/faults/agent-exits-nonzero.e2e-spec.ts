@@ -5,9 +5,9 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 /** Fault 8: agents that exit non-zero, every time or only the first time, among healthy ones. */
 describe('fault 8: an agent that exits non-zero', () => {

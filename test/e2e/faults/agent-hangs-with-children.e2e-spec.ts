@@ -5,10 +5,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { agentPids, livePids } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const STAGE_TIMEOUT_S = 2;
 

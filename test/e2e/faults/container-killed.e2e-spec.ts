@@ -6,10 +6,10 @@ import { dockerCli, ensureTestImage, freePortBlock, removeContainersLabelled, TE
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { poolContainers } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const POOL_SIZE = 3;
 

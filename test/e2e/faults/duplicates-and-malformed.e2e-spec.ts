@@ -4,10 +4,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { logFacts, readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { readDeadLetters } from '../../../libs/testing/src/stream-dump';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const DUPLICATES = 1_000;
 const MALFORMED = 100;

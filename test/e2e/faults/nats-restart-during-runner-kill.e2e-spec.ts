@@ -8,12 +8,12 @@ import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { livePids, processesUnder } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 4_000;

@@ -4,10 +4,10 @@ import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateNatsServer } from '../../../libs/testing/src/private-servers';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const MIB = 1024 ** 2;
 /** the private server's whole JetStream store: the streams' byte limits (32 MiB reserved) fit, the filler takes the rest */

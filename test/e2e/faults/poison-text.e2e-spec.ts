@@ -4,9 +4,9 @@ import { newMessage, uuidv7, validateMessage, type Envelope, type EventType, typ
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants } from '../../../libs/testing/src/invariants';
+import { checkInvariants } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const MAX_CONCURRENT = 2;
 /** what every text field gets: a NUL and a lone high surrogate */
@@ -66,7 +66,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
     StageFailed: factory.stageFailed({ task: 902, stageType: 'qa' }, { reason: 'the agent failed', result: { ...factory.stageCompleted().data.result, isError: true, subtype: 'error_during_execution' } }),
     StageRetryScheduled: event('StageRetryScheduled', ids.task(902), { ...ref(902), nextAttempt: 2, delayMs: 10, retryAt: AT }),
     OrchestrationResumed: event('OrchestrationResumed', ids.task(902), { taskId: ids.task(902), orchestrationId: ids.orchestration(902), stageId: ref(902).stageId }),
-    StageTimedOut: event('StageTimedOut', ids.task(903), { ...ref(903), deadlineAt: AT, timedOutAt: AT, reason: 'no heartbeat' }),
+    StageTimedOut: event('StageTimedOut', ids.task(903), { ...ref(903), deadlineAt: AT, timedOutAt: AT, cause: 'heartbeat-lost', reason: 'no heartbeat' }),
     StageCancelled: factory.stageCancelled({ task: 904, stageType: 'qa' }, 'a person cancelled it'),
     LeaseReleased: event('LeaseReleased', poolId, lease),
     LeaseExpired: event('LeaseExpired', poolId, lease),

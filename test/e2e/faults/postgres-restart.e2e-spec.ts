@@ -4,11 +4,11 @@ import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants } from '../../../libs/testing/src/invariants';
+import { checkInvariants } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import { projectedSequence } from '../../../libs/testing/src/read-model';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { projectedSequence } from '../../../test/support/read-model';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const OUTAGE_MS = 5_000;
 const LIMIT = 3;

@@ -9,7 +9,7 @@ import { readEventLog } from '../../../libs/testing/src/event-log';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const TOKEN = 'orch-fault-git-token-0b7c5e3a91';

@@ -3,9 +3,9 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
-import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/src/process-system';
+import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 
 const REQUESTS = 1_000;
 const AT_ONCE = 100;

@@ -6,9 +6,9 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../libs/testing/src/invariants';
+import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
-import { startTestSystem, type TestSystem } from '../../../libs/testing/src/system';
+import { startTestSystem, type TestSystem } from '../../../test/support/system';
 
 const DISK_BYTES = 8 * 1024 * 1024;
 const FULL_MS = 5_000;

@@ -3,7 +3,7 @@ import { startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHtt
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/src/process-system';
+import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../../libs/testing/src/secret-scan';
 
 /** A unique API key: if it shows up anywhere, it leaked. */

@@ -7,7 +7,7 @@ import { COMMAND_TEMPLATES } from '../../../apps/runner/src/domain/prompt';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { startProcessSystem, type ProcessSystem } from '../../../libs/testing/src/process-system';
+import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 import { readStream } from '../../../libs/testing/src/stream-dump';
 import { makeGitRepo } from '../../../libs/testing/src/git-repo';
 import { ensureTestImage, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '../../../libs/testing/src/docker';

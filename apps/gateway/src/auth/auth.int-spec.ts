@@ -1,5 +1,5 @@
 import { BoardClient } from '@app/testing';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 
 const TOKEN = 'a-long-test-token';
 const TASK_ID = '01a20c27-0000-7000-8000-000000000001';

@@ -1,6 +1,6 @@
 import { io } from 'socket.io-client';
 import { BOARD_NAMESPACE } from '@app/contracts';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 
 const FOREIGN = 'http://evil.example';
 const TASK_ID = '01a20c27-0000-7000-8000-000000000002';

@@ -1,5 +1,5 @@
 import { connectTestClient, readEventLog } from '@app/testing';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 
 interface Json {
   [key: string]: unknown;

@@ -1,4 +1,5 @@
 import { BOARD_ROOM, taskRoom, type OrchEvent, type PoolUpdate, type StageUpdate, type TaskUpdate } from '@app/contracts';
+import { stageEndOf } from '../projection/changes';
 
 /** One socket event the board receives for a log event, with the rooms it goes to. */
 export type BoardUpdate =
@@ -84,31 +85,12 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
         }),
       ];
     }
-    case 'StageFailed': {
-      const { taskId, orchestrationId, stageId, stageType, attempt, reason, retryable, failedAt, result } = event.data;
-      return [
-        stage({
-          taskId,
-          orchestrationId,
-          stageId,
-          stageType,
-          attempt,
-          status: 'failed',
-          completedAt: failedAt,
-          error: reason,
-          retryable,
-          ...(result === null ? {} : { costUsd: result.totalCostUsd }),
-        }),
-      ];
-    }
-    case 'StageTimedOut': {
-      const { taskId, orchestrationId, stageId, stageType, attempt, deadlineAt, timedOutAt, reason } = event.data;
-      const error = reason ?? `timed out at ${deadlineAt}`;
-      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'failed', completedAt: timedOutAt, error, retryable: true })];
-    }
+    case 'StageFailed':
+    case 'StageTimedOut':
     case 'StageCancelled': {
-      const { taskId, orchestrationId, stageId, stageType, attempt, reason, cancelledAt } = event.data;
-      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'failed', completedAt: cancelledAt, error: `cancelled: ${reason}`, retryable: false })];
+      // the same change the projector writes to the stage run's row
+      const { costUsd, ...end } = stageEndOf(event);
+      return [stage({ ...end, ...(costUsd == null ? {} : { costUsd }) })];
     }
     case 'StageRetryScheduled': {
       const { taskId, orchestrationId, stageId, stageType, attempt, nextAttempt, retryAt } = event.data;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { BOARD_ROOM, describeIssues, taskRoom, validateMessage, type LogBatch, type OrchEvent, type SubscribeReply, type SubscribeRequest } from '@app/contracts';
+import { BOARD_ROOM, describeIssues, taskRoom, validateEvent, type LogBatch, type OrchEvent, type SubscribeReply, type SubscribeRequest } from '@app/contracts';
 import { NatsClient } from '@app/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { EventFeed } from '../projection/event-feed';
@@ -103,9 +103,9 @@ export class BoardSubscriptions {
       return;
     }
     for await (const message of this.cursor.range('events', afterSeq + 1, head)) {
-      const validated = validateMessage(message.data);
-      if (!validated.ok || validated.message.kind !== 'event') continue;
-      for (const update of updatesFor(message.seq, validated.message as OrchEvent, interest)) emitUpdate(socket, update);
+      const validated = validateEvent(message.data);
+      if (!validated.ok) continue;
+      for (const update of updatesFor(message.seq, validated.event, interest)) emitUpdate(socket, update);
     }
   }
 

@@ -1,7 +1,7 @@
 import { newMessage, uuidv7, type Envelope } from '@app/contracts';
 import { MessagePublisher, type NatsClient } from '@app/messaging';
 import { BoardClient } from '../../../../libs/testing/src/board-client';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 import { connectTestClient, eventually } from '../../../../libs/testing/src/nats';
 
 const REPLAY_LIMIT = 50;

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { STAGE_TYPES, type StageType } from '@app/contracts';
 import { NatsClient } from '@app/messaging';
-import { PROJECTION_NAME } from '../projection/projection.step';
+import { PROJECTION_NAME, readCheckpoint } from '../projection/projection.step';
 import { StreamCursor } from '../projection/stream-cursor';
 
 export interface StageCounts {
@@ -62,7 +62,7 @@ export class MetricsReader {
   private readDatabase() {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
       // one after the other: a transaction is one connection, which runs one query at a time
-      const checkpoint: Array<{ last_sequence: string }> = await manager.query(`SELECT last_sequence FROM projection_checkpoints WHERE name = $1`, [PROJECTION_NAME]);
+      const checkpoint = await readCheckpoint(manager);
       const tasks: Array<{ running: string; queued: string }> = await manager.query(
         `SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM tasks`,
       );
@@ -93,7 +93,7 @@ export class MetricsReader {
       ) as Record<StageType, StageCounts>;
       return {
         reading: {
-          seq: Number(checkpoint[0]?.last_sequence ?? 0),
+          seq: checkpoint,
           activeOrchestrations: Number(tasks[0]?.running ?? 0),
           queueDepth: Number(tasks[0]?.queued ?? 0),
           stages: byStage,

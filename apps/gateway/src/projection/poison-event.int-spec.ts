@@ -2,8 +2,8 @@ import { Client } from 'pg';
 import type { OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 import { connectTestClient, eventually, factory } from '@app/testing';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
-import { compareWithRebuild, projectedSequence } from '../../../../libs/testing/src/read-model';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { compareWithRebuild, projectedSequence } from '../../../../test/support/read-model';
 
 const { ids } = factory;
 

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { Clock } from '@app/config';
-import { validateMessage, type OrchEvent } from '@app/contracts';
+import { validateEvent, type OrchEvent } from '@app/contracts';
 import { EventFeed } from './event-feed';
 import { advanceCheckpoint, applyStoredMessages, EventNotApplied, lockCheckpoint } from './projection.step';
 import { ProjectionUnit } from './read-model.rows';
@@ -140,6 +140,6 @@ export class ProjectionService implements OnApplicationBootstrap, OnApplicationS
 
 /** The event of a message another gateway (or a rebuild) already applied. */
 function parsedEvent(message: StreamMessage): OrchEvent | null {
-  const validated = validateMessage(message.data);
-  return validated.ok && validated.message.kind === 'event' ? storableValue(validated.message as OrchEvent) : null;
+  const validated = validateEvent(message.data);
+  return validated.ok ? storableValue(validated.event) : null;
 }

@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { validateMessage, type OrchEvent } from '@app/contracts';
+import { validateEvent, type OrchEvent } from '@app/contracts';
 import { project } from './projector';
 import type { ProjectionUnit } from './read-model.rows';
 import { storableText, storableValue } from './storable-text';
@@ -68,12 +68,11 @@ export async function applyStoredMessages(
 
 /** A message's event with its text made storable, or why it is a dead letter. */
 function readStoredEvent(message: StreamMessage, unapplicable: ReadonlyMap<number, string>): { event: OrchEvent } | { reason: string } {
-  const validated = validateMessage(message.data);
+  const validated = validateEvent(message.data);
   if (!validated.ok) return { reason: validated.reason };
-  if (validated.message.kind !== 'event') return { reason: `${validated.message.type} is a command on an event subject` };
   const refused = unapplicable.get(message.seq);
   if (refused !== undefined) return { reason: refused };
-  return { event: storableValue(validated.message as OrchEvent) };
+  return { event: storableValue(validated.event) };
 }
 
 /**
@@ -162,4 +161,10 @@ export async function advanceCheckpoint(manager: EntityManager, toSeq: number): 
 
 export async function saveCheckpoint(manager: EntityManager, seq: number): Promise<void> {
   await manager.query('UPDATE projection_checkpoints SET last_sequence = $2, updated_at = NOW() WHERE name = $1', [PROJECTION_NAME, seq]);
+}
+
+/** The sequence the read model is at, as `manager`'s transaction sees it (0 before the first event): the one query for it. */
+export async function readCheckpoint(manager: EntityManager): Promise<number> {
+  const rows: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+  return Number(rows[0]?.last_sequence ?? 0);
 }

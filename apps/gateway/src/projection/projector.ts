@@ -1,5 +1,6 @@
 import type { EntityManager } from 'typeorm';
 import { isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
+import { stageEndOf } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
 import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
@@ -125,32 +126,17 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       });
       return;
     }
-    case 'StageFailed': {
-      const { stageId, attempt, reason, retryable, failedAt, result, taskId } = event.data;
-      await rows.updateStage(stageId, attempt, `status = 'failed', error_message = $5, retryable = $6, completed_at = $7, cost_usd = $8`, [
-        reason,
-        retryable,
-        failedAt,
-        result?.totalCostUsd ?? null,
-      ]);
-      if (result) await rows.updateTask(taskId, 'total_cost_usd = total_cost_usd + $4', [result.totalCostUsd]);
+    case 'StageFailed':
+    case 'StageTimedOut':
+    case 'StageCancelled': {
+      const end = stageEndOf(event);
+      const set = `status = 'failed', error_message = $5, retryable = $6, completed_at = $7`;
+      if (end.costUsd === undefined) await rows.updateStage(end.stageId, end.attempt, set, [end.error, end.retryable, end.completedAt]);
+      else await rows.updateStage(end.stageId, end.attempt, `${set}, cost_usd = $8`, [end.error, end.retryable, end.completedAt, end.costUsd]);
+      if (end.costUsd != null) await rows.updateTask(end.taskId, 'total_cost_usd = total_cost_usd + $4', [end.costUsd]);
       await projectRunEnded(rows, event);
       return;
     }
-    case 'StageTimedOut':
-      await rows.updateStage(event.data.stageId, event.data.attempt, `status = 'failed', error_message = $5, retryable = TRUE, completed_at = $6`, [
-        event.data.reason ?? `timed out at ${event.data.deadlineAt}`,
-        event.data.timedOutAt,
-      ]);
-      await projectRunEnded(rows, event);
-      return;
-    case 'StageCancelled':
-      await rows.updateStage(event.data.stageId, event.data.attempt, `status = 'failed', error_message = $5, retryable = FALSE, completed_at = $6`, [
-        `cancelled: ${event.data.reason}`,
-        event.data.cancelledAt,
-      ]);
-      await projectRunEnded(rows, event);
-      return;
     case 'ReworkRequested':
       await rows.updateTask(event.data.taskId, 'rework_count = $4', [event.data.round]);
       return;

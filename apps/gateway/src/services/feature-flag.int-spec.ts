@@ -1,7 +1,7 @@
 import { newMessage, uuidv7, type OrchEvent } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { connectTestClient, eventually } from '@app/testing';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 
 describe('the rollback switch: ORCHESTRATOR_ENABLED=false at the gateway', () => {
   let gateway: TestGateway;

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { eventually, startTcpProxy, type TcpProxy } from '@app/testing';
-import { startTestGateway, type TestGateway } from '../../../../libs/testing/src/gateway';
+import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 
 interface Answer {
   status: number;

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { deterministicId, orchestrationIdFor, type OrchCommand, type TaskStatus } from '@app/contracts';
+import { deterministicId, isEndedStatus, orchestrationIdFor, retryRefusal, startRefusal, type OrchCommand } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
 import { CommandRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { PROJECTION_NAME } from '../projection/projection.step';
+import { readCheckpoint } from '../projection/projection.step';
 import { DecisionWaiter } from './decision.waiter';
 import { GatewayMessages } from './gateway-messages';
 import { TasksService } from './tasks.service';
@@ -24,7 +24,6 @@ export interface QueueRows {
   seq: number;
 }
 
-const ENDED: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
 const ADMISSION_EVENTS = ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationRejected'] as const;
 
 /**
@@ -53,9 +52,8 @@ export class OrchestrationService {
     const command = this.messages.create('StartOrchestration', taskId, { taskId }, commandId);
     const orchestrationId = orchestrationIdFor(command.id);
     if (task.orchestrationId === orchestrationId) return { orchestrationId, admission: admissionOf(task) };
-    if (task.status !== 'created') {
-      throw new TaskNotStartable(`task ${taskId} is already ${task.status}; only a new task can be started`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
-    }
+    const refused = startRefusal(taskId, task.status);
+    if (refused !== null) throw new TaskNotStartable(refused, [{ field: 'taskId', problem: `task is ${task.status}` }]);
     this.logger.log(`Starting orchestration for task ${taskId}`);
     const admission = await this.sendAndAwaitAdmission(command, 'taskId');
     return { orchestrationId, admission: admission.status === 'pending' ? admissionOf(await this.tasks.get(taskId, 'taskId'), orchestrationId) : admission };
@@ -68,7 +66,7 @@ export class OrchestrationService {
    */
   async cancel(taskId: string, reason: string): Promise<'cancelled' | 'cancelling'> {
     const task = await this.tasks.get(taskId, 'taskId');
-    if (ENDED.includes(task.status)) {
+    if (isEndedStatus(task.status)) {
       throw new TaskNotCancellable(`task ${taskId} cannot be cancelled: it is already ${task.status}`, [{ field: 'taskId', problem: `task is ${task.status}` }]);
     }
     const command = this.messages.create('CancelOrchestration', taskId, { taskId, reason });
@@ -88,11 +86,8 @@ export class OrchestrationService {
       throw new StageNotRetryable(`stage ${stageId} is ${stage.status}; only a failed stage can be retried`, [{ field: 'id', problem: `stage is ${stage.status}` }]);
     }
     const task = await this.tasks.get(stage.taskId, 'id');
-    if (task.status !== 'failed' && task.status !== 'cancelled') {
-      throw new StageNotRetryable(`task ${task.id} is ${task.status}; a stage can be retried once its task has failed or was cancelled`, [
-        { field: 'id', problem: `task is ${task.status}` },
-      ]);
-    }
+    const refused = retryRefusal(task.id, task.status);
+    if (refused !== null) throw new StageNotRetryable(refused, [{ field: 'id', problem: `task is ${task.status}` }]);
     this.logger.log(`Retrying ${stage.stageType} (attempt ${stage.attempt + 1}) for task ${task.id}`);
     const command = this.messages.create('RetryStage', task.id, { taskId: task.id, stageId });
     return { taskId: task.id, admission: await this.sendAndAwaitAdmission(command, 'id') };
@@ -101,12 +96,12 @@ export class OrchestrationService {
   /** The running and queued tasks (queue in order), as of one projection checkpoint. */
   queue(): Promise<QueueRows> {
     return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
+      const checkpoint = await readCheckpoint(manager);
       const rows = await manager.getRepository(TaskEntity).find({ where: { status: In(['running', 'queued']) }, order: { queuePosition: 'ASC', updatedAt: 'ASC' } });
       return {
         running: rows.filter((task) => task.status === 'running'),
         queued: rows.filter((task) => task.status === 'queued'),
-        seq: Number(checkpoint[0]?.last_sequence ?? 0),
+        seq: checkpoint,
       };
     });
   }
@@ -136,6 +131,6 @@ export class OrchestrationService {
 function admissionOf(task: TaskEntity, orchestrationId: string | null = task.orchestrationId): Admission {
   if (task.orchestrationId !== orchestrationId) return { status: 'pending' };
   if (task.status === 'queued' && task.queuePosition !== null) return { status: 'queued', position: task.queuePosition };
-  if (task.status === 'running' || ENDED.includes(task.status)) return { status: 'running' };
+  if (task.status === 'running' || isEndedStatus(task.status)) return { status: 'running' };
   return { status: 'pending' };
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { uuidv7, type MessageData, type OrchEvent, type WorkspaceRemote } from '@app/contracts';
+import { uuidv7, type MessageData, type WorkspaceRemote } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { ProjectEntity } from '@app/persistence';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError } from '../errors/gateway.errors';
@@ -31,7 +31,7 @@ export class ProjectsService {
 
   async create(fields: ProjectFields): Promise<ProjectEntity> {
     const projectId = uuidv7(this.messages.now().getTime());
-    const result = await this.publisher.append(this.messages.create('ProjectCreated', projectId, { projectId, ...fields }) as OrchEvent, 0);
+    const result = await this.publisher.append(this.messages.create('ProjectCreated', projectId, { projectId, ...fields }), 0);
     if (!result.ok) throw new ConcurrentChange(`project ${projectId} exists already`, [{ field: 'id', problem: 'exists' }]);
     this.logger.log(`Created project ${projectId}: ${fields.name} (${fields.repositoryUrl})`);
     return this.read(projectId, result.seq, 'id');
@@ -54,7 +54,7 @@ export class ProjectsService {
   async update(projectId: string, fields: ProjectFields): Promise<ProjectEntity> {
     await this.get(projectId);
     const subjectSeq = await this.reader.lastSequence(this.nats.subjects.project(projectId));
-    const result = await this.publisher.append(this.messages.create('ProjectUpdated', projectId, { projectId, ...fields }) as OrchEvent, subjectSeq);
+    const result = await this.publisher.append(this.messages.create('ProjectUpdated', projectId, { projectId, ...fields }), subjectSeq);
     if (!result.ok) throw new ConcurrentChange(`project ${projectId} changed while it was being updated; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
     this.logger.log(`Updated project ${projectId}`);
     return this.read(projectId, result.seq, 'id');
@@ -64,7 +64,7 @@ export class ProjectsService {
   async delete(projectId: string): Promise<void> {
     await this.get(projectId);
     const subjectSeq = await this.reader.lastSequence(this.nats.subjects.project(projectId));
-    const result = await this.publisher.append(this.messages.create('ProjectDeleted', projectId, { projectId }) as OrchEvent, subjectSeq);
+    const result = await this.publisher.append(this.messages.create('ProjectDeleted', projectId, { projectId }), subjectSeq);
     if (!result.ok) throw new ConcurrentChange(`project ${projectId} changed while it was being deleted; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
     await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Deleted project ${projectId}`);

@@ -1,11 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { uuidv7, type OrchEvent, type TaskStatus } from '@app/contracts';
+import { uuidv7, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
-import { PROJECTION_NAME } from '../projection/projection.step';
+import { readCheckpoint } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
 import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
@@ -97,7 +97,7 @@ export class TasksService {
     // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace }) as OrchEvent;
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -131,7 +131,7 @@ export class TasksService {
       query.addOrderBy('task.id', 'DESC').offset(filter.offset).limit(filter.limit);
       const [items, total] = await query.getManyAndCount();
       const starts = await startsOf(manager, items.map((task) => task.id));
-      return { items: items.map((task) => ({ task, startedAt: starts.get(task.id) ?? null })), total, seq: await checkpointOf(manager) };
+      return { items: items.map((task) => ({ task, startedAt: starts.get(task.id) ?? null })), total, seq: await readCheckpoint(manager) };
     });
   }
 
@@ -142,7 +142,7 @@ export class TasksService {
       const rows: Array<Record<BoardColumn, string>> = await manager.query(`SELECT ${selects.join(', ')} FROM tasks task${q ? ' WHERE task.title ILIKE $1' : ''}`, q ? [containing(q)] : []);
       const counts = rows[0];
       const columns = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, Number(counts?.[column] ?? 0)])) as Record<BoardColumn, number>;
-      return { columns, seq: await checkpointOf(manager) };
+      return { columns, seq: await readCheckpoint(manager) };
     });
   }
 
@@ -187,7 +187,7 @@ export class TasksService {
       throw new TaskNotDeletable(`task ${taskId} is ${task.status}; cancel it before deleting it`, [{ field: 'id', problem: `task is ${task.status}` }]);
     }
     const subjectSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
-    const result = await this.publisher.append(this.messages.create('TaskDeleted', taskId, { taskId }) as OrchEvent, subjectSeq);
+    const result = await this.publisher.append(this.messages.create('TaskDeleted', taskId, { taskId }), subjectSeq);
     if (!result.ok) throw new ConcurrentChange(`task ${taskId} changed while it was being deleted; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
     await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Deleted task ${taskId}`);
@@ -204,11 +204,6 @@ export class TasksService {
     if (!stage) throw new NotFoundError('stage', stageId, 'id');
     return stage;
   }
-}
-
-async function checkpointOf(manager: EntityManager): Promise<number> {
-  const checkpoint: Array<{ last_sequence: string }> = await manager.query('SELECT last_sequence FROM projection_checkpoints WHERE name = $1', [PROJECTION_NAME]);
-  return Number(checkpoint[0]?.last_sequence ?? 0);
 }
 
 /** When each task's first stage was scheduled, for the tasks that have one. */

@@ -1,16 +1,35 @@
-import type { MessageData, MessageType } from '@app/contracts';
+import type { CommandType, DraftOf, SchedulerEventType, TaskEventType, TimeOutCause } from '@app/contracts';
 
-/** A message a decider wants written, before it is put in an envelope. */
-export type Draft = {
-  [T in MessageType]: {
-    type: T;
-    aggregateId: string;
-    data: MessageData<T>;
-    /** distinguishes two drafts of one type from one cause; part of the derived id */
-    key?: string;
-  };
-}[MessageType];
+/** What the task decider writes to the task's subject. */
+export type TaskDraft = DraftOf<TaskEventType>;
+/** What the scheduler decider writes to the admission log. */
+export type SchedulerDraft = DraftOf<SchedulerEventType>;
+/** What the saga asks of the pool and the runner. */
+export type CommandDraft = DraftOf<CommandType>;
 
-export function draft<T extends MessageType>(type: T, aggregateId: string, data: MessageData<T>, key?: string): Draft {
-  return { type, aggregateId, data, ...(key === undefined ? {} : { key }) } as Draft;
+/** Why a timer times out a running attempt. */
+export interface TimeOut {
+  cause: Extract<TimeOutCause, 'deadline' | 'heartbeat-lost'>;
+  reason: string;
+}
+
+/** A command refused on the task's state: written to the task's subject as `OrchestrationRejected`. */
+export interface Rejection {
+  rejected: string;
+}
+
+export function rejection(reason: string): Rejection {
+  return { rejected: reason };
+}
+
+export function isRejection(outcome: object): outcome is Rejection {
+  return 'rejected' in outcome;
+}
+
+/** A task the task decider lets through to admission; the scheduler decider admits or queues it. */
+export interface AdmissionRequest {
+  taskId: string;
+  orchestrationId: string;
+  /** tells a retry's admission from the first (part of the derived id) */
+  key?: string;
 }

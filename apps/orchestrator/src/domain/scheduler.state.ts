@@ -1,4 +1,4 @@
-import type { OrchEvent } from '@app/contracts';
+import { isSchedulerEvent, type SchedulerEvent } from '@app/contracts';
 
 export interface Admission {
   taskId: string;
@@ -22,14 +22,22 @@ export const MAX_RECENT_IDS = 1_000;
 
 export const initialSchedulerState: SchedulerState = { running: [], queue: [], recentIds: [] };
 
-export function evolveScheduler(state: SchedulerState, event: OrchEvent): SchedulerState {
+/** How the admission log is folded: a snapshot every 100 decisions keeps a cold load short (its subject holds every admission ever). */
+export const schedulerFold = {
+  initial: () => initialSchedulerState,
+  accepts: isSchedulerEvent,
+  evolve: evolveScheduler,
+  snapshot: { name: 'scheduler', version: 2, every: 100 },
+};
+
+export function evolveScheduler(state: SchedulerState, event: SchedulerEvent): SchedulerState {
   if (state.recentIds.includes(event.id)) return state;
   const next = applySchedulerEvent(state, event);
   const recentIds = state.recentIds.length >= MAX_RECENT_IDS ? [...state.recentIds.slice(1 - MAX_RECENT_IDS), event.id] : [...state.recentIds, event.id];
   return { ...next, recentIds };
 }
 
-function applySchedulerEvent(state: SchedulerState, event: OrchEvent): SchedulerState {
+function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): SchedulerState {
   switch (event.type) {
     case 'OrchestrationQueued': {
       const { taskId, orchestrationId } = event.data;
@@ -52,8 +60,10 @@ function applySchedulerEvent(state: SchedulerState, event: OrchEvent): Scheduler
         queue: state.queue.filter((entry) => entry.taskId !== taskId),
       };
     }
-    default:
-      return state;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
   }
 }
 

@@ -1,4 +1,4 @@
-import type { DiffStat, LeaseRef, OrchEvent, StageContext, StageType, TaskStatus, WorkspaceSpec } from '@app/contracts';
+import { isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
 
 export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -30,16 +30,30 @@ export interface PendingRetry {
   correlationId: string;
 }
 
-/** One task as the orchestrator sees it: folded from the events on its subject. */
-export interface TaskState {
+/**
+ * One task as the orchestrator sees it: folded from the events on its subject. A union by
+ * status: a task no orchestration has touched has no orchestration id; one started (or
+ * ended: cancelled while queued too) always has one.
+ */
+export type TaskState = NewTask | OrchestratedTask;
+
+export interface NewTask extends TaskFacts {
+  status: 'created';
+  orchestrationId: null;
+}
+
+export interface OrchestratedTask extends TaskFacts {
+  status: Exclude<TaskStatus, 'created' | 'queued'>;
+  orchestrationId: string;
+}
+
+interface TaskFacts {
   taskId: string;
   exists: boolean;
   deleted: boolean;
   title: string;
   description: string;
   workspace: WorkspaceSpec;
-  status: TaskStatus;
-  orchestrationId: string | null;
   /** QA reworks so far */
   round: number;
   /** the stage the task is in, by id */
@@ -63,7 +77,7 @@ export interface TaskState {
   appliedEventIds: readonly string[];
 }
 
-export function initialTaskState(taskId: string): TaskState {
+export function initialTaskState(taskId: string): NewTask {
   return {
     taskId,
     exists: false,
@@ -87,13 +101,18 @@ export function currentStage(state: TaskState): StageState | null {
   return state.currentStageId === null ? null : (state.stages[state.currentStageId] ?? null);
 }
 
+/** How the task's subject is folded (the aggregate store's `Fold`). */
+export function taskFold(taskId: string) {
+  return { initial: () => initialTaskState(taskId), accepts: isTaskEvent, evolve: evolveTask };
+}
+
 /** Folds one event of the task's subject into its state, once per envelope id. Pure. */
-export function evolveTask(state: TaskState, event: OrchEvent): TaskState {
+export function evolveTask(state: TaskState, event: TaskEvent): TaskState {
   if (state.appliedEventIds.includes(event.id)) return state;
   return { ...applyTaskEvent(state, event), appliedEventIds: [...state.appliedEventIds, event.id] };
 }
 
-function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
+function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
   switch (event.type) {
     case 'TaskCreated':
       return {
@@ -108,7 +127,7 @@ function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
     case 'OrchestrationStarted':
       return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null };
     case 'OrchestrationResumed':
-      return { ...state, status: 'running', resumePending: true, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
@@ -141,13 +160,21 @@ function applyTaskEvent(state: TaskState, event: OrchEvent): TaskState {
     case 'StageCancelled':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' }));
     case 'OrchestrationCompleted':
-      return { ...state, status: 'done', pendingRetry: null };
+      return { ...state, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
     case 'OrchestrationFailed':
-      return { ...state, status: 'failed', pendingRetry: null };
+      return { ...state, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
     case 'OrchestrationCancelled':
       return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
-    default:
+    case 'OrchestrationRejected':
+    case 'ReworkRequested':
+    case 'TaskPullRequestOpened':
+    case 'TaskPullRequestClosed':
+      // a refusal changes nothing; a rework's StageScheduled, which follows it, does; a pull request is the gateway's and the runner's business
       return state;
+    default: {
+      const _exhaustive: never = event;
+      return _exhaustive;
+    }
   }
 }
 
@@ -160,4 +187,19 @@ function updateAttempt(state: TaskState, stageId: string, attempt: number, patch
   const stage = state.stages[stageId];
   if (!stage || stage.attempt !== attempt) return state;
   return { ...state, stages: { ...state.stages, [stageId]: { ...stage, ...patch } } };
+}
+
+export function isEnded(task: TaskState): boolean {
+  return task.status !== 'running';
+}
+
+export function isStageFailed(stage: StageState): boolean {
+  return stage.status === 'failed' || stage.status === 'timed_out' || stage.status === 'cancelled';
+}
+
+/** The task's current stage, if it is `stageId` at `attempt` and the task still runs. */
+export function activeStage(task: TaskState, stageId: string, attempt: number): StageState | null {
+  const stage = currentStage(task);
+  if (!stage || stage.stageId !== stageId || stage.attempt !== attempt || task.status !== 'running') return null;
+  return stage;
 }

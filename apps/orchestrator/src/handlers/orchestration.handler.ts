@@ -1,28 +1,8 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { MessageOf, OrchEvent } from '@app/contracts';
+import type { MessageOf } from '@app/contracts';
+import { FOLLOWED_EVENT_TYPES, type FollowedEvent } from '../domain/followed-events';
 import { OrchestrationService } from '../services/orchestration.service';
-
-/** The events the saga follows. Each handler only hands the message to the service. */
-const FOLLOWED_EVENTS = [
-  'OrchestrationAdmitted',
-  'OrchestrationQueued',
-  'OrchestrationReleased',
-  'OrchestrationCompleted',
-  'OrchestrationFailed',
-  'OrchestrationCancelled',
-  'StageScheduled',
-  'LeaseGranted',
-  'StageCompleted',
-  'StageFailed',
-  'StageTimedOut',
-  'StageCancelled',
-  'StageRetryScheduled',
-  'StageStarted',
-  'RunHeartbeat',
-  'LeaseRevoked',
-  'LeaseExpired',
-] as const;
 
 @Controller()
 export class OrchestrationHandler {
@@ -43,8 +23,9 @@ export class OrchestrationHandler {
     return this.orchestration.retryStage(command);
   }
 
-  @EventPattern([...FOLLOWED_EVENTS])
-  follow(@Payload() event: OrchEvent): Promise<void> {
+  /** The events the saga follows (one list: `FOLLOWED_EVENTS`). Each handler only hands the message to the service. */
+  @EventPattern([...FOLLOWED_EVENT_TYPES])
+  follow(@Payload() event: FollowedEvent): Promise<void> {
     return this.orchestration.onEvent(event);
   }
 }

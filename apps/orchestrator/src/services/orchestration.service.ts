@@ -1,35 +1,17 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { causedMessage, deterministicId, type Envelope, type MessageOf, type OrchCommand, type OrchEvent, type OrchMessage } from '@app/contracts';
+import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, SubjectReader, type Fold } from '@app/messaging';
-import type { Draft } from '../domain/decision';
-import {
-  decideAdmissions,
-  decideAdmitted,
-  decideCancel,
-  decideDeadline,
-  decideLeaseLost,
-  decideRelease,
-  decideRetryDue,
-  decideRetryStage,
-  decideStageCompleted,
-  decideStageFailed,
-  decideStart,
-  decideStartDeadline,
-  reactToEvent,
-  startDeadlineOf,
-} from '../domain/orchestration.decider';
-import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../domain/scheduler.state';
-import { currentStage, evolveTask, initialTaskState, type TaskState } from '../domain/task.state';
+import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
+import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
+import { isFollowed, type FollowedEvent } from '../domain/followed-events';
+import { react } from '../domain/saga';
+import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
+import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
+import * as taskDecider from '../domain/task.decider';
+import { currentStage, taskFold, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
 import { Timers } from './timers';
 
-/** The scheduler's subject holds every admission ever: a snapshot every 100 decisions keeps start-up short. */
-const schedulerFold: Fold<SchedulerState> = {
-  initial: () => initialSchedulerState,
-  evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 2, every: 100 },
-};
 type Cause = Pick<OrchMessage, 'id' | 'correlationId'>;
 /** ids of events followed at once, remembered until their delivery (or as many newer ones) */
 const MAX_FOLLOWED = 10_000;
@@ -105,14 +87,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
     if (stalled && scheduler.queue.length > 0) {
       const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
-      await this.decideOnScheduler((current) => this.envelopes(cause, decideAdmissions(current, this.config.rules)));
+      await this.decideOnScheduler(cause, (current) => decideAdmissions(current, this.config.rules));
     }
     return scheduler;
   }
 
   private async redriveTask(taskId: string, now: number): Promise<void> {
     const last = await this.reader.last(this.nats.subjects.task(taskId));
-    if (last === null || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
+    if (last === null || !isFollowed(last.event) || now - Date.parse(last.event.occurredAt) < this.config.redriveIntervalS * 1000) return;
     try {
       await this.handle(last.event);
     } catch (error) {
@@ -122,16 +104,15 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   async start(command: MessageOf<'StartOrchestration'>): Promise<void> {
     const { taskId } = command.data;
-    const task = await this.loadTask(taskId);
-    const unlimited = { ...this.config.rules, maxConcurrent: Number.MAX_SAFE_INTEGER };
-    const rejection = decideStart(command, task.state, initialSchedulerState, unlimited);
-    if (rejection[0]?.type === 'OrchestrationRejected') {
-      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${rejection[0].data.reason}`);
-      await this.publisher.append(this.envelope(command, rejection[0]) as OrchEvent);
+    const { state: task } = await this.loadTask(taskId);
+    const outcome = taskDecider.decideStart(command, task, this.config.rules);
+    if (isRejection(outcome)) {
+      this.logger.warn(`Refusing to start orchestration for task ${taskId}: ${outcome.rejected}`);
+      await this.reject(command, taskId, outcome);
       return;
     }
     this.logger.log(`Starting orchestration for task ${taskId}`);
-    const appended = await this.decideOnScheduler((scheduler) => this.envelopes(command, decideStart(command, task.state, scheduler, this.config.rules)));
+    const appended = await this.admit(command, outcome);
     for (const event of appended) {
       if (event.type === 'OrchestrationQueued') {
         this.logger.warn(`Concurrency limit reached, queuing task ${taskId} at position ${event.data.position}`);
@@ -144,31 +125,40 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
     const queued = scheduler.queue.find((entry) => entry.taskId === taskId) ?? null;
     this.logger.warn(`Cancelling orchestration for task ${taskId}: ${command.data.reason}`);
-    await this.decideOnTask(command, taskId, (task) => decideCancel(command, task, queued, this.clock.now()));
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = taskDecider.decideCancel(command, task, queued, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
   }
 
   async retryStage(command: MessageOf<'RetryStage'>): Promise<void> {
     const { taskId, stageId } = command.data;
-    const task = await this.loadTask(taskId);
-    const appended = await this.decideOnScheduler((scheduler) =>
-      this.envelopes(command, decideRetryStage(command, task.state, scheduler, this.config.rules).filter((item) => item.type !== 'OrchestrationRejected')),
-    );
-    if (appended.length > 0) {
-      this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
+    const { state: task } = await this.loadTask(taskId);
+    const outcome = taskDecider.decideRetryStage(command, task, this.config.rules);
+    if (isRejection(outcome)) {
+      this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${outcome.rejected}`);
+      await this.reject(command, taskId, outcome);
       return;
     }
-    const rejection = decideRetryStage(command, task.state, initialSchedulerState, this.config.rules)[0];
-    if (rejection?.type === 'OrchestrationRejected') {
-      this.logger.warn(`Refusing to retry stage ${stageId} of task ${taskId}: ${rejection.data.reason}`);
-      await this.publisher.append(this.envelope(command, rejection) as OrchEvent);
-    }
+    const appended = await this.admit(command, outcome);
+    if (appended.length > 0) this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
+  }
+
+  /** A task the task decider let through: the scheduler admits or queues it (or knows it already). */
+  private admit(command: OrchMessage, request: AdmissionRequest): Promise<SchedulerEvent[]> {
+    return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules));
+  }
+
+  /** A refused command is answered on the task's subject. */
+  private async reject(command: OrchMessage, taskId: string, outcome: Rejection): Promise<void> {
+    await this.decideOnTask(command, taskId, () => [rejectionDraft(taskId, outcome)]);
   }
 
   /**
    * An event as its consumer delivers it. One this process appended is followed at once
    * (see `follow`); its delivery then only confirms it, unless following it failed.
    */
-  async onEvent(event: OrchEvent): Promise<void> {
+  async onEvent(event: FollowedEvent): Promise<void> {
     const inline = this.following.get(event.id);
     if (inline !== undefined) {
       if (await inline.then(() => true, () => false)) return;
@@ -186,6 +176,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
    */
   private async follow(events: readonly OrchEvent[]): Promise<void> {
     for (const event of events) {
+      if (!isFollowed(event)) continue;
       const handling = this.handle(event);
       this.following.set(event.id, handling);
       try {
@@ -198,21 +189,21 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private async handle(event: OrchEvent): Promise<void> {
+  private async handle(event: FollowedEvent): Promise<void> {
     switch (event.type) {
       case 'OrchestrationAdmitted':
-        await this.decideOnTask(event, event.data.taskId, (task) => decideAdmitted(event, task));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideAdmitted(event, task));
         return;
       case 'OrchestrationQueued':
       case 'OrchestrationReleased':
-        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideAdmissions(scheduler, this.config.rules)));
+        await this.decideOnScheduler(event, (scheduler) => decideAdmissions(scheduler, this.config.rules));
         return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
         this.logTaskEnd(event);
         await this.react(event, event.data.taskId);
-        await this.decideOnScheduler((scheduler) => this.envelopes(event, decideRelease(event, scheduler, this.config.rules)));
+        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, scheduler, this.config.rules));
         return;
       case 'StageScheduled': {
         await this.react(event, event.data.taskId);
@@ -236,15 +227,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'StageCompleted':
         // nothing to send: the stage's lease stays with the task for the next stage
         this.forget(event.data.stageId, event.data.attempt);
-        await this.decideOnTask(event, event.data.taskId, (task) => decideStageCompleted(event, task, this.config.rules));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageCompleted(event, task, this.config.rules));
         return;
       case 'StageFailed':
       case 'StageTimedOut': {
         this.forget(event.data.stageId, event.data.attempt);
-        const why = event.type === 'StageFailed' ? event.data.reason : (event.data.reason ?? 'timed out');
-        this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${why}`);
+        this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${event.data.reason}`);
         await this.react(event, event.data.taskId);
-        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => decideStageFailed(event, task, this.config.rules, this.clock.now()));
+        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageFailed(event, task, this.config.rules, this.clock.now()));
         this.armTimers(state);
         return;
       }
@@ -259,10 +249,12 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       }
       case 'LeaseRevoked':
       case 'LeaseExpired':
-        await this.decideOnTask(event, event.data.taskId, (task) => decideLeaseLost(event, task, this.clock.now()));
+        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideLeaseLost(event, task, this.clock.now()));
         return;
-      default:
-        return;
+      default: {
+        const _exhaustive: never = event;
+        return _exhaustive;
+      }
     }
   }
 
@@ -272,9 +264,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     const stage = currentStage(task);
     if (task.status === 'running' && stage?.status === 'scheduled') {
       const { stageId, attempt } = stage;
-      this.timers.arm(`start-deadline:${stageId}:${attempt}`, startDeadlineOf(stage, this.config.rules), () => {
+      this.timers.arm(`start-deadline:${stageId}:${attempt}`, taskDecider.startDeadlineOf(stage, this.config.rules), () => {
         const cause: Cause = { id: deterministicId(stageId, attempt, 'start-time-out'), correlationId: task.orchestrationId ?? stageId };
-        this.decideOnTask(cause, task.taskId, (current) => decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
+        this.decideOnTask(cause, task.taskId, (current) => taskDecider.decideStartDeadline(current, stageId, attempt, this.clock.now(), this.config.rules)).catch((error: unknown) =>
           this.logger.error(`Could not time out stage ${stageId} of task ${task.taskId}, never started: ${(error as Error).message}`),
         );
       });
@@ -283,14 +275,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       const key = `${stage.stageId}:${stage.attempt}`;
       if (!this.heartbeats.has(key)) this.heartbeats.set(key, { taskId: task.taskId, at: now });
       this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), () =>
-        this.timeOut(task.taskId, stage.stageId, stage.attempt, `${stage.stageType} passed its deadline ${stage.deadlineAt}`),
+        this.timeOut(task.taskId, stage.stageId, stage.attempt, { cause: 'deadline', reason: `${stage.stageType} passed its deadline ${stage.deadlineAt}` }),
       );
     }
     const retry = task.pendingRetry;
     if (task.status === 'running' && retry) {
       const cause: Cause = { id: retry.eventId, correlationId: retry.correlationId };
       this.timers.arm(`retry:${retry.stageId}:${retry.nextAttempt}`, Date.parse(retry.retryAt), () => {
-        this.decideOnTask(cause, task.taskId, (current) => decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
+        this.decideOnTask(cause, task.taskId, (current) => taskDecider.decideRetryDue(current, this.clock.now())).catch((error: unknown) =>
           this.logger.error(`Retry of stage ${retry.stageId} for task ${task.taskId} could not be scheduled: ${(error as Error).message}`),
         );
       });
@@ -303,15 +295,15 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       if (now - beat.at < timeoutMs) continue;
       const [stageId = '', attempt = '0'] = key.split(':');
       this.heartbeats.delete(key);
-      void this.timeOut(beat.taskId, stageId, Number(attempt), `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)`);
+      void this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
     }
   }
 
-  private async timeOut(taskId: string, stageId: string, attempt: number, reason: string): Promise<void> {
+  private async timeOut(taskId: string, stageId: string, attempt: number, why: TimeOut): Promise<void> {
     try {
       const { state } = await this.loadTask(taskId);
       const cause: Cause = { id: deterministicId(stageId, attempt, 'time-out'), correlationId: state.orchestrationId ?? stageId };
-      await this.decideOnTask(cause, taskId, (task) => decideDeadline(task, stageId, attempt, this.clock.now(), reason));
+      await this.decideOnTask(cause, taskId, (task) => taskDecider.decideDeadline(task, stageId, attempt, this.clock.now(), why));
     } catch (error) {
       this.logger.error(`Could not time out stage ${stageId} of task ${taskId}: ${(error as Error).message}`);
     }
@@ -331,14 +323,19 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   }
 
   /** Decides on the scheduler's subject and follows what was appended; resolves with it. */
-  private async decideOnScheduler(decide: (scheduler: SchedulerState) => OrchEvent[]): Promise<OrchEvent[]> {
-    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, decide);
+  private async decideOnScheduler(cause: Cause, decide: (scheduler: SchedulerState) => SchedulerDraft[]): Promise<SchedulerEvent[]> {
+    const { appended } = await this.store.decide(this.nats.subjects.scheduler, schedulerFold, (scheduler) =>
+      decide(scheduler).map((item) => sealDraft(cause, SCHEDULER_AGGREGATE, item, this.origin())),
+    );
     await this.follow(appended);
     return appended;
   }
 
-  private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => Draft[]) {
-    const result = await this.store.decide(this.nats.subjects.task(taskId), this.taskFold(taskId), (task) => this.envelopes(cause, decide(task)));
+  /** Decides on the task's subject and follows what was appended. */
+  private async decideOnTask(cause: Cause, taskId: string, decide: (task: TaskState) => TaskDraft[]) {
+    const result = await this.store.decide(this.nats.subjects.task(taskId), taskFold(taskId), (task) =>
+      decide(task).map((item): TaskEvent => sealDraft(cause, taskId, item, this.origin())),
+    );
     for (const event of result.appended) {
       if (event.type === 'StageScheduled') {
         this.logger.debug(`Context passed to stage ${event.data.stageType}: ${JSON.stringify(event.data.context).slice(0, 500)}`);
@@ -349,30 +346,23 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     return result;
   }
 
+  /** The saga's step: the commands the event asks for, given the task's state, sent. */
   private async react(event: OrchEvent, taskId: string): Promise<void> {
     const { state, lastSeq } = await this.loadTask(taskId);
-    for (const command of this.envelopes(event, reactToEvent(event, state, lastSeq, this.config.rules))) {
-      await this.publisher.send(command as OrchCommand);
+    for (const item of react(event, state, lastSeq, this.config.rules)) {
+      await this.publisher.send(sealDraft(event, taskId, item, this.origin()));
     }
   }
 
   private loadTask(taskId: string) {
-    return this.store.load(this.nats.subjects.task(taskId), this.taskFold(taskId));
-  }
-
-  private taskFold(taskId: string): Fold<TaskState> {
-    return { initial: () => initialTaskState(taskId), evolve: evolveTask };
-  }
-
-  private envelopes<T extends OrchEvent | OrchCommand>(cause: Cause, drafts: Draft[]): T[] {
-    return drafts.map((item) => this.envelope(cause, item) as T);
-  }
-
-  private envelope(cause: Cause, item: Draft): Envelope {
-    return causedMessage(cause, item.type, item.aggregateId, item.data as never, this.origin(), item.key ?? '');
+    return this.store.load(this.nats.subjects.task(taskId), taskFold(taskId));
   }
 
   private origin() {
     return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
+}
+
+function rejectionDraft(taskId: string, outcome: Rejection): TaskDraft {
+  return draft('OrchestrationRejected', { taskId, reason: outcome.rejected });
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Subject } from 'rxjs';
-import { causedMessage, deterministicId, type Envelope, type OrchCommand, type OrchEvent } from '@app/contracts';
+import { deterministicId, isPoolEvent, sealDraft, type Envelope, type OrchCommand, type OrchEvent } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, NatsClient, type Fold } from '@app/messaging';
 import type { PoolDecision } from '../domain/pool.decision';
@@ -21,7 +21,7 @@ export interface PoolSnapshot {
 @Injectable()
 export class PoolLog {
   readonly changes = new Subject<PoolSnapshot>();
-  private readonly fold: Fold<PoolState> = { initial: initialPoolState, evolve: evolvePool };
+  private readonly fold: Fold<PoolState> = { initial: initialPoolState, accepts: (event): event is OrchEvent => isPoolEvent(event), evolve: evolvePool };
 
   constructor(
     private readonly store: AggregateStore,
@@ -57,15 +57,11 @@ export class PoolLog {
     const answered = decision.causationId ? { id: decision.causationId, correlationId: decision.correlationId ?? decision.causationId } : null;
     const cause = answered ?? trigger;
     const discriminator = answered ? '' : String(index);
-    return toEvent(causedMessage(cause, decision.type, this.config.poolId, decision.data, origin, discriminator));
+    return sealDraft(cause, this.config.poolId, { ...decision, key: discriminator }, origin);
   }
 }
 
 function syntheticCause(poolId: string, trigger: string, lastSeq: number): Pick<Envelope, 'id' | 'correlationId'> {
   const id = deterministicId(poolId, trigger, lastSeq);
   return { id, correlationId: id };
-}
-
-function toEvent(message: Envelope<PoolDecision['type']>): OrchEvent {
-  return message as OrchEvent;
 }

@@ -1,4 +1,4 @@
-import type { MessageData, OrchEvent, StageType } from '@app/contracts';
+import { isTaskEvent, type MessageData, type OrchEvent, type StageType, type TaskEvent } from '@app/contracts';
 
 export type AttemptStatus = 'startable' | 'started' | 'closed';
 
@@ -18,22 +18,47 @@ export interface AttemptFacts {
  * a re-stored StageScheduled of an earlier stage does not supersede the current attempt.
  */
 export function attemptFacts(events: readonly OrchEvent[], stageId: string, attempt: number): AttemptFacts {
-  const facts: AttemptFacts = { status: 'closed', orchestrationId: null, stageType: null };
-  const applied = new Set<string>();
-  for (const event of events) {
-    if (applied.has(event.id)) continue;
-    applied.add(event.id);
-    if (event.type === 'StageScheduled' && event.data.stageId === stageId && event.data.attempt === attempt) {
-      facts.status = 'startable';
-      facts.orchestrationId = event.data.orchestrationId;
-      facts.stageType = event.data.stageType;
-    } else if (event.type === 'StageStarted' && event.data.stageId === stageId && event.data.attempt === attempt) {
-      if (facts.status === 'startable') facts.status = 'started';
-    } else if (closingReason(event, stageId, attempt) !== null) {
-      facts.status = 'closed';
-    }
+  return factsOf(events.filter(isTaskEvent).reduce(evolveAttempts, initialAttempts()), stageId, attempt);
+}
+
+/**
+ * The task subject folded for the runner (the aggregate store's fold, so a runner reads only
+ * the subject's tail after its cache): the attempt scheduled last and where it stands, and
+ * what each attempt's StageScheduled said. Any attempt but the last one is closed.
+ */
+export interface AttemptsState {
+  latest: { stageId: string; attempt: number; status: AttemptStatus } | null;
+  scheduled: Record<string, { orchestrationId: string; stageType: StageType }>;
+  appliedIds: readonly string[];
+}
+
+export function initialAttempts(): AttemptsState {
+  return { latest: null, scheduled: {}, appliedIds: [] };
+}
+
+/** Folds one event of the task's subject in, once per envelope id. Pure. */
+export function evolveAttempts(state: AttemptsState, event: TaskEvent): AttemptsState {
+  if (state.appliedIds.includes(event.id)) return state;
+  const appliedIds = [...state.appliedIds, event.id];
+  if (event.type === 'StageScheduled') {
+    const { stageId, attempt, orchestrationId, stageType } = event.data;
+    return { latest: { stageId, attempt, status: 'startable' }, scheduled: { ...state.scheduled, [`${stageId}:${attempt}`]: { orchestrationId, stageType } }, appliedIds };
   }
-  return facts;
+  const latest = state.latest;
+  if (latest === null) return { ...state, appliedIds };
+  if (event.type === 'StageStarted' && event.data.stageId === latest.stageId && event.data.attempt === latest.attempt) {
+    return { ...state, latest: latest.status === 'startable' ? { ...latest, status: 'started' } : latest, appliedIds };
+  }
+  if (closingReason(event, latest.stageId, latest.attempt) !== null) return { ...state, latest: { ...latest, status: 'closed' }, appliedIds };
+  return { ...state, appliedIds };
+}
+
+/** Where `stageId` at `attempt` stands in the folded subject. */
+export function factsOf(state: AttemptsState, stageId: string, attempt: number): AttemptFacts {
+  const said = state.scheduled[`${stageId}:${attempt}`];
+  if (!said) return { status: 'closed', orchestrationId: null, stageType: null };
+  const isLatest = state.latest?.stageId === stageId && state.latest.attempt === attempt;
+  return { status: isLatest && state.latest ? state.latest.status : 'closed', orchestrationId: said.orchestrationId, stageType: said.stageType };
 }
 
 /**
@@ -51,7 +76,7 @@ export function closingReason(event: OrchEvent, stageId: string, attempt: number
     case 'StageFailed':
       return mine(event.data) ? `the attempt was failed: ${event.data.reason}` : null;
     case 'StageTimedOut':
-      return mine(event.data) ? `the attempt was timed out${event.data.reason ? `: ${event.data.reason}` : ''}` : null;
+      return mine(event.data) ? `the attempt was timed out: ${event.data.reason}` : null;
     case 'StageCancelled':
       return mine(event.data) ? `the attempt was cancelled: ${event.data.reason}` : null;
     case 'OrchestrationCompleted':

@@ -1,13 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
-import type { MessageData, MessageOf, OrchEvent } from '@app/contracts';
-import { MessagePublisher, NatsClient, SubjectReader, TransientError } from '@app/messaging';
-import { attemptFacts, type AttemptFacts } from '../domain/attempt-guard';
+import { isTaskEvent, type MessageData, type MessageOf, type OrchEvent, type TaskEvent } from '@app/contracts';
+import { AggregateStore, MessagePublisher, NatsClient, TransientError, type Fold } from '@app/messaging';
+import { evolveAttempts, factsOf, initialAttempts, type AttemptFacts, type AttemptsState } from '../domain/attempt-guard';
 
 const MAX_CONFLICT_ROUNDS = 20;
 /** tries of an append or read while NATS does not answer: 0.5 + 1 + 2 + 4 + 8 × 6 s ≈ 1 minute */
 const PATIENT_ATTEMPTS = 11;
 
 type AttemptRef = { taskId: string; stageId: string; attempt: number };
+
+/** The task subject as the runner folds it: the store keeps it, so a heartbeat's check reads only the subject's tail. */
+const ATTEMPTS: Fold<AttemptsState, TaskEvent> = { initial: initialAttempts, accepts: isTaskEvent, evolve: evolveAttempts };
 
 /**
  * A stage attempt's life on its task's subject. Every append goes against the sequence
@@ -21,13 +24,13 @@ export class AttemptLog {
 
   constructor(
     private readonly publisher: MessagePublisher,
-    private readonly reader: SubjectReader,
+    private readonly store: AggregateStore,
     private readonly nats: NatsClient,
   ) {}
 
   async facts(ref: AttemptRef): Promise<AttemptFacts & { lastSeq: number }> {
-    const { events, lastSeq } = await this.reader.read(this.nats.subjects.task(ref.taskId));
-    return { ...attemptFacts(events.map((stored) => stored.event), ref.stageId, ref.attempt), lastSeq };
+    const { state, lastSeq } = await this.store.load(this.nats.subjects.task(ref.taskId), ATTEMPTS);
+    return { ...factsOf(state, ref.stageId, ref.attempt), lastSeq };
   }
 
   /** Appends StageStarted; resolves with its sequence, or null when the attempt is not startable. */

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { causedMessage, validateMessage, type MessageOf, type OrchEvent } from '@app/contracts';
+import { causedMessage, validateEvent, type MessageOf } from '@app/contracts';
 import { Clock } from '@app/config';
 import { MessagePublisher, NatsClient } from '@app/messaging';
 import { closingReason } from '../domain/attempt-guard';
@@ -62,9 +62,9 @@ export class AttemptMonitor {
     const subscription = this.nats.connection.subscribe(this.nats.subjects.task(taskId), {
       callback: (error, message) => {
         if (error || closed) return;
-        const validated = validateMessage(message.data);
-        if (!validated.ok || validated.message.kind !== 'event') return;
-        const reason = closingReason(validated.message as OrchEvent, stageId, attempt);
+        const validated = validateEvent(message.data);
+        if (!validated.ok) return;
+        const reason = closingReason(validated.event, stageId, attempt);
         if (reason !== null) confirm(reason);
       },
     });

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { newMessage, type MessageData, type MessageOf, type OrchEvent, type QaVerdict, type WorkspaceRemote } from '@app/contracts';
+import { newMessage, type MessageData, type MessageOf, type QaVerdict, type WorkspaceRemote } from '@app/contracts';
 import { Clock } from '@app/config';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { forgeRepositoryOf, type ForgeRepository } from '../domain/forge-repository';
@@ -95,7 +95,7 @@ export class PullRequestService implements OnModuleDestroy {
             { taskId: entry.taskId, url: entry.url, number: entry.number, state: facts.state, observedAt: this.clock.nowIso() },
             { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() },
           );
-          await this.publisher.append(closed as OrchEvent);
+          await this.publisher.append(closed);
           this.watched.delete(entry.taskId);
           this.logger.log(`Pull request ${entry.url} of task ${entry.taskId} was ${facts.state}`);
         } catch (error) {

@@ -180,6 +180,7 @@ export class StageRunService implements BeforeApplicationShutdown {
           ...ref,
           deadlineAt: deadline.toISOString(),
           timedOutAt: this.clock.nowIso(),
+          cause: 'agent-timeout',
           reason: `the agent ran longer than the stage's ${timeoutS} s and was killed with its process group`,
         });
         if (await this.attempts.report(timedOut, command.data, startedSeq)) this.logger.error(`Stage ${stageType} timed out for task ${taskId} after ${timeoutS} s`);

@@ -1,9 +1,9 @@
 import type { MessagingOptions, NatsClient } from '@app/messaging';
-import { logFacts, readEventLog, type LoggedEvent } from './event-log';
-import { agentPids, livePids, poolContainers, processesUnder } from './leftovers';
-import { eventually } from './nats';
+import { logFacts, readEventLog, type LoggedEvent } from '../../libs/testing/src/event-log';
+import { agentPids, livePids, poolContainers, processesUnder } from '../../libs/testing/src/leftovers';
+import { eventually } from '../../libs/testing/src/nats';
 import { compareWithRebuild, projectedSequence } from './read-model';
-import { readDeadLetters } from './stream-dump';
+import { readDeadLetters } from '../../libs/testing/src/stream-dump';
 
 export interface InvariantOptions {
   client: NatsClient;

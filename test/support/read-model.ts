@@ -1,10 +1,10 @@
 import { Client } from 'pg';
 import type { MessagingOptions } from '@app/messaging';
-import { rebuildProjection } from '../../../apps/gateway/src/projection/projection-rebuild.module';
-import { READ_MODEL_TABLES } from '../../../apps/gateway/src/projection/projection-rebuild.service';
-import { PROJECTION_NAME } from '../../../apps/gateway/src/projection/projection.step';
-import { createTestDatabase } from './database';
-import { asApp } from './nats-accounts';
+import { rebuildProjection } from '../../apps/gateway/src/projection/projection-rebuild.module';
+import { READ_MODEL_TABLES } from '../../apps/gateway/src/projection/projection-rebuild.service';
+import { PROJECTION_NAME } from '../../apps/gateway/src/projection/projection.step';
+import { createTestDatabase } from '../../libs/testing/src/database';
+import { asApp } from '../../libs/testing/src/nats-accounts';
 
 /** The dead letters the projection keeps, without their serial id (a rebuild renumbers them). */
 const DEAD_LETTERS_QUERY = 'SELECT stream_sequence, consumer, subject, reason, payload, dead_at FROM dead_letters';

@@ -1,6 +1,6 @@
 import type { MessageData } from '@app/contracts';
-import { eventually } from './nats';
-import { poolFactory } from './pool-factory';
+import { eventually } from '../../libs/testing/src/nats';
+import { poolFactory } from '../../libs/testing/src/pool-factory';
 import type { PoolHarness } from './pool-harness';
 
 type Grant = MessageData<'LeaseGranted'>;

@@ -1,11 +1,11 @@
 import type { INestApplication } from '@nestjs/common';
 import type { MessagingOptions } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
-import { startGateway } from '../../../apps/gateway/src/gateway.app';
-import type { GatewayConfig } from '../../../apps/gateway/src/gateway.config';
-import { createTestDatabase, type TestDatabase } from './database';
-import { connectTestClient, dropTestStreams, testMessagingOptions } from './nats';
-import { asApp } from './nats-accounts';
+import { startGateway } from '../../apps/gateway/src/gateway.app';
+import type { GatewayConfig } from '../../apps/gateway/src/gateway.config';
+import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/database';
+import { connectTestClient, dropTestStreams, testMessagingOptions } from '../../libs/testing/src/nats';
+import { asApp } from '../../libs/testing/src/nats-accounts';
 
 export interface TestGateway {
   app: INestApplication;

@@ -5,14 +5,14 @@ import path from 'node:path';
 import type { INestMicroservice } from '@nestjs/common';
 import type { Envelope, EventType, MessageData, OrchEvent } from '@app/contracts';
 import { MessagePublisher, type MessagingOptions, type NatsClient } from '@app/messaging';
-import { startPoolManager } from '../../../apps/pool-manager/src/pool-manager.app';
-import type { DockerSettings, PoolManagerOptions } from '../../../apps/pool-manager/src/pool-manager.config';
-import { freePortBlock, removeContainersLabelled, TEST_CONTAINER_IMAGE } from './docker';
-import { readEventLog } from './event-log';
-import { asApp } from './nats-accounts';
-import { messagingEnv } from './processes';
-import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
-import { poolFactory } from './pool-factory';
+import { startPoolManager } from '../../apps/pool-manager/src/pool-manager.app';
+import type { DockerSettings, PoolManagerOptions } from '../../apps/pool-manager/src/pool-manager.config';
+import { freePortBlock, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '../../libs/testing/src/docker';
+import { readEventLog } from '../../libs/testing/src/event-log';
+import { asApp } from '../../libs/testing/src/nats-accounts';
+import { messagingEnv } from '../../libs/testing/src/processes';
+import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '../../libs/testing/src/nats';
+import { poolFactory } from '../../libs/testing/src/pool-factory';
 
 export interface PoolHarnessOptions {
   driver: 'docker' | 'local';

@@ -7,6 +7,7 @@ import {
   deterministicId,
   newMessage,
   SCHEDULER_AGGREGATE,
+  TERMINAL_STAGE_EVENTS,
   uuidv7,
   type MessageData,
   type MessageOf,
@@ -16,16 +17,15 @@ import {
   type WorkspaceSpec,
 } from '@app/contracts';
 import { MessagePublisher, type MessagingOptions, type NatsClient } from '@app/messaging';
-import { startRunner } from '../../../apps/runner/src/runner.app';
-import type { RunnerConfig } from '../../../apps/runner/src/runner.config';
-import { readEventLog } from './event-log';
+import { startRunner } from '../../apps/runner/src/runner.app';
+import type { RunnerConfig } from '../../apps/runner/src/runner.config';
+import { readEventLog } from '../../libs/testing/src/event-log';
 
-import { asApp } from './nats-accounts';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
-import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
-import { readStream } from './stream-dump';
+import { asApp } from '../../libs/testing/src/nats-accounts';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../libs/testing/src/fixtures';
+import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '../../libs/testing/src/nats';
+import { readStream } from '../../libs/testing/src/stream-dump';
 
-export const TERMINAL_STAGE_EVENTS = ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'] as const;
 type TerminalType = (typeof TERMINAL_STAGE_EVENTS)[number];
 const isStageOutcome = (event: OrchEvent): event is Extract<OrchEvent, { type: TerminalType }> => (TERMINAL_STAGE_EVENTS as readonly string[]).includes(event.type);
 export type StageOutcome = { [T in TerminalType]: MessageOf<T> }[TerminalType];
@@ -177,8 +177,8 @@ export class RunnerHarness {
   /** Ends a task as the orchestrator does: its orchestration's end on the task, then its slot released on the scheduler (the runners' cue). */
   async endTask(taskId: string, orchestrationId: string): Promise<void> {
     const origin = { producer: 'orchestrator@test', occurredAt: new Date().toISOString() };
-    await this.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: origin.occurredAt }, origin) as OrchEvent);
-    await this.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome: 'completed' }, origin) as OrchEvent);
+    await this.append(newMessage('OrchestrationCompleted', taskId, { taskId, orchestrationId, completedAt: origin.occurredAt }, origin));
+    await this.append(newMessage('OrchestrationReleased', SCHEDULER_AGGREGATE, { taskId, orchestrationId, outcome: 'completed' }, origin));
   }
 
   async send(command: Parameters<MessagePublisher['send']>[0]): Promise<void> {

@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { MessagingOptions, NatsClient } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
-import { createTestDatabase, type TestDatabase } from './database';
-import { freePortBlock } from './docker';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from './fixtures';
-import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from './nats';
-import { freePort } from './private-servers';
-import { APP_NAMES, messagingEnv, spawnApp, type AppName, type AppProcess } from './processes';
+import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/database';
+import { freePortBlock } from '../../libs/testing/src/docker';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../libs/testing/src/fixtures';
+import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '../../libs/testing/src/nats';
+import { freePort } from '../../libs/testing/src/private-servers';
+import { APP_NAMES, messagingEnv, spawnApp, type AppName, type AppProcess } from '../../libs/testing/src/processes';
 
 export { APP_NAMES, type AppName };
 

@@ -1,0 +1,252 @@
+import {
+  deterministicId,
+  draft,
+  nextStageType,
+  orchestrationIdFor,
+  retryRefusal,
+  startRefusal,
+  type MessageOf,
+  type StageContext,
+  type StageType,
+  type TimeOutCause,
+} from '@app/contracts';
+import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
+import type { OrchestrationRules } from './orchestration.config';
+import type { Admission } from './scheduler.state';
+import { boundedContext } from './stage-context';
+import { activeStage, currentStage, isEnded, isStageFailed, type StageState, type TaskState } from './task.state';
+
+/**
+ * The task aggregate's decider: each function takes what happened (a command, an event of
+ * another aggregate, a timer) and the task's state, and returns the task's own events to
+ * append to its subject, or a rejection. Pure.
+ */
+
+/** A stage's id: one per task, stage type and QA round; retries keep it. */
+export function stageIdFor(orchestrationId: string, stageType: StageType, round: number): string {
+  return deterministicId(orchestrationId, stageType, round);
+}
+
+const DISABLED = 'orchestration is disabled (ORCHESTRATOR_ENABLED=false)';
+
+/** StartOrchestration → refused on the task's state, or let through to admission (the scheduler decides). */
+export function decideStart(command: MessageOf<'StartOrchestration'>, task: TaskState, rules: OrchestrationRules): Rejection | AdmissionRequest {
+  const { taskId } = command.data;
+  if (!rules.enabled) return rejection(DISABLED);
+  if (!task.exists) return rejection(`task ${taskId} does not exist`);
+  if (task.deleted) return rejection(`task ${taskId} was deleted`);
+  const refused = startRefusal(taskId, task.status);
+  if (refused !== null) return rejection(refused);
+  return { taskId, orchestrationId: orchestrationIdFor(command.id) };
+}
+
+/**
+ * RetryStage → a failed task's failed stage goes back through admission (the same
+ * orchestration); once admitted it runs again, then the stages after it.
+ */
+export function decideRetryStage(command: MessageOf<'RetryStage'>, task: TaskState, rules: OrchestrationRules): Rejection | AdmissionRequest {
+  const { taskId, stageId } = command.data;
+  if (!rules.enabled) return rejection(DISABLED);
+  const stage = task.stages[stageId];
+  if (!task.exists || !stage) return rejection(`stage ${stageId} does not exist`);
+  const refused = retryRefusal(taskId, task.status);
+  if (refused !== null || task.orchestrationId === null) return rejection(refused ?? `task ${taskId} was never started`);
+  if (task.currentStageId !== stageId || !isStageFailed(stage)) return rejection(`stage ${stageId} is ${stage.status}, not the failed stage`);
+  return { taskId, orchestrationId: task.orchestrationId, key: `retry:${stageId}:${stage.attempt}` };
+}
+
+/** An admitted task starts with its specification stage. */
+export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: TaskState): TaskDraft[] {
+  const { taskId, orchestrationId } = event.data;
+  if (!task.exists || task.deleted) return [];
+  const drafts: TaskDraft[] = [];
+  const stage = currentStage(task);
+  if (task.orchestrationId === orchestrationId && stage !== null) {
+    // admitted again after a RetryStage: the failed stage runs as its next attempt
+    if (isEnded(task) && isStageFailed(stage)) {
+      drafts.push(draft('OrchestrationResumed', { taskId, orchestrationId, stageId: stage.stageId }));
+    } else if (!task.resumePending) {
+      return [];
+    }
+    drafts.push(scheduleStage(taskId, orchestrationId, stage.stageType, stage.round, stage.attempt + 1, stage.context));
+    return drafts;
+  }
+  if (task.orchestrationId !== orchestrationId) {
+    if (task.status !== 'created') return [];
+    drafts.push(draft('OrchestrationStarted', { taskId, orchestrationId }));
+  }
+  const context: StageContext = { taskTitle: task.title, taskDescription: task.description };
+  drafts.push(scheduleStage(taskId, orchestrationId, 'specification', 0, 1, context));
+  return drafts;
+}
+
+/**
+ * A stage ended well: the next stage gets its output as context; QA's verdict either
+ * completes the task or sends it back to implementation with the findings.
+ */
+export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: TaskState, rules: OrchestrationRules): TaskDraft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || stage.status !== 'completed') return [];
+  const { taskId, orchestrationId } = event.data;
+  if (stage.stageType === 'qa') {
+    const verdict = event.data.verdict;
+    if (verdict === null || verdict.verdict === 'pass') {
+      return [draft('OrchestrationCompleted', { taskId, orchestrationId, completedAt: event.data.completedAt })];
+    }
+    if (task.round >= rules.maxRework) {
+      const reason = `QA rejected the work ${task.round + 1} times; findings: ${verdict.findings.join('; ') || '(none given)'}`;
+      return [draft('OrchestrationFailed', { taskId, orchestrationId, reason, failedAt: event.data.completedAt })];
+    }
+    const round = task.round + 1;
+    const context: StageContext = { ...stage.context, reviewFindings: verdict.findings };
+    delete context.implementationSummary;
+    delete context.diffStat;
+    return [
+      draft('ReworkRequested', { taskId, orchestrationId, qaStageId: stage.stageId, round, findings: verdict.findings }),
+      scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context),
+    ];
+  }
+  const next = nextStageType(stage.stageType);
+  if (next === null) return [];
+  const context: StageContext = boundedContext(
+    stage.stageType === 'specification'
+      ? { taskTitle: task.title, taskDescription: task.description, specification: event.data.output }
+      : {
+          taskTitle: task.title,
+          taskDescription: task.description,
+          ...(stage.context.specification === undefined ? {} : { specification: stage.context.specification }),
+          implementationSummary: event.data.output,
+          ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
+        },
+  );
+  return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
+}
+
+/**
+ * A stage failed or timed out: retried with exponential backoff while retries remain and
+ * a retry could help; otherwise the task fails with the stage's reason.
+ */
+export function decideStageFailed(
+  event: MessageOf<'StageFailed'> | MessageOf<'StageTimedOut'>,
+  task: TaskState,
+  rules: OrchestrationRules,
+  now: Date,
+): TaskDraft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || (stage.status !== 'failed' && stage.status !== 'timed_out')) return [];
+  const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+  // a timeout says why itself: a lost heartbeat is not the stage's timeout passing
+  const reason = event.type === 'StageFailed' ? event.data.reason : `${stageType} timed out: ${event.data.reason}`;
+  const retryable = event.type === 'StageTimedOut' || event.data.retryable;
+  if (!retryable || attempt > rules.maxRetries) {
+    const why = retryable ? `${stageType} failed ${attempt} times; last: ${reason}` : `${stageType} failed: ${reason}`;
+    return [draft('OrchestrationFailed', { taskId, orchestrationId, reason: why, failedAt: now.toISOString() })];
+  }
+  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (attempt - 1));
+  return [
+    draft('StageRetryScheduled', {
+      taskId,
+      orchestrationId,
+      stageId,
+      stageType,
+      attempt,
+      nextAttempt: attempt + 1,
+      delayMs,
+      retryAt: new Date(now.getTime() + delayMs).toISOString(),
+    }),
+  ];
+}
+
+/** The backoff has passed: the stage runs again as its next attempt. */
+export function decideRetryDue(task: TaskState, now: Date): TaskDraft[] {
+  const retry = task.pendingRetry;
+  if (retry === null || Date.parse(retry.retryAt) > now.getTime()) return [];
+  const stage = activeStage(task, retry.stageId, retry.attempt);
+  if (!stage || !isStageFailed(stage) || task.orchestrationId === null) return [];
+  return [scheduleStage(task.taskId, task.orchestrationId, stage.stageType, stage.round, retry.nextAttempt, stage.context)];
+}
+
+/** The running attempt's deadline passed, or its runner went silent: it is timed out. */
+export function decideDeadline(task: TaskState, stageId: string, attempt: number, now: Date, why: TimeOut): TaskDraft[] {
+  const stage = activeStage(task, stageId, attempt);
+  if (!stage || stage.status !== 'running' || task.orchestrationId === null) return [];
+  return [timedOut(task.taskId, task.orchestrationId, stage, stage.deadlineAt ?? now.toISOString(), now, why)];
+}
+
+/** When an attempt no runner has started times out: its stage's timeout after it was scheduled (ms since the epoch). */
+export function startDeadlineOf(stage: StageState, rules: OrchestrationRules): number {
+  return Date.parse(stage.scheduledAt) + rules.stageTimeoutS[stage.stageType] * 1000;
+}
+
+/**
+ * An attempt scheduled but never started (its lease never granted, its RunStage lost, no
+ * runner took it) times out like a running one once its stage's timeout has passed.
+ */
+export function decideStartDeadline(task: TaskState, stageId: string, attempt: number, now: Date, rules: OrchestrationRules): TaskDraft[] {
+  const stage = activeStage(task, stageId, attempt);
+  if (!stage || stage.status !== 'scheduled' || task.orchestrationId === null) return [];
+  const deadline = startDeadlineOf(stage, rules);
+  if (now.getTime() < deadline) return [];
+  const reason = `no runner started the attempt within the stage's ${rules.stageTimeoutS[stage.stageType]} s`;
+  return [timedOut(task.taskId, task.orchestrationId, stage, new Date(deadline).toISOString(), now, { cause: 'never-started', reason })];
+}
+
+function timedOut(taskId: string, orchestrationId: string, stage: StageState, deadlineAt: string, now: Date, why: { cause: TimeOutCause; reason: string }): TaskDraft {
+  const { stageId, stageType, attempt } = stage;
+  return draft('StageTimedOut', { taskId, orchestrationId, stageId, stageType, attempt, deadlineAt, timedOutAt: now.toISOString(), cause: why.cause, reason: why.reason });
+}
+
+/** The container under a running attempt was revoked or its lease expired: the attempt failed. */
+export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'LeaseExpired'>, task: TaskState, now: Date): TaskDraft[] {
+  const stage = currentStage(task);
+  // running on it, or about to: a stage scheduled on the task's held lease
+  const onIt = stage?.status === 'running' || stage?.status === 'scheduled';
+  if (!stage || !onIt || stage.lease?.leaseId !== event.data.leaseId || task.status !== 'running') return [];
+  const why = event.type === 'LeaseRevoked' ? `its container was lost (${event.data.reason})` : 'its lease expired';
+  return [
+    draft('StageFailed', {
+      taskId: task.taskId,
+      orchestrationId: task.orchestrationId,
+      stageId: stage.stageId,
+      stageType: stage.stageType,
+      attempt: stage.attempt,
+      reason: `${stage.stageType} stopped: ${why}`,
+      retryable: true,
+      exitCode: null,
+      result: null,
+      failedAt: now.toISOString(),
+    }),
+  ];
+}
+
+/**
+ * CancelOrchestration → the current attempt is cancelled and the orchestration ends; a
+ * queued task simply leaves the queue. Its slot then goes to the next in line.
+ */
+export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: TaskState, queued: Admission | null, now: Date): TaskDraft[] | Rejection {
+  const { taskId, reason } = command.data;
+  if (!task.exists) return rejection(`task ${taskId} does not exist`);
+  if (isEnded(task) && task.status !== 'created') return [];
+  const orchestrationId = task.status === 'running' ? task.orchestrationId : (queued?.orchestrationId ?? null);
+  if (orchestrationId === null) return rejection(`task ${taskId} is not running or queued`);
+  const drafts: TaskDraft[] = [];
+  const stage = currentStage(task);
+  if (task.status === 'running' && stage && (stage.status === 'scheduled' || stage.status === 'running')) {
+    const { stageId, stageType, attempt } = stage;
+    drafts.push(draft('StageCancelled', { taskId, orchestrationId, stageId, stageType, attempt, reason, cancelledAt: now.toISOString() }));
+  }
+  drafts.push(draft('OrchestrationCancelled', { taskId, orchestrationId, reason, cancelledAt: now.toISOString() }));
+  return drafts;
+}
+
+function scheduleStage(
+  taskId: string,
+  orchestrationId: string,
+  stageType: StageType,
+  round: number,
+  attempt: number,
+  context: StageContext,
+): TaskDraft {
+  const stageId = stageIdFor(orchestrationId, stageType, round);
+  return draft('StageScheduled', { taskId, orchestrationId, stageId, stageType, attempt, round, context }, `${stageId}:${attempt}`);
+}
