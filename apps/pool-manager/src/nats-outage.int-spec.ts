@@ -1,4 +1,5 @@
-import { eventually, PoolHarness } from '@app/testing';
+import { eventually } from '@app/testing';
+import { PoolHarness } from '@test/support';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 
 const LEASE_TTL_S = 3;
