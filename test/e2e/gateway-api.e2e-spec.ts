@@ -272,6 +272,8 @@ describe('the gateway REST API against the whole system', () => {
           '/api/orchestrator/stage/{id}',
           '/api/orchestrator/stage/{id}/retry',
           '/api/pool',
+          '/api/projects',
+          '/api/projects/{id}',
           '/api/metrics',
           '/metrics',
           '/health',

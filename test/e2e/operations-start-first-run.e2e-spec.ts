@@ -360,7 +360,8 @@ describe('npm start on a first run', () => {
         try {
           await withImage.waitFor(ready, 'npm start to be ready with containers');
           expect(withImage.output()).toContain(`has CONTAINER_IMAGE ${TEST_CONTAINER_IMAGE}: each slot is a container of it`);
-          expect(withImage.output()).toContain('Using the Docker driver (POOL_DRIVER=auto)');
+          // the pool-manager says so once it has chosen, which may come after the gateway's ready
+          await withImage.waitFor(/Using the Docker driver \(POOL_DRIVER=auto\)/, "the pool-manager's driver line");
           const containers = await eventually(async () => {
             const found = await containersLabelled('orch.pool', poolId);
             return found.length === 3 && found.every((container) => container.State.Running) ? found : undefined;

@@ -21,6 +21,8 @@ export interface PoolHarnessOptions {
   leaseTtlS?: number;
   healthIntervalMs?: number;
   docker?: Partial<DockerSettings>;
+  /** the NATS server (default: NATS_URL or the local one), e.g. a private one a test stops */
+  natsUrl?: string;
 }
 
 type Grant = MessageData<'LeaseGranted'>;
@@ -46,7 +48,7 @@ export class PoolHarness {
   }
 
   static async create(options: PoolHarnessOptions): Promise<PoolHarness> {
-    const messaging = testMessagingOptions('pool-test');
+    const messaging = testMessagingOptions('pool-test', options.natsUrl);
     const client = await connectTestClient(messaging);
     const size = options.size ?? 3;
     const portStart = await freePortBlock(size);

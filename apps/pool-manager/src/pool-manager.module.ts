@@ -6,6 +6,8 @@ import { PoolDriver } from './drivers/pool-driver';
 import { LeaseHandler } from './handlers/lease.handler';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from './pool-manager.config';
 import { DockerRepository } from './repositories/docker.repository';
+import { BusWatch } from './services/bus-watch.service';
+import { HeartbeatReader } from './services/heartbeat.reader';
 import { LeaseService } from './services/lease.service';
 import { PoolLog } from './services/pool-log.service';
 import { PoolMaintenance } from './services/pool-maintenance.service';
@@ -27,6 +29,8 @@ export class PoolManagerModule {
         PoolLog,
         LeaseService,
         PoolStatusPublisher,
+        BusWatch,
+        HeartbeatReader,
         PoolReconciler,
         PoolMaintenance,
       ],

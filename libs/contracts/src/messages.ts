@@ -382,7 +382,15 @@ export const MESSAGE_CATALOGUE = {
   LeaseRenewed: {
     kind: 'event',
     version: 1,
-    data: z.object({ leaseId: z.uuid(), poolId: z.string().min(1), expiresAt: isoTime }),
+    data: z.object({
+      leaseId: z.uuid(),
+      poolId: z.string().min(1),
+      expiresAt: isoTime,
+      /** set when the lease was kept by its holder's last heartbeat (sent then) rather than by a RenewLease */
+      heartbeatAt: isoTime.optional(),
+      /** set when the lease was kept for a TTL after the pool-manager regained NATS (then): no renewal could be sent meanwhile */
+      busBackAt: isoTime.optional(),
+    }),
   },
   LeaseReleased: {
     kind: 'event',

@@ -61,8 +61,9 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   'pool-manager': {
     publishes: ['evt.pool.*', 'evt.pool.*.status'],
     durables: [{ stream: 'commands', name: 'pool-manager-commands' }],
-    // the renewals still queued at start are read in place (direct gets), left for its consumer
-    reads: ['events', 'commands'],
+    // the renewals still queued at start are read in place (direct gets), left for its consumer;
+    // a due lease's task's last heartbeat, before the lease is expired
+    reads: ['events', 'commands', 'heartbeats'],
     subscribes: [],
     updatesStreams: false,
   },

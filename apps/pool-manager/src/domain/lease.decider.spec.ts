@@ -126,25 +126,25 @@ describe('lease decider', () => {
 
       // then the lease is renewed from then, and does not expire
       expect(decisions).toEqual([{ type: 'LeaseRenewed', data: { leaseId: lease(state).leaseId, poolId: 'default', expiresAt: later(260).toISOString() } }]);
-      expect(decideExpiries('default', then(state, decisions), later(200))).toEqual([]);
+      expect(decideExpiries(policy, then(state, decisions), later(200))).toEqual([]);
     });
 
     it('given a renewed lease, when its first expiry passes, then it does not expire', () => {
       const state = held();
       const renewed = then(state, decideRenew(poolFactory.renewLease(lease(state)), policy, state, later(30)));
-      expect(decideExpiries('default', renewed, later(61))).toEqual([]);
+      expect(decideExpiries(policy, renewed, later(61))).toEqual([]);
       expect(nextExpiry(renewed)).toEqual(later(90));
     });
   });
 
   describe('expiry: a lease that is not renewed is reclaimed', () => {
     it('given a lease not yet due, when expiries are checked, then nothing is decided', () => {
-      expect(decideExpiries('default', acquireAll(given(...threeSlots()), [1], 60), later(59))).toEqual([]);
+      expect(decideExpiries(policy, acquireAll(given(...threeSlots()), [1], 60), later(59))).toEqual([]);
     });
 
     it('given a lease past its expiry and a waiter, when expiries are checked, then the lease expires and the slot is reset before the waiter gets it', () => {
       const state = acquireAll(given(poolFactory.slotReady(0)), [1, 2], 60);
-      const expired = decideExpiries('default', state, later(60));
+      const expired = decideExpiries(policy, state, later(60));
       expect(expired).toEqual([
         { type: 'LeaseExpired', data: { leaseId: leaseOnSlot(state, 0)!.leaseId, poolId: 'default', slot: 0, taskId: ids.task(1), stageId: poolFactory.stageOf(1) } },
       ]);
@@ -155,6 +155,70 @@ describe('lease decider', () => {
       const reset = decideSlotReady('default', { slot: 0, port: 8081, containerId: 'container-0', driver: 'docker' }, resetting, later(61));
       expect(types(reset)).toEqual(['PoolSlotReady', 'LeaseGranted']);
       expect(grantsIn(reset)[0]).toEqual(expect.objectContaining({ taskId: ids.task(2), slot: 0, expiresAt: later(121).toISOString() }));
+    });
+
+    describe('the holder heard from: a heartbeat less than a TTL old keeps a due lease (the orchestrator, which renews, may be down)', () => {
+      const held = () => acquireAll(given(...threeSlots()), [1], 60);
+      const heard = (state: PoolState, sentAtS: number, attempt = 1) => {
+        const lease = leaseOnSlot(state, 0)!;
+        return new Map([[lease.taskId, { stageId: lease.stageId, attempt, sentAt: later(sentAtS).toISOString() }]]);
+      };
+
+      it('given a 60 s lease never renewed and its holder heartbeating at 100 s, when expiries are checked at 120 s, then it is kept until a TTL after that heartbeat, naming it', () => {
+        const state = held();
+        const decisions = decideExpiries(policy, state, later(120), { lastHeartbeats: heard(state, 100) });
+        expect(decisions).toEqual([
+          { type: 'LeaseRenewed', data: { leaseId: leaseOnSlot(state, 0)!.leaseId, poolId: 'default', expiresAt: later(160).toISOString(), heartbeatAt: later(100).toISOString() } },
+        ]);
+        expect(nextExpiry(then(state, decisions))).toEqual(later(160));
+        expect(decideExpiries(policy, then(state, decisions), later(159), { lastHeartbeats: heard(state, 100) })).toEqual([]);
+      });
+
+      it('given a due lease whose last heartbeat is a TTL old, when expiries are checked, then it expires', () => {
+        const state = held();
+        expect(types(decideExpiries(policy, state, later(120), { lastHeartbeats: heard(state, 60) }))).toEqual(['LeaseExpired']);
+      });
+
+      it('given a due lease and a fresh heartbeat of another attempt of its task, when expiries are checked, then it expires (that attempt is not the holder)', () => {
+        const state = acquireAll(given(...threeSlots()), [1], 60);
+        const lease = leaseOnSlot(state, 0)!;
+        const other = new Map([[lease.taskId, { stageId: lease.stageId, attempt: lease.attempt + 1, sentAt: later(119).toISOString() }]]);
+        expect(types(decideExpiries(policy, state, later(120), { lastHeartbeats: other }))).toEqual(['LeaseExpired']);
+      });
+
+      it('given a due lease and no heartbeat of its task, when expiries are checked, then it expires', () => {
+        expect(types(decideExpiries(policy, held(), later(120), { lastHeartbeats: new Map() }))).toEqual(['LeaseExpired']);
+      });
+
+      it('given a lease not yet due, when its holder heartbeats, then nothing is written (only a due lease reads its heartbeat)', () => {
+        const state = held();
+        expect(decideExpiries(policy, state, later(30), { lastHeartbeats: heard(state, 29) })).toEqual([]);
+      });
+    });
+
+    describe('NATS back: a due lease gets one TTL after the pool-manager regained NATS (no renewal or heartbeat could be sent meanwhile)', () => {
+      const held = () => acquireAll(given(...threeSlots()), [1], 60);
+
+      it('given a 60 s lease and NATS back at 110 s, when expiries are checked at 111 s with no fresh heartbeat, then it is kept until a TTL after NATS came back, naming that moment', () => {
+        const state = held();
+        const decisions = decideExpiries(policy, state, later(111), { lastHeartbeats: new Map(), busBackAt: later(110).toISOString() });
+        expect(decisions).toEqual([
+          { type: 'LeaseRenewed', data: { leaseId: leaseOnSlot(state, 0)!.leaseId, poolId: 'default', expiresAt: later(170).toISOString(), busBackAt: later(110).toISOString() } },
+        ]);
+      });
+
+      it('given NATS back a TTL ago and still no heartbeat, when expiries are checked, then the lease expires (its holder had its TTL to be heard from)', () => {
+        const state = held();
+        expect(types(decideExpiries(policy, state, later(170), { busBackAt: later(110).toISOString() }))).toEqual(['LeaseExpired']);
+      });
+
+      it('given NATS back and a fresh heartbeat of the holder, when expiries are checked, then the heartbeat is what keeps it', () => {
+        const state = held();
+        const lease = leaseOnSlot(state, 0)!;
+        const lastHeartbeats = new Map([[lease.taskId, { stageId: lease.stageId, attempt: lease.attempt, sentAt: later(112).toISOString() }]]);
+        const [decision] = decideExpiries(policy, state, later(113), { lastHeartbeats, busBackAt: later(110).toISOString() });
+        expect(decision).toEqual({ type: 'LeaseRenewed', data: expect.objectContaining({ expiresAt: later(172).toISOString(), heartbeatAt: later(112).toISOString() }) });
+      });
     });
 
     it('given several leases, then the next expiry is the earliest of them', () => {
@@ -224,7 +288,7 @@ describe('lease decider', () => {
             break;
           }
           case 3:
-            decisions = decideExpiries('default', state, at);
+            decisions = decideExpiries(policy, state, at);
             break;
           case 4:
             decisions = decideSlotDown('default', slot, 'died', state);

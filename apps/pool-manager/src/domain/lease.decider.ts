@@ -1,7 +1,7 @@
 import type { MessageOf } from '@app/contracts';
 import { grantDecision, settle } from './grants';
 import type { PoolDecision } from './pool.decision';
-import { freeSlots, type PoolState, type WaitingRequest } from './pool.state';
+import { freeSlots, type LeaseState, type PoolState, type WaitingRequest } from './pool.state';
 
 /** What the pool decides leases by. */
 export interface LeasePolicy {
@@ -59,12 +59,56 @@ export function decideRenew(command: MessageOf<'RenewLease'>, policy: LeasePolic
   return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId: policy.poolId, expiresAt } }];
 }
 
-/** Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased again. */
-export function decideExpiries(poolId: string, state: PoolState, now: Date): PoolDecision[] {
+/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
+export interface LastHeartbeat {
+  stageId: string;
+  attempt: number;
+  /** the heartbeat envelope's `occurredAt` */
+  sentAt: string;
+}
+
+/** What the pool-manager observed of its holders' liveness, beyond the renewals it got. */
+export interface Liveness {
+  /** each due lease's task's last heartbeat (`orch.hb.<taskId>`), by task id */
+  lastHeartbeats?: ReadonlyMap<string, LastHeartbeat>;
+  /** when the pool-manager last regained its NATS connection, if it lost it since it started */
+  busBackAt?: string | null;
+}
+
+/**
+ * Every lease whose expiry has passed is reclaimed; its slot is reset before it is leased
+ * again — unless its holder may still be alive:
+ * - a heartbeat of the lease's own attempt sent less than a TTL ago keeps the lease until
+ *   a TTL after that heartbeat (`LeaseRenewed` naming `heartbeatAt`). Renewals come from the
+ *   orchestrator on each heartbeat; this keeps a stage alive while the orchestrator is down
+ *   and the runner goes on heartbeating;
+ * - less than a TTL after the pool-manager regained NATS, the lease is kept until a TTL after
+ *   that moment (`LeaseRenewed` naming `busBackAt`): during a NATS outage no renewal and no
+ *   heartbeat could be sent, so the holders get one TTL to be heard from again.
+ */
+export function decideExpiries(policy: LeasePolicy, state: PoolState, now: Date, liveness: Liveness = {}): PoolDecision[] {
+  return dueLeases(state, now).map((lease): PoolDecision => {
+    const { leaseId, slot, taskId, stageId, attempt } = lease;
+    const ttlMs = Math.min(lease.ttlS ?? policy.maxTtlS, policy.maxTtlS) * 1000;
+    const heartbeat = liveness.lastHeartbeats?.get(taskId);
+    if (heartbeat && heartbeat.stageId === stageId && heartbeat.attempt === attempt && Date.parse(heartbeat.sentAt) + ttlMs > now.getTime()) {
+      const expiresAt = new Date(Date.parse(heartbeat.sentAt) + ttlMs).toISOString();
+      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt, heartbeatAt: heartbeat.sentAt } };
+    }
+    const { busBackAt } = liveness;
+    if (busBackAt && Date.parse(busBackAt) + ttlMs > now.getTime()) {
+      const expiresAt = new Date(Date.parse(busBackAt) + ttlMs).toISOString();
+      return { type: 'LeaseRenewed', data: { leaseId, poolId: policy.poolId, expiresAt, busBackAt } };
+    }
+    return { type: 'LeaseExpired', data: { leaseId, poolId: policy.poolId, slot, taskId, stageId } };
+  });
+}
+
+/** The leases whose expiry has passed, the earliest first. */
+export function dueLeases(state: PoolState, now: Date): LeaseState[] {
   return Object.values(state.leases)
     .filter((lease) => Date.parse(lease.expiresAt) <= now.getTime())
-    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt))
-    .map(({ leaseId, slot, taskId, stageId }) => ({ type: 'LeaseExpired', data: { leaseId, poolId, slot, taskId, stageId } }));
+    .sort((a, b) => Date.parse(a.expiresAt) - Date.parse(b.expiresAt));
 }
 
 /** When the next lease expires, if any lease is held. */

@@ -5,6 +5,7 @@ import { nextExpiry } from '../domain/lease.decider';
 import type { PoolState } from '../domain/pool.state';
 import { PoolDriver } from '../drivers/pool-driver';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from '../pool-manager.config';
+import { BusWatch } from './bus-watch.service';
 import { ExpiryAlarm } from './expiry.alarm';
 import { PoolLog, type PoolSnapshot } from './pool-log.service';
 import { PoolReconciler } from './pool-reconciler.service';
@@ -12,7 +13,7 @@ import { PoolStatusPublisher } from './pool-status.publisher';
 
 /**
  * When the pool is reconciled: at boot (before any lease command is consumed), every
- * `POOL_HEALTH_INTERVAL_S`, and when the next lease expires. Requests made while a pass
+ * `POOL_HEALTH_INTERVAL_S`, when the next lease expires, and when NATS is back. Requests made while a pass
  * runs are folded into one more pass after it.
  */
 @Injectable()
@@ -21,6 +22,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly alarm = new ExpiryAlarm(() => this.request());
   private interval: NodeJS.Timeout | null = null;
   private subscription: Subscription | null = null;
+  private reconnects: Subscription | null = null;
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = false;
@@ -30,6 +32,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly pool: PoolLog,
     private readonly status: PoolStatusPublisher,
     private readonly driver: PoolDriver,
+    private readonly bus: BusWatch,
     private readonly clock: Clock,
     @Inject(POOL_MANAGER_CONFIG) private readonly config: PoolManagerConfig,
   ) {}
@@ -38,6 +41,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
     const { poolId, size, portStart } = this.config;
     this.logger.log(`Pool ${poolId}: reconciling ${size} slots on the ${this.driver.kind} driver, ports ${portStart}..${portStart + size - 1}`);
     this.subscription = this.pool.changes.subscribe(({ state }) => this.rearm(state));
+    this.reconnects = this.bus.reconnected.subscribe(() => this.request());
     const { state, lastSeq } = (await this.runPass()) ?? (await this.pool.load());
     await this.status.report({ state, lastSeq });
     const ready = Object.values(state.slots).filter((slot) => slot.status === 'ready').length;
@@ -51,6 +55,7 @@ export class PoolMaintenance implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.interval) clearInterval(this.interval);
     this.alarm.disarm();
     this.subscription?.unsubscribe();
+    this.reconnects?.unsubscribe();
     await this.running;
   }
 

@@ -2,11 +2,13 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@app/config';
 import { QueuedCommands } from '@app/messaging';
 import { settle } from '../domain/grants';
-import { decideExpiries, decideRenew } from '../domain/lease.decider';
+import { decideExpiries, decideRenew, dueLeases } from '../domain/lease.decider';
 import { planReconcile, shortId, type SlotAction } from '../domain/reconcile.plan';
 import { decideSlotDown, decideSlotReady, decideSlotRemoved } from '../domain/slot.decider';
 import { PoolDriver, type SlotDescription } from '../drivers/pool-driver';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from '../pool-manager.config';
+import { BusWatch } from './bus-watch.service';
+import { HeartbeatReader } from './heartbeat.reader';
 import { PoolLog, type PoolSnapshot } from './pool-log.service';
 
 /**
@@ -15,7 +17,10 @@ import { PoolLog, type PoolSnapshot } from './pool-log.service';
  * missing slots created, and containers the log does not account for removed. Run at
  * boot, on every health tick and when a lease expires; passes never overlap. The first
  * pass reads the lease renewals queued while no pool-manager ran before it expires
- * anything: a stage that went on heartbeating meanwhile keeps its lease.
+ * anything: a stage that went on heartbeating meanwhile keeps its lease. A lease that is
+ * due is expired only after its task's last heartbeat is read: one from its holder less
+ * than a TTL old keeps it (the orchestrator, which renews on heartbeats, may be down), and
+ * so does the first TTL after the pool-manager regained NATS (no renewal could be sent).
  */
 @Injectable()
 export class PoolReconciler {
@@ -26,6 +31,8 @@ export class PoolReconciler {
     private readonly pool: PoolLog,
     private readonly driver: PoolDriver,
     private readonly queued: QueuedCommands,
+    private readonly heartbeats: HeartbeatReader,
+    private readonly bus: BusWatch,
     private readonly clock: Clock,
     @Inject(POOL_MANAGER_CONFIG) private readonly config: PoolManagerConfig,
   ) {}
@@ -36,9 +43,17 @@ export class PoolReconciler {
       await this.applyQueuedRenewals();
       this.renewalsRead = true;
     }
-    const expired = await this.pool.decide('expiry', (state) => decideExpiries(poolId, state, this.clock.now()));
+    const policy = { poolId, maxTtlS: this.config.leaseTtlS };
+    const due = dueLeases((await this.pool.load()).state, this.clock.now());
+    const lastHeartbeats = due.length > 0 ? await this.heartbeats.lastOf(due.map((lease) => lease.taskId)) : new Map();
+    const liveness = { lastHeartbeats, busBackAt: this.bus.backAtBy(this.clock.now()) };
+    const expired = await this.pool.decide('expiry', (state) => decideExpiries(policy, state, this.clock.now(), liveness));
     for (const event of expired.appended) {
       if (event.type === 'LeaseExpired') this.logger.warn(`Lease of task ${event.data.taskId} on slot ${event.data.slot} expired: resetting the slot`);
+      if (event.type === 'LeaseRenewed') {
+        const why = event.data.heartbeatAt ? `its holder heartbeated at ${event.data.heartbeatAt}` : `NATS came back at ${event.data.busBackAt}`;
+        this.logger.log(`Lease ${event.data.leaseId} kept until ${event.data.expiresAt}: ${why}`);
+      }
     }
     const { state } = await this.pool.load();
     const observed = await this.driver.observe();
