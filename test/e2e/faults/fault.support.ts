@@ -150,6 +150,20 @@ export async function waitForFirstStageCompleted(client: NatsClient): Promise<vo
   await eventually(async () => ((await tail.poll()).some(({ event }) => event.type === 'StageCompleted') ? true : undefined), 30_000, 'a first stage completed');
 }
 
+/** Waits until a stage of each of `count` tasks has started (the outage tests then take a piece of the system away). */
+export async function waitForStagesRunning(client: NatsClient, count: number): Promise<void> {
+  const tail = new EventTail(client);
+  const started = new Set<string>();
+  await eventually(
+    async () => {
+      for (const { event } of await tail.poll()) if (event.type === 'StageStarted') started.add(event.data.taskId);
+      return started.size === count ? true : undefined;
+    },
+    30_000,
+    'a stage running for every task',
+  );
+}
+
 /** The last sequence of ORCH_EVENTS. */
 export async function lastEventSeq(client: NatsClient): Promise<number> {
   return (await client.jsm.streams.info(client.subjects.eventsStream)).state.last_seq;

@@ -1,12 +1,12 @@
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
+import { waitForStagesRunning } from './fault.support';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 2 * LEASE_TTL_S * 1000;
@@ -41,16 +41,7 @@ describe('fault 22: NATS down for longer than the lease TTL', () => {
   it('given stages running, when NATS stops for 2 TTLs and comes back, then the pool-manager gives every due lease a TTL to be heard from again, none expires, and every task completes', async () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(LIMIT, 'NATS away', `Work [[fake:slow=${SLOW_MS}]]`);
-    const tail = new EventTail(client);
-    const started = new Set<string>();
-    await eventually(
-      async () => {
-        for (const { event } of await tail.poll()) if (event.type === 'StageStarted') started.add(event.data.taskId);
-        return started.size === LIMIT ? true : undefined;
-      },
-      30_000,
-      'a stage running for every task',
-    );
+    await waitForStagesRunning(client, LIMIT);
 
     const stoppedAt = Date.now();
     await nats.stop('SIGTERM');

@@ -2,12 +2,11 @@ import type { INestMicroservice } from '@nestjs/common';
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
-import { EventTail } from '../../../libs/testing/src/event-tail';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { checkFaultInvariants, checkedFigures, waitForStagesRunning } from './fault.support';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 3 * LEASE_TTL_S * 1000;
@@ -35,16 +34,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
   it('given stages running and heartbeating, when the pool-manager is stopped for 3 TTLs and started again, then the renewals queued meanwhile keep every lease and no stage fails', async () => {
     const api = new ApiClient(system.baseUrl);
     const taskIds = await api.createAndStart(LIMIT, 'Pool-manager away', 'Work [[fake:slow=1000]]');
-    const tail = new EventTail(client);
-    const started = new Set<string>();
-    await eventually(
-      async () => {
-        for (const { event } of await tail.poll()) if (event.type === 'StageStarted') started.add(event.data.taskId);
-        return started.size === LIMIT ? true : undefined;
-      },
-      30_000,
-      'a stage running for every task',
-    );
+    await waitForStagesRunning(client, LIMIT);
 
     const stoppedAt = Date.now();
     await pool?.close();
