@@ -92,6 +92,8 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
       leaseTtlS: 120,
       retryBackoffBaseMs: 100,
       retryBackoffMaxMs: 1_000,
+      parkBackoffBaseMs: 1_000,
+      parkBackoffMaxMs: 4_000,
       ...options.rules,
     },
   });
@@ -116,6 +118,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         runnerId: 'runner@test',
         cliPath: options.cliPath ?? FAKE_CLAUDE_PATH,
         apiKey: options.apiKey ?? 'sk-ant-test-key',
+        credentialName: 'default',
         permissionMode: 'acceptEdits',
         model: null,
         maxTurns: 0,

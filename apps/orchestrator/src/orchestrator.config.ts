@@ -14,6 +14,8 @@ const schema = z.object({
   ORCHESTRATOR_MAX_REWORK: intVar(2, 0, 100),
   ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: intVar(2_000, 0),
   ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
+  ORCHESTRATOR_PARK_BACKOFF_S: intVar(60, 1, 86_400),
+  ORCHESTRATOR_PARK_BACKOFF_MAX_S: intVar(1_800, 1, 86_400),
   ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
   ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: intVar(90, 0),
   ORCHESTRATOR_REDRIVE_S: intVar(30, 1, 3600),
@@ -49,6 +51,8 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
       leaseTtlS: parsed.ORCHESTRATOR_LEASE_TTL_S,
       retryBackoffBaseMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_BASE_MS,
       retryBackoffMaxMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_MAX_MS,
+      parkBackoffBaseMs: parsed.ORCHESTRATOR_PARK_BACKOFF_S * 1000,
+      parkBackoffMaxMs: parsed.ORCHESTRATOR_PARK_BACKOFF_MAX_S * 1000,
     },
   };
 }

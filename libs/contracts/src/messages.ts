@@ -34,6 +34,14 @@ export const TIME_OUT_CAUSES = ['deadline', 'heartbeat-lost', 'never-started', '
 export const timeOutCauseSchema = z.enum(TIME_OUT_CAUSES);
 export type TimeOutCause = (typeof TIME_OUT_CAUSES)[number];
 
+/**
+ * The model API's limits that park a stage instead of failing it: a rate limit (HTTP 429)
+ * or an overload (HTTP 529) after the CLI's own retries, a subscription's usage limit.
+ */
+export const API_LIMIT_KINDS = ['rate-limit', 'overloaded', 'usage-limit'] as const;
+export const apiLimitKindSchema = z.enum(API_LIMIT_KINDS);
+export type ApiLimitKind = (typeof API_LIMIT_KINDS)[number];
+
 /** A project as its events carry it: whole, so the last one alone describes it. */
 const projectFields = {
   name: z.string().min(1).max(200),
@@ -251,6 +259,23 @@ export const MESSAGE_CATALOGUE = {
       exitCode: z.number().int().nullable(),
       result: agentResultSchema.nullable(),
       failedAt: isoTime,
+    }),
+  },
+  StageParked: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** which of the model API's limits ended the run: HTTP 429 or 529 after the CLI's own retries, or a subscription's usage limit */
+      limit: apiLimitKindSchema,
+      /** what the CLI said, in words a person can act on */
+      reason: z.string().min(1),
+      /** the name (never the secret) of the credential that met the limit */
+      credential: z.string().min(1),
+      /** when the limit lifts, as the CLI said; null when it did not say (the orchestrator backs off) */
+      resetAt: isoTime.nullable(),
+      result: agentResultSchema.nullable(),
+      parkedAt: isoTime,
     }),
   },
   StageTimedOut: {

@@ -111,6 +111,17 @@ export const factory = {
       failedAt: AT,
       ...data,
     }),
+  stageParked: (ref: Parameters<typeof stageRef>[0] = {}, data: Partial2<MessageData<'StageParked'>> = {}) =>
+    message('StageParked', ids.task(ref.task), {
+      ...stageRef(ref),
+      limit: 'rate-limit',
+      reason: "the model API rate-limited the credential (HTTP 429) after the CLI's own retries: API Error: Request rejected (429)",
+      credential: 'default',
+      resetAt: null,
+      result: null,
+      parkedAt: AT,
+      ...data,
+    }),
   stageTimedOut: (ref: Parameters<typeof stageRef>[0] = {}) =>
     message('StageTimedOut', ids.task(ref.task), { ...stageRef(ref), deadlineAt: AT, timedOutAt: AT, cause: 'deadline', reason: `timed out at ${AT}` }),
   leaseGranted: (ref: Parameters<typeof stageRef>[0] = {}, n = 1) =>

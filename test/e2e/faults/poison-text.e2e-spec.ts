@@ -68,6 +68,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
     OrchestrationResumed: event('OrchestrationResumed', ids.task(902), { taskId: ids.task(902), orchestrationId: ids.orchestration(902), stageId: ref(902).stageId }),
     StageTimedOut: event('StageTimedOut', ids.task(903), { ...ref(903), deadlineAt: AT, timedOutAt: AT, cause: 'heartbeat-lost', reason: 'no heartbeat' }),
     StageCancelled: factory.stageCancelled({ task: 904, stageType: 'qa' }, 'a person cancelled it'),
+    StageParked: factory.stageParked({ task: 904, stageType: 'specification' }, { limit: 'usage-limit', reason: 'the usage limit was reached', resetAt: AT }),
     LeaseReleased: event('LeaseReleased', poolId, lease),
     LeaseExpired: event('LeaseExpired', poolId, lease),
     LeaseRevoked: event('LeaseRevoked', poolId, { ...lease, reason: 'container exited' }),

@@ -15,6 +15,8 @@ export const rules: OrchestrationRules = {
   leaseTtlS: 120,
   retryBackoffBaseMs: 1_000,
   retryBackoffMaxMs: 5_000,
+  parkBackoffBaseMs: 60_000,
+  parkBackoffMaxMs: 600_000,
 };
 export const now = new Date('2026-11-24T10:00:00.000Z');
 

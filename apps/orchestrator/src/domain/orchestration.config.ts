@@ -16,4 +16,8 @@ export interface OrchestrationRules {
   retryBackoffBaseMs: number;
   /** milliseconds, the longest backoff */
   retryBackoffMaxMs: number;
+  /** milliseconds a stage parked on a limit that named no reset time waits first; doubles each park of the stage */
+  parkBackoffBaseMs: number;
+  /** milliseconds, the longest such wait */
+  parkBackoffMaxMs: number;
 }

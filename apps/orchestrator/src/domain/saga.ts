@@ -50,6 +50,12 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
       }
       return drafts;
     }
+    case 'StageParked': {
+      // the run ended by itself; its container is given up, and the stage waits for the limit holding none
+      const stage = task.stages[event.data.stageId];
+      if (!stage?.lease || stage.attempt !== event.data.attempt) return [];
+      return [draft('ReleaseLease', { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId: event.data.taskId, stageId: event.data.stageId })];
+    }
     case 'OrchestrationCompleted':
     case 'OrchestrationFailed':
     case 'OrchestrationCancelled': {

@@ -134,35 +134,57 @@ export function decideStageFailed(
 ): TaskDraft[] {
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || (stage.status !== 'failed' && stage.status !== 'timed_out')) return [];
-  const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+  const { taskId, orchestrationId, stageType, attempt } = event.data;
   // a timeout says why itself: a lost heartbeat is not the stage's timeout passing
   const reason = event.type === 'StageFailed' ? event.data.reason : `${stageType} timed out: ${event.data.reason}`;
   const retryable = event.type === 'StageTimedOut' || event.data.retryable;
-  if (!retryable || attempt > rules.maxRetries) {
-    const why = retryable ? `${stageType} failed ${attempt} times; last: ${reason}` : `${stageType} failed: ${reason}`;
+  // attempts a rate or usage limit parked used no retry
+  const failures = attempt - stage.parks;
+  if (!retryable || failures > rules.maxRetries) {
+    const why = retryable ? `${stageType} failed ${failures} times; last: ${reason}` : `${stageType} failed: ${reason}`;
     return [draft('OrchestrationFailed', { taskId, orchestrationId, reason: why, failedAt: now.toISOString() })];
   }
-  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (attempt - 1));
-  return [
-    draft('StageRetryScheduled', {
-      taskId,
-      orchestrationId,
-      stageId,
-      stageType,
-      attempt,
-      nextAttempt: attempt + 1,
-      delayMs,
-      retryAt: new Date(now.getTime() + delayMs).toISOString(),
-    }),
-  ];
+  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (failures - 1));
+  return [nextAttemptScheduled(event.data, now, now.getTime() + delayMs)];
 }
 
-/** The backoff has passed: the stage runs again as its next attempt. */
+/**
+ * The model API's limit parked the stage: it runs again as its next attempt once the limit
+ * lifts — at the reset time the CLI named, else after a backoff that doubles with each park
+ * of the stage — and that attempt uses no retry (`decideStageFailed` counts attempts less parks).
+ */
+export function decideStageParked(event: MessageOf<'StageParked'>, task: TaskState, rules: OrchestrationRules, now: Date): TaskDraft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || stage.status !== 'parked') return [];
+  const { resetAt } = event.data;
+  const backoffMs = Math.min(rules.parkBackoffMaxMs, rules.parkBackoffBaseMs * 2 ** (stage.parks - 1));
+  const resumeAt = resetAt !== null && Date.parse(resetAt) > now.getTime() ? Date.parse(resetAt) : now.getTime() + backoffMs;
+  return [nextAttemptScheduled(event.data, now, resumeAt)];
+}
+
+/** The attempt after `ref`'s, due at `dueAt` (ms since the epoch). */
+function nextAttemptScheduled(ref: StageRef, now: Date, dueAt: number): TaskDraft {
+  const { taskId, orchestrationId, stageId, stageType, attempt } = ref;
+  return draft('StageRetryScheduled', {
+    taskId,
+    orchestrationId,
+    stageId,
+    stageType,
+    attempt,
+    nextAttempt: attempt + 1,
+    delayMs: dueAt - now.getTime(),
+    retryAt: new Date(dueAt).toISOString(),
+  });
+}
+
+type StageRef = Pick<MessageOf<'StageParked'>['data'], 'taskId' | 'orchestrationId' | 'stageId' | 'stageType' | 'attempt'>;
+
+/** The backoff (or a parked stage's wait for its limit) has passed: the stage runs again as its next attempt. */
 export function decideRetryDue(task: TaskState, now: Date): TaskDraft[] {
   const retry = task.pendingRetry;
   if (retry === null || Date.parse(retry.retryAt) > now.getTime()) return [];
   const stage = activeStage(task, retry.stageId, retry.attempt);
-  if (!stage || !isStageFailed(stage) || task.orchestrationId === null) return [];
+  if (!stage || !(isStageFailed(stage) || stage.status === 'parked') || task.orchestrationId === null) return [];
   return [scheduleStage(task.taskId, task.orchestrationId, stage.stageType, stage.round, retry.nextAttempt, stage.context)];
 }
 

@@ -1,6 +1,7 @@
 import { isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
 
-export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
+/** `parked`: the model API's rate or usage limit ended the attempt; it runs again once the limit lifts, using no retry */
+export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'parked';
 
 export interface StageState {
   stageId: string;
@@ -17,6 +18,8 @@ export interface StageState {
   deadlineAt: string | null;
   /** when the attempt was scheduled (its StageScheduled's occurredAt): one no runner starts times out from here */
   scheduledAt: string;
+  /** attempts of this stage (this round) the API's limits parked: they count against no retry */
+  parks: number;
 }
 
 /** A retry waiting for its backoff to pass (from StageRetryScheduled). */
@@ -132,7 +135,8 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
       const lease = state.status === 'running' ? state.heldLease : null;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null, scheduledAt: event.occurredAt };
+      const parks = state.stages[stageId]?.parks ?? 0;
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null, scheduledAt: event.occurredAt, parks };
       return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false };
     }
     case 'StageStarted': {
@@ -155,6 +159,10 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       });
     case 'StageFailed':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' }));
+    case 'StageParked': {
+      const parked = state.stages[event.data.stageId];
+      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'parked', parks: (parked?.parks ?? 0) + 1 }));
+    }
     case 'StageTimedOut':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' }));
     case 'StageCancelled':

@@ -242,6 +242,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         this.forget(event.data.stageId, event.data.attempt);
         await this.react(event, event.data.taskId);
         return;
+      case 'StageParked': {
+        this.forget(event.data.stageId, event.data.attempt);
+        this.logger.warn(`Stage ${event.data.stageType} parked for task ${event.data.taskId} (${event.data.limit} of credential ${event.data.credential}): ${event.data.reason}`);
+        await this.react(event, event.data.taskId);
+        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageParked(event, task, this.config.rules, this.clock.now()));
+        this.armTimers(state);
+        return;
+      }
       case 'StageRetryScheduled': {
         const { state } = await this.loadTask(event.data.taskId);
         this.armTimers(state);

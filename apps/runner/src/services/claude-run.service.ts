@@ -4,10 +4,11 @@ import { Clock } from '@app/config';
 import { MessagePublisher } from '@app/messaging';
 import { agentArgs, agentEnv, agentSecrets } from '../domain/agent-command';
 import { BoundedTail } from '../domain/output-lines';
+import type { ApiRetryHint } from '../domain/api-limit';
 import type { RunFacts } from '../domain/outcome';
 import { promptFor, STAGE_SLASH_COMMANDS } from '../domain/prompt';
 import { Redactor } from '../domain/redaction';
-import { parseLine, readApiRefusal, readInit, readResult, readVerdict, type ApiRefusal, type FinalResult, type InitFacts } from '../domain/stream-json';
+import { parseLine, readApiRefusal, readApiRetry, readInit, readResult, readVerdict, type ApiRefusal, type FinalResult, type InitFacts } from '../domain/stream-json';
 import { ProcessRepository, type ProcessLine } from '../repositories/process.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import { AgentRecords } from './agent-records.service';
@@ -68,6 +69,7 @@ export class ClaudeRunService {
     let init: InitFacts | null = null;
     let final: FinalResult | null = null;
     let apiRefusal: ApiRefusal | null = null;
+    let lastApiRetry: ApiRetryHint | null = null;
     let stdoutLines = 0;
     let nonJsonLines = 0;
     let stoppedBy: StopCause | null = null;
@@ -94,6 +96,7 @@ export class ClaudeRunService {
         else {
           init ??= readInit(json);
           final = readResult(json) ?? final;
+          lastApiRetry = readApiRetry(json) ?? lastApiRetry;
           const refusal = readApiRefusal(json);
           if (refusal !== null && apiRefusal === null) {
             apiRefusal = refusal;
@@ -136,6 +139,7 @@ export class ClaudeRunService {
           init,
           final: finalResult,
           apiRefusal,
+          lastApiRetry,
           slashCommand: STAGE_SLASH_COMMANDS[stageType],
           resumedSessionId: resumeSessionId,
           verdict: stageType === 'qa' && finalResult !== null ? readVerdict(finalResult.text) : null,

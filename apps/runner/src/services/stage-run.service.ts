@@ -193,7 +193,23 @@ export class StageRunService implements BeforeApplicationShutdown {
       case null:
         break;
     }
-    let outcome: RunOutcome = classifyRun(result.facts);
+    let outcome: RunOutcome = classifyRun(result.facts, this.clock.now());
+    if (outcome.kind === 'parked') {
+      const { limit } = outcome;
+      const parked = this.event(command, 'StageParked', {
+        ...ref,
+        limit: limit.kind,
+        reason: this.claude.redactor.redact(outcome.reason),
+        credential: this.config.credentialName,
+        resetAt: limit.resetAt?.toISOString() ?? null,
+        result: outcome.result,
+        parkedAt: this.clock.nowIso(),
+      });
+      if (await this.attempts.report(parked, command.data, startedSeq)) {
+        this.logger.warn(`Stage ${stageType} parked for task ${taskId} (attempt ${attempt}, credential ${this.config.credentialName}): ${parked.data.reason}`);
+      }
+      return;
+    }
     if (outcome.kind === 'completed') {
       const denials = outcome.result.permissionDenials;
       if (denials.length > 0) this.logger.warn(`The CLI denied ${denials.join(', ')} in ${stageType} of task ${taskId} (CLAUDE_PERMISSION_MODE=${this.config.permissionMode})`);
