@@ -1,4 +1,5 @@
 import type { EventType } from './messages';
+import type { ApiLimitKind } from './messages';
 import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
 
 /**
@@ -52,6 +53,8 @@ export interface StageUpdate extends Sequenced {
   /** set when a retry is scheduled: the attempt that runs next, and when */
   nextAttempt?: number;
   retryAt?: string;
+  /** set when the model API's rate or usage limit parked the attempt (StageParked): its next attempt, at `retryAt`, uses no retry */
+  parkedLimit?: ApiLimitKind;
 }
 
 /** A task changed: created, deleted, queued, admitted, moved to a stage, finished. */

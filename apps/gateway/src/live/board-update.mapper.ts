@@ -92,6 +92,11 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
       const { costUsd, ...end } = stageEndOf(event);
       return [stage({ ...end, ...(costUsd == null ? {} : { costUsd }) })];
     }
+    case 'StageParked': {
+      const { taskId, orchestrationId, stageId, stageType, attempt, limit, reason, parkedAt, result } = event.data;
+      const cost = result === null ? {} : { costUsd: result.totalCostUsd };
+      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', error: reason, completedAt: parkedAt, parkedLimit: limit, ...cost })];
+    }
     case 'StageRetryScheduled': {
       const { taskId, orchestrationId, stageId, stageType, attempt, nextAttempt, retryAt } = event.data;
       return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'failed', nextAttempt, retryAt })];

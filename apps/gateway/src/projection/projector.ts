@@ -4,7 +4,7 @@ import { stageEndOf } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
 import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
-import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
+import { projectRunEnded, projectRunResumeAt, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
 const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
@@ -75,7 +75,8 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
           `INSERT INTO orchestrator_stages (id, task_id, stage_type, status, stage_context, retry_count, attempt, stage_round, orchestration_id, created_at, updated_at, last_event_seq)
            VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $9, $10)
            ON CONFLICT (id) DO UPDATE SET status = 'pending', stage_context = EXCLUDED.stage_context, retry_count = EXCLUDED.retry_count,
-             attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
+             attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, parked_limit = NULL, parked_until = NULL,
+             updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
           [stageId, taskId, stageType, JSON.stringify(context), attempt - 1, attempt, round, orchestrationId, rows.at, seq],
         );
         await rows.updateTask(taskId, 'current_stage = $4, retry_count = GREATEST(retry_count, $5)', [stageType, attempt - 1]);
@@ -137,6 +138,22 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await projectRunEnded(rows, event);
       return;
     }
+    case 'StageParked': {
+      // not failed: the stage waits (pending) for the limit to lift, its next attempt due when the orchestrator says (StageRetryScheduled)
+      const { taskId, stageId, attempt, limit, reason, parkedAt, result } = event.data;
+      const costUsd = result?.totalCostUsd ?? null;
+      await rows.updateStage(stageId, attempt, `status = 'pending', error_message = $5, retryable = NULL, completed_at = $6, parked_limit = $7, cost_usd = $8`, [reason, parkedAt, limit, costUsd]);
+      if (costUsd !== null) await rows.updateTask(taskId, 'total_cost_usd = total_cost_usd + $4', [costUsd]);
+      await projectRunEnded(rows, event);
+      return;
+    }
+    case 'StageRetryScheduled': {
+      // a parked stage's wait: until its next attempt is due
+      const { stageId, attempt, retryAt } = event.data;
+      await rows.updateStage(stageId, attempt, `parked_until = CASE WHEN parked_limit IS NULL THEN NULL ELSE $5::timestamptz END`, [retryAt]);
+      await projectRunResumeAt(rows, event);
+      return;
+    }
     case 'ReworkRequested':
       await rows.updateTask(event.data.taskId, 'rework_count = $4', [event.data.round]);
       return;
@@ -152,7 +169,7 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.renumberQueue();
       return;
     default:
-      // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
+      // OrchestrationReleased, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
       return;
   }
 }

@@ -1,5 +1,5 @@
 // The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
-import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { ApiLimitKind, DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 export interface TaskView {
   id: string;
@@ -78,6 +78,10 @@ export interface StageView {
   durationMs: number | null;
   diffStat: DiffStat | null;
   verdict: QaVerdict | null;
+  /** the model API's limit the stage waits for; null when it waits for none */
+  parkedLimit: ApiLimitKind | null;
+  /** when a parked stage runs again */
+  parkedUntil: string | null;
   lastEventSeq: number;
 }
 

@@ -1,6 +1,6 @@
 import { formatCost, formatElapsed } from '../format/format';
 import { taskHref } from '../live/use-route';
-import { currentStageOf, elapsedMs } from '../state/board.selectors';
+import { currentStageOf, elapsedMs, stageStatusLabel } from '../state/board.selectors';
 import type { StageRecord, TaskCard } from '../state/board.state';
 import { STAGE_TITLES } from '../state/stage.order';
 import { StartButton } from './task-actions';
@@ -51,7 +51,7 @@ function stageLabel(task: TaskCard, stage: StageRecord | null): string {
     case 'running': {
       if (task.currentStage === null) return 'starting';
       const attempt = stage !== null && stage.attempt > 1 ? ` · attempt ${stage.attempt}` : '';
-      const status = stage === null ? '' : ` · ${stage.retryAt !== null ? 'retry waiting' : stage.status}`;
+      const status = stage === null ? '' : ` · ${stageStatusLabel(stage)}`;
       return `${STAGE_TITLES[task.currentStage]}${status}${attempt}`;
     }
     case 'done':

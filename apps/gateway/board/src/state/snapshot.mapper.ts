@@ -66,7 +66,8 @@ export function toStageRecord(stage: StageView): StageRecord {
     retryable: stage.retryable,
     diffStat: stage.diffStat,
     verdict: stage.verdict,
-    retryAt: null,
+    retryAt: stage.parkedUntil,
+    parkedLimit: stage.parkedLimit,
     lastSeq: stage.lastEventSeq,
   };
 }

@@ -121,6 +121,8 @@ export function stageView(fields: Partial<StageView> = {}): StageView {
     durationMs: 900,
     diffStat: null,
     verdict: null,
+    parkedLimit: null,
+    parkedUntil: null,
     lastEventSeq: 4,
     ...fields,
   };
