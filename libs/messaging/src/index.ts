@@ -12,3 +12,5 @@ export * from './streams';
 export * from './subject-reader';
 export * from './bootstrap';
 export * from './queued-commands';
+export * from './stream-reader';
+export * from './resuming-read';
