@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent } from '@app/contracts';
+import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent, type WaitingFor } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
-import { decideAdmission, decideAdmissions, decideRelease } from '../domain/scheduler.decider';
+import { decideAdmission, decideAdmissions, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
@@ -144,6 +144,26 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     if (appended.length > 0) this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
   }
 
+  /** A person's decision on a waiting task: recorded and acted on, or refused on the task's subject. */
+  async decideApproval(command: MessageOf<'DecideApproval'>): Promise<void> {
+    const { taskId, decision, by } = command.data;
+    this.logger.log(`Decision ${decision} by ${by} for task ${taskId}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = taskDecider.decideApproval(command, task, this.config.rules, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
+  /** A follow-up on a done or failed task: recorded (then queued for a slot as it is followed), or refused. */
+  async requestFollowUp(command: MessageOf<'RequestFollowUp'>): Promise<void> {
+    const { taskId, by } = command.data;
+    this.logger.log(`Follow-up by ${by} for task ${taskId}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = taskDecider.decideFollowUp(command, task, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
   /** A task the task decider let through: the scheduler admits or queues it (or knows it already). */
   private admit(command: OrchMessage, request: AdmissionRequest): Promise<SchedulerEvent[]> {
     return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules));
@@ -201,10 +221,24 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
-        this.logTaskEnd(event);
+      case 'TaskWaiting':
+      {
+        this.logSlotRelease(event);
         await this.react(event, event.data.taskId);
-        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, scheduler, this.config.rules));
+        const { state: task } = await this.loadTask(event.data.taskId);
+        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, task, scheduler, this.config.rules));
         return;
+      }
+      case 'TaskWaitEnded':
+      case 'FollowUpRequested': {
+        // the task goes on with its next stage: it queues for a slot again, at the back
+        const request = taskDecider.admissionAfter(event);
+        if (request === null) return;
+        for (const queued of await this.admit(event, request)) {
+          if (queued.type === 'OrchestrationQueued') this.logger.warn(`Concurrency limit reached, queuing task ${request.taskId} at position ${queued.data.position}`);
+        }
+        return;
+      }
       case 'StageScheduled': {
         await this.react(event, event.data.taskId);
         const { state } = await this.loadTask(event.data.taskId);
@@ -316,8 +350,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     this.timers.cancel(`start-deadline:${key}`);
   }
 
-  private logTaskEnd(event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>): void {
-    if (event.type === 'OrchestrationCompleted') this.logger.log(`Orchestration completed for task ${event.data.taskId}`);
+  private logSlotRelease(event: SlotReleasingEvent): void {
+    if (event.type === 'TaskWaiting') this.logger.log(`Task ${event.data.taskId} waits for ${describeWait(event.data.waitingFor)}; its slot and lease are released`);
+    else if (event.type === 'OrchestrationCompleted') this.logger.log(`Orchestration completed for task ${event.data.taskId}`);
     else if (event.type === 'OrchestrationFailed') this.logger.error(`Orchestration failed for task ${event.data.taskId}: ${event.data.reason}`);
     else this.logger.warn(`Orchestration cancelled for task ${event.data.taskId}: ${event.data.reason}`);
   }
@@ -361,6 +396,10 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   private origin() {
     return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
+}
+
+function describeWait(waitingFor: WaitingFor): string {
+  return `approval of the ${waitingFor.gate === 'spec' ? 'specification' : 'result'} (revision ${waitingFor.revision})`;
 }
 
 function rejectionDraft(taskId: string, outcome: Rejection): TaskDraft {
