@@ -13,6 +13,14 @@ export type StageStatus = (typeof STAGE_STATUSES)[number];
 export const TASK_STATUSES = ['created', 'queued', 'running', 'waiting', 'done', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
+export interface LastHeartbeat {
+  stageId: string;
+  attempt: number;
+  /** the heartbeat envelope's `occurredAt` */
+  sentAt: string;
+}
+
 /** The stage after `stage`, or null after QA. */
 export function nextStageType(stage: StageType): StageType | null {
   const index = STAGE_TYPES.indexOf(stage);
