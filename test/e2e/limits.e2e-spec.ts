@@ -1,0 +1,98 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { connectTestClient, eventually, readEventLog } from '@app/testing';
+import type { NatsClient } from '@app/messaging';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
+
+interface Task {
+  id: string;
+  status: string;
+  failureReason: string | null;
+}
+
+/**
+ * The model API's rate and usage limits, with the apps together: a stage the limit ends is
+ * parked and runs again when it lifts, using no retry — with ORCHESTRATOR_MAX_RETRIES=0 a
+ * single counted retry would fail the task.
+ */
+describe('rate and usage limits park stages instead of failing them', () => {
+  let system: TestSystem;
+  let client: NatsClient;
+  let stateDir: string;
+
+  beforeAll(async () => {
+    stateDir = await mkdtemp(path.join(tmpdir(), 'fake-claude-limits-'));
+    process.env.FAKE_CLAUDE_STATE_DIR = stateDir;
+    system = await startTestSystem({ rules: { maxRetries: 0, parkBackoffBaseMs: 300, parkBackoffMaxMs: 1_000 } });
+    client = await connectTestClient(system.messaging);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await system?.stop();
+    await rm(stateDir, { recursive: true, force: true });
+    delete process.env.FAKE_CLAUDE_STATE_DIR;
+  }, 60_000);
+
+  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${system.baseUrl}${route}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return (await response.json()) as T;
+  };
+
+  it('given every stage meets a 429 once (after the CLI\'s own retries), then each is parked, runs again after the retry delay the CLI named, and the task is done with no retry used', async () => {
+    const { id: taskId } = await api<Task>('POST', '/api/tasks', { title: 'Rate-limited', description: '[[fake:rate-limit-429,limit-times=1,retry-delay-ms=700]]' });
+    await api('POST', '/api/orchestrator/start', { taskId });
+
+    const task = await eventually(async () => {
+      const current = await api<Task>('GET', `/api/tasks/${taskId}`);
+      return current.status === 'done' || current.status === 'failed' ? current : undefined;
+    }, 60_000, 'the task to end');
+    expect(task).toMatchObject({ status: 'done', failureReason: null });
+
+    const events = (await readEventLog(client, client.subjects.task(taskId))).map((item) => item.event);
+    const parked = events.flatMap((event) => (event.type === 'StageParked' ? [event.data] : []));
+    expect(parked.map((data) => `${data.stageType}#${data.attempt}:${data.limit}`)).toEqual(['specification#1:rate-limit', 'implementation#1:rate-limit', 'qa#1:rate-limit']);
+    expect(parked.every((data) => data.credential === 'default' && data.resetAt !== null)).toBe(true);
+    // each parked attempt's next one was due when the CLI's last retry would have tried again
+    const resumes = events.flatMap((event) => (event.type === 'StageRetryScheduled' ? [event.data] : []));
+    expect(resumes.map((data) => data.nextAttempt)).toEqual([2, 2, 2]);
+    for (const resume of resumes) expect(resume.delayMs).toBeGreaterThan(0);
+    expect(events.some((event) => event.type === 'StageFailed' || event.type === 'OrchestrationFailed')).toBe(false);
+
+    const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    for (const stage of ['specification', 'implementation', 'qa']) {
+      expect(metrics).toContain(`orch_stages_parked_total{stage="${stage}"} 1`);
+      expect(metrics).toMatch(new RegExp(`orch_stage_parked_wait_seconds_total\\{stage="${stage}"\\} 0\\.\\d+`));
+    }
+  }, 90_000);
+
+  it('given a subscription usage limit that names its reset, then the stage waits until then, holding no lease', async () => {
+    const resetS = Math.ceil(Date.now() / 1000) + 3;
+    const { id: taskId } = await api<Task>('POST', '/api/tasks', { title: 'Usage-limited', description: `[[fake:usage-limit=${resetS},limit-times=1]]` });
+    await api('POST', '/api/orchestrator/start', { taskId });
+
+    const stage = await eventually(async () => {
+      const stages = await api<Array<{ stageType: string; status: string; parkedLimit: string | null; parkedUntil: string | null }>>('GET', `/api/orchestrator/stages/${taskId}`);
+      return stages.find((candidate) => candidate.parkedUntil !== null);
+    }, 30_000, 'the specification to be parked');
+    expect(stage).toMatchObject({ stageType: 'specification', status: 'pending', parkedLimit: 'usage-limit', parkedUntil: new Date(resetS * 1000).toISOString() });
+    // its container is given back while it waits
+    await eventually(async () => {
+      const pool = await api<{ slots: Array<{ lease: { taskId: string } | null }> }>('GET', '/api/pool');
+      return pool.slots.every((slot) => slot.lease?.taskId !== taskId) ? true : undefined;
+    }, 10_000, 'the parked task to hold no lease');
+
+    const done = await eventually(async () => {
+      const current = await api<Task>('GET', `/api/tasks/${taskId}`);
+      return current.status === 'done' || current.status === 'failed' ? current : undefined;
+    }, 60_000, 'the task to end');
+    expect(done.status).toBe('done');
+    const started = (await readEventLog(client, client.subjects.task(taskId))).flatMap((item) => (item.event.type === 'StageStarted' && item.event.data.stageType === 'specification' ? [item.event] : []));
+    expect(Date.parse(started[1]?.occurredAt ?? '')).toBeGreaterThanOrEqual(resetS * 1000);
+  }, 90_000);
+});
