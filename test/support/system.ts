@@ -98,6 +98,8 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
       retryBackoffMaxMs: 1_000,
       parkBackoffBaseMs: 1_000,
       parkBackoffMaxMs: 4_000,
+      taskBudgetUsd: null,
+      stageBudgetUsd: null,
       ...options.rules,
     },
   });

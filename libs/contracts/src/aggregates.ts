@@ -11,6 +11,8 @@ export const TASK_EVENT_TYPES = [
   'TaskDeleted',
   'TaskPullRequestOpened',
   'TaskPullRequestClosed',
+  'TaskBudgetRaised',
+  'TaskBudgetWarning',
   'OrchestrationRejected',
   'OrchestrationStarted',
   'OrchestrationResumed',

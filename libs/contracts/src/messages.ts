@@ -42,10 +42,11 @@ export const timeOutCauseSchema = z.enum(TIME_OUT_CAUSES);
 export type TimeOutCause = (typeof TIME_OUT_CAUSES)[number];
 
 /**
- * The model API's limits that park a stage instead of failing it: a rate limit (HTTP 429)
- * or an overload (HTTP 529) after the CLI's own retries, a subscription's usage limit.
+ * The limits that park a stage instead of failing it: a rate limit (HTTP 429) or an
+ * overload (HTTP 529) after the CLI's own retries, a subscription's usage limit — and the
+ * stage's budget (`--max-budget-usd`, the CLI stopped itself cleanly once past it).
  */
-export const API_LIMIT_KINDS = ['rate-limit', 'overloaded', 'usage-limit'] as const;
+export const API_LIMIT_KINDS = ['rate-limit', 'overloaded', 'usage-limit', 'budget'] as const;
 export const apiLimitKindSchema = z.enum(API_LIMIT_KINDS);
 export type ApiLimitKind = (typeof API_LIMIT_KINDS)[number];
 
@@ -111,6 +112,12 @@ export const MESSAGE_CATALOGUE = {
       by: actor,
     }),
   },
+  /** A new budget for a task (POST /api/tasks/:id/budget), above what it spent. */
+  RaiseTaskBudget: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, budgetUsd: z.number().positive().max(1_000_000), by: actor }),
+  },
   /** One more change to a done or failed task (POST /api/tasks/:id/follow-ups). */
   RequestFollowUp: {
     kind: 'command',
@@ -150,6 +157,8 @@ export const MESSAGE_CATALOGUE = {
       timeoutS: z.number().int().min(1),
       /** the task subject's last sequence when the run was ordered: `StageStarted` is appended against it */
       expectedTaskSequence: z.number().int().nonnegative(),
+      /** US dollars the run may spend (passed to the CLI as `--max-budget-usd`): the stage's budget or what is left of the task's; absent or null: no limit */
+      maxBudgetUsd: z.number().positive().nullable().optional(),
     }),
   },
   CancelRun: {
@@ -168,7 +177,31 @@ export const MESSAGE_CATALOGUE = {
       ...workspaceSpecSchema.shape,
       /** when the task waits for a person; absent on events before issue 18: `auto` */
       approvalPolicy: approvalPolicySchema.optional(),
+      /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
+      budgetUsd: z.number().positive().nullable().optional(),
     }),
+  },
+  /** A person raised a task's budget (POST /api/tasks/:id/budget): a task waiting for it goes on. */
+  TaskBudgetRaised: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      /** US dollars before; null when the task had no budget of its own (the default applied) */
+      previousBudgetUsd: z.number().nonnegative().nullable(),
+      /** US dollars now */
+      budgetUsd: z.number().positive(),
+      /** by how much (US dollars) */
+      raisedByUsd: z.number().nonnegative(),
+      by: actor,
+      at: isoTime,
+    }),
+  },
+  /** A task spent 80 % of its budget (once per budget). */
+  TaskBudgetWarning: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), budgetUsd: z.number().positive(), spentUsd: z.number().nonnegative(), at: isoTime }),
   },
   TaskDeleted: {
     kind: 'event',

@@ -10,6 +10,7 @@ export const COMMAND_SUBJECTS = {
   RetryStage: 'orchestrator.retry-stage',
   DecideApproval: 'orchestrator.decide-approval',
   RequestFollowUp: 'orchestrator.request-follow-up',
+  RaiseTaskBudget: 'orchestrator.raise-task-budget',
   AcquireLease: 'pool.acquire-lease',
   RenewLease: 'pool.renew-lease',
   ReleaseLease: 'pool.release-lease',

@@ -148,6 +148,7 @@ export const factory = {
   decideApproval: (task = 1, data: Partial2<MessageData<'DecideApproval'>> = {}) =>
     message('DecideApproval', ids.task(task), { taskId: ids.task(task), decision: 'approve', revision: 'revision-1', comments: [], by: 'alice', ...data }),
   requestFollowUp: (task = 1, prompt = 'Also add a test', by = 'alice') => message('RequestFollowUp', ids.task(task), { taskId: ids.task(task), prompt, by }),
+  raiseTaskBudget: (task = 1, budgetUsd = 2, by = 'default') => message('RaiseTaskBudget', ids.task(task), { taskId: ids.task(task), budgetUsd, by }),
   taskWaiting: (task = 1, waitingFor: MessageData<'TaskWaiting'>['waitingFor'] = { kind: 'approval', gate: 'spec', revision: 'revision-1' }) =>
     message('TaskWaiting', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), waitingFor, at: AT }),
   taskWaitEnded: (task = 1, next: MessageData<'TaskWaitEnded'>['next'] = null, by = 'alice') =>

@@ -95,6 +95,8 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
       created: true,
       openedAt: AT,
     }),
+    TaskBudgetRaised: event('TaskBudgetRaised', ids.task(901), { taskId: ids.task(901), previousBudgetUsd: 1, budgetUsd: 2, raisedByUsd: 1, by: 'default', at: AT }),
+    TaskBudgetWarning: event('TaskBudgetWarning', ids.task(901), { taskId: ids.task(901), orchestrationId: ids.orchestration(901), budgetUsd: 2, spentUsd: 1.7, at: AT }),
     TaskPullRequestClosed: event('TaskPullRequestClosed', ids.task(901), { taskId: ids.task(901), url: 'https://github.example/o/r/pull/1', number: 1, state: 'merged', observedAt: AT }),
     TaskWaiting: factory.taskWaiting(901, { kind: 'approval', gate: 'result', revision: 'a-revision' }),
     TaskDecisionRecorded: factory.taskDecisionRecorded(901, { decision: 'request-changes', revision: 'a-revision', gate: 'result', comments: [{ body: 'a comment', file: 'src/a.ts', line: 3 }] }),

@@ -20,4 +20,8 @@ export interface OrchestrationRules {
   parkBackoffBaseMs: number;
   /** milliseconds, the longest such wait */
   parkBackoffMaxMs: number;
+  /** US dollars a task may spend unless it has a budget of its own; null = no budget */
+  taskBudgetUsd: number | null;
+  /** US dollars one stage run may spend (`--max-budget-usd`); null = no cap */
+  stageBudgetUsd: number | null;
 }

@@ -1,4 +1,5 @@
 import { draft, type LeaseRef, type OrchEvent } from '@app/contracts';
+import { runBudgetOf } from './budget.decider';
 import type { CommandDraft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import { activeStage, type OrchestratedTask, type StageState, type TaskState } from './task.state';
@@ -88,6 +89,7 @@ function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, ta
     lease,
     workspace: task.workspace,
     timeoutS: rules.stageTimeoutS[stage.stageType],
+    maxBudgetUsd: runBudgetOf(task, rules),
     expectedTaskSequence: taskSequence,
   });
 }

@@ -18,6 +18,7 @@ import {
 } from '@app/contracts';
 import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
+import { budgetOf, withinBudget } from './budget.decider';
 import type { Admission } from './scheduler.state';
 import { boundedContext } from './stage-context';
 import { activeStage, currentStage, isEnded, isStageFailed, type StageState, type TaskState } from './task.state';
@@ -70,7 +71,10 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
   if (task.orchestrationId === orchestrationId && next !== null) {
     // admitted again after a wait (or for a follow-up of an ended task): the stage it was given runs
     if (isEnded(task)) drafts.push(draft('OrchestrationResumed', { taskId, orchestrationId, stageId: stageIdFor(orchestrationId, next.stageType, next.round) }));
-    drafts.push(scheduleStage(taskId, orchestrationId, next.stageType, next.round, 1, next.context));
+    // the stage it stopped in, again (its budget raised), runs as its next attempt
+    const current = currentStage(task);
+    const again = current !== null && current.stageType === next.stageType && current.round === next.round;
+    drafts.push(scheduleStage(taskId, orchestrationId, next.stageType, next.round, again ? current.attempt + 1 : 1, next.context));
     return drafts;
   }
   const stage = currentStage(task);
@@ -126,7 +130,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
     delete context.diffStat;
     return [
       draft('ReworkRequested', { taskId, orchestrationId, qaStageId: stage.stageId, round, findings: verdict.findings }),
-      scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context),
+      ...withinBudget(task, rules, { stageType: 'implementation', round, context }, [scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context)], at),
     ];
   }
   const next = nextStageType(stage.stageType);
@@ -142,7 +146,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
           ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
         },
   );
-  return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
+  return withinBudget(task, rules, { stageType: next, round: task.round, context }, [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)], at);
 }
 
 /**
@@ -179,7 +183,16 @@ export function decideStageFailed(
 export function decideStageParked(event: MessageOf<'StageParked'>, task: TaskState, rules: OrchestrationRules, now: Date): TaskDraft[] {
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || stage.status !== 'parked') return [];
-  const { resetAt } = event.data;
+  const { resetAt, limit, taskId, orchestrationId, stageType, parkedAt } = event.data;
+  if (limit === 'budget') {
+    // the CLI stopped at --max-budget-usd: the task's budget is spent (it waits for a raise), or the stage's cap (it fails)
+    const budget = budgetOf(task, rules);
+    if (budget === null || task.spentUsd < budget) {
+      const reason = `${stageType} reached its cap of $${rules.stageBudgetUsd ?? '?'} a run (ORCHESTRATOR_STAGE_BUDGET_USD)`;
+      return [draft('OrchestrationFailed', { taskId, orchestrationId, reason, failedAt: parkedAt })];
+    }
+    return withinBudget(task, rules, { stageType, round: stage.round, context: stage.context }, [], parkedAt);
+  }
   const backoffMs = Math.min(rules.parkBackoffMaxMs, rules.parkBackoffBaseMs * 2 ** (stage.parks - 1));
   const resumeAt = resetAt !== null && Date.parse(resetAt) > now.getTime() ? Date.parse(resetAt) : now.getTime() + backoffMs;
   return [nextAttemptScheduled(event.data, now, resumeAt)];

@@ -80,6 +80,12 @@ interface TaskFacts {
    * (TaskWaitEnded) or a follow-up is asked for (FollowUpRequested), cleared when it is scheduled.
    */
   pendingStage: NextStage | null;
+  /** US dollars the task may spend in all (from TaskCreated, raised by TaskBudgetRaised); null: the orchestrator's default */
+  budgetUsd: number | null;
+  /** US dollars its runs cost so far (their results' total_cost_usd) */
+  spentUsd: number;
+  /** the budget the 80 % warning was given for (a raise allows the next) */
+  budgetWarnedFor: number | null;
   /** the implementation's last CLI session (a follow-up resumes it) */
   implementationSessionId: string | null;
   /** rounds so far: QA reworks, and rounds a person asked for (request changes) */
@@ -117,6 +123,9 @@ export function initialTaskState(taskId: string): NewTask {
     waitingFor: null,
     pendingStage: null,
     implementationSessionId: null,
+    budgetUsd: null,
+    spentUsd: 0,
+    budgetWarnedFor: null,
     status: 'created',
     orchestrationId: null,
     round: 0,
@@ -154,7 +163,12 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         description: event.data.description,
         workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
         approvalPolicy: event.data.approvalPolicy ?? 'auto',
+        budgetUsd: event.data.budgetUsd ?? null,
       };
+    case 'TaskBudgetRaised':
+      return { ...state, budgetUsd: event.data.budgetUsd };
+    case 'TaskBudgetWarning':
+      return { ...state, budgetWarnedFor: event.data.budgetUsd };
     case 'TaskDeleted':
       return { ...state, deleted: true };
     case 'OrchestrationStarted':
@@ -189,7 +203,8 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         sessionId: event.data.result.sessionId || null,
       });
       const session = event.data.stageType === 'implementation' && event.data.result.sessionId ? event.data.result.sessionId : null;
-      return completed === state || session === null ? completed : { ...completed, implementationSessionId: session };
+      const spent = spending(completed, event.data.result.totalCostUsd);
+      return completed === state || session === null ? spent : { ...spent, implementationSessionId: session };
     }
     case 'TaskWaiting':
       // the held lease stays set until the wait's reaction has released it (see heldLease)
@@ -202,10 +217,11 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'FollowUpRequested':
       return { ...state, pendingStage: event.data.next };
     case 'StageFailed':
-      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' }));
+      return spending(giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' })), event.data.result?.totalCostUsd ?? 0);
     case 'StageParked': {
       const parked = state.stages[event.data.stageId];
-      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'parked', parks: (parked?.parks ?? 0) + 1 }));
+      const after = giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'parked', parks: (parked?.parks ?? 0) + 1 }));
+      return spending(after, event.data.result?.totalCostUsd ?? 0);
     }
     case 'StageTimedOut':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' }));
@@ -233,6 +249,11 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
 
 /** What an orchestration's end clears: no retry, wait or next stage is pending any more. */
 const ENDED = { pendingRetry: null, waitingFor: null, pendingStage: null } as const;
+
+/** A run's cost added to what the task spent. */
+function spending(state: TaskState, costUsd: number): TaskState {
+  return costUsd === 0 ? state : { ...state, spentUsd: state.spentUsd + costUsd };
+}
 
 /** An attempt that ended badly gives the task's lease up (its reaction releases it). */
 function giveUpLease(before: TaskState, after: TaskState): TaskState {

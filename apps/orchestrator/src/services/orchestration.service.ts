@@ -5,6 +5,7 @@ import { AggregateStore, HeartbeatReader, MessagePublisher, NatsClient, SubjectR
 import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
+import { decideRaiseBudget } from '../domain/budget.decider';
 import { decideAdmission, decideAdmissions, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
@@ -156,6 +157,16 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     this.logger.log(`Decision ${decision} by ${by} for task ${taskId}`);
     await this.decideOnTask(command, taskId, (task) => {
       const outcome = taskDecider.decideApproval(command, task, this.config.rules, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
+  /** A person raised a task's budget: recorded (a task waiting for it then queues for a slot), or refused. */
+  async raiseBudget(command: MessageOf<'RaiseTaskBudget'>): Promise<void> {
+    const { taskId, budgetUsd, by } = command.data;
+    this.logger.log(`Budget of task ${taskId} raised to $${budgetUsd} by ${by}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = decideRaiseBudget(command, task, this.config.rules, this.clock.now());
       return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
     });
   }
@@ -431,6 +442,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 }
 
 function describeWait(waitingFor: WaitingFor): string {
+  if (waitingFor.kind === 'budget') return `a raise of its budget (spent $${waitingFor.spentUsd.toFixed(2)} of $${waitingFor.budgetUsd.toFixed(2)})`;
   return `approval of the ${waitingFor.gate === 'spec' ? 'specification' : 'result'} (revision ${waitingFor.revision})`;
 }
 

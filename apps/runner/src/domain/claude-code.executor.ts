@@ -27,7 +27,7 @@ export class ClaudeCodeExecutor implements AgentExecutor {
 
   command(request: ExecutorRequest): ExecutorCommand {
     return {
-      args: agentArgs({ ...this.options, model: request.model ?? this.options.model }, request.resumeSessionId),
+      args: agentArgs({ ...this.options, model: request.model ?? this.options.model }, request.resumeSessionId, request.maxBudgetUsd),
       input: promptFor(request.stageType, request.context),
       slashCommand: STAGE_SLASH_COMMANDS[request.stageType],
     };

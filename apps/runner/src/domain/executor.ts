@@ -20,6 +20,8 @@ export interface ExecutorRequest {
   model: string | null;
   /** the session a retry or rework resumes, if any */
   resumeSessionId: string | null;
+  /** US dollars the run may spend; null = no limit */
+  maxBudgetUsd: number | null;
 }
 
 /** The command line of one run; the prompt goes on stdin. */

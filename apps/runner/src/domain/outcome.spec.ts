@@ -180,4 +180,14 @@ describe('classifyRun', () => {
   it('given a successful run whose answer speaks of rate limits, then it completed', () => {
     expect(classify(facts({ final: { result, text: 'Added a 429 rate limit to the API', apiErrorStatus: null } })).kind).toBe('completed');
   });
+
+  it('given the CLI stopped itself at --max-budget-usd, then the stage is parked on its budget with what the run cost', () => {
+    const spent = { ...result, isError: true, subtype: 'error_max_budget_usd', totalCostUsd: 0.52 };
+    expect(classify(facts({ exitCode: 1, final: { result: spent, text: '', apiErrorStatus: null } }))).toEqual({
+      kind: 'parked',
+      limit: { kind: 'budget', status: null, resetAt: null, detail: 'the run cost $0.52' },
+      reason: 'the stage reached its budget (the CLI stopped at --max-budget-usd): the run cost $0.52',
+      result: spent,
+    });
+  });
 });

@@ -76,6 +76,10 @@ export function classifyRun(facts: RunFacts, endedAt: Date): RunOutcome {
     return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check CLAUDE_API_KEY (and ANTHROPIC_BASE_URL if set)`, false);
   }
   const final = facts.final;
+  if (final?.result.subtype === 'error_max_budget_usd') {
+    const limit: ApiLimit = { kind: 'budget', status: null, resetAt: null, detail: `the run cost $${final.result.totalCostUsd}` };
+    return { kind: 'parked', limit, reason: parkedReason(limit), result: final.result };
+  }
   if (final === null || final.result.isError || facts.exitCode !== 0) {
     const limit = readApiLimit(
       { resultText: final?.text ?? null, apiErrorStatus: finalStatus, lastRetry: facts.lastApiRetry, stderrTail: stderr },
@@ -118,6 +122,7 @@ const LIMIT_WORDS: Record<ApiLimit['kind'], string> = {
   'rate-limit': 'the model API rate-limited the credential (HTTP 429) after the CLI\'s own retries',
   overloaded: 'the model API was overloaded (HTTP 529) after the CLI\'s own retries',
   'usage-limit': 'the subscription\'s usage limit was reached',
+  budget: 'the stage reached its budget (the CLI stopped at --max-budget-usd)',
 };
 
 function parkedReason(limit: ApiLimit): string {

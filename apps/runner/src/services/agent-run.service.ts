@@ -81,7 +81,7 @@ export class AgentRunService {
     let stoppedBy: StopCause | null = null;
     let stopReason = '';
 
-    const run = executor.command({ stageType, context, model: null, resumeSessionId });
+    const run = executor.command({ stageType, context, model: null, resumeSessionId, maxBudgetUsd: command.data.maxBudgetUsd ?? null });
     const env = executor.env(process.env, { backendPort: lease.port, configDir: workspace.configDir, passthrough: this.config.agentEnvPassthrough });
     const launch = await this.sandbox.launch(workspace, lease, executor.cliPath, run.args, env, executor.api);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
