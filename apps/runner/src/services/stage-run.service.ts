@@ -110,10 +110,15 @@ export class StageRunService implements BeforeApplicationShutdown {
 
   /** The task ended: its agents stop, then its workspace goes (unless WORKSPACE_KEEP). */
   async endTask(taskId: string, why: string): Promise<void> {
+    await this.pauseTask(taskId, why);
+    await this.workspaces.release(taskId);
+  }
+
+  /** The task's agents stop (none should run while it waits); its workspace stays for when it goes on. */
+  async pauseTask(taskId: string, why: string): Promise<void> {
     const runs = [...this.running.values()].filter((run) => run.taskId === taskId);
     for (const run of runs) run.stop('closed', why);
     await Promise.allSettled(runs.map((run) => run.done));
-    await this.workspaces.release(taskId);
   }
 
   /** Agents do not outlive the runner: each is stopped and its attempt failed as retryable. */
