@@ -7,6 +7,7 @@ import {
   leaseRefSchema,
   qaVerdictSchema,
   stageContextSchema,
+  stageDiffSchema,
   stageTypeSchema,
   workspaceSpecSchema,
 } from './stage';
@@ -234,6 +235,8 @@ export const MESSAGE_CATALOGUE = {
       output: z.string(),
       result: agentResultSchema,
       diffStat: diffStatSchema.nullable(),
+      /** the stage's change on the task's branch (absent for a scratch directory, and in events stored before it was recorded) */
+      diff: stageDiffSchema.optional(),
       /** QA only */
       verdict: qaVerdictSchema.nullable(),
       completedAt: isoTime,
