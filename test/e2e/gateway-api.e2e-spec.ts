@@ -265,6 +265,7 @@ describe('the gateway REST API against the whole system', () => {
           '/api/tasks',
           '/api/tasks/columns',
           '/api/tasks/{id}',
+          '/api/tasks/{id}/diff',
           '/api/orchestrator/start',
           '/api/orchestrator/cancel/{taskId}',
           '/api/orchestrator/queue',

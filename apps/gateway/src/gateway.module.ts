@@ -13,6 +13,7 @@ import { MetricsController } from './http/metrics.controller';
 import { OrchestratorController } from './http/orchestrator.controller';
 import { PoolController } from './http/pool.controller';
 import { ProjectsController } from './http/projects.controller';
+import { ReviewController } from './http/review.controller';
 import { TasksController } from './http/tasks.controller';
 import { BoardGateway } from './live/board.gateway';
 import { BoardHub } from './live/board.hub';
@@ -32,6 +33,7 @@ import { HealthService } from './services/health.service';
 import { OrchestrationService } from './services/orchestration.service';
 import { PoolService } from './services/pool.service';
 import { ProjectsService } from './services/projects.service';
+import { StageDiffsService } from './services/stage-diffs.service';
 import { TasksService } from './services/tasks.service';
 
 @Module({})
@@ -40,7 +42,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot(config.messaging, 'gateway'), PersistenceModule.forRoot(config.databaseUrl)],
-      controllers: [TasksController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
+      controllers: [TasksController, ReviewController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -56,6 +58,7 @@ export class GatewayModule {
         DecisionWaiter,
         TasksService,
         ProjectsService,
+        StageDiffsService,
         OrchestrationService,
         PoolService,
         HealthService,
