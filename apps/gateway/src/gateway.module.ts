@@ -35,6 +35,10 @@ import { PoolService } from './services/pool.service';
 import { ProjectsService } from './services/projects.service';
 import { StageDiffsService } from './services/stage-diffs.service';
 import { TasksService } from './services/tasks.service';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
+import { WebhookOutbox } from './webhooks/webhook-outbox.service';
+import { WebhookSender } from './webhooks/webhook.sender';
+import { WebhooksHandler } from './webhooks/webhooks.handler';
 
 @Module({})
 export class GatewayModule {
@@ -42,7 +46,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot(config.messaging, 'gateway'), PersistenceModule.forRoot(config.databaseUrl)],
-      controllers: [TasksController, ReviewController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
+      controllers: [TasksController, ReviewController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController, WebhooksHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -69,6 +73,9 @@ export class GatewayModule {
         BoardSubscriptions,
         MetricsPublisher,
         BoardGateway,
+        WebhookSender,
+        WebhookOutbox,
+        WebhookDeliveryWorker,
       ],
     };
   }

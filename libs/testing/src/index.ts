@@ -14,3 +14,4 @@ export * from '../fixtures/fake-anthropic-api';
 export * from './git-server';
 export * from '../fixtures/fake-github-api';
 export * from './listening-server';
+export * from './webhook-receiver';

@@ -10,6 +10,7 @@ import '../http/schemas/project.schemas';
 import '../http/schemas/review.schemas';
 import '../http/schemas/stage.schemas';
 import '../http/schemas/task.schemas';
+import '../http/schemas/webhook.schemas';
 
 type JsonObject = Record<string, unknown>;
 
@@ -62,6 +63,7 @@ const OPERATIONS: Operation[] = [
     params: [idParam('id', 'task'), { name: 'stage', in: 'query', schema: { type: 'string', enum: [...STAGE_TYPES], default: 'implementation' } }],
     responses: { 200: 'StageDiff', 400: 'Error', 404: 'Error' },
   },
+  { method: 'get', path: '/api/tasks/{id}/webhooks', summary: "The task's webhook deliveries (WEBHOOK_URLS): delivered, pending or failed, with their attempts", params: [idParam('id', 'task')], responses: { 200: arrayOf('WebhookDelivery'), 400: 'Error', 404: 'Error' } },
   { method: 'post', path: '/api/projects', summary: 'Create a project: a repository by URL, its credential by reference (appends ProjectCreated)', body: { schema: 'CreateProjectRequest' }, responses: { 201: 'Project', 400: 'Error', 413: 'Error' }, mutating: true },
   { method: 'get', path: '/api/projects', summary: 'List projects by name', responses: { 200: arrayOf('Project') } },
   { method: 'get', path: '/api/projects/{id}', summary: 'Get a project', params: [idParam('id', 'project')], responses: { 200: 'Project', 400: 'Error', 404: 'Error' } },
