@@ -19,6 +19,8 @@ import { asApp } from '../../libs/testing/src/nats-accounts';
 
 export interface TestSystem {
   baseUrl: string;
+  /** every gateway's own address, the first one's (`baseUrl`) first */
+  gatewayUrls: string[];
   messaging: MessagingOptions;
   database: TestDatabase;
   workspacesDir: string;
@@ -59,6 +61,8 @@ export interface TestSystemOptions {
   workspacesDir?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
   databaseAdminUrl?: string;
+  /** how many gateways, each with its own port, on the same streams and database (default 1) */
+  gateways?: number;
 }
 
 /** The pool-manager as the test system starts it (local driver, slots under the workspaces directory). */
@@ -137,13 +141,15 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       }),
     );
     if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));
-    const gateway = await startGateway(
-      testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }),
-    );
-    apps.push(gateway);
-    const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    const gatewayUrls: string[] = [];
+    for (let i = 0; i < (options.gateways ?? 1); i += 1) {
+      const gateway = await startGateway(testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }));
+      apps.push(gateway);
+      gatewayUrls.push((await gateway.getUrl()).replace('[::1]', '127.0.0.1'));
+    }
     return {
-      baseUrl,
+      baseUrl: gatewayUrls[0] as string,
+      gatewayUrls,
       messaging,
       database,
       workspacesDir,

@@ -55,7 +55,8 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
       { stream: 'events', name: 'orchestrator-heartbeats' },
       { stream: 'events', name: 'orchestrator-events' },
     ],
-    reads: ['events', 'snapshots'],
+    // a task's last heartbeat, before its stage is timed out for a lost one
+    reads: ['events', 'snapshots', 'heartbeats'],
     subscribes: [],
     updatesStreams: true,
   },

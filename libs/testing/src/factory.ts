@@ -144,6 +144,27 @@ export const factory = {
     const { taskId, stageId, attempt } = stageRef(ref);
     return message('CancelRun', taskId, { taskId, stageId, attempt, reason });
   },
+  decideApproval: (task = 1, data: Partial2<MessageData<'DecideApproval'>> = {}) =>
+    message('DecideApproval', ids.task(task), { taskId: ids.task(task), decision: 'approve', revision: 'revision-1', comments: [], by: 'alice', ...data }),
+  requestFollowUp: (task = 1, prompt = 'Also add a test', by = 'alice') => message('RequestFollowUp', ids.task(task), { taskId: ids.task(task), prompt, by }),
+  taskWaiting: (task = 1, waitingFor: MessageData<'TaskWaiting'>['waitingFor'] = { kind: 'approval', gate: 'spec', revision: 'revision-1' }) =>
+    message('TaskWaiting', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), waitingFor, at: AT }),
+  taskWaitEnded: (task = 1, next: MessageData<'TaskWaitEnded'>['next'] = null, by = 'alice') =>
+    message('TaskWaitEnded', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), by, next, at: AT }),
+  taskDecisionRecorded: (task = 1, data: Partial2<MessageData<'TaskDecisionRecorded'>> = {}) =>
+    message('TaskDecisionRecorded', ids.task(task), {
+      taskId: ids.task(task),
+      orchestrationId: ids.orchestration(task),
+      decision: 'approve',
+      by: 'alice',
+      revision: 'revision-1',
+      gate: 'spec',
+      comments: [],
+      at: AT,
+      ...data,
+    }),
+  followUpRequested: (task = 1, prompt = 'Also add a test', next: MessageData<'FollowUpRequested'>['next'] = { stageType: 'implementation', round: 1, context: { taskTitle: `Task ${task}`, taskDescription: 'Do it', followUp: prompt } }) =>
+    message('FollowUpRequested', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), prompt, by: 'alice', next, at: AT }),
   runHeartbeat: (ref: Parameters<typeof stageRef>[0] = {}) =>
     message('RunHeartbeat', ids.task(ref.task), { ...stageRef(ref), runnerId: 'runner-1', at: AT }),
   caused: causedMessage,
