@@ -4,7 +4,7 @@ import type { AgentExecutor, ExecutorCommand, ExecutorEnvOptions, ExecutorReques
 import { classifyRun, sessionNotFound, type RunFacts, type RunOutcome } from './outcome';
 import { promptFor, STAGE_SLASH_COMMANDS } from './prompt';
 import type { ApiRetryHint } from './api-limit';
-import { readApiRefusal, readApiRetry, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
+import { isObject, readApiRefusal, readApiRetry, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export interface ClaudeCodeOptions extends AgentCommandOptions {
   cliPath: string;
@@ -94,8 +94,4 @@ function textOf(content: unknown): string {
     .filter(isObject)
     .map((part) => (typeof part.text === 'string' ? part.text : ''))
     .join('');
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

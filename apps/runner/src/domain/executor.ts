@@ -22,6 +22,10 @@ export interface ExecutorRequest {
   resumeSessionId: string | null;
   /** US dollars the run may spend; null = no limit */
   maxBudgetUsd: number | null;
+  /** where the agent reaches its model API: the runner's own address for it, or the loopback forward of a sandbox or container */
+  apiBaseUrl: string;
+  /** the runner confines the agent (sandbox, container): a CLI's own sandbox need not, and often cannot, nest inside */
+  confined: boolean;
 }
 
 /** The command line of one run; the prompt goes on stdin. */

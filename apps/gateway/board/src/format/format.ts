@@ -35,7 +35,7 @@ export function formatRatio(ratio: number | null): string {
   return ratio === null ? '–' : `${Math.round(ratio * 100)}%`;
 }
 
-const LIMIT_WORDS = { 'rate-limit': 'the rate limit', overloaded: 'the overloaded API', 'usage-limit': 'the usage limit' } as const;
+const LIMIT_WORDS = { 'rate-limit': 'the rate limit', overloaded: 'the overloaded API', 'usage-limit': 'the usage limit', budget: 'a budget raise' } as const;
 
 /** A stage parked on a limit: "waiting for the rate limit until 14:05" (local time), or without a time while none is known. */
 export function formatParked(limit: keyof typeof LIMIT_WORDS, until: string | null): string {
