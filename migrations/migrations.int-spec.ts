@@ -116,7 +116,7 @@ describe('migrations', () => {
 
   it('given the migrated schema, when every migration is reverted, then no table of theirs is left', async () => {
     await dataSource.undoLastMigration();
-    const parkedColumns: Array<{ column_name: string }> = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE column_name IN ('parked_limit', 'parked_until', 'resume_at')`);
+    const parkedColumns: Array<{ column_name: string }> = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE column_name IN ('parked_limit', 'parked_until', 'resume_at', 'budget_usd')`);
     expect(parkedColumns).toEqual([]);
     await dataSource.undoLastMigration();
     expect(await tableExists('webhook_deliveries')).toBe(false);

@@ -266,6 +266,7 @@ describe('the gateway REST API against the whole system', () => {
           '/api/tasks/columns',
           '/api/tasks/{id}',
           '/api/tasks/{id}/diff',
+          '/api/tasks/{id}/budget',
           '/api/tasks/{id}/webhooks',
           '/api/orchestrator/start',
           '/api/orchestrator/cancel/{taskId}',

@@ -95,4 +95,39 @@ describe('rate and usage limits park stages instead of failing them', () => {
     const started = (await readEventLog(client, client.subjects.task(taskId))).flatMap((item) => (item.event.type === 'StageStarted' && item.event.data.stageType === 'specification' ? [item.event] : []));
     expect(Date.parse(started[1]?.occurredAt ?? '')).toBeGreaterThanOrEqual(resetS * 1000);
   }, 90_000);
+
+  it('given a task with a budget of $0.10 whose agent costs $0.05 a line, then the CLI stops at the budget, the task waits for a raise holding no lease, and after a raise the stage runs again and the task is done', async () => {
+    const { id: taskId } = await api<Task>('POST', '/api/tasks', { title: 'Costly', description: '[[fake:cost-per-line=0.05]]', budgetUsd: 0.1 });
+    expect((await api<{ budgetUsd: number | null }>('GET', `/api/tasks/${taskId}`)).budgetUsd).toBe(0.1);
+    await api('POST', '/api/orchestrator/start', { taskId });
+    const taskEvents = async () => (await readEventLog(client, client.subjects.task(taskId))).map((item) => item.event);
+
+    const waiting = await eventually(async () => (await taskEvents()).find((event) => event.type === 'TaskWaiting'), 30_000, 'the task to wait for its budget');
+    expect(waiting.type === 'TaskWaiting' && waiting.data.waitingFor).toMatchObject({ kind: 'budget', budgetUsd: 0.1, next: { stageType: 'specification', round: 0 } });
+    const before = await taskEvents();
+    expect(before.flatMap((event) => (event.type === 'StageParked' ? [event.data.limit] : []))).toEqual(['budget']);
+    expect(before.some((event) => event.type === 'TaskBudgetWarning')).toBe(true);
+    await eventually(async () => {
+      const pool = await api<{ slots: Array<{ lease: { taskId: string } | null }> }>('GET', '/api/pool');
+      return pool.slots.every((slot) => slot.lease?.taskId !== taskId) ? true : undefined;
+    }, 10_000, 'the waiting task to hold no lease');
+
+    // a "raise" to the budget it has is refused, naming the field
+    const refused = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetUsd: 0.1 }) });
+    expect(refused.status).toBe(409);
+    expect(await refused.text()).toMatch(/budgetUsd/);
+    const raised = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetUsd: 50 }) });
+    expect(raised.status).toBe(202);
+
+    const task = await eventually(async () => {
+      const current = await api<Task>('GET', `/api/tasks/${taskId}`);
+      return current.status === 'done' || current.status === 'failed' ? current : undefined;
+    }, 60_000, 'the task to end');
+    expect(task.status).toBe('done');
+    const events = await taskEvents();
+    expect(events.find((event) => event.type === 'TaskBudgetRaised')?.data).toMatchObject({ previousBudgetUsd: 0.1, budgetUsd: 50, by: 'default' });
+    const specAttempts = events.flatMap((event) => (event.type === 'StageStarted' && event.data.stageType === 'specification' ? [event.data.attempt] : []));
+    expect(specAttempts).toEqual([1, 2]);
+    expect((await api<{ budgetUsd: number | null }>('GET', `/api/tasks/${taskId}`)).budgetUsd).toBe(50);
+  }, 90_000);
 });

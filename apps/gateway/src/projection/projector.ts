@@ -33,14 +33,17 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
   }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, budgetUsd } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, budget_usd, status, created_at, updated_at, last_event_seq)
+         VALUES ($1, $2, $3, $4, $5, $6, $9, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, budgetUsd ?? null],
       );
       return;
     }
+    case 'TaskBudgetRaised':
+      await rows.updateTask(event.data.taskId, 'budget_usd = $4', [event.data.budgetUsd]);
+      return;
     case 'TaskPullRequestOpened':
       await rows.updateTask(event.data.taskId, `pull_request_url = $4, pull_request_state = 'open'`, [event.data.url]);
       return;

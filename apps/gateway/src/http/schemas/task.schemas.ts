@@ -15,6 +15,8 @@ export const createTaskSchema = z
     baseBranch: branchName.nullable().default(null),
     /** the project the task belongs to: its repository by URL (instead of repoPath) */
     projectId: z.uuid('must be a UUID').nullable().default(null),
+    /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
+    budgetUsd: z.number('must be a number').positive('must be above 0').max(1_000_000, 'must be at most 1000000').nullable().default(null),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
@@ -23,6 +25,12 @@ export const createTaskSchema = z
 /** words a search matches in a title; longer than any title, so longer than this is a mistake */
 const SEARCH_MAX = 200;
 const searchText = lineText(z.string('must be a string').trim().min(1, 'must not be empty').max(SEARCH_MAX, `must be at most ${SEARCH_MAX} characters`));
+
+/** POST /api/tasks/:id/budget: the task's new budget, above what it has and what it spent */
+export const raiseBudgetSchema = z
+  .object({ budgetUsd: z.number(requiredOr('must be a number')).positive('must be above 0').max(1_000_000, 'must be at most 1000000') })
+  .strict()
+  .register(requestSchemas, { id: 'RaiseBudgetRequest' });
 
 export const listTasksSchema = z
   .object({
@@ -59,6 +67,7 @@ export const taskViewSchema = z
     reworkCount: z.number().int(),
     retryCount: z.number().int(),
     totalCostUsd: z.number().meta({ description: 'US dollars over all stage runs' }),
+    budgetUsd: z.number().nullable().meta({ description: "US dollars the task may spend; null: the orchestrator's default, if any" }),
     createdAt: isoTime,
     updatedAt: isoTime,
     startedAt: isoTime.nullable().meta({ description: 'when its first stage was scheduled; null before' }),
@@ -98,6 +107,7 @@ export function toTaskView(task: TaskEntity, startedAt: Date | null = null): Tas
     pullRequestState: task.pullRequestState,
     status: task.status,
     orchestrationId: task.orchestrationId,
+    budgetUsd: task.budgetUsd,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,
     failureReason: task.failureReason,
