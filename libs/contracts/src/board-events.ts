@@ -81,6 +81,8 @@ export interface TaskUpdate extends Sequenced {
   reason?: string;
   /** QA rework rounds so far */
   reworkCount?: number;
+  /** US dollars the task may spend (TaskCreated, TaskBudgetRaised); null: the orchestrator's default */
+  budgetUsd?: number | null;
 }
 
 /** A pool slot or lease changed. */

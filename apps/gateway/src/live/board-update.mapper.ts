@@ -27,9 +27,11 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
 
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
+      const { taskId, title, description, repoPath, baseBranch, remote, budgetUsd } = event.data;
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, budgetUsd: budgetUsd ?? null })];
     }
+    case 'TaskBudgetRaised':
+      return [task(event.data.taskId, { budgetUsd: event.data.budgetUsd })];
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
     case 'TaskPullRequestClosed':

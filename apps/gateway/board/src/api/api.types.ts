@@ -21,6 +21,8 @@ export interface TaskView {
   retryCount: number;
   /** US dollars over all stage runs */
   totalCostUsd: number;
+  /** US dollars the task may spend; null: the orchestrator's default */
+  budgetUsd: number | null;
   createdAt: string;
   updatedAt: string;
   /** when its first stage was scheduled; null before */

@@ -26,8 +26,8 @@ export function TaskCardView({ task, stages, now }: Props) {
         <span title="elapsed since the orchestration began">{elapsed === null ? '–' : formatElapsed(elapsed)}</span>
         <span>{plural(task.retryCount, 'retry', 'retries')}</span>
         <span title="QA sent the implementation back">{plural(task.reworkCount, 'rework', 'reworks')}</span>
-        <span title="cost so far" data-testid="card-cost">
-          {formatCost(task.costUsd)}
+        <span title={task.budgetUsd === null ? 'cost so far' : 'cost so far / budget'} data-testid="card-cost">
+          {task.budgetUsd === null ? formatCost(task.costUsd) : `${formatCost(task.costUsd)} / ${formatCost(task.budgetUsd)}`}
         </span>
       </div>
       {task.pullRequestUrl !== null && (

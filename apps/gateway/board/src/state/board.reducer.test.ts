@@ -107,6 +107,13 @@ describe('boardReducer', () => {
     expect(resumed.stages[stageIdOf(1)]).toMatchObject({ attempt: 2, parkedLimit: null, retryAt: null });
   });
 
+  it('given a task with a budget, when a person raises it, then its card has the new budget beside what it spent', () => {
+    const state = apply(loaded({ tasks: [taskView({ status: 'running', totalCostUsd: 0.12, budgetUsd: 0.1, lastEventSeq: 1 })], seq: 1 }), [
+      taskUpdate(2, { cause: 'TaskBudgetRaised', budgetUsd: 5 }),
+    ]);
+    expect(state.tasks[TASK]).toMatchObject({ costUsd: 0.12, budgetUsd: 5 });
+  });
+
   it('given a snapshot of a parked stage, then it shows the limit and when the stage runs again', () => {
     const state = loaded({ stages: [stageView({ status: 'pending', parkedLimit: 'usage-limit', parkedUntil: '2026-11-24T14:05:00.000Z' })] });
     expect(state.stages[stageIdOf(1)]).toMatchObject({ parkedLimit: 'usage-limit', retryAt: '2026-11-24T14:05:00.000Z' });

@@ -25,6 +25,8 @@ export interface TaskCard {
   retryCount: number;
   /** US dollars over all stage runs so far */
   costUsd: number;
+  /** US dollars the task may spend; null: none of its own */
+  budgetUsd: number | null;
   createdAt: string;
   /** when its orchestration began (its first stage was scheduled); null before */
   startedAt: string | null;

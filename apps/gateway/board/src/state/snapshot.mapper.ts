@@ -34,6 +34,7 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     reworkCount: task.reworkCount,
     retryCount: task.retryCount,
     costUsd: task.totalCostUsd,
+    budgetUsd: task.budgetUsd,
     createdAt: task.createdAt,
     startedAt: scheduled.sort()[0] ?? null,
     endedAt: ENDED_STATUSES.has(task.status) ? task.updatedAt : null,

@@ -84,6 +84,7 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     reworkCount: 0,
     retryCount: 0,
     totalCostUsd: 0,
+    budgetUsd: null,
     createdAt: at(0),
     updatedAt: at(0),
     startedAt: null,
