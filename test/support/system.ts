@@ -13,7 +13,8 @@ import { startRunner } from '../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/database';
 import { testGatewayConfig } from './gateway';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH, REAL_CODEX_PATH } from '../../libs/testing/src/fixtures';
+import type { RunnerConfig } from '../../apps/runner/src/runner.config';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from '../../libs/testing/src/nats';
 import { asApp } from '../../libs/testing/src/nats-accounts';
 
@@ -47,6 +48,10 @@ export interface TestSystemOptions {
   poolManager?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
+  /** the runner's STAGE_EXECUTORS, e.g. `{ qa: { executor: 'codex', model: null } }` (default: Claude Code for every stage) */
+  stageExecutors?: RunnerConfig['stageExecutors'];
+  /** the OPENAI_API_KEY the runner hands Codex */
+  openaiApiKey?: string;
   /** where the runner runs the agent (default `host`: the fault tests follow its pids on the host) */
   runnerExecution?: 'sandbox' | 'host';
   /** the runner's BOARD_PUBLIC_URL: pull requests link their task there */
@@ -124,6 +129,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         model: null,
         maxTurns: 0,
         allowedTools: [],
+        codex: { cliPath: REAL_CODEX_PATH, apiKey: options.openaiApiKey ?? 'sk-proj-test-openai-key-0123456789', model: null },
+        stageExecutors: options.stageExecutors ?? {},
         workspacesDir,
         workspaceAllowedRoots: [],
         workspaceKeep: false,

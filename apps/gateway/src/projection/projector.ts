@@ -85,12 +85,13 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       return;
     }
     case 'StageCompleted': {
-      const { stageId, attempt, output, result, diffStat, verdict, completedAt, taskId } = event.data;
+      const { stageId, attempt, output, result, diffStat, diff, verdict, completedAt, taskId } = event.data;
       await rows.updateStage(
         stageId,
         attempt,
         `status = 'completed', command_output = $5, completed_at = $6, cost_usd = $7, input_tokens = $8, output_tokens = $9,
-         cache_read_tokens = $10, cache_creation_tokens = $11, num_turns = $12, session_id = $13, duration_ms = $14, diff_stat = $15, verdict = $16`,
+         cache_read_tokens = $10, cache_creation_tokens = $11, num_turns = $12, session_id = $13, duration_ms = $14, diff_stat = $15, verdict = $16,
+         stage_diff = $17`,
         [
           output,
           completedAt,
@@ -104,6 +105,7 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
           result.durationMs,
           diffStat === null ? null : JSON.stringify(diffStat),
           verdict === null ? null : JSON.stringify(verdict),
+          diff === undefined ? null : JSON.stringify(diff),
         ],
       );
       await rows.updateTask(taskId, 'total_cost_usd = total_cost_usd + $4', [result.totalCostUsd]);

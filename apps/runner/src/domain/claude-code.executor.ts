@@ -3,7 +3,7 @@ import { agentArgs, agentEnv, agentSecrets, type AgentCommandOptions } from './a
 import type { AgentExecutor, ExecutorCommand, ExecutorEnvOptions, ExecutorRequest, Json, StreamReader } from './executor';
 import { classifyRun, sessionNotFound, type RunFacts, type RunOutcome } from './outcome';
 import { promptFor, STAGE_SLASH_COMMANDS } from './prompt';
-import { readApiRefusal, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
+import { isObject, readApiRefusal, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export interface ClaudeCodeOptions extends AgentCommandOptions {
   cliPath: string;
@@ -91,8 +91,4 @@ function textOf(content: unknown): string {
     .filter(isObject)
     .map((part) => (typeof part.text === 'string' ? part.text : ''))
     .join('');
-}
-
-function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

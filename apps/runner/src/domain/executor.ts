@@ -19,6 +19,10 @@ export interface ExecutorRequest {
   model: string | null;
   /** the session a retry or rework resumes, if any */
   resumeSessionId: string | null;
+  /** where the agent reaches its model API: the runner's own address for it, or the loopback forward of a sandbox or container */
+  apiBaseUrl: string;
+  /** the runner confines the agent (sandbox, container): a CLI's own sandbox need not, and often cannot, nest inside */
+  confined: boolean;
 }
 
 /** The command line of one run; the prompt goes on stdin. */

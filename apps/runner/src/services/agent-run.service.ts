@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { MessageOf } from '@app/contracts';
+import type { AgentLogEntry, MessageOf } from '@app/contracts';
 import { Clock } from '@app/config';
 import { MessagePublisher } from '@app/messaging';
 import type { AgentExecutor } from '../domain/executor';
@@ -64,15 +64,16 @@ export class AgentRunService {
     return this.executors.redactor;
   }
 
-  /** The executor a stage's run uses. */
-  executorFor(_command: MessageOf<'RunStage'>): AgentExecutor {
-    return this.executors.get('claude-code');
+  /** The executor and model a stage's run uses (STAGE_EXECUTORS; Claude Code with its configured model otherwise). */
+  executorFor(command: MessageOf<'RunStage'>): { executor: AgentExecutor; model: string | null } {
+    const choice = this.config.stageExecutors[command.data.stageType] ?? { executor: 'claude-code', model: null };
+    return { executor: this.executors.get(choice.executor), model: choice.model };
   }
 
   async start(command: MessageOf<'RunStage'>, workspace: Workspace, resumeSessionId: string | null, deadline: Date): Promise<AgentRun> {
     const { stageType, context, lease } = command.data;
     const redactor = this.redactor;
-    const executor = this.executorFor(command);
+    const { executor, model } = this.executorFor(command);
     const reader = executor.reader();
     const stderrTail = new BoundedTail(STDERR_TAIL_CHARS);
     let refused = false;
@@ -81,7 +82,7 @@ export class AgentRunService {
     let stoppedBy: StopCause | null = null;
     let stopReason = '';
 
-    const run = executor.command({ stageType, context, model: null, resumeSessionId });
+    const run = executor.command({ stageType, context, model, resumeSessionId, apiBaseUrl: this.sandbox.apiBaseUrl(lease, executor.api), confined: this.sandbox.executionFor(lease) !== 'host' });
     const env = executor.env(process.env, { backendPort: lease.port, configDir: workspace.configDir, passthrough: this.config.agentEnvPassthrough });
     const launch = await this.sandbox.launch(workspace, lease, executor.cliPath, run.args, env, executor.api);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
@@ -96,11 +97,12 @@ export class AgentRunService {
     const onLine = ({ stream, line }: ProcessLine) => {
       const text = redactor.redact(line);
       const json = parseLine(text);
+      let entries: AgentLogEntry[] = [];
       if (stream === 'stdout') {
         stdoutLines += 1;
         if (json === null) nonJsonLines += 1;
         else {
-          reader.read(json);
+          entries = reader.read(json);
           if (reader.refusal !== null && !refused) {
             refused = true;
             stop('refused', `the API refused the key (HTTP ${reader.refusal.status})`);
@@ -109,7 +111,7 @@ export class AgentRunService {
       } else {
         stderrTail.push(text);
       }
-      shipper.add(stream, text, json);
+      shipper.add(stream, text, json, entries);
     };
 
     const child = this.processes.start(launch.file, launch.args, {

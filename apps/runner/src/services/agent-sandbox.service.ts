@@ -94,8 +94,14 @@ export class AgentSandbox implements OnModuleInit {
     }
   }
 
+  /** Where the agent reaches its model API: the loopback forward when confined, else the runner's own address for it. */
+  apiBaseUrl(lease: LeaseRef, api: ModelApi): string {
+    if (this.executionFor(lease) !== 'host') return `http://127.0.0.1:${sandboxApiPort(lease.port)}`;
+    return upstreamApi(api, process.env).toString().replace(/\/$/, '');
+  }
+
   /** How this lease's agent runs: in a container only on a Docker lease; a local slot's as `localExecution` says. */
-  private executionFor(lease: LeaseRef): RunnerConfig['execution'] {
+  executionFor(lease: LeaseRef): RunnerConfig['execution'] {
     if (this.config.execution !== 'container' || isContainerLease(lease)) return this.config.execution;
     if (this.config.localExecution === null) {
       throw new ExecutionRefused(`RUNNER_EXECUTION=container runs the agent in its leased container, but ${lease.containerId} is a local slot (POOL_DRIVER=local): use the Docker driver, or RUNNER_EXECUTION=sandbox`);

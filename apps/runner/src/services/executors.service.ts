@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ExecutorName } from '@app/contracts';
 import { ClaudeCodeExecutor } from '../domain/claude-code.executor';
+import { CodexExecutor } from '../domain/codex.executor';
 import type { AgentExecutor } from '../domain/executor';
 import { Redactor } from '../domain/redaction';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
@@ -13,7 +14,7 @@ export class Executors {
   readonly redactor: Redactor;
 
   constructor(@Inject(RUNNER_CONFIG) config: RunnerConfig) {
-    const executors: AgentExecutor[] = [new ClaudeCodeExecutor(config)];
+    const executors: AgentExecutor[] = [new ClaudeCodeExecutor(config), new CodexExecutor(config.codex)];
     this.byName = new Map(executors.map((executor) => [executor.name, executor]));
     this.redactor = new Redactor(executors.flatMap((executor) => executor.secrets(process.env)));
   }
