@@ -275,7 +275,7 @@ export async function loseEventsLeader(cluster: PrivateNatsCluster, client: Nats
   }, 30_000, `ORCH_EVENTS to elect a leader other than ${node}`);
   const secondsToNewLeader = (Date.now() - killedAt) / 1000;
   // the two nodes left take appends: the work goes on before the node comes back
-  await eventually(async () => ((await lastEventSeq(client).catch(() => seqBefore)) > seqBefore ? true : undefined), 30_000, `an event appended with ${node} down`);
+  await eventually(async () => ((await lastEventSeq(client).catch(() => seqBefore)) > seqBefore ? true : undefined), 60_000, `an event appended with ${node} down`);
   const secondsToFirstAppend = (Date.now() - killedAt) / 1000;
   await waitUntil(killedAt, options.downMs);
   const eventsAppendedWhileDown = (await lastEventSeq(client)) - seqBefore;
