@@ -29,6 +29,11 @@ export interface WebhookTask {
 export function notificationOf(event: OrchEvent): WebhookNotification | null {
   const base = { taskId: event.aggregateId, eventId: event.id, occurredAt: event.occurredAt };
   switch (event.type) {
+    case 'TaskWaiting': {
+      const { waitingFor } = event.data;
+      if (waitingFor.kind === 'budget') return { ...base, event: 'budget-reached', details: { budgetUsd: waitingFor.budgetUsd, spentUsd: waitingFor.spentUsd } };
+      return { ...base, event: 'waiting-for-approval', details: { gate: waitingFor.gate, revision: waitingFor.revision } };
+    }
     case 'OrchestrationCompleted':
       return { ...base, event: 'done', details: {} };
     case 'OrchestrationFailed':
@@ -37,9 +42,6 @@ export function notificationOf(event: OrchEvent): WebhookNotification | null {
       return { ...base, event: 'pull-request-opened', details: { pullRequestUrl: event.data.url, number: event.data.number } };
     case 'TaskBudgetWarning':
       return { ...base, event: 'budget-warning', details: { budgetUsd: event.data.budgetUsd, spentUsd: event.data.spentUsd } };
-    case 'TaskWaiting':
-      if (event.data.waitingFor.kind !== 'budget') return null;
-      return { ...base, event: 'budget-reached', details: { budgetUsd: event.data.waitingFor.budgetUsd, spentUsd: event.data.waitingFor.spentUsd } };
     default:
       return null;
   }
