@@ -8,6 +8,9 @@ interface StageRow {
   status: string;
   commandOutput: string | null;
   verdict: { verdict: string; findings: string[] } | null;
+  executor: string | null;
+  model: string | null;
+  costUsd: number | null;
 }
 
 /** An independent reviewer: implementation by Claude Code (the fake CLI), QA by the real Codex CLI against the fake Responses API. */
@@ -57,5 +60,21 @@ describe('a task whose stages run on different executors', () => {
     // and only QA went to the OpenAI API
     expect(api.requests.every((request) => request.apiKey === OPENAI_KEY && request.model === 'gpt-5')).toBe(true);
     expect(api.requests.some((request) => request.inputText.includes('testable specification'))).toBe(false);
+
+    // the stage records say which executor ran each stage, with its model and cost
+    expect(stages.map((stage) => [stage.stageType, stage.executor, stage.model])).toEqual([
+      ['specification', 'claude-code', null],
+      ['implementation', 'claude-code', null],
+      ['qa', 'codex', 'gpt-5'],
+    ]);
+    expect(stages[1]!.costUsd).toBeGreaterThan(0);
+    expect(qa.costUsd).toBe(0); // Codex reports tokens, not dollars
+    // and /metrics counts the runs and cost by executor
+    const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('orch_executor_runs_total{executor="claude-code"}')).toBe(2);
+    expect(sample('orch_executor_runs_total{executor="codex"}')).toBe(1);
+    expect(sample('orch_executor_cost_usd_total{executor="claude-code"}')).toBeCloseTo((stages[0]!.costUsd ?? 0) + (stages[1]!.costUsd ?? 0));
+    expect(sample('orch_executor_cost_usd_total{executor="codex"}')).toBe(0);
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentLogEntrySchema } from './executor';
+import { agentLogEntrySchema, executorNameSchema } from './executor';
 import {
   APPROVAL_DECISIONS,
   agentResultSchema,
@@ -246,10 +246,15 @@ export const MESSAGE_CATALOGUE = {
   },
   StageStarted: {
     kind: 'event',
-    version: 1,
+    /** 2: `executor` and `model` (version 1 is upcast as Claude Code with its configured model) */
+    version: 2,
     data: z.object({
       ...stageRef,
       runnerId: z.string().min(1),
+      /** the agent CLI the stage runs on */
+      executor: executorNameSchema,
+      /** the model the stage asked for; null = the executor's configured default */
+      model: z.string().min(1).nullable(),
       lease: leaseRefSchema,
       startedAt: isoTime,
       /** when the orchestrator times the stage out if no result has arrived */

@@ -1,0 +1,16 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** Which agent CLI (executor) ran a stage and with what model: on the stage row and on each run, for the board and the metrics. */
+export class StageExecutors1732406400021 implements MigrationInterface {
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE orchestrator_stages ADD COLUMN executor VARCHAR(32)`);
+    await queryRunner.query(`ALTER TABLE orchestrator_stages ADD COLUMN model TEXT`);
+    await queryRunner.query(`ALTER TABLE stage_runs ADD COLUMN executor VARCHAR(32)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE stage_runs DROP COLUMN executor`);
+    await queryRunner.query(`ALTER TABLE orchestrator_stages DROP COLUMN model`);
+    await queryRunner.query(`ALTER TABLE orchestrator_stages DROP COLUMN executor`);
+  }
+}
