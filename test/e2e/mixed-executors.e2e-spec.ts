@@ -77,4 +77,22 @@ describe('a task whose stages run on different executors', () => {
     expect(sample('orch_executor_cost_usd_total{executor="claude-code"}')).toBeCloseTo((stages[0]!.costUsd ?? 0) + (stages[1]!.costUsd ?? 0));
     expect(sample('orch_executor_cost_usd_total{executor="codex"}')).toBe(0);
   }, 120_000);
+
+  it('given a task that names Codex for its implementation (over the runner\'s default), then implementation runs on Codex, and its stage record says so', async () => {
+    const refused = await api$('POST', '/api/tasks', { title: 'Bad executor', stageExecutors: { qa: { executor: 'gemini', model: null } } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('stageExecutors.qa.executor');
+
+    const created = await api$('POST', '/api/tasks', { title: 'Write it with Codex', description: 'GET /health answers 200', stageExecutors: { implementation: { executor: 'codex', model: 'gpt-5' } } });
+    const taskId = created.body.id as string;
+    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
+    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
+    const stages = (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    expect(stages.map((stage) => [stage.stageType, stage.executor])).toEqual([
+      ['specification', 'claude-code'],
+      ['implementation', 'codex'],
+      ['qa', 'codex'],
+    ]);
+    expect(stages[1]!.commandOutput).toBe('Implemented: Write it with Codex');
+  }, 120_000);
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentLogEntrySchema, executorNameSchema } from './executor';
+import { agentLogEntrySchema, executorNameSchema, stageExecutorSchema, stageExecutorsSchema } from './executor';
 import {
   APPROVAL_DECISIONS,
   agentResultSchema,
@@ -57,6 +57,8 @@ const projectFields = {
   forge: forgeSpecSchema,
   /** when its tasks wait for a person (a task may override it); absent on events before issue 18: `auto` */
   approvalPolicy: approvalPolicySchema.optional(),
+  /** the executor and model of each stage of its tasks (a task may override a stage's); absent on events before issue 21: none named */
+  stageExecutors: stageExecutorsSchema.optional(),
 };
 
 /** A slot that lost its container (down) or left the pool (removed). */
@@ -143,6 +145,8 @@ export const MESSAGE_CATALOGUE = {
       timeoutS: z.number().int().min(1),
       /** the task subject's last sequence when the run was ordered: `StageStarted` is appended against it */
       expectedTaskSequence: z.number().int().nonnegative(),
+      /** the executor the task (or its project) names for this stage; absent: the runner's STAGE_EXECUTORS */
+      executor: stageExecutorSchema.optional(),
     }),
   },
   CancelRun: {
@@ -161,6 +165,8 @@ export const MESSAGE_CATALOGUE = {
       ...workspaceSpecSchema.shape,
       /** when the task waits for a person; absent on events before issue 18: `auto` */
       approvalPolicy: approvalPolicySchema.optional(),
+      /** the executor of each stage: the project's, with the task's own over it; absent on events before issue 21: none named */
+      stageExecutors: stageExecutorsSchema.optional(),
     }),
   },
   TaskDeleted: {
