@@ -12,6 +12,7 @@ import {
   qaVerdictSchema,
   reviewCommentSchema,
   stageContextSchema,
+  stageDiffSchema,
   stageTypeSchema,
   waitingForSchema,
   workspaceSpecSchema,
@@ -276,6 +277,8 @@ export const MESSAGE_CATALOGUE = {
       output: z.string(),
       result: agentResultSchema,
       diffStat: diffStatSchema.nullable(),
+      /** the stage's change on the task's branch (absent for a scratch directory, and in events stored before it was recorded) */
+      diff: stageDiffSchema.optional(),
       /** QA only */
       verdict: qaVerdictSchema.nullable(),
       completedAt: isoTime,

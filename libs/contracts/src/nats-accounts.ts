@@ -38,7 +38,8 @@ export interface AppBusAccess {
 export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   gateway: {
     publishes: ['evt.task.*', 'evt.project.*', 'cmd.orchestrator.*'],
-    durables: [],
+    // the webhooks' consumer of task events (only made when WEBHOOK_URLS is set)
+    durables: [{ stream: 'events', name: 'gateway-webhooks' }],
     reads: ['events', 'logs', 'deadLetters'],
     subscribes: [],
     updatesStreams: false,

@@ -41,6 +41,25 @@ export const diffStatSchema = z.object({
 });
 export type DiffStat = z.infer<typeof diffStatSchema>;
 
+/**
+ * The change a stage made on the task's branch, as `git diff base..head` prints it (unified,
+ * with the stat's renames), cut at a file boundary to STAGE_DIFF_MAX_BYTES.
+ */
+export const stageDiffSchema = z.object({
+  /** HEAD of the task's worktree when the stage started */
+  baseSha: z.string().min(1),
+  /** HEAD after the runner committed the stage's work */
+  headSha: z.string().min(1),
+  /** the unified diff; the files past the limit are left out whole */
+  patch: z.string(),
+  /** whether files were left out to keep the patch under STAGE_DIFF_MAX_BYTES */
+  truncated: z.boolean(),
+});
+export type StageDiff = z.infer<typeof stageDiffSchema>;
+
+/** bytes (UTF-8) of a stage's diff kept in StageCompleted: with the 256 KiB answer it stays under NATS's 1 MiB */
+export const STAGE_DIFF_MAX_BYTES = 256 * 1024;
+
 /** What a stage is given to work on: built by the orchestrator from the stages before it. */
 export const stageContextSchema = z.object({
   taskTitle: z.string(),

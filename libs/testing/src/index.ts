@@ -15,3 +15,4 @@ export * from '../fixtures/fake-openai-responses-api';
 export * from './git-server';
 export * from '../fixtures/fake-github-api';
 export * from './listening-server';
+export * from './webhook-receiver';

@@ -205,9 +205,9 @@ export class StageRunService implements BeforeApplicationShutdown {
     if (outcome.kind === 'completed') {
       const denials = outcome.result.permissionDenials;
       if (denials.length > 0) this.logger.warn(`The CLI denied ${denials.join(', ')} in ${stageType} of task ${taskId} (CLAUDE_PERMISSION_MODE=${this.config.permissionMode})`);
-      let diffStat = null;
+      let change = null;
       try {
-        diffStat = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
+        change = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
         await this.workspaces.pushStage(workspace);
         if (outcome.verdict?.verdict === 'pass') await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
       } catch (error) {
@@ -220,12 +220,14 @@ export class StageRunService implements BeforeApplicationShutdown {
           ...ref,
           output: fitToJsonBytes(outcome.output, MAX_OUTPUT_BYTES, "agent's answer"),
           result: outcome.result,
-          diffStat,
+          diffStat: change?.diffStat ?? null,
+          ...(change === null ? {} : { diff: change.diff }),
           verdict: outcome.verdict,
           completedAt: this.clock.nowIso(),
         });
         if (await this.attempts.report(completed, command.data, startedSeq)) {
-          const changes = diffStat === null ? '' : `, ${diffStat.files} files changed (+${diffStat.insertions} -${diffStat.deletions})`;
+          const stat = change?.diffStat;
+          const changes = stat === undefined ? '' : `, ${stat.files} files changed (+${stat.insertions} -${stat.deletions})${change?.diff.truncated === true ? ' (diff kept in part)' : ''}`;
           this.logger.log(`Stage ${stageType} completed for task ${taskId} in ${outcome.result.numTurns} turns, $${outcome.result.totalCostUsd.toFixed(4)}${changes}`);
         }
         return;
