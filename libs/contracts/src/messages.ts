@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentLogEntrySchema } from './executor';
+import { agentLogEntrySchema, executorNameSchema, stageExecutorSchema, stageExecutorsSchema } from './executor';
 import {
   APPROVAL_DECISIONS,
   agentResultSchema,
@@ -67,6 +67,8 @@ const projectFields = {
   forge: forgeSpecSchema,
   /** when its tasks wait for a person (a task may override it); absent on events before issue 18: `auto` */
   approvalPolicy: approvalPolicySchema.optional(),
+  /** the executor and model of each stage of its tasks (a task may override a stage's); absent on events before issue 21: none named */
+  stageExecutors: stageExecutorsSchema.optional(),
 };
 
 /** A slot that lost its container (down) or left the pool (removed). */
@@ -161,6 +163,8 @@ export const MESSAGE_CATALOGUE = {
       expectedTaskSequence: z.number().int().nonnegative(),
       /** US dollars the run may spend (passed to the CLI as `--max-budget-usd`): the stage's budget or what is left of the task's; absent or null: no limit */
       maxBudgetUsd: z.number().positive().nullable().optional(),
+      /** the executor the task (or its project) names for this stage; absent: the runner's STAGE_EXECUTORS */
+      executor: stageExecutorSchema.optional(),
     }),
   },
   CancelRun: {
@@ -181,6 +185,8 @@ export const MESSAGE_CATALOGUE = {
       approvalPolicy: approvalPolicySchema.optional(),
       /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
       budgetUsd: z.number().positive().nullable().optional(),
+      /** the executor of each stage: the project's, with the task's own over it; absent on events before issue 21: none named */
+      stageExecutors: stageExecutorsSchema.optional(),
     }),
   },
   /** A person raised a task's budget (POST /api/tasks/:id/budget): a task waiting for it goes on. */
@@ -288,10 +294,15 @@ export const MESSAGE_CATALOGUE = {
   },
   StageStarted: {
     kind: 'event',
-    version: 1,
+    /** 2: `executor` and `model` (version 1 is upcast as Claude Code with its configured model) */
+    version: 2,
     data: z.object({
       ...stageRef,
       runnerId: z.string().min(1),
+      /** the agent CLI the stage runs on */
+      executor: executorNameSchema,
+      /** the model the stage asked for; null = the executor's configured default */
+      model: z.string().min(1).nullable(),
       lease: leaseRefSchema,
       startedAt: isoTime,
       /** when the orchestrator times the stage out if no result has arrived */

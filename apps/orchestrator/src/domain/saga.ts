@@ -79,6 +79,7 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
 }
 
 function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
+  const executor = task.stageExecutors[stage.stageType];
   return draft('RunStage', {
     taskId: task.taskId,
     orchestrationId: task.orchestrationId,
@@ -91,5 +92,6 @@ function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, ta
     timeoutS: rules.stageTimeoutS[stage.stageType],
     maxBudgetUsd: runBudgetOf(task, rules),
     expectedTaskSequence: taskSequence,
+    ...(executor === undefined ? {} : { executor }),
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
+import { STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -17,6 +17,8 @@ export const createTaskSchema = z
     projectId: z.uuid('must be a UUID').nullable().default(null),
     /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
     budgetUsd: z.number('must be a number').positive('must be above 0').max(1_000_000, 'must be at most 1000000').nullable().default(null),
+    /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
+    stageExecutors: stageExecutorsSchema.default({}),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
