@@ -227,7 +227,7 @@ describe('the board with API_TOKEN set', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    system = await startTestSystem({ gateway: { apiToken: 'board-secret' } });
+    system = await startTestSystem({ gateway: { apiTokens: [{ name: 'default', token: 'board-secret' }] } });
     browser = await launchBrowser();
   }, 90_000);
 

@@ -1,5 +1,5 @@
 import type { EventType } from './messages';
-import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
+import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, QaVerdict, ReviewComment, StageStatus, StageType, TaskStatus, WaitingFor } from './stage';
 
 /**
  * The gateway's Socket.IO namespace for the board. A public API, like the event names
@@ -77,6 +77,12 @@ export interface TaskUpdate extends Sequenced {
   reason?: string;
   /** QA rework rounds so far */
   reworkCount?: number;
+  /** what the task waits for (TaskWaiting), null once the wait ended */
+  waitingFor?: WaitingFor | null;
+  /** when the task waits for a person (TaskCreated) */
+  approvalPolicy?: ApprovalPolicy;
+  /** a decision a person made on it (TaskDecisionRecorded) */
+  decision?: { decision: ApprovalDecision; by: string; gate: ApprovalGate; revision: string; comments: ReviewComment[]; at: string };
 }
 
 /** A pool slot or lease changed. */

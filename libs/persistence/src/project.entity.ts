@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ForgeSpec } from '@app/contracts';
+import type { ApprovalPolicy, ForgeSpec } from '@app/contracts';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
@@ -29,6 +29,10 @@ export class ProjectEntity {
 
   @Column({ type: 'jsonb' })
   forge!: ForgeSpec;
+
+  /** when the project's tasks wait for a person, unless a task names its own */
+  @Column({ name: 'approval_policy', type: 'varchar', length: 20, default: 'auto' })
+  approvalPolicy!: ApprovalPolicy;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -10,8 +10,8 @@ describe('the API token', () => {
   let strictUrl: string;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ apiToken: TOKEN });
-    strictUrl = (await gateway.another({ apiToken: TOKEN, readsRequireToken: true })).baseUrl;
+    gateway = await startTestGateway({ apiTokens: [{ name: 'default', token: TOKEN }] });
+    strictUrl = (await gateway.another({ apiTokens: [{ name: 'default', token: TOKEN }], readsRequireToken: true })).baseUrl;
   }, 60_000);
 
   afterAll(async () => {

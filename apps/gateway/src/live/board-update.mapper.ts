@@ -27,8 +27,8 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
 
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
+      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, approvalPolicy: approvalPolicy ?? 'auto' })];
     }
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
@@ -46,6 +46,17 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
       return [task(event.data.taskId, { status: 'running', orchestrationId: event.data.orchestrationId })];
     case 'ReworkRequested':
       return [task(event.data.taskId, { reworkCount: event.data.round })];
+    case 'TaskWaiting':
+      return [task(event.data.taskId, { status: 'waiting', orchestrationId: event.data.orchestrationId, waitingFor: event.data.waitingFor, currentStage: null })];
+    case 'TaskWaitEnded':
+      // with a next stage the task queues again; without, its end (which follows) moves it
+      return [task(event.data.taskId, event.data.next === null ? { waitingFor: null } : { status: 'queued', waitingFor: null })];
+    case 'TaskDecisionRecorded': {
+      const { taskId, decision, by, gate, revision, comments, at } = event.data;
+      return [task(taskId, { decision: { decision, by, gate, revision, comments, at } })];
+    }
+    case 'FollowUpRequested':
+      return [task(event.data.taskId, { status: 'queued', orchestrationId: event.data.orchestrationId })];
     case 'OrchestrationCompleted':
       return [task(event.data.taskId, { status: 'done', orchestrationId: event.data.orchestrationId, currentStage: null })];
     case 'OrchestrationFailed':

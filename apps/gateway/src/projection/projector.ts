@@ -25,11 +25,11 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
   }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto'],
       );
       return;
     }
@@ -140,15 +140,32 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'ReworkRequested':
       await rows.updateTask(event.data.taskId, 'rework_count = $4', [event.data.round]);
       return;
+    case 'TaskWaiting':
+      // waiting holds no slot: the task is in no stage and in no queue until the wait ends
+      await rows.updateTask(event.data.taskId, `status = 'waiting', ${LEFT_QUEUE}, current_stage = NULL, waiting_for = $4`, [JSON.stringify(event.data.waitingFor)]);
+      return;
+    case 'TaskWaitEnded':
+      // with a next stage it queues again (its OrchestrationQueued or Admitted follows); without, its end follows
+      if (event.data.next === null) await rows.updateTask(event.data.taskId, 'waiting_for = NULL', []);
+      else await rows.updateTask(event.data.taskId, `status = 'queued', waiting_for = NULL`, []);
+      return;
+    case 'TaskDecisionRecorded': {
+      const { taskId, decision, by, gate, revision, comments, at } = event.data;
+      await rows.updateTask(taskId, 'decisions = decisions || $4::jsonb', [JSON.stringify([{ decision, by, gate, revision, comments, at }])]);
+      return;
+    }
+    case 'FollowUpRequested':
+      await rows.updateTask(event.data.taskId, `status = 'queued', failure_reason = NULL`, []);
+      return;
     case 'OrchestrationCompleted':
-      await rows.updateTask(event.data.taskId, `status = 'done', ${LEFT_QUEUE}, current_stage = NULL, failure_reason = NULL`, []);
+      await rows.updateTask(event.data.taskId, `status = 'done', ${LEFT_QUEUE}, current_stage = NULL, failure_reason = NULL, waiting_for = NULL`, []);
       return;
     case 'OrchestrationFailed':
-      await rows.updateTask(event.data.taskId, `status = 'failed', ${LEFT_QUEUE}, failure_reason = $4`, [event.data.reason]);
+      await rows.updateTask(event.data.taskId, `status = 'failed', ${LEFT_QUEUE}, failure_reason = $4, waiting_for = NULL`, [event.data.reason]);
       await rows.renumberQueue();
       return;
     case 'OrchestrationCancelled':
-      await rows.updateTask(event.data.taskId, `status = 'cancelled', ${LEFT_QUEUE}, failure_reason = $4`, [event.data.reason]);
+      await rows.updateTask(event.data.taskId, `status = 'cancelled', ${LEFT_QUEUE}, failure_reason = $4, waiting_for = NULL`, [event.data.reason]);
       await rows.renumberQueue();
       return;
     default:
