@@ -1,9 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ApprovalPolicy, ForgeSpec } from '@app/contracts';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { APPROVAL_POLICIES, type ApprovalPolicy, type ForgeSpec } from '@app/contracts';
+import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
 @Entity({ name: 'projects' })
+@Check('projects_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
 export class ProjectEntity {
   @PrimaryColumn('uuid')
   id!: string;

@@ -12,4 +12,15 @@ export type {
   SubscribeRequest,
   TaskUpdate,
 } from '../../../../libs/contracts/src/board-events';
-export type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../../../../libs/contracts/src/stage';
+export type {
+  ApprovalDecision,
+  ApprovalGate,
+  ApprovalPolicy,
+  DiffStat,
+  QaVerdict,
+  ReviewComment,
+  StageStatus,
+  StageType,
+  TaskStatus,
+  WaitingFor,
+} from '../../../../libs/contracts/src/stage';

@@ -13,7 +13,7 @@ describe('toBoardUpdates', () => {
       {
         name: 'task-update',
         rooms: [BOARD_ROOM, taskRoom(ids.task(1))],
-        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null },
+        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto' },
       },
     ]);
   });
