@@ -1,3 +1,4 @@
+import type { AgentLogEntry } from './executor';
 import type { EventType } from './messages';
 import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, QaVerdict, ReviewComment, StageStatus, StageType, TaskStatus, WaitingFor } from './stage';
 
@@ -125,6 +126,8 @@ export interface LogBatch {
     /** the parsed stream-json line, or null for a line that is not JSON */
     json: Record<string, unknown> | null;
     text: string;
+    /** the line in the system's own terms (text, tool call, tool result, usage, result), whichever CLI wrote it */
+    entries: AgentLogEntry[];
   }>;
 }
 

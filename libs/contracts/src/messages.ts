@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { agentLogEntrySchema } from './executor';
 import {
   APPROVAL_DECISIONS,
   agentResultSchema,
@@ -11,6 +12,7 @@ import {
   qaVerdictSchema,
   reviewCommentSchema,
   stageContextSchema,
+  stageDiffSchema,
   stageTypeSchema,
   waitingForSchema,
   workspaceSpecSchema,
@@ -264,6 +266,8 @@ export const MESSAGE_CATALOGUE = {
       output: z.string(),
       result: agentResultSchema,
       diffStat: diffStatSchema.nullable(),
+      /** the stage's change on the task's branch (absent for a scratch directory, and in events stored before it was recorded) */
+      diff: stageDiffSchema.optional(),
       /** QA only */
       verdict: qaVerdictSchema.nullable(),
       completedAt: isoTime,
@@ -541,7 +545,8 @@ export const MESSAGE_CATALOGUE = {
   // ── agent output (ORCH_LOGS, never the event log) ──────────────────────────────
   RunOutputLogged: {
     kind: 'event',
-    version: 1,
+    /** 2: each line carries `entries` (version 1 is upcast with none) */
+    version: 2,
     data: z.object({
       taskId,
       stageId,
@@ -556,6 +561,8 @@ export const MESSAGE_CATALOGUE = {
           json: z.record(z.string(), z.unknown()).nullable(),
           /** the raw line (secrets redacted) */
           text: z.string(),
+          /** what the line said in the system's own terms, whichever CLI wrote it (its executor's reader); empty for stderr and lines of nothing typed */
+          entries: z.array(agentLogEntrySchema),
         }),
       ),
     }),

@@ -13,6 +13,14 @@ export type StageStatus = (typeof STAGE_STATUSES)[number];
 export const TASK_STATUSES = ['created', 'queued', 'running', 'waiting', 'done', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
+export interface LastHeartbeat {
+  stageId: string;
+  attempt: number;
+  /** the heartbeat envelope's `occurredAt` */
+  sentAt: string;
+}
+
 /** The stage after `stage`, or null after QA. */
 export function nextStageType(stage: StageType): StageType | null {
   const index = STAGE_TYPES.indexOf(stage);
@@ -32,6 +40,25 @@ export const diffStatSchema = z.object({
   toCommit: z.string().min(1).optional(),
 });
 export type DiffStat = z.infer<typeof diffStatSchema>;
+
+/**
+ * The change a stage made on the task's branch, as `git diff base..head` prints it (unified,
+ * with the stat's renames), cut at a file boundary to STAGE_DIFF_MAX_BYTES.
+ */
+export const stageDiffSchema = z.object({
+  /** HEAD of the task's worktree when the stage started */
+  baseSha: z.string().min(1),
+  /** HEAD after the runner committed the stage's work */
+  headSha: z.string().min(1),
+  /** the unified diff; the files past the limit are left out whole */
+  patch: z.string(),
+  /** whether files were left out to keep the patch under STAGE_DIFF_MAX_BYTES */
+  truncated: z.boolean(),
+});
+export type StageDiff = z.infer<typeof stageDiffSchema>;
+
+/** bytes (UTF-8) of a stage's diff kept in StageCompleted: with the 256 KiB answer it stays under NATS's 1 MiB */
+export const STAGE_DIFF_MAX_BYTES = 256 * 1024;
 
 /** What a stage is given to work on: built by the orchestrator from the stages before it. */
 export const stageContextSchema = z.object({

@@ -130,6 +130,16 @@ export const factory = {
   orchestrationCancelled: (task = 1, reason = 'no longer needed') =>
     message('OrchestrationCancelled', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), reason, cancelledAt: AT }),
   taskDeleted: (task = 1) => message('TaskDeleted', ids.task(task), { taskId: ids.task(task) }),
+  taskPullRequestOpened: (task = 1, number = 7) =>
+    message('TaskPullRequestOpened', ids.task(task), {
+      taskId: ids.task(task),
+      url: `https://github.example.com/acme/app/pull/${number}`,
+      number,
+      head: `orch/${ids.task(task)}`,
+      base: 'main',
+      created: true,
+      openedAt: AT,
+    }),
   cancelRun: (ref: Parameters<typeof stageRef>[0] = {}, reason = 'no longer needed') => {
     const { taskId, stageId, attempt } = stageRef(ref);
     return message('CancelRun', taskId, { taskId, stageId, attempt, reason });

@@ -56,7 +56,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
       taskId: ids.task(901),
       stageId: lease.stageId,
       attempt: 1,
-      lines: [{ index: 0, stream: 'stdout', at: AT, json: { type: 'assistant', text: 'agent says' }, text: 'agent says' }],
+      lines: [{ index: 0, stream: 'stdout', at: AT, json: { type: 'assistant', text: 'agent says' }, text: 'agent says', entries: [] }],
     }),
     StageCompleted: factory.stageCompleted(
       { task: 901, stageType: 'qa' },

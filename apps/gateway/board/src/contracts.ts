@@ -24,3 +24,4 @@ export type {
   TaskStatus,
   WaitingFor,
 } from '../../../../libs/contracts/src/stage';
+export type { AgentLogEntry, ExecutorName } from '../../../../libs/contracts/src/executor';

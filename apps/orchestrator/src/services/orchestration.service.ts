@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent, type WaitingFor } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
+import { AggregateStore, HeartbeatReader, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
@@ -29,6 +29,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   /** last heartbeat (ms) per running attempt `stageId:attempt` */
   private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
   private watchdog: NodeJS.Timeout | null = null;
+  private watching = false;
   private redriver: NodeJS.Timeout | null = null;
   private redriving = false;
   /** events this process appended and is following now, or has followed, by id */
@@ -40,6 +41,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     private readonly reader: SubjectReader,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsClient,
+    private readonly lastHeartbeats: HeartbeatReader,
     private readonly clock: Clock,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
@@ -58,7 +60,11 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     this.redriver.unref();
     const timeoutMs = this.config.heartbeatTimeoutS * 1000;
     if (timeoutMs > 0) {
-      this.watchdog = setInterval(() => this.checkHeartbeats(timeoutMs), Math.min(5_000, timeoutMs / 2));
+      this.watchdog = setInterval(() => {
+        if (this.watching) return;
+        this.watching = true;
+        void this.checkHeartbeats(timeoutMs).finally(() => (this.watching = false));
+      }, Math.min(5_000, timeoutMs / 2));
       this.watchdog.unref();
     }
   }
@@ -323,13 +329,31 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private checkHeartbeats(timeoutMs: number): void {
-    const now = this.clock.now().getTime();
-    for (const [key, beat] of this.heartbeats) {
-      if (now - beat.at < timeoutMs) continue;
+  /**
+   * Times out the running attempts not heard from in `timeoutMs`. The heartbeats this
+   * process was delivered are only some of them — with several orchestrators the
+   * heartbeats' consumer shares them out, and an attempt armed from the log may never have
+   * been delivered one here — so before it times an attempt out it reads the task's last
+   * stored heartbeat: one of the same attempt sent in time keeps it running.
+   */
+  private async checkHeartbeats(timeoutMs: number): Promise<void> {
+    const stale = [...this.heartbeats].filter(([, beat]) => this.clock.now().getTime() - beat.at >= timeoutMs);
+    for (const [key, beat] of stale) {
       const [stageId = '', attempt = '0'] = key.split(':');
+      try {
+        const stored = await this.lastHeartbeats.last(beat.taskId);
+        const sentAt = stored?.stageId === stageId && stored.attempt === Number(attempt) ? Date.parse(stored.sentAt) : Number.NaN;
+        if (this.heartbeats.get(key) !== beat) continue; // ended, or heard from, meanwhile
+        if (sentAt > beat.at && this.clock.now().getTime() - sentAt < timeoutMs) {
+          this.heartbeats.set(key, { taskId: beat.taskId, at: sentAt });
+          continue;
+        }
+      } catch (error) {
+        this.logger.warn(`Could not read the last heartbeat of task ${beat.taskId}, checking again: ${(error as Error).message}`);
+        continue;
+      }
       this.heartbeats.delete(key);
-      void this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
+      await this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
     }
   }
 

@@ -4,7 +4,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * Approval gates (issue 18): a project's and a task's approval policy, the `waiting` status
  * with what the task waits for, and the decisions people made on it.
  */
-export class Approval1732406400018 implements MigrationInterface {
+export class Approval1732406400019 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE tasks DROP CONSTRAINT tasks_status_check`);
     await queryRunner.query(`ALTER TABLE tasks ADD CONSTRAINT tasks_status_check CHECK (status IN ('created', 'queued', 'running', 'waiting', 'done', 'failed', 'cancelled'))`);
