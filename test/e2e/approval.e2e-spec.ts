@@ -128,6 +128,6 @@ describe('approval gates and follow-ups (the four apps, ORCHESTRATOR_MAX_CONCURR
     expect(round[0]?.context).toMatchObject({ followUp: 'Also add a changelog line', resumeSessionId: firstSession });
     const followUpImplementation = ofType(events, 'StageCompleted').filter((event) => event.data.stageType === 'implementation').at(-1);
     expect(followUpImplementation?.data.result.sessionId).toBe(firstSession);
-    expect((await task(done)).status).toBe('done');
+    await eventually(async () => ((await task(done)).status === 'done' ? true : undefined), 10_000, 'the read model to show the task done again');
   }, 120_000);
 });
