@@ -18,10 +18,8 @@ export type {
   ApprovalPolicy,
   DiffStat,
   QaVerdict,
-  ReviewComment,
   StageStatus,
   StageType,
   TaskStatus,
-  WaitingFor,
 } from '../../../../libs/contracts/src/stage';
 export type { AgentLogEntry, ExecutorName } from '../../../../libs/contracts/src/executor';
