@@ -56,7 +56,7 @@ describe('approval gates and follow-ups (the four apps, ORCHESTRATOR_MAX_CONCURR
     }, 30_000, 'the gated task to wait for approval');
     expect(waiting.waitingFor).toEqual({ kind: 'approval', gate: 'spec', revision: expect.stringMatching(/^[0-9a-f]{64}$/) });
     await allTerminal(client, [other], 60_000);
-    expect((await task(other)).status).toBe('done');
+    await eventually(async () => ((await task(other)).status === 'done' ? true : undefined), 10_000, 'the read model to show the other task done');
     expect((await task(gated)).status).toBe('waiting');
     const column = await alice.request<{ items: Task[] }>('GET', '/api/tasks?column=waiting');
     expect(column.body.items.map((item) => item.id)).toEqual([gated]);

@@ -50,11 +50,11 @@ export function changesOf(event: OrchEvent): Change[] {
     case 'ReworkRequested':
       return [task(event.data.taskId, { reworkCount: event.data.round })];
     case 'OrchestrationCompleted':
-      return [task(event.data.taskId, { status: 'done', orchestrationId: event.data.orchestrationId, currentStage: null, reason: null, waitingFor: null })];
+      return [task(event.data.taskId, { status: 'done', orchestrationId: event.data.orchestrationId, currentStage: null, reason: null })];
     case 'OrchestrationFailed':
-      return [task(event.data.taskId, { status: 'failed', orchestrationId: event.data.orchestrationId, reason: event.data.reason, waitingFor: null })];
+      return [task(event.data.taskId, { status: 'failed', orchestrationId: event.data.orchestrationId, reason: event.data.reason })];
     case 'OrchestrationCancelled':
-      return [task(event.data.taskId, { status: 'cancelled', orchestrationId: event.data.orchestrationId, reason: event.data.reason, waitingFor: null })];
+      return [task(event.data.taskId, { status: 'cancelled', orchestrationId: event.data.orchestrationId, reason: event.data.reason })];
     case 'StageScheduled': {
       const { taskId, orchestrationId, stageId, stageType, attempt, round } = event.data;
       return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', round }), task(taskId, { currentStage: stageType })];

@@ -144,6 +144,8 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
     column('status', change.status);
     if (change.status === 'queued') set.push('queued_seq = $3');
     if (LEAVES_QUEUE.has(change.status)) set.push(LEFT_QUEUE);
+    // a task that leaves waiting waits for nothing any more
+    if (change.status !== 'waiting' && change.waitingFor === undefined) set.push('waiting_for = NULL');
   }
   if (change.orchestrationId !== undefined) column('orchestration_id', change.orchestrationId);
   if (change.currentStage !== undefined) column('current_stage', change.currentStage);
