@@ -1,5 +1,5 @@
 import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
-import { APPROVAL_POLICIES, type ApprovalPolicy, type ForgeSpec } from '@app/contracts';
+import { APPROVAL_POLICIES, type ApprovalPolicy, type ForgeSpec, type StageExecutors } from '@app/contracts';
 import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 
@@ -35,6 +35,9 @@ export class ProjectEntity {
   /** when the project's tasks wait for a person, unless a task names its own */
   @Column({ name: 'approval_policy', type: 'varchar', length: 20, default: 'auto' })
   approvalPolicy!: ApprovalPolicy;
+  /** the executor of each stage its tasks run (StageExecutors); `{}` names none */
+  @Column({ name: 'stage_executors', type: 'jsonb', default: () => "'{}'" })
+  stageExecutors!: StageExecutors;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

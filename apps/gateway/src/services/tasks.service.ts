@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { uuidv7, type ApprovalPolicy, type TaskStatus } from '@app/contracts';
+import { uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -27,6 +27,8 @@ export interface NewTask {
   projectId: string | null;
   /** null: the project's policy, else auto */
   approvalPolicy: ApprovalPolicy | null;
+  /** the executor of a stage, over the project's for that stage */
+  stageExecutors: StageExecutors;
 }
 
 export interface TaskFilter {
@@ -101,8 +103,9 @@ export class TasksService {
     // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
+    const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
     const approvalPolicy = fields.approvalPolicy ?? project?.approvalPolicy ?? 'auto';
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, approvalPolicy });
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
+import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -17,6 +17,8 @@ export const createTaskSchema = z
     projectId: z.uuid('must be a UUID').nullable().default(null),
     /** when the task waits for a person; absent or null: its project's policy, else auto */
     approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).nullable().default(null),
+    /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
+    stageExecutors: stageExecutorsSchema.default({}),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })

@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * webhook deliveries — one row per event and target, kept outside the read model (a
  * projection rebuild does not send them again).
  */
-export class StageDiffsAndWebhooks1732406400028 implements MigrationInterface {
+export class StageDiffsAndWebhooks1732406400018 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE orchestrator_stages ADD COLUMN stage_diff JSONB`);
     await queryRunner.query(`
