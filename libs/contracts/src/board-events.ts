@@ -1,3 +1,4 @@
+import type { AgentLogEntry, ExecutorName } from './executor';
 import type { EventType } from './messages';
 import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
 
@@ -37,6 +38,8 @@ export interface StageUpdate extends Sequenced {
   deadlineAt?: string;
   completedAt?: string;
   container?: { poolId: string; slot: number; port: number; containerId: string };
+  /** the agent CLI the attempt runs on, and the model it asked for (null = the executor's default); from StageStarted */
+  executor?: { name: ExecutorName; model: string | null };
   /** the agent's final text */
   output?: string;
   error?: string;
@@ -119,6 +122,8 @@ export interface LogBatch {
     /** the parsed stream-json line, or null for a line that is not JSON */
     json: Record<string, unknown> | null;
     text: string;
+    /** the line in the system's own terms (text, tool call, tool result, usage, result), whichever CLI wrote it */
+    entries: AgentLogEntry[];
   }>;
 }
 

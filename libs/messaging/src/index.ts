@@ -1,5 +1,6 @@
 export * from './aggregate-store';
 export * from './dead-letter';
+export * from './heartbeat-reader';
 export * from './errors';
 export * from './jetstream.context';
 export * from './jetstream.server';

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { uuidv7, type TaskStatus } from '@app/contracts';
+import { uuidv7, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -25,6 +25,8 @@ export interface NewTask {
   baseBranch: string | null;
   /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
   projectId: string | null;
+  /** the executor of a stage, over the project's for that stage */
+  stageExecutors: StageExecutors;
 }
 
 export interface TaskFilter {
@@ -97,7 +99,8 @@ export class TasksService {
     // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace });
+    const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);

@@ -52,7 +52,9 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
     }
     case 'OrchestrationCompleted':
     case 'OrchestrationFailed':
-    case 'OrchestrationCancelled': {
+    case 'OrchestrationCancelled':
+    case 'TaskWaiting': {
+      // an ended or waiting task holds no lease (a wait that ended already let it go)
       const lease = task.status === 'running' ? null : task.heldLease;
       if (!lease) return [];
       const { taskId } = event.data;
@@ -70,6 +72,7 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
 }
 
 function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
+  const executor = task.stageExecutors[stage.stageType];
   return draft('RunStage', {
     taskId: task.taskId,
     orchestrationId: task.orchestrationId,
@@ -81,5 +84,6 @@ function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, ta
     workspace: task.workspace,
     timeoutS: rules.stageTimeoutS[stage.stageType],
     expectedTaskSequence: taskSequence,
+    ...(executor === undefined ? {} : { executor }),
   });
 }

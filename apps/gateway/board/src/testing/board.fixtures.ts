@@ -112,6 +112,8 @@ export function stageView(fields: Partial<StageView> = {}): StageView {
     deadlineAt: null,
     completedAt: at(4),
     createdAt: at(2),
+    executor: null,
+    model: null,
     costUsd: 0.01,
     inputTokens: 10,
     outputTokens: 20,
@@ -146,7 +148,7 @@ export function logBatch(seq: number, lines: Array<Partial<LogBatch['lines'][num
     taskId: TASK,
     stageId: stageIdOf(1),
     attempt: 1,
-    lines: lines.map((line) => ({ stream: 'stdout', at: at(line.index), json: null, text: '', ...line })),
+    lines: lines.map((line) => ({ stream: 'stdout', at: at(line.index), json: null, text: '', entries: [], ...line })),
     ...fields,
   };
 }

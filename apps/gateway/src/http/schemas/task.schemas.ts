@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
+import { STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -15,6 +15,8 @@ export const createTaskSchema = z
     baseBranch: branchName.nullable().default(null),
     /** the project the task belongs to: its repository by URL (instead of repoPath) */
     projectId: z.uuid('must be a UUID').nullable().default(null),
+    /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
+    stageExecutors: stageExecutorsSchema.default({}),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
