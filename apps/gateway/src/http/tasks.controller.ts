@@ -1,12 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Actor } from '../auth/bearer.guard';
 import { OrchestrationService } from '../services/orchestration.service';
 import { TasksService } from '../services/tasks.service';
 import { uuidParam } from './schemas/common.schemas';
-import { countTasksSchema, createTaskSchema, listTasksSchema, raiseBudgetSchema, toTaskView, type ColumnCounts, type TaskPage, type TaskView } from './schemas/task.schemas';
+import {
+  countTasksSchema,
+  createTaskSchema,
+  decisionRequestSchema,
+  followUpRequestSchema,
+  listTasksSchema,
+  raiseBudgetSchema,
+  toTaskView,
+  type ColumnCounts,
+  type DecisionReply,
+  type FollowUpReply,
+  type TaskPage,
+  type TaskView,
+} from './schemas/task.schemas';
 import { parseInput } from './validation';
-
-/** who a raise names until named API tokens (issue 18) put the token's name on the request */
-const RAISED_BY = 'default';
 
 @Controller('api/tasks')
 export class TasksController {
@@ -43,11 +54,29 @@ export class TasksController {
   /** A new budget (US dollars) for the task; a task waiting for its budget goes on. 202: the orchestrator recorded it. */
   @Post(':id/budget')
   @HttpCode(202)
-  async raiseBudget(@Param('id') id: string, @Body() body: unknown): Promise<{ taskId: string; budgetUsd: number }> {
+  async raiseBudget(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<{ taskId: string; budgetUsd: number }> {
     const taskId = parseInput(uuidParam, id, 'id');
     const { budgetUsd } = parseInput(raiseBudgetSchema, body ?? {}, 'body');
-    await this.orchestration.raiseBudget(taskId, budgetUsd, RAISED_BY);
+    await this.orchestration.raiseBudget(taskId, budgetUsd, by);
     return { taskId, budgetUsd };
+  }
+
+  /** A person's decision on a waiting task's revision: 202; 409 when it does not wait, or waits on another revision. */
+  @Post(':id/decisions')
+  @HttpCode(202)
+  async decide(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<DecisionReply> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const request = parseInput(decisionRequestSchema, body ?? {}, 'body');
+    return { taskId, decision: request.decision, by, status: await this.orchestration.decide(taskId, { ...request, by }) };
+  }
+
+  /** One more change to a done or failed task: 202; 409 for a task in any other state. */
+  @Post(':id/follow-ups')
+  @HttpCode(202)
+  async followUp(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<FollowUpReply> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const { prompt } = parseInput(followUpRequestSchema, body ?? {}, 'body');
+    return { taskId, by, status: await this.orchestration.followUp(taskId, prompt, by) };
   }
 
   /** Appends TaskDeleted; a queued or running task must be cancelled first (409). */
