@@ -11,6 +11,11 @@ interface Task {
   failureReason: string | null;
 }
 
+/** the request's token: a budget raise names it */
+const CAROL = 'carol-token-0123456789';
+const AUTH = { authorization: `Bearer ${CAROL}` };
+const JSON_AUTH = { ...AUTH, 'content-type': 'application/json' };
+
 /**
  * The model API's rate and usage limits, with the apps together: a stage the limit ends is
  * parked and runs again when it lifts, using no retry — with ORCHESTRATOR_MAX_RETRIES=0 a
@@ -24,7 +29,7 @@ describe('rate and usage limits park stages instead of failing them', () => {
   beforeAll(async () => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'fake-claude-limits-'));
     process.env.FAKE_CLAUDE_STATE_DIR = stateDir;
-    system = await startTestSystem({ rules: { maxRetries: 0, parkBackoffBaseMs: 300, parkBackoffMaxMs: 1_000 } });
+    system = await startTestSystem({ rules: { maxRetries: 0, parkBackoffBaseMs: 300, parkBackoffMaxMs: 1_000 }, gateway: { apiTokens: [{ name: 'carol', token: CAROL }] } });
     client = await connectTestClient(system.messaging);
   }, 60_000);
 
@@ -38,7 +43,7 @@ describe('rate and usage limits park stages instead of failing them', () => {
   const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
     const response = await fetch(`${system.baseUrl}${route}`, {
       method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      headers: body === undefined ? AUTH : JSON_AUTH,
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return (await response.json()) as T;
@@ -64,7 +69,7 @@ describe('rate and usage limits park stages instead of failing them', () => {
     for (const resume of resumes) expect(resume.delayMs).toBeGreaterThan(0);
     expect(events.some((event) => event.type === 'StageFailed' || event.type === 'OrchestrationFailed')).toBe(false);
 
-    const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${system.baseUrl}/metrics`, { headers: AUTH })).text();
     for (const stage of ['specification', 'implementation', 'qa']) {
       expect(metrics).toContain(`orch_stages_parked_total{stage="${stage}"} 1`);
       expect(metrics).toMatch(new RegExp(`orch_stage_parked_wait_seconds_total\\{stage="${stage}"\\} 0\\.\\d+`));
@@ -111,12 +116,21 @@ describe('rate and usage limits park stages instead of failing them', () => {
       const pool = await api<{ slots: Array<{ lease: { taskId: string } | null }> }>('GET', '/api/pool');
       return pool.slots.every((slot) => slot.lease?.taskId !== taskId) ? true : undefined;
     }, 10_000, 'the waiting task to hold no lease');
+    // the API shows what it waits for, without the stage it goes on with; a decision is no way out of it
+    const shown = await eventually(async () => {
+      const current = await api<{ status: string; waitingFor: unknown }>('GET', `/api/tasks/${taskId}`);
+      return current.status === 'waiting' ? current.waitingFor : undefined;
+    }, 10_000, 'the read model to show the task waiting');
+    expect(shown).toEqual({ kind: 'budget', budgetUsd: 0.1, spentUsd: expect.any(Number) });
+    const decided = await fetch(`${system.baseUrl}/api/tasks/${taskId}/decisions`, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ decision: 'approve', revision: 'f'.repeat(64) }) });
+    expect(decided.status).toBe(409);
+    expect(await decided.json()).toMatchObject({ fields: [expect.objectContaining({ field: 'id' })] });
 
     // a "raise" to the budget it has is refused, naming the field
-    const refused = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetUsd: 0.1 }) });
+    const refused = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ budgetUsd: 0.1 }) });
     expect(refused.status).toBe(409);
     expect(await refused.text()).toMatch(/budgetUsd/);
-    const raised = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ budgetUsd: 50 }) });
+    const raised = await fetch(`${system.baseUrl}/api/tasks/${taskId}/budget`, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ budgetUsd: 50 }) });
     expect(raised.status).toBe(202);
 
     const task = await eventually(async () => {
@@ -125,7 +139,7 @@ describe('rate and usage limits park stages instead of failing them', () => {
     }, 60_000, 'the task to end');
     expect(task.status).toBe('done');
     const events = await taskEvents();
-    expect(events.find((event) => event.type === 'TaskBudgetRaised')?.data).toMatchObject({ previousBudgetUsd: 0.1, budgetUsd: 50, by: 'default' });
+    expect(events.find((event) => event.type === 'TaskBudgetRaised')?.data).toMatchObject({ previousBudgetUsd: 0.1, budgetUsd: 50, by: 'carol' });
     const specAttempts = events.flatMap((event) => (event.type === 'StageStarted' && event.data.stageType === 'specification' ? [event.data.attempt] : []));
     expect(specAttempts).toEqual([1, 2]);
     expect((await api<{ budgetUsd: number | null }>('GET', `/api/tasks/${taskId}`)).budgetUsd).toBe(50);
