@@ -3,15 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
+import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import type { ProbeReport } from '../../../libs/testing/src/api-probe';
+import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
-import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
+import { checkInvariants, distinctEvents, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
+import { livePids, processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import type { PrivateNatsCluster } from '../../../libs/testing/src/private-servers';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { PrivateServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../test/support/system';
+import { useSuite, type Keep } from '../../../test/support/suite';
 
 /** The steps the fault tests share: the system they start, the runners they spawn, the invariant check they end with, the figures every one records. */
 
@@ -41,19 +46,15 @@ export interface FaultSystemSteps {
 export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions, steps: FaultSystemSteps = {}): FaultSystem {
   let started: { system: TestSystem; client: NatsClient } | undefined;
   let scratch: string | undefined;
-  beforeAll(async () => {
+  useSuite(async (keep) => {
+    keep(() => (scratch === undefined ? undefined : rm(scratch, { recursive: true, force: true })));
+    if (steps.afterStop) keep(steps.afterStop);
     await steps.before?.();
     scratch = await mkdtemp(path.join(tmpdir(), scratchPrefix));
-    const system = await startTestSystem(options(scratch));
-    started = { system, client: await connectTestClient(system.messaging) };
+    const system = keep(await startTestSystem(options(scratch)));
+    started = { system, client: keep(await connectTestClient(system.messaging)) };
+    if (steps.beforeStop) keep(steps.beforeStop);
   }, steps.startTimeoutMs ?? 60_000);
-  afterAll(async () => {
-    await steps.beforeStop?.();
-    await started?.client.close();
-    await started?.system.stop();
-    await steps.afterStop?.();
-    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
   const get = () => {
     if (started === undefined || scratch === undefined) throw new Error('the fault system is not started: read it inside a test');
     return { ...started, scratch };
@@ -69,6 +70,19 @@ export function useFaultSystem(scratchPrefix: string, options: (scratch: string)
       return get().scratch;
     },
   };
+}
+
+/**
+ * A suite's system on a private server (NATS or Postgres) the test stops and starts, and a
+ * client on it; after the suite, in this order: the server brought back (so the apps can shut
+ * down), the client closed, the system stopped, the server destroyed. Called inside `useSuite`.
+ */
+export async function startOnPrivateServer(keep: Keep, server: PrivateServer, options: TestSystemOptions): Promise<{ system: TestSystem; client: NatsClient }> {
+  keep(() => server.destroy());
+  const system = keep(await startTestSystem(options));
+  const client = keep(await connectTestClient(system.messaging));
+  keep(() => server.start().catch(() => undefined));
+  return { system, client };
 }
 
 /** What the invariant check reads of a system: the in-process TestSystem and the ProcessSystem both have it. */
@@ -98,6 +112,18 @@ export function checkFaultInvariants(client: NatsClient, system: CheckedSystem, 
     ...(containers === undefined ? {} : { containers }),
     ...(settleMs === undefined ? {} : { settleMs }),
   });
+}
+
+/**
+ * Waits up to `timeoutMs` for every task to end, then runs the invariant check and expects it
+ * clean with every task completed: when they had all ended (ms since the epoch) and the report.
+ */
+export async function expectAllCompleted(client: NatsClient, system: CheckedSystem, taskIds: readonly string[], timeoutMs: number, check: FaultCheck): Promise<{ ended: number; report: InvariantReport }> {
+  const ended = await allTerminal(client, [...taskIds], timeoutMs);
+  const report = await checkFaultInvariants(client, system, taskIds, check);
+  expect(report.violations).toEqual([]);
+  expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+  return { ended, report };
 }
 
 /** The figures of the invariant check that every fault test records. */
@@ -227,6 +253,30 @@ export class HostRunners {
   }
 }
 
+/** Six tasks (fake slow=600) on a runner-1 started for them, once two of its attempts run with their agents: what a runner kill then cuts. */
+export async function sixTasksOnRunnerOne(fault: FaultSystem, runners: HostRunners, title: string): Promise<{ first: AppProcess; taskIds: string[]; attempts: Set<string>; agents: LiveProcess[] }> {
+  const first = runners.start('runner-1');
+  const taskIds = await new ApiClient(fault.system.baseUrl).createAndStart(6, title, 'Work [[fake:slow=600]]');
+  const { attempts, agents } = await twoAttemptsRunning(fault.client, fault.system.workspacesDir, 'runner-1');
+  return { first, taskIds, attempts, agents };
+}
+
+/**
+ * After runner-1 was killed with `cut.attempts` open: runner-2 started, runner-1's orphaned
+ * agents waited out, every task expected to complete and each cut attempt to end exactly once.
+ */
+export async function expectRecoveredOnRunnerTwo(fault: FaultSystem, runners: HostRunners, cut: { taskIds: string[]; attempts: Set<string>; agents: LiveProcess[] }, maxConcurrent: number) {
+  const { system, client, scratch } = fault;
+  runners.start('runner-2');
+  const agentsGoneAt = await eventually(async () => ((await livePids(cut.agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "runner-1's agents to be ended");
+  const { ended, report } = await expectAllCompleted(client, system, cut.taskIds, 120_000, { maxConcurrent, fakeClaudeLog: path.join(scratch, 'fake.log'), settleMs: 30_000 });
+  const events = distinctEvents(await readEventLog(client));
+  const terminalOf = (key: string) => events.filter(({ event }) => endedAttempt(event) === key);
+  const attemptsCut = [...cut.attempts];
+  for (const key of attemptsCut) expect(terminalOf(key)).toHaveLength(1);
+  return { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded: attemptsCut.map((key) => terminalOf(key).map(({ event }) => event.type)[0] ?? null) };
+}
+
 /** SIGKILLs every process still working under the workspaces: should a test fail, its agents must not outlive it. */
 async function killAgentsUnder(workspacesDir: string): Promise<void> {
   for (const agent of await processesUnder(workspacesDir)) {
@@ -238,3 +288,59 @@ async function killAgentsUnder(workspacesDir: string): Promise<void> {
   }
 }
 
+/** What one node's loss did to the cluster, in seconds from its SIGKILL. */
+export type NodeLoss = {
+  node: string;
+  newLeader: string;
+  secondsToNewLeader: number;
+  secondsToFirstAppend: number;
+  secondsDown: number;
+  eventsAppendedWhileDown: number;
+};
+
+/** The node that leads `stream`'s replicas now, by its server name. */
+async function leaderOf(client: NatsClient, stream: string): Promise<string | undefined> {
+  const info = await client.jsm.streams.info(stream).catch(() => null);
+  return info?.cluster?.leader || undefined;
+}
+
+/**
+ * SIGKILLs the node leading ORCH_EVENTS (one other than `notNode`), waits for another leader
+ * and for an event appended without it, keeps it down at least `downMs`, starts it again on
+ * its store and waits until every one of `streams` has its three replicas current again.
+ */
+export async function loseEventsLeader(cluster: PrivateNatsCluster, client: NatsClient, streams: readonly string[], options: { downMs: number; notNode?: string }): Promise<NodeLoss> {
+  const stream = client.subjects.eventsStream;
+  const node = await eventually(async () => {
+    const current = await leaderOf(client, stream);
+    return current !== options.notNode ? current : undefined;
+  }, 30_000, `a leader of ORCH_EVENTS other than ${options.notNode ?? 'none'}`);
+  const seqBefore = await lastEventSeq(client);
+  const killedAt = Date.now();
+  await cluster.node(node).stop('SIGKILL');
+  const newLeader = await eventually(async () => {
+    const current = await leaderOf(client, stream);
+    return current !== node ? current : undefined;
+  }, 30_000, `ORCH_EVENTS to elect a leader other than ${node}`);
+  const secondsToNewLeader = (Date.now() - killedAt) / 1000;
+  // the two nodes left take appends: the work goes on before the node comes back
+  await eventually(async () => ((await lastEventSeq(client).catch(() => seqBefore)) > seqBefore ? true : undefined), 60_000, `an event appended with ${node} down`);
+  const secondsToFirstAppend = (Date.now() - killedAt) / 1000;
+  await waitUntil(killedAt, options.downMs);
+  const eventsAppendedWhileDown = (await lastEventSeq(client)) - seqBefore;
+  const secondsDown = (Date.now() - killedAt) / 1000;
+  await cluster.node(node).start();
+  await eventually(async () => {
+    for (const name of streams) {
+      const info = await client.jsm.streams.info(name);
+      if ((info.cluster?.replicas ?? []).filter((replica) => replica.current).length < 2) return undefined;
+    }
+    return true;
+  }, 60_000, `${node} to catch up`);
+  return { node, newLeader, secondsToNewLeader, secondsToFirstAppend, secondsDown, eventsAppendedWhileDown };
+}
+
+/** The lines in which a cluster's nodes refused an app something its permission table does not grant. */
+export function refusalsOf(cluster: PrivateNatsCluster): string[] {
+  return cluster.nodes.flatMap((node) => node.output().split('\n')).filter((line) => /Permissions Violation|Subscription Violation/.test(line));
+}

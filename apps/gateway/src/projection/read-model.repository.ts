@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, In, type EntityManager } from 'typeorm';
-import { STAGE_TYPES, type StageType, type TaskStatus } from '@app/contracts';
+import { EXECUTOR_NAMES, STAGE_TYPES, type ExecutorName, type StageType, type TaskStatus } from '@app/contracts';
 import { LeaseRequestEntity, PoolSlotEntity, ProjectEntity, StageEntity, TaskEntity } from '@app/persistence';
 import { BOARD_COLUMNS, type BoardColumn } from '../services/board-columns';
 import { PROJECTION_NAME, readCheckpoint } from './projection.step';
@@ -36,6 +36,8 @@ export interface ReadModelCounts {
   queueDepth: number;
   stages: Record<StageType, StageCounts>;
   containers: { total: number; leased: number };
+  /** by the agent CLI that ran them: the runs that ended (completed, failed, timed out) and their cost in US dollars */
+  executors: Record<ExecutorName, { runs: number; costUsd: number }>;
   /** events the projection kept as dead letters */
   projectionDeadLetters: number;
 }
@@ -86,6 +88,8 @@ const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[strin
   specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
   implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
   qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
+  // the longest waiting first
+  waiting: { where: "task.status = 'waiting'", orderBy: [['task.updated_at', 'ASC']] },
   done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
   ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
 };
@@ -221,6 +225,10 @@ export class ReadModel {
                   COALESCE(sum(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')), 0) AS duration_sum_ms
            FROM stage_runs GROUP BY stage_type`,
         );
+      const executors: Array<{ executor: ExecutorName; runs: string; cost_usd: string }> = await manager.query(
+        `SELECT executor, count(*) AS runs, COALESCE(sum(cost_usd), 0) AS cost_usd FROM stage_runs
+         WHERE executor IS NOT NULL AND outcome IN ('completed', 'failed', 'timed_out') GROUP BY executor`,
+      );
       const pool: Array<{ total: string; leased: string }> = await manager.query(`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'leased') AS leased FROM pool_slots`);
       const deadLetters: Array<{ count: string }> = await manager.query(`SELECT count(*) AS count FROM dead_letters WHERE consumer = $1`, [PROJECTION_NAME]);
       const byStage = Object.fromEntries(
@@ -241,6 +249,12 @@ export class ReadModel {
         queueDepth: Number(tasks[0]?.queued ?? 0),
         stages: byStage,
         containers: { total: Number(pool[0]?.total ?? 0), leased: Number(pool[0]?.leased ?? 0) },
+        executors: Object.fromEntries(
+          EXECUTOR_NAMES.map((name) => {
+            const row = executors.find((candidate) => candidate.executor === name);
+            return [name, { runs: Number(row?.runs ?? 0), costUsd: Number(row?.cost_usd ?? 0) }];
+          }),
+        ) as Record<ExecutorName, { runs: number; costUsd: number }>,
         projectionDeadLetters: Number(deadLetters[0]?.count ?? 0),
       };
     });

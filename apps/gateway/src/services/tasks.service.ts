@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { uuidv7, type TaskStatus } from '@app/contracts';
+import { uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -14,7 +14,7 @@ const PROJECTION_WAIT_MS = 2_000;
 /** milliseconds a read of a task the projection has not applied yet waits for it */
 const LAGGING_READ_WAIT_MS = 10_000;
 /** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
-const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
+const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running', 'waiting'];
 
 export interface NewTask {
   title: string;
@@ -23,6 +23,10 @@ export interface NewTask {
   baseBranch: string | null;
   /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
   projectId: string | null;
+  /** null: the project's policy, else auto */
+  approvalPolicy: ApprovalPolicy | null;
+  /** the executor of a stage, over the project's for that stage */
+  stageExecutors: StageExecutors;
 }
 
 export type { ColumnCountRows, TaskFilter, TaskPageRows, TaskRow };
@@ -49,7 +53,9 @@ export class TasksService {
     // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace });
+    const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
+    const approvalPolicy = fields.approvalPolicy ?? project?.approvalPolicy ?? 'auto';
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -60,7 +66,7 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch }, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch, approvalPolicy }, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
   /**
@@ -135,11 +141,13 @@ export class TasksService {
 }
 
 /** The row TaskCreated will project, for an answer while the projection lags. */
-function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: number): TaskEntity {
+function newTaskRow(id: string, input: NewTask & { approvalPolicy: ApprovalPolicy }, createdAt: Date, lastEventSeq: number): TaskEntity {
   return Object.assign(new TaskEntity(), {
     id,
     ...input,
     status: 'created',
+    waitingFor: null,
+    decisions: [],
     pullRequestUrl: null,
     pullRequestState: null,
     createdAt,

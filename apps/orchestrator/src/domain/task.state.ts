@@ -5,6 +5,7 @@ import {
   type LeaseRef,
   type NextStage,
   type StageContext,
+  type StageExecutors,
   type StageType,
   type TaskEvent,
   type TaskStatus,
@@ -70,6 +71,8 @@ interface TaskFacts {
   workspace: WorkspaceSpec;
   /** when the task waits for a person (from TaskCreated; `auto` before issue 18) */
   approvalPolicy: ApprovalPolicy;
+  /** the executor of each stage the task (or its project) names */
+  stageExecutors: StageExecutors;
   /** what the task waits for while `status` is waiting */
   waitingFor: WaitingFor | null;
   /**
@@ -111,6 +114,7 @@ export function initialTaskState(taskId: string): NewTask {
     description: '',
     workspace: { repoPath: null, baseBranch: null },
     approvalPolicy: 'auto',
+    stageExecutors: {},
     waitingFor: null,
     pendingStage: null,
     implementationSessionId: null,
@@ -151,6 +155,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         description: event.data.description,
         workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
         approvalPolicy: event.data.approvalPolicy ?? 'auto',
+        stageExecutors: event.data.stageExecutors ?? {},
       };
     case 'TaskDeleted':
       return { ...state, deleted: true };

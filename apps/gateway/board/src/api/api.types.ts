@@ -1,5 +1,5 @@
 // The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
-import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 export interface TaskView {
   id: string;
@@ -13,6 +13,12 @@ export interface TaskView {
   /** as the runner last saw it on the forge */
   pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
+  /** when the task waits for a person */
+  approvalPolicy: ApprovalPolicy;
+  /** while waiting: the gate and the revision a decision must name */
+  waitingFor: WaitingFor | null;
+  /** the decisions people made on it, oldest first */
+  decisions: Array<{ decision: ApprovalDecision; by: string; gate: ApprovalGate; revision: string; comments: ReviewComment[]; at: string }>;
   orchestrationId: string | null;
   currentStage: StageType | null;
   queuePosition: number | null;
@@ -45,7 +51,7 @@ export interface ColumnCounts {
 }
 
 /** the board's columns, as GET /api/tasks filters by them */
-export type BoardColumn = 'queued' | StageType | 'done' | 'ended';
+export type BoardColumn = 'queued' | StageType | 'waiting' | 'done' | 'ended';
 
 export interface StageView {
   id: string;
@@ -68,6 +74,10 @@ export interface StageView {
   deadlineAt: string | null;
   completedAt: string | null;
   createdAt: string | null;
+  /** the agent CLI the last attempt ran on; null before it started */
+  executor: ExecutorName | null;
+  /** the model it asked for; null = the executor's default */
+  model: string | null;
   costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;
@@ -133,4 +143,55 @@ export interface ErrorBody {
   error: string;
   message: string;
   fields: FieldProblem[];
+}
+
+/** GET /api/tasks/:id/diff: the change a stage's latest completed run made on the task's branch. */
+export interface StageDiffView {
+  stage: StageType;
+  stageId: string;
+  round: number;
+  attempt: number;
+  baseSha: string;
+  headSha: string;
+  /** unified diff */
+  diff: string;
+  /** files past the runner's 256 KiB limit were left out */
+  truncated: boolean;
+}
+
+/** A reviewer's comment, on a file and line of the diff or on the whole change. */
+export interface ReviewComment {
+  body: string;
+  file?: string;
+  line?: number;
+}
+
+export type ReviewDecision = 'approve' | 'request-changes' | 'reject';
+
+/** POST /api/tasks/:id/decisions */
+export interface DecisionRequest {
+  decision: ReviewDecision;
+  /** the revision the task waits on: a decision on another is refused (409) */
+  revision: string;
+  comments: ReviewComment[];
+}
+
+/** What a waiting task waits for (GET /api/tasks/:id `waitingFor`). */
+export interface WaitingFor {
+  kind: string;
+  gate?: 'spec' | 'result';
+  revision?: string;
+}
+
+/** GET /api/tasks/:id/webhooks */
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  target: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
 }

@@ -11,6 +11,8 @@ import type { BoardState } from '../state/board.state';
 import { AgentLog } from './agent-log';
 import { StageResults } from './stage-results';
 import { StageTimeline } from './stage-timeline';
+import { TaskReview } from './task-review';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { CancelButton, StartButton } from './task-actions';
 
 interface Props {
@@ -94,6 +96,8 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
         <StageTimeline task={task} stages={stages} now={now} />
       </section>
       <StageResults stages={stages} />
+      <TaskReview task={task} stages={stages} />
+      <WebhookDeliveries taskId={task.id} lastSeq={task.lastSeq} />
       <section className="panel">
         <h2>Agent log</h2>
         <div className="log-box">

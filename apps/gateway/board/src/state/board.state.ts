@@ -1,5 +1,5 @@
 import type { ColumnId } from './board.columns';
-import type { DiffStat, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { DiffStat, ExecutorName, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 /** The statuses an orchestration ends in. */
 export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
@@ -55,6 +55,8 @@ export interface StageRecord {
   startedAt: string | null;
   completedAt: string | null;
   container: { slot: number; port: number; containerId: string } | null;
+  /** the agent CLI this attempt runs on and its model (null = the executor's default); null before it started */
+  executor: { name: ExecutorName; model: string | null } | null;
   /** US dollars, this attempt */
   costUsd: number | null;
   tokens: StageTokens | null;
@@ -117,7 +119,7 @@ export interface BoardState {
   unknownTaskIds: string[];
 }
 
-export const NO_COLUMN_TOTALS: Record<ColumnId, number> = { queued: 0, specification: 0, implementation: 0, qa: 0, done: 0, ended: 0 };
+export const NO_COLUMN_TOTALS: Record<ColumnId, number> = { queued: 0, specification: 0, implementation: 0, qa: 0, waiting: 0, done: 0, ended: 0 };
 
 export const initialBoardState: BoardState = {
   phase: 'loading',
