@@ -1,4 +1,4 @@
-import { isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
 
 export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -54,6 +54,14 @@ interface TaskFacts {
   title: string;
   description: string;
   workspace: WorkspaceSpec;
+  /** its place in the queue: 0 (lowest) to 9 */
+  priority: number;
+  /** the tasks it waits for before it is admitted */
+  blockedBy: readonly string[];
+  /** its pull request as last seen on the forge; null before one was opened */
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
+  /** why its orchestration failed or was cancelled; null while it has not */
+  endReason: string | null;
   /** QA reworks so far */
   round: number;
   /** the stage the task is in, by id */
@@ -85,6 +93,10 @@ export function initialTaskState(taskId: string): NewTask {
     title: '',
     description: '',
     workspace: { repoPath: null, baseBranch: null },
+    priority: DEFAULT_TASK_PRIORITY,
+    blockedBy: [],
+    pullRequestState: null,
+    endReason: null,
     status: 'created',
     orchestrationId: null,
     round: 0,
@@ -121,13 +133,21 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         title: event.data.title,
         description: event.data.description,
         workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
+        priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
+        blockedBy: event.data.blockedBy ?? [],
       };
+    case 'TaskQueueSettingsChanged':
+      return { ...state, priority: event.data.priority, blockedBy: event.data.blockedBy };
+    case 'TaskPullRequestOpened':
+      return { ...state, pullRequestState: 'open' };
+    case 'TaskPullRequestClosed':
+      return { ...state, pullRequestState: event.data.state };
     case 'TaskDeleted':
       return { ...state, deleted: true };
     case 'OrchestrationStarted':
-      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null, endReason: null };
     case 'OrchestrationResumed':
-      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null, endReason: null };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
@@ -162,14 +182,12 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'OrchestrationCompleted':
       return { ...state, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
     case 'OrchestrationFailed':
-      return { ...state, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
+      return { ...state, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null, endReason: event.data.reason };
     case 'OrchestrationCancelled':
-      return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
+      return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
     case 'OrchestrationRejected':
     case 'ReworkRequested':
-    case 'TaskPullRequestOpened':
-    case 'TaskPullRequestClosed':
-      // a refusal changes nothing; a rework's StageScheduled, which follows it, does; a pull request is the gateway's and the runner's business
+      // a refusal changes nothing; a rework's StageScheduled, which follows it, does
       return state;
     default: {
       const _exhaustive: never = event;
