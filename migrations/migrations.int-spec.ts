@@ -47,7 +47,7 @@ describe('migrations', () => {
   };
 
   it('given a fresh database, when the migrations run, then all run in order and create the tables', async () => {
-    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004']);
+    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004', 'QueueSettings1732406400019']);
     expect(await tables()).toEqual(APP_TABLES);
   });
 

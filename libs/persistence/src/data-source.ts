@@ -4,6 +4,7 @@ import { ProjectionSupport1732406400001 } from '../../../migrations/173240640000
 import { PoolAndMetrics1732406400002 } from '../../../migrations/1732406400002-pool-and-metrics';
 import { ProjectedEvents1732406400003 } from '../../../migrations/1732406400003-projected-events';
 import { Projects1732406400004 } from '../../../migrations/1732406400004-projects';
+import { QueueSettings1732406400019 } from '../../../migrations/1732406400019-queue-settings';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
 import { PoolSlotEntity } from './pool-slot.entity';
@@ -28,7 +29,7 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, QueueSettings1732406400019],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

@@ -30,6 +30,14 @@ export class ProjectEntity {
   @Column({ type: 'jsonb' })
   forge!: ForgeSpec;
 
+  /** orchestrations of its tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null for no limit of its own */
+  @Column({ name: 'max_concurrent', type: 'integer', nullable: true })
+  maxConcurrent!: number | null;
+
+  /** the priority its tasks get when they name none; null for the default (5) */
+  @Column({ name: 'default_priority', type: 'smallint', nullable: true })
+  defaultPriority!: number | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -37,6 +37,14 @@ export class TaskEntity {
   @Column({ name: 'pull_request_state', type: 'varchar', length: 10, nullable: true })
   pullRequestState!: 'open' | 'merged' | 'closed' | null;
 
+  /** its place in the queue: 0 (lowest) to 9 */
+  @Column({ type: 'smallint', default: 5 })
+  priority!: number;
+
+  /** the tasks it waits for: admitted once each is done (its pull request merged, when it has one) */
+  @Column({ name: 'blocked_by', type: 'uuid', array: true, default: () => "'{}'" })
+  blockedBy!: string[];
+
   @Column({ type: 'varchar', length: 20, default: 'created' })
   status!: TaskStatus;
 

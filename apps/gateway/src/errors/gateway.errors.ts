@@ -60,6 +60,8 @@ export abstract class ConflictError extends GatewayError {}
 export class TaskNotStartable extends ConflictError {}
 export class TaskNotCancellable extends ConflictError {}
 export class TaskNotDeletable extends ConflictError {}
+/** A started task's priority and blockers are the scheduler's. */
+export class TaskQueueSettingsFixed extends ConflictError {}
 export class StageNotRetryable extends ConflictError {}
 
 /** The orchestrator decided against the command (OrchestrationRejected), with its reason. */

@@ -1,7 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { TasksService } from '../services/tasks.service';
 import { uuidParam } from './schemas/common.schemas';
-import { countTasksSchema, createTaskSchema, listTasksSchema, toTaskView, type ColumnCounts, type TaskPage, type TaskView } from './schemas/task.schemas';
+import { countTasksSchema, createTaskSchema, listTasksSchema, toTaskView, updateTaskSchema, type ColumnCounts, type TaskPage, type TaskView } from './schemas/task.schemas';
 import { parseInput } from './validation';
 
 @Controller('api/tasks')
@@ -31,6 +31,14 @@ export class TasksController {
   async get(@Param('id') id: string): Promise<TaskView> {
     const row = await this.tasks.view(parseInput(uuidParam, id, 'id'));
     return toTaskView(row.task, row.startedAt);
+  }
+
+  /** Another priority or other blockers for a task not started yet (409 once started; 400 naming a cycle). */
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: unknown): Promise<TaskView> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const row = await this.tasks.updateQueueSettings(taskId, parseInput(updateTaskSchema, body ?? {}, 'body'));
+    return toTaskView(row);
   }
 
   /** Appends TaskDeleted; a queued or running task must be cancelled first (409). */

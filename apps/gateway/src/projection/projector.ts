@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
 import { stageEndOf } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
@@ -27,12 +27,18 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, priority, blocked_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, event.data.priority ?? DEFAULT_TASK_PRIORITY, event.data.blockedBy ?? []],
       );
       return;
     }
+    case 'TaskQueueSettingsChanged':
+      await rows.updateTask(event.data.taskId, 'priority = $4, blocked_by = $5', [event.data.priority, event.data.blockedBy]);
+      return;
+    case 'OrchestrationUnblocked':
+      // the queue's order in the read model is by priority, then FIFO; a blocker's end shows on its own row
+      return;
     case 'TaskPullRequestOpened':
       await rows.updateTask(event.data.taskId, `pull_request_url = $4, pull_request_state = 'open'`, [event.data.url]);
       return;

@@ -71,11 +71,12 @@ export class ProjectsService {
   }
 
   /** What a task of the project copies into its workspace spec when it is created, and the branch it starts from. */
-  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string }> {
+  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string; defaultPriority: number | null }> {
     const project = await this.get(projectId, field);
     return {
       remote: { projectId: project.id, url: project.repositoryUrl, credentialRef: project.credentialRef, forge: project.forge },
       defaultBranch: project.defaultBranch,
+      defaultPriority: project.defaultPriority,
     };
   }
 

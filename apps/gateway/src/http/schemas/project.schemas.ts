@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CREDENTIAL_REF_PATTERN } from '@app/contracts';
+import { CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
 import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
@@ -41,6 +41,22 @@ const projectFields = {
     .nullable()
     .default(null),
   forge: forge.default({ kind: 'none' }),
+  maxConcurrent: z
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000')
+    .nullable()
+    .default(null)
+    .meta({ description: "orchestrations of the project's tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null for no limit of its own" }),
+  defaultPriority: z
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(TASK_PRIORITY_MIN, `must be at least ${TASK_PRIORITY_MIN}`)
+    .max(TASK_PRIORITY_MAX, `must be at most ${TASK_PRIORITY_MAX}`)
+    .nullable()
+    .default(null)
+    .meta({ description: `the priority of its tasks that name none; null for ${DEFAULT_TASK_PRIORITY}` }),
 };
 
 export const createProjectSchema = z.object(projectFields).strict().register(requestSchemas, { id: 'CreateProjectRequest' });
@@ -59,6 +75,8 @@ export const projectViewSchema = z
     checkCommand: z.string().nullable(),
     credentialRef: z.string().nullable().meta({ description: 'env:NAME or file:/path on the runner hosts: the reference, never the secret' }),
     forge: z.discriminatedUnion('kind', [z.object({ kind: z.literal('github'), apiBaseUrl: z.string().nullable() }), z.object({ kind: z.literal('none') })]),
+    maxConcurrent: z.number().int().nullable(),
+    defaultPriority: z.number().int().nullable(),
     createdAt: isoTime,
     updatedAt: isoTime,
     lastEventSeq: z.number().int(),
@@ -76,6 +94,8 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     checkCommand: project.checkCommand,
     credentialRef: project.credentialRef,
     forge: project.forge,
+    maxConcurrent: project.maxConcurrent,
+    defaultPriority: project.defaultPriority,
     createdAt: project.createdAt.toISOString(),
     updatedAt: project.updatedAt.toISOString(),
     lastEventSeq: project.lastEventSeq,
