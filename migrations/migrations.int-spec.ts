@@ -116,6 +116,11 @@ describe('migrations', () => {
 
   it('given the migrated schema, when every migration is reverted, then no table of theirs is left', async () => {
     await dataSource.undoLastMigration();
+    const queueColumns: Array<{ column_name: string }> = await dataSource.query(
+      `SELECT column_name FROM information_schema.columns WHERE (table_name = 'tasks' AND column_name IN ('priority', 'blocked_by')) OR (table_name = 'projects' AND column_name IN ('max_concurrent', 'default_priority'))`,
+    );
+    expect(queueColumns).toEqual([]);
+    await dataSource.undoLastMigration();
     expect(await tableExists('projects')).toBe(false);
     await dataSource.undoLastMigration();
     expect(await tableExists('projected_events')).toBe(false);

@@ -1,9 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ForgeSpec } from '@app/contracts';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
 @Entity({ name: 'projects' })
+@Check('projects_max_concurrent_positive', 'max_concurrent >= 1')
+@Check('projects_default_priority_range', 'default_priority BETWEEN 0 AND 9')
 export class ProjectEntity {
   @PrimaryColumn('uuid')
   id!: string;

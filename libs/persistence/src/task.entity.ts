@@ -7,6 +7,7 @@ import { numberFromString } from './column.transformers';
 @Entity({ name: 'tasks' })
 @Check('tasks_status_check', sqlIn('status', TASK_STATUSES))
 @Check('tasks_current_stage_check', sqlIn('current_stage', STAGE_TYPES))
+@Check('tasks_priority_range', 'priority BETWEEN 0 AND 9')
 @Index('idx_tasks_status_created_at', ['status', 'createdAt'])
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')

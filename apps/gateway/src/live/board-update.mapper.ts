@@ -1,4 +1,4 @@
-import { BOARD_ROOM, taskRoom, type OrchEvent, type PoolUpdate, type StageUpdate, type TaskUpdate } from '@app/contracts';
+import { BOARD_ROOM, DEFAULT_TASK_PRIORITY, taskRoom, type OrchEvent, type PoolUpdate, type StageUpdate, type TaskUpdate } from '@app/contracts';
 import { stageEndOf } from '../projection/changes';
 
 /** One socket event the board receives for a log event, with the rooms it goes to. */
@@ -28,8 +28,11 @@ export function toBoardUpdates(seq: number, event: OrchEvent): BoardUpdate[] {
   switch (event.type) {
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
+      const queue = { priority: event.data.priority ?? DEFAULT_TASK_PRIORITY, blockedBy: event.data.blockedBy ?? [] };
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, ...queue })];
     }
+    case 'TaskQueueSettingsChanged':
+      return [task(event.data.taskId, { priority: event.data.priority, blockedBy: event.data.blockedBy })];
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
     case 'TaskPullRequestClosed':

@@ -89,9 +89,15 @@ function nextAdmissible(scheduler: SchedulerState, rules: OrchestrationRules, no
   if (scheduler.running.length >= rules.maxConcurrent) return null;
   const runningByProject = countByProject(scheduler);
   let best: QueueEntry | null = null;
+  let bestPriority = -Infinity;
   for (const entry of scheduler.queue) {
     if (entry.waitingOn.length > 0 || !projectHasRoom(entry.projectId, scheduler, runningByProject)) continue;
-    if (best === null || outranks(entry, best, rules, now)) best = entry;
+    const priority = effectivePriority(entry, rules, now);
+    // (the same as outranks(entry, best), each entry's effective priority computed once)
+    if (best === null || priority > bestPriority || (priority === bestPriority && entry.queuedAt < best.queuedAt)) {
+      best = entry;
+      bestPriority = priority;
+    }
   }
   return best;
 }
