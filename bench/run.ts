@@ -19,6 +19,8 @@ import { ms } from './stats';
 const quick = process.argv.includes('--quick');
 /** `--soak`: only the soak, BENCH_SOAK_MINUTES long (30 unless told), sampled every BENCH_SOAK_SAMPLE_S (30) */
 const soak = process.argv.includes('--soak');
+/** `--rebuild`: only the rebuild, over two real tasks and the full-size history written behind them */
+const rebuildOnly = process.argv.includes('--rebuild');
 /** `--profile`: each app writes a V8 CPU profile (.cpuprofile) to artifacts/profiles when it stops */
 const profileDir = process.argv.includes('--profile') ? path.resolve(__dirname, '../../artifacts/profiles') : undefined;
 const sizes = quick
@@ -31,6 +33,7 @@ const STREAM_LINES_PER_S = 500;
 async function main(): Promise<void> {
   Logger.overrideLogger(['error']);
   if (soak) return soakMain();
+  if (rebuildOnly) return rebuildMain();
   const startedAt = new Date();
   // the scheduler's decider alone, in this process, before anything else runs
   const scheduler = measureScheduler(sizes.schedulerQueued, sizes.schedulerHistory, sizes.schedulerRounds);
@@ -183,6 +186,22 @@ async function main(): Promise<void> {
     ].join('\n');
     await writeFile(path.resolve(__dirname, '../../BENCHMARKS.md'), report);
     process.stdout.write(`wrote BENCHMARKS.md (${((Date.now() - startedAt.getTime()) / 1000).toFixed(0)} s)\n`);
+  } finally {
+    await system.stop();
+  }
+}
+
+/** The rebuild alone, over the log a full run replays (its history is the full run's size; `--quick` makes it the quick one's). */
+async function rebuildMain(): Promise<void> {
+  const system = await startBenchSystem({ limit: LIMIT, poolSize: LIMIT });
+  try {
+    await measureSingleTasks(system, 3); // the history copies two finished tasks
+    const history = await writeHistory(system, sizes.historyTasks, sizes.idleTasks);
+    const rebuild = await measureRebuild(system);
+    process.stdout.write(
+      `History: ${history.events} events written (log now ${history.logEvents}), the live projection applied them ${history.projectedSeconds.toFixed(1)} s after the writing\n` +
+        `Projection rebuild: ${rebuild.eventsPerSecond.toFixed(0)} events/s (${rebuild.events} events in ${rebuild.seconds.toFixed(1)} s)\n`,
+    );
   } finally {
     await system.stop();
   }

@@ -5,6 +5,8 @@ import { api, rssMiB, type BenchSystem } from '../bench-system';
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
 /** publishes in flight before the writer waits for the server's acknowledgements */
 const PUBLISH_WINDOW = 2_000;
+/** ms a publish waits for the server's acknowledgement: a window of them on a loaded machine takes longer than the client's 5 s default */
+const PUBLISH_TIMEOUT_MS = 60_000;
 
 export interface HistoryWritten {
   finishedTasks: number;
@@ -36,7 +38,7 @@ export async function writeHistory(system: BenchSystem, finishedTasks: number, i
   let pending: Array<Promise<unknown>> = [];
   let events = 0;
   const publish = async (subject: string, payload: string, msgID: string): Promise<void> => {
-    pending.push(system.client.js.publish(subject, payload, { msgID }));
+    pending.push(system.client.js.publish(subject, payload, { msgID, timeout: PUBLISH_TIMEOUT_MS }));
     events += 1;
     if (pending.length >= PUBLISH_WINDOW) {
       await Promise.all(pending);

@@ -2,6 +2,7 @@ import { deterministicId, newMessage, type SchedulerEvent } from '@app/contracts
 import type { OrchestrationRules } from '../../apps/orchestrator/src/domain/orchestration.config';
 import { decideAdmission, decideRelease } from '../../apps/orchestrator/src/domain/scheduler.decider';
 import { evolveScheduler, initialSchedulerState, type SchedulerState } from '../../apps/orchestrator/src/domain/scheduler.state';
+import { evolveTask, initialTaskState } from '../../apps/orchestrator/src/domain/task.state';
 import { distribution, type Distribution } from '../stats';
 
 export interface SchedulerFigures {
@@ -73,8 +74,10 @@ export function measureScheduler(queued: number, history: number, rounds: number
     for (let round = 0; round < rounds; round += 1) {
       const ending = round % rules.maxConcurrent;
       const end = newMessage('OrchestrationCompleted', task(ending), { taskId: task(ending), orchestrationId: task(ending), completedAt: now.toISOString() }, origin(sequence++));
+      const startedEvent = newMessage('OrchestrationStarted', task(ending), { taskId: task(ending), orchestrationId: task(ending) }, origin(sequence++));
+      const ended = [startedEvent, end].reduce(evolveTask, initialTaskState(task(ending)));
       const started = process.hrtime.bigint();
-      const drafts = decideRelease(end, state, rules, now);
+      const drafts = decideRelease(end, ended, state, rules, now);
       samples.push(Number(process.hrtime.bigint() - started) / 1e6);
       if (drafts.length === 0) throw new Error('the bench scheduler decided nothing on a release');
     }

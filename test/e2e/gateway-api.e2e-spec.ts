@@ -265,6 +265,8 @@ describe('the gateway REST API against the whole system', () => {
           '/api/tasks',
           '/api/tasks/columns',
           '/api/tasks/{id}',
+          '/api/tasks/{id}/diff',
+          '/api/tasks/{id}/webhooks',
           '/api/orchestrator/start',
           '/api/orchestrator/cancel/{taskId}',
           '/api/orchestrator/queue',

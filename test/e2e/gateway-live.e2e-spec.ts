@@ -1,5 +1,5 @@
 import { STAGE_TYPES, type MetricsSnapshot, type StageType } from '@app/contracts';
-import { BoardClient, connectTestClient, eventually, type ReceivedEvent } from '@app/testing';
+import { BoardClient, connectTestClient, eventUpdates, eventually, stageIs, taskIs } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 interface Json {
@@ -17,8 +17,6 @@ function parsePrometheus(text: string): Map<string, number> {
   return values;
 }
 
-/** The updates from ORCH_EVENTS, in the order received (log batches and metrics snapshots apart). */
-const eventUpdates = (events: ReceivedEvent[]) => events.filter((event) => event.name !== 'metrics' && event.name !== 'log');
 
 describe('the board, live over Socket.IO, and the metrics', () => {
   let system: TestSystem;
@@ -47,9 +45,6 @@ describe('the board, live over Socket.IO, and the metrics', () => {
     clients.push(client);
     return client;
   };
-  const stageIs = (taskId: string, stageType: string, status: string) => (event: ReceivedEvent) =>
-    event.name === 'stage-update' && event.payload.taskId === taskId && event.payload.stageType === stageType && event.payload.status === status;
-  const taskIs = (taskId: string, status: string) => (event: ReceivedEvent) => event.name === 'task-update' && event.payload.taskId === taskId && event.payload.status === status;
 
   it('given a started task, then stage-updates come for spec, implementation and QA in order, and a client that was away mid-run ends with exactly what a never-disconnected one saw', async () => {
     // given a slow task and two boards watching it from the start of the log

@@ -2,6 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { MessagingOptions } from '@app/messaging';
 import { runMigrations } from '@app/persistence';
 import { startGateway } from '../../apps/gateway/src/gateway.app';
+import { NO_WEBHOOKS } from '../../apps/gateway/src/webhooks/webhooks.config';
 import type { GatewayConfig } from '../../apps/gateway/src/gateway.config';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/database';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from '../../libs/testing/src/nats';
@@ -38,6 +39,7 @@ export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: stri
     healthStallS: 30,
     orchestratorEnabled: true,
     corsOrigins: [],
+    webhooks: NO_WEBHOOKS,
     ...overrides,
   };
 }

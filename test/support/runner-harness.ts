@@ -22,7 +22,7 @@ import type { RunnerConfig } from '../../apps/runner/src/runner.config';
 import { readEventLog } from '../../libs/testing/src/event-log';
 
 import { asApp } from '../../libs/testing/src/nats-accounts';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH, REAL_CODEX_PATH } from '../../libs/testing/src/fixtures';
 import { connectTestClient, dropTestStreams, eventually, testMessagingOptions } from '../../libs/testing/src/nats';
 import { readStream } from '../../libs/testing/src/stream-dump';
 
@@ -95,6 +95,8 @@ export class RunnerHarness {
       model: null,
       maxTurns: 0,
       allowedTools: [],
+      codex: { cliPath: REAL_CODEX_PATH, apiKey: 'sk-proj-test-harness-openai-key-0123456789', model: null },
+      stageExecutors: {},
       workspaceAllowedRoots: [],
       workspaceKeep: false,
       killGraceMs: 500,

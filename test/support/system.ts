@@ -13,12 +13,15 @@ import { startRunner } from '../../apps/runner/src/runner.app';
 import type { OrchestrationRules } from '../../apps/orchestrator/src/domain/orchestration.config';
 import { createTestDatabase, type TestDatabase } from '../../libs/testing/src/database';
 import { testGatewayConfig } from './gateway';
-import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../libs/testing/src/fixtures';
+import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH, REAL_CODEX_PATH } from '../../libs/testing/src/fixtures';
+import type { RunnerConfig } from '../../apps/runner/src/runner.config';
 import { connectTestClient, dropTestStreams, testMessagingOptions } from '../../libs/testing/src/nats';
 import { asApp } from '../../libs/testing/src/nats-accounts';
 
 export interface TestSystem {
   baseUrl: string;
+  /** every gateway's own address, the first one's (`baseUrl`) first */
+  gatewayUrls: string[];
   messaging: MessagingOptions;
   database: TestDatabase;
   workspacesDir: string;
@@ -45,6 +48,10 @@ export interface TestSystemOptions {
   poolManager?: boolean;
   /** the agent CLI the runner starts (default: the fake CLI) */
   cliPath?: string;
+  /** the runner's STAGE_EXECUTORS, e.g. `{ qa: { executor: 'codex', model: null } }` (default: Claude Code for every stage) */
+  stageExecutors?: RunnerConfig['stageExecutors'];
+  /** the OPENAI_API_KEY the runner hands Codex */
+  openaiApiKey?: string;
   /** where the runner runs the agent (default `host`: the fault tests follow its pids on the host) */
   runnerExecution?: 'sandbox' | 'host';
   /** the runner's BOARD_PUBLIC_URL: pull requests link their task there */
@@ -59,6 +66,8 @@ export interface TestSystemOptions {
   workspacesDir?: string;
   /** the Postgres server the suite's database is created on (default: TEST_DATABASE_ADMIN_URL or the local one) */
   databaseAdminUrl?: string;
+  /** how many gateways, each with its own port, on the same streams and database (default 1) */
+  gateways?: number;
 }
 
 /** The pool-manager as the test system starts it (local driver, slots under the workspaces directory). */
@@ -121,6 +130,8 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         model: null,
         maxTurns: 0,
         allowedTools: [],
+        codex: { cliPath: REAL_CODEX_PATH, apiKey: options.openaiApiKey ?? 'sk-proj-test-openai-key-0123456789', model: null },
+        stageExecutors: options.stageExecutors ?? {},
         workspacesDir,
         workspaceAllowedRoots: [],
         workspaceKeep: false,
@@ -138,13 +149,15 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
       }),
     );
     if (options.orchestrator !== false) apps.push(await startTestOrchestrator(messaging, options));
-    const gateway = await startGateway(
-      testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }),
-    );
-    apps.push(gateway);
-    const baseUrl = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
+    const gatewayUrls: string[] = [];
+    for (let i = 0; i < (options.gateways ?? 1); i += 1) {
+      const gateway = await startGateway(testGatewayConfig(asApp(messaging, 'gateway'), database.url, { decisionWaitMs: 1_000, ...options.gateway }));
+      apps.push(gateway);
+      gatewayUrls.push((await gateway.getUrl()).replace('[::1]', '127.0.0.1'));
+    }
     return {
-      baseUrl,
+      baseUrl: gatewayUrls[0] as string,
+      gatewayUrls,
       messaging,
       database,
       workspacesDir,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
+import type { WebhooksConfig } from './webhooks/webhooks.config';
 
 const schema = z.object({
   ...messagingEnvShape,
@@ -22,6 +23,16 @@ const schema = z.object({
     .optional()
     .transform((value) => (value ?? '').split(',').map((item) => item.trim().replace(/\/+$/, '')).filter((item) => item.length > 0))
     .pipe(z.array(z.string().refine(isOrigin, 'every entry must be an origin: scheme://host[:port], nothing after it'))),
+  WEBHOOK_URLS: z
+    .string()
+    .optional()
+    .transform((value) => (value ?? '').split(',').map((item) => item.trim()).filter((item) => item.length > 0))
+    .pipe(z.array(z.url({ protocol: /^https?$/, error: 'every entry must be an http(s) URL' }))),
+  WEBHOOK_SECRET: optionalStringVar(),
+  WEBHOOK_MAX_ATTEMPTS: intVar(8, 1, 100),
+  WEBHOOK_RETRY_BASE_MS: intVar(1_000, 10, 3_600_000),
+  WEBHOOK_TIMEOUT_MS: intVar(10_000, 100, 300_000),
+  BOARD_PUBLIC_URL: optionalStringVar().pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).nullable()),
 });
 
 function isOrigin(value: string): boolean {
@@ -55,12 +66,14 @@ export interface GatewayConfig {
   orchestratorEnabled: boolean;
   /** origins (`scheme://host[:port]`) whose pages may use the socket and the mutating routes besides the gateway's own; empty = same origin only */
   corsOrigins: string[];
+  /** WEBHOOK_URLS, WEBHOOK_SECRET, …: whom the gateway tells when a task waits, ends or opened a pull request */
+  webhooks: WebhooksConfig;
 }
 
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const parsed = parseEnv(schema, env, 'gateway', ['API_TOKEN', 'DATABASE_URL']);
+  const parsed = parseEnv(schema, env, 'gateway', ['API_TOKEN', 'DATABASE_URL', 'WEBHOOK_URLS', 'WEBHOOK_SECRET']);
   return {
     messaging: messagingOptionsFrom(parsed, 'gateway'),
     port: parsed.PORT,
@@ -75,5 +88,13 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     healthStallS: parsed.GATEWAY_HEALTH_STALL_S,
     orchestratorEnabled: parsed.ORCHESTRATOR_ENABLED,
     corsOrigins: parsed.CORS_ORIGINS,
+    webhooks: {
+      urls: parsed.WEBHOOK_URLS.map((url) => new URL(url)),
+      secret: parsed.WEBHOOK_SECRET,
+      boardPublicUrl: parsed.BOARD_PUBLIC_URL,
+      maxAttempts: parsed.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: parsed.WEBHOOK_RETRY_BASE_MS,
+      timeoutMs: parsed.WEBHOOK_TIMEOUT_MS,
+    },
   };
 }

@@ -13,6 +13,7 @@ import { MetricsController } from './http/metrics.controller';
 import { OrchestratorController } from './http/orchestrator.controller';
 import { PoolController } from './http/pool.controller';
 import { ProjectsController } from './http/projects.controller';
+import { ReviewController } from './http/review.controller';
 import { TasksController } from './http/tasks.controller';
 import { BoardGateway } from './live/board.gateway';
 import { BoardHub } from './live/board.hub';
@@ -32,7 +33,12 @@ import { HealthService } from './services/health.service';
 import { OrchestrationService } from './services/orchestration.service';
 import { PoolService } from './services/pool.service';
 import { ProjectsService } from './services/projects.service';
+import { StageDiffsService } from './services/stage-diffs.service';
 import { TasksService } from './services/tasks.service';
+import { WebhookDeliveryWorker } from './webhooks/webhook-delivery.worker';
+import { WebhookOutbox } from './webhooks/webhook-outbox.service';
+import { WebhookSender } from './webhooks/webhook.sender';
+import { WebhooksHandler } from './webhooks/webhooks.handler';
 
 @Module({})
 export class GatewayModule {
@@ -40,7 +46,7 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [MessagingModule.forRoot(config.messaging, 'gateway'), PersistenceModule.forRoot(config.databaseUrl)],
-      controllers: [TasksController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController],
+      controllers: [TasksController, ReviewController, ProjectsController, OrchestratorController, PoolController, MetricsController, HealthController, DocsController, WebhooksHandler],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         { provide: APP_FILTER, useClass: HttpErrorFilter },
@@ -56,6 +62,7 @@ export class GatewayModule {
         DecisionWaiter,
         TasksService,
         ProjectsService,
+        StageDiffsService,
         OrchestrationService,
         PoolService,
         HealthService,
@@ -66,6 +73,9 @@ export class GatewayModule {
         BoardSubscriptions,
         MetricsPublisher,
         BoardGateway,
+        WebhookSender,
+        WebhookOutbox,
+        WebhookDeliveryWorker,
       ],
     };
   }

@@ -7,7 +7,6 @@ import { LeaseHandler } from './handlers/lease.handler';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from './pool-manager.config';
 import { DockerRepository } from './repositories/docker.repository';
 import { BusWatch } from './services/bus-watch.service';
-import { HeartbeatReader } from './services/heartbeat.reader';
 import { LeaseService } from './services/lease.service';
 import { PoolLog } from './services/pool-log.service';
 import { PoolMaintenance } from './services/pool-maintenance.service';
@@ -30,7 +29,6 @@ export class PoolManagerModule {
         LeaseService,
         PoolStatusPublisher,
         BusWatch,
-        HeartbeatReader,
         PoolReconciler,
         PoolMaintenance,
       ],

@@ -4,7 +4,14 @@ import path from 'node:path';
 import { z } from 'zod';
 import { boolVar, failConfig, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
+import { EXECUTOR_NAMES, executorNameSchema, STAGE_TYPES, stageTypeSchema, type ExecutorName, type StageType } from '@app/contracts';
 import { isSystemVariable } from './domain/agent-command';
+
+/** The agent CLI a stage runs, and its model (null = the executor's default). */
+export interface StageExecutor {
+  executor: ExecutorName;
+  model: string | null;
+}
 
 const schema = z.object({
   ...messagingEnvShape,
@@ -15,6 +22,26 @@ const schema = z.object({
   CLAUDE_MODEL: optionalStringVar(),
   CLAUDE_MAX_TURNS: intVar(0, 0, 10_000),
   CLAUDE_ALLOWED_TOOLS: listVar(),
+  CODEX_CLI_PATH: optionalStringVar(),
+  CODEX_MODEL: optionalStringVar(),
+  OPENAI_API_KEY: optionalStringVar(),
+  /** `stage=executor[:model]`, comma-separated, e.g. `qa=codex:gpt-5.1-codex`; a stage not named runs Claude Code */
+  STAGE_EXECUTORS: listVar().pipe(
+    z.array(z.string()).transform((items, context) => {
+      const choices: Partial<Record<StageType, StageExecutor>> = {};
+      for (const item of items) {
+        const match = /^([a-z]+)=([a-z-]+)(?::(.+))?$/.exec(item);
+        const stage = stageTypeSchema.safeParse(match?.[1]);
+        const executor = executorNameSchema.safeParse(match?.[2]);
+        if (!match || !stage.success || !executor.success) {
+          context.addIssue({ code: 'custom', message: `${JSON.stringify(item)} is not stage=executor[:model] with a stage of ${STAGE_TYPES.join(', ')} and an executor of ${EXECUTOR_NAMES.join(', ')}` });
+          continue;
+        }
+        choices[stage.data] = { executor: executor.data, model: match[3] ?? null };
+      }
+      return choices;
+    }),
+  ),
   WORKSPACES_DIR: stringVar(path.resolve('.data/workspaces')),
   WORKSPACE_ALLOWED_ROOTS: listVar().pipe(z.array(z.string().refine((root) => path.isAbsolute(root), 'every root must be an absolute path'))),
   WORKSPACE_KEEP: boolVar(false),
@@ -57,6 +84,15 @@ export interface RunnerConfig {
   maxTurns: number;
   /** tools the CLI may use without asking (`--allowedTools`) */
   allowedTools: string[];
+  codex: {
+    /** the Codex CLI: its native binary from @openai/codex's optional package, else `codex` on PATH */
+    cliPath: string;
+    /** never logged, never in an event */
+    apiKey: string | null;
+    model: string | null;
+  };
+  /** the executor of each stage (STAGE_EXECUTORS); a stage not named runs Claude Code with CLAUDE_MODEL */
+  stageExecutors: Partial<Record<StageType, StageExecutor>>;
   workspacesDir: string;
   /** a task's `repoPath` must lie under one of these (absolute, symlinks resolved when checked) */
   workspaceAllowedRoots: string[];
@@ -117,6 +153,14 @@ function executionOf(requested: 'sandbox' | 'host' | 'container' | null, bwrapPa
   return { execution: dockerPath === null ? local : 'container', localExecution: local };
 }
 
+/** Codex's native binary installed with the project (@openai/codex's optional package for this platform), else `codex` on PATH. */
+function defaultCodexPath(): string {
+  const triples: Partial<Record<string, string>> = { 'linux-x64': 'x86_64-unknown-linux-musl', 'linux-arm64': 'aarch64-unknown-linux-musl' };
+  const triple = triples[`${process.platform}-${process.arch}`];
+  const native = triple === undefined ? null : path.resolve(`node_modules/@openai/codex-${process.platform}-${process.arch}/vendor/${triple}/bin/codex`);
+  return native !== null && existsSync(native) ? native : 'codex';
+}
+
 /** The CLI installed with the project, else `claude` on PATH. */
 function defaultCliPath(): string {
   const local = path.resolve('node_modules/.bin/claude');
@@ -124,7 +168,7 @@ function defaultCliPath(): string {
 }
 
 export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
-  const parsed = parseEnv(schema, env, 'runner', ['CLAUDE_API_KEY']);
+  const parsed = parseEnv(schema, env, 'runner', ['CLAUDE_API_KEY', 'OPENAI_API_KEY']);
   if (parsed.CLAUDE_PERMISSION_MODE === 'bypassPermissions' && process.getuid?.() === 0) {
     failConfig('runner: invalid configuration:\n  CLAUDE_PERMISSION_MODE: bypassPermissions is refused by the Claude CLI when run as root; use acceptEdits or CLAUDE_ALLOWED_TOOLS');
   }
@@ -141,6 +185,8 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     model: parsed.CLAUDE_MODEL,
     maxTurns: parsed.CLAUDE_MAX_TURNS,
     allowedTools: parsed.CLAUDE_ALLOWED_TOOLS,
+    codex: { cliPath: parsed.CODEX_CLI_PATH ?? defaultCodexPath(), apiKey: parsed.OPENAI_API_KEY, model: parsed.CODEX_MODEL },
+    stageExecutors: parsed.STAGE_EXECUTORS,
     workspacesDir: path.resolve(parsed.WORKSPACES_DIR),
     workspaceAllowedRoots: parsed.WORKSPACE_ALLOWED_ROOTS.map((root) => path.resolve(root)),
     workspaceKeep: parsed.WORKSPACE_KEEP,

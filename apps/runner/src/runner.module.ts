@@ -14,7 +14,8 @@ import { AgentSandbox } from './services/agent-sandbox.service';
 import { AgentRecords } from './services/agent-records.service';
 import { AttemptLog } from './services/attempt-log.service';
 import { AttemptMonitor } from './services/attempt-monitor.service';
-import { ClaudeRunService } from './services/claude-run.service';
+import { AgentRunService } from './services/agent-run.service';
+import { Executors } from './services/executors.service';
 import { PullRequestService } from './services/pull-request.service';
 import { RemoteService } from './services/remote.service';
 import { StageRunService } from './services/stage-run.service';
@@ -27,7 +28,7 @@ export class RunnerModule {
       module: RunnerModule,
       imports: [MessagingModule.forRoot(config.messaging, 'runner')],
       controllers: [RunHandler, TaskEndHandler],
-      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, CredentialRepository, SandboxRepository, ContainerRepository, RemoteService, PullRequestService, WorkspaceService, AgentContainer, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, ClaudeRunService, StageRunService],
+      providers: [{ provide: RUNNER_CONFIG, useValue: config }, Clock, ProcessRepository, GitRepository, CredentialRepository, SandboxRepository, ContainerRepository, RemoteService, PullRequestService, WorkspaceService, AgentContainer, AgentSandbox, AgentRecords, AttemptLog, AttemptMonitor, Executors, AgentRunService, StageRunService],
     };
   }
 }

@@ -43,7 +43,9 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
 
     // specification: no change, so nothing committed and an empty diff stat
     const spec = await harness.schedule({ taskId, stageType: 'specification', workspace });
-    expect((await harness.outcomeOf(spec, 'StageCompleted')).diffStat).toEqual({ files: 0, insertions: 0, deletions: 0, branch: `orch/${taskId}`, fromCommit: base, toCommit: base });
+    const specified = await harness.outcomeOf(spec, 'StageCompleted');
+    expect(specified.diffStat).toEqual({ files: 0, insertions: 0, deletions: 0, branch: `orch/${taskId}`, fromCommit: base, toCommit: base });
+    expect(specified.diff).toEqual({ baseSha: base, headSha: base, patch: '', truncated: false });
     expect(git(worktree, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe(`orch/${taskId}`);
     expect(git(worktree, 'rev-parse', 'HEAD')).toBe(base);
 
@@ -53,6 +55,10 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     const written = (await readFile(path.join(worktree, 'src', 'health.ts'), 'utf8')).split('\n').length - 1;
     const head = git(repo, 'rev-parse', `orch/${taskId}`);
     expect(completed.diffStat).toEqual({ files: 1, insertions: written, deletions: 0, branch: `orch/${taskId}`, fromCommit: base, toCommit: head });
+    // the diff itself, as git prints it between the stage's two commits
+    expect(completed.diff).toMatchObject({ baseSha: base, headSha: head, truncated: false });
+    expect(completed.diff?.patch.trimEnd()).toBe(git(repo, 'diff', '-M', base, head));
+    expect(completed.diff?.patch).toContain('+++ b/src/health.ts');
     expect(git(repo, 'log', '--format=%s', `orch/${taskId}`, '-1')).toBe(`orch: implementation of task ${taskId} (attempt 1)`);
     expect(git(repo, 'diff', '--name-only', base, `orch/${taskId}`)).toBe('src/health.ts'); // the slash-command files are never committed
     expect(git(worktree, 'status', '--porcelain', '--untracked-files=no')).toBe('');

@@ -1,3 +1,4 @@
+import type { AgentLogEntry } from './executor';
 import type { EventType } from './messages';
 import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
 
@@ -123,6 +124,8 @@ export interface LogBatch {
     /** the parsed stream-json line, or null for a line that is not JSON */
     json: Record<string, unknown> | null;
     text: string;
+    /** the line in the system's own terms (text, tool call, tool result, usage, result), whichever CLI wrote it */
+    entries: AgentLogEntry[];
   }>;
 }
 

@@ -34,3 +34,8 @@ function formatUuid(bytes: Buffer): string {
 export function orchestrationIdFor(startCommandId: string): string {
   return deterministicId(startCommandId, 'orchestration');
 }
+
+/** A text's revision: the SHA-256 of its UTF-8 bytes, hex (a specification's, at its approval gate). */
+export function contentRevision(text: string): string {
+  return createHash('sha256').update(text, 'utf8').digest('hex');
+}

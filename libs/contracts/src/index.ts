@@ -3,6 +3,7 @@ export * from './apps';
 export * from './board-events';
 export * from './build';
 export * from './envelope';
+export * from './executor';
 export * from './ids';
 export * from './messages';
 export * from './nats-accounts';

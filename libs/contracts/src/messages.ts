@@ -1,13 +1,20 @@
 import { z } from 'zod';
+import { agentLogEntrySchema } from './executor';
 import {
+  APPROVAL_DECISIONS,
   agentResultSchema,
+  approvalPolicySchema,
   credentialRefSchema,
   diffStatSchema,
   forgeSpecSchema,
   leaseRefSchema,
+  nextStageSchema,
   qaVerdictSchema,
+  reviewCommentSchema,
   stageContextSchema,
+  stageDiffSchema,
   stageTypeSchema,
+  waitingForSchema,
   workspaceSpecSchema,
 } from './stage';
 
@@ -16,6 +23,8 @@ const stageId = z.uuid();
 const isoTime = z.iso.datetime({ offset: true });
 /** 1 for a stage's first run, 2 for its first retry, … */
 const attempt = z.number().int().min(1);
+/** who decided: the name of the API token the request carried (`default` for API_TOKEN, `anonymous` on an open gateway) */
+const actor = z.string().min(1).max(100);
 
 /** A task's priority in the queue: 0 (lowest) to 9 (highest). */
 export const TASK_PRIORITY_MIN = 0;
@@ -62,6 +71,8 @@ const projectFields = {
   /** the secret by reference (`env:NAME` or `file:/path` on the runner hosts), never the secret; null for none */
   credentialRef: credentialRefSchema.nullable(),
   forge: forgeSpecSchema,
+  /** when its tasks wait for a person (a task may override it); absent on events before issue 18: `auto` */
+  approvalPolicy: approvalPolicySchema.optional(),
 };
 
 /**
@@ -108,6 +119,25 @@ export const MESSAGE_CATALOGUE = {
     kind: 'command',
     version: 1,
     data: z.object({ taskId, stageId }),
+  },
+  /** A person's decision on a waiting task's revision (POST /api/tasks/:id/decisions). */
+  DecideApproval: {
+    kind: 'command',
+    version: 1,
+    data: z.object({
+      taskId,
+      decision: z.enum(APPROVAL_DECISIONS),
+      /** the revision decided on: must be the one the task waits on */
+      revision: z.string().min(1).max(200),
+      comments: z.array(reviewCommentSchema).max(200),
+      by: actor,
+    }),
+  },
+  /** One more change to a done or failed task (POST /api/tasks/:id/follow-ups). */
+  RequestFollowUp: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, prompt: z.string().min(1).max(20_000), by: actor }),
   },
   // ── lease commands (orchestrator → pool-manager) ─────────────────────────────
   AcquireLease: {
@@ -158,6 +188,8 @@ export const MESSAGE_CATALOGUE = {
       title: z.string().min(1).max(200),
       description: z.string().max(20_000),
       ...workspaceSpecSchema.shape,
+      /** when the task waits for a person; absent on events before issue 18: `auto` */
+      approvalPolicy: approvalPolicySchema.optional(),
       /** absent on tasks created before priorities: DEFAULT_TASK_PRIORITY */
       priority: priority.optional(),
       /** absent on tasks created before dependencies: none */
@@ -272,6 +304,8 @@ export const MESSAGE_CATALOGUE = {
       output: z.string(),
       result: agentResultSchema,
       diffStat: diffStatSchema.nullable(),
+      /** the stage's change on the task's branch (absent for a scratch directory, and in events stored before it was recorded) */
+      diff: stageDiffSchema.optional(),
       /** QA only */
       verdict: qaVerdictSchema.nullable(),
       completedAt: isoTime,
@@ -333,6 +367,46 @@ export const MESSAGE_CATALOGUE = {
       findings: z.array(z.string()),
     }),
   },
+  /**
+   * The task stopped to wait (for a person's decision; issue 19: for a budget): it gives up
+   * its scheduler slot and its lease until the wait ends.
+   */
+  TaskWaiting: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), waitingFor: waitingForSchema, at: isoTime }),
+  },
+  /**
+   * The wait ended: with `next`, the task queues for a slot again (at the back) and runs that
+   * stage once admitted; with null, the orchestration ends (an event of its end follows).
+   */
+  TaskWaitEnded: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), by: actor, next: nextStageSchema.nullable(), at: isoTime }),
+  },
+  /** A person decided on a waiting task's revision. */
+  TaskDecisionRecorded: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      decision: z.enum(APPROVAL_DECISIONS),
+      by: actor,
+      /** the specification's revision or the commit decided on */
+      revision: z.string().min(1),
+      gate: z.enum(['spec', 'result']),
+      comments: z.array(reviewCommentSchema),
+      at: isoTime,
+    }),
+  },
+  /** A person asked a done or failed task for one more change: once admitted, `next` (an implementation round resuming its session) runs. */
+  FollowUpRequested: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), prompt: z.string().min(1), by: actor, next: nextStageSchema, at: isoTime }),
+  },
   OrchestrationCompleted: {
     kind: 'event',
     version: 1,
@@ -384,7 +458,8 @@ export const MESSAGE_CATALOGUE = {
     data: z.object({
       taskId,
       orchestrationId: z.uuid(),
-      outcome: z.enum(['completed', 'failed', 'cancelled', 'withdrawn']),
+      /** `waiting`: the task waits (for a person) and gives its slot up until it queues again */
+      outcome: z.enum(['completed', 'failed', 'cancelled', 'withdrawn', 'waiting']),
     }),
   },
   // ── pool events ───────────────────────────────────────────────────────────────
@@ -517,7 +592,8 @@ export const MESSAGE_CATALOGUE = {
   // ── agent output (ORCH_LOGS, never the event log) ──────────────────────────────
   RunOutputLogged: {
     kind: 'event',
-    version: 1,
+    /** 2: each line carries `entries` (version 1 is upcast with none) */
+    version: 2,
     data: z.object({
       taskId,
       stageId,
@@ -532,6 +608,8 @@ export const MESSAGE_CATALOGUE = {
           json: z.record(z.string(), z.unknown()).nullable(),
           /** the raw line (secrets redacted) */
           text: z.string(),
+          /** what the line said in the system's own terms, whichever CLI wrote it (its executor's reader); empty for stderr and lines of nothing typed */
+          entries: z.array(agentLogEntrySchema),
         }),
       ),
     }),

@@ -38,7 +38,8 @@ export interface AppBusAccess {
 export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
   gateway: {
     publishes: ['evt.task.*', 'evt.project.*', 'cmd.orchestrator.*'],
-    durables: [],
+    // the webhooks' consumer of task events (only made when WEBHOOK_URLS is set)
+    durables: [{ stream: 'events', name: 'gateway-webhooks' }],
     reads: ['events', 'logs', 'deadLetters'],
     subscribes: [],
     updatesStreams: false,
@@ -54,7 +55,8 @@ export const BUS_ACCESS: Record<NatsApp, AppBusAccess> = {
       { stream: 'events', name: 'orchestrator-heartbeats' },
       { stream: 'events', name: 'orchestrator-events' },
     ],
-    reads: ['events', 'snapshots'],
+    // a task's last heartbeat, before its stage is timed out for a lost one
+    reads: ['events', 'snapshots', 'heartbeats'],
     subscribes: [],
     updatesStreams: true,
   },

@@ -9,9 +9,17 @@ export const stageTypeSchema = z.enum(STAGE_TYPES);
 export const STAGE_STATUSES = ['pending', 'running', 'completed', 'failed'] as const;
 export type StageStatus = (typeof STAGE_STATUSES)[number];
 
-/** A task's status on the board. */
-export const TASK_STATUSES = ['created', 'queued', 'running', 'done', 'failed', 'cancelled'] as const;
+/** A task's status on the board; `waiting`: for a person (or, issue 19, a budget), holding no slot and no lease. */
+export const TASK_STATUSES = ['created', 'queued', 'running', 'waiting', 'done', 'failed', 'cancelled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
+export interface LastHeartbeat {
+  stageId: string;
+  attempt: number;
+  /** the heartbeat envelope's `occurredAt` */
+  sentAt: string;
+}
 
 /** The stage after `stage`, or null after QA. */
 export function nextStageType(stage: StageType): StageType | null {
@@ -33,6 +41,25 @@ export const diffStatSchema = z.object({
 });
 export type DiffStat = z.infer<typeof diffStatSchema>;
 
+/**
+ * The change a stage made on the task's branch, as `git diff base..head` prints it (unified,
+ * with the stat's renames), cut at a file boundary to STAGE_DIFF_MAX_BYTES.
+ */
+export const stageDiffSchema = z.object({
+  /** HEAD of the task's worktree when the stage started */
+  baseSha: z.string().min(1),
+  /** HEAD after the runner committed the stage's work */
+  headSha: z.string().min(1),
+  /** the unified diff; the files past the limit are left out whole */
+  patch: z.string(),
+  /** whether files were left out to keep the patch under STAGE_DIFF_MAX_BYTES */
+  truncated: z.boolean(),
+});
+export type StageDiff = z.infer<typeof stageDiffSchema>;
+
+/** bytes (UTF-8) of a stage's diff kept in StageCompleted: with the 256 KiB answer it stays under NATS's 1 MiB */
+export const STAGE_DIFF_MAX_BYTES = 256 * 1024;
+
 /** What a stage is given to work on: built by the orchestrator from the stages before it. */
 export const stageContextSchema = z.object({
   taskTitle: z.string(),
@@ -43,8 +70,16 @@ export const stageContextSchema = z.object({
   implementationSummary: z.string().optional(),
   /** what the implementation changed in the workspace; present for QA when known */
   diffStat: diffStatSchema.optional(),
-  /** QA's findings from the round before; present on a rework of implementation */
+  /**
+   * QA's findings from the round before, or a person's comments on the work (request
+   * changes): present on a rework of implementation, and on a specification round asked
+   * for at the specification's approval
+   */
   reviewFindings: z.array(z.string()).optional(),
+  /** what a person asked for in a follow-up on the finished (or failed) task; present on its implementation round */
+  followUp: z.string().optional(),
+  /** the implementation's Claude session to continue (`claude --resume <id>`): present on a follow-up's implementation round */
+  resumeSessionId: z.string().min(1).optional(),
 });
 export type StageContext = z.infer<typeof stageContextSchema>;
 
@@ -127,3 +162,55 @@ export const workspaceSpecSchema = z.object({
   remote: workspaceRemoteSchema.nullable().optional(),
 });
 export type WorkspaceSpec = z.infer<typeof workspaceSpecSchema>;
+
+/**
+ * When a task waits for a person: `auto` never; `approve-spec` after its specification,
+ * before implementation; `approve-result` after QA passed, before the pull request or the end.
+ */
+export const APPROVAL_POLICIES = ['auto', 'approve-spec', 'approve-result'] as const;
+export type ApprovalPolicy = (typeof APPROVAL_POLICIES)[number];
+export const approvalPolicySchema = z.enum(APPROVAL_POLICIES);
+
+/** The two approval gates: after the specification, after QA. */
+export const APPROVAL_GATES = ['spec', 'result'] as const;
+export type ApprovalGate = (typeof APPROVAL_GATES)[number];
+
+/**
+ * What a waiting task waits for. `approval`: a person's decision on `revision` — for the
+ * `spec` gate the specification's revision (sha256 of its text, hex), for `result` the
+ * branch's commit after QA (or, with no git workspace, the QA attempt's id). A decision on
+ * another revision is refused. Issue 19 adds `budget`.
+ */
+export const waitingForSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string().min(1) }),
+]);
+export type WaitingFor = z.infer<typeof waitingForSchema>;
+
+/** A person's decision at an approval gate. */
+export const APPROVAL_DECISIONS = ['approve', 'request-changes', 'reject'] as const;
+export type ApprovalDecision = (typeof APPROVAL_DECISIONS)[number];
+
+/** A comment on the work, optionally on a file and line; it becomes one finding of the next round. */
+export const reviewCommentSchema = z.object({
+  body: z.string().min(1).max(20_000),
+  /** a path in the repository */
+  file: z.string().min(1).max(1_000).optional(),
+  /** 1-based line of `file` */
+  line: z.number().int().min(1).optional(),
+});
+export type ReviewComment = z.infer<typeof reviewCommentSchema>;
+
+/** A comment as a finding: `path:line: body`, `path: body` or the body alone. */
+export function commentAsFinding(comment: ReviewComment): string {
+  if (comment.file === undefined) return comment.body;
+  return comment.line === undefined ? `${comment.file}: ${comment.body}` : `${comment.file}:${comment.line}: ${comment.body}`;
+}
+
+/** The stage a wait's end (or a follow-up) leads to once the task is admitted again. */
+export const nextStageSchema = z.object({
+  stageType: stageTypeSchema,
+  /** its round (see StageScheduled) */
+  round: z.number().int().nonnegative(),
+  context: stageContextSchema,
+});
+export type NextStage = z.infer<typeof nextStageSchema>;

@@ -8,6 +8,8 @@ export const COMMAND_SUBJECTS = {
   StartOrchestration: 'orchestrator.start-orchestration',
   CancelOrchestration: 'orchestrator.cancel-orchestration',
   RetryStage: 'orchestrator.retry-stage',
+  DecideApproval: 'orchestrator.decide-approval',
+  RequestFollowUp: 'orchestrator.request-follow-up',
   AcquireLease: 'pool.acquire-lease',
   RenewLease: 'pool.renew-lease',
   ReleaseLease: 'pool.release-lease',

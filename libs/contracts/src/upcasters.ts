@@ -23,6 +23,12 @@ export function upcastStageTimedOutV1(data: unknown): unknown {
   return { ...data, reason, cause };
 }
 
+/** RunOutputLogged 1 → 2: lines had no typed `entries`; they are upcast with none (the raw `json` is still there). */
+export function upcastRunOutputLoggedV1(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null || !('lines' in data) || !Array.isArray(data.lines)) return data;
+  return { ...data, lines: data.lines.map((line: unknown) => (typeof line === 'object' && line !== null ? { entries: [], ...line } : line)) };
+}
+
 /**
  * Upcasters by message type and the version they read: a breaking change to a type's data
  * bumps its version in the catalogue and adds its upcaster here, so that old messages in
@@ -30,4 +36,5 @@ export function upcastStageTimedOutV1(data: unknown): unknown {
  */
 export const UPCASTERS: Partial<Record<MessageType, Record<number, Upcaster>>> = {
   StageTimedOut: { 1: upcastStageTimedOutV1 },
+  RunOutputLogged: { 1: upcastRunOutputLoggedV1 },
 };

@@ -65,6 +65,37 @@ describe('AggregateStore against the real JetStream', () => {
     expect((await store().load(subject, countingFold())).lastSeq).toBe(before.lastSeq);
   });
 
+  it('given a decision presumed at the subject\'s last sequence, when it is appended, then it is stored without a read; given another writer since, then it is re-decided on the re-read state', async () => {
+    const own = await connectTestClient(testMessagingOptions('aggregate-presumed'));
+    const store = (reader = new SubjectReader(own)) => new AggregateStore(reader, new MessagePublisher(own), own);
+    const subject = own.subjects.scheduler;
+    const { lastSeq } = await store().load(subject, countingFold());
+    const reader = new CountingReader(own);
+    const presuming = store(reader);
+    const asked: number[] = [];
+    const first = await presuming.append(subject, countingFold(), { lastSeq, events: [queued(1)] }, (current) => {
+      asked.push(current.queued.length);
+      return [queued(current.queued.length + 1)];
+    });
+    expect(first.stored).toHaveLength(1);
+    expect(first.lastSeq).toBeGreaterThan(lastSeq);
+    expect(asked).toEqual([]);
+    expect(reader.reads).toEqual([]);
+
+    await store().decide(subject, countingFold(), (current) => [queued(current.queued.length + 1)]);
+    const stale = queued(100);
+    const { taskId } = stale.type === 'OrchestrationQueued' ? stale.data : { taskId: '' };
+    const second = await presuming.append(subject, countingFold(), { lastSeq: first.lastSeq, events: [stale] }, () => {
+      asked.push(1);
+      return [];
+    });
+    expect(asked).toEqual([1]);
+    expect(second).toMatchObject({ lastSeq: first.lastSeq + 1, appended: [], stored: [] });
+    expect((await store().load(subject, countingFold())).state.queued).toHaveLength(2);
+    expect((await store().load(subject, countingFold())).state.queued).not.toContain(taskId);
+    await dropTestStreams(own);
+  });
+
   it('given a snapshot every 5 appends, when a new store loads cold, then it reads the snapshot and only the tail', async () => {
     const writer = store();
     for (let i = 0; i < 12; i += 1) await writer.decide(client.subjects.scheduler, countingFold(5), (current) => [queued(current.queued.length + 1)]);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { OrchEvent } from '@app/contracts';
-import { TransientError } from './errors';
+import { StillConflicting } from './errors';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
 import { SubjectReader } from './subject-reader';
@@ -23,6 +23,22 @@ interface Snapshot {
   version: number;
   lastSeq: number;
   state: unknown;
+}
+
+/** A decision made before reading: `events`, to be appended against `lastSeq`. */
+export interface Presumed<E extends OrchEvent> {
+  lastSeq: number;
+  events: E[];
+}
+
+/** What a decision appended. */
+export interface Decided<E extends OrchEvent> {
+  /** the subject's last sequence after the append */
+  lastSeq: number;
+  /** the events decided in the round that went through, each stored now or before (a duplicate) */
+  appended: E[];
+  /** those of them stored now (not duplicates of an earlier append) */
+  stored: E[];
 }
 
 export interface Loaded<S> {
@@ -88,12 +104,35 @@ export class AggregateStore {
    * across processes the expected sequence does it. Every event decided must belong on
    * `subject`, the one whose sequence was read: one routed elsewhere is a bug, refused.
    */
-  async decide<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>, decide: (state: S, lastSeq: number) => E[]): Promise<{ state: S; lastSeq: number; appended: E[] }> {
+  async decide<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>, decide: (state: S, lastSeq: number) => E[]): Promise<Decided<E> & { state: S }> {
+    const decided = await this.decideAndAppend(subject, fold, decide, null);
+    if (decided.state === null) throw new Error(`${subject}: decided without a state`); // only a presumed decision leaves it unknown
+    return { ...decided, state: decided.state };
+  }
+
+  /**
+   * Like `decide`, for a decision the caller has already made at a sequence it was told
+   * (an order carries the subject's sequence): `presumed.events` are appended against
+   * `presumed.lastSeq` without reading the subject first; only when someone wrote since is
+   * the subject read and `decide` asked again, as in `decide`.
+   */
+  async append<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>, presumed: Presumed<E>, decide: (state: S) => E[]): Promise<Decided<E>> {
+    return this.decideAndAppend(subject, fold, decide, presumed);
+  }
+
+  /** The one append loop: decide, append against the sequence decided on, and on a conflict re-read and decide again. */
+  private async decideAndAppend<S, E extends OrchEvent>(
+    subject: string,
+    fold: Fold<S, E>,
+    decide: (state: S, lastSeq: number) => E[],
+    presumed: Presumed<E> | null,
+  ): Promise<Decided<E> & { state: S | null }> {
     return this.exclusive(subject, async () => {
       const appended: E[] = [];
+      const stored: E[] = [];
       for (let round = 0; round < MAX_CONFLICT_RETRIES; round += 1) {
-        let { state, lastSeq } = await this.load(subject, fold);
-        const events = decide(state, lastSeq);
+        let { state, lastSeq, events }: { state: S | null; lastSeq: number; events: E[] } =
+          round === 0 && presumed !== null ? { state: this.cachedAt<S>(subject, presumed.lastSeq), ...presumed } : await this.loadAndDecide(subject, fold, decide);
         for (const event of events) {
           const target = this.nats.subjects.eventSubject(event.aggregateId, event.type);
           if (target !== subject) throw new Error(`${event.type} for ${event.aggregateId} belongs on ${target}, not on ${subject}, the subject decided on`);
@@ -106,19 +145,35 @@ export class AggregateStore {
             break;
           }
           if (!result.duplicate) {
-            state = fold.evolve(state, event);
             lastSeq = result.seq;
-            this.remember(subject, { state, lastSeq });
+            stored.push(event);
+            if (state === null) {
+              this.forget(subject); // appended without knowing the state: the next load reads it
+            } else {
+              state = fold.evolve(state, event);
+              this.remember(subject, { state, lastSeq });
+            }
           }
           appended.push(event);
         }
         if (!conflicted) {
-          if (appended.length > 0) await this.maybeSnapshot(fold, state, lastSeq, appended.length);
-          return { state, lastSeq, appended };
+          if (appended.length > 0 && state !== null) await this.maybeSnapshot(fold, state, lastSeq, appended.length);
+          return { state, lastSeq, appended, stored };
         }
       }
-      throw new TransientError(`${subject}: still conflicting after ${MAX_CONFLICT_RETRIES} re-reads`);
+      throw new StillConflicting(`${subject}: still conflicting after ${MAX_CONFLICT_RETRIES} re-reads`);
     });
+  }
+
+  private async loadAndDecide<S, E extends OrchEvent>(subject: string, fold: Fold<S, E>, decide: (state: S, lastSeq: number) => E[]) {
+    const { state, lastSeq } = await this.load(subject, fold);
+    return { state, lastSeq, events: decide(state, lastSeq) };
+  }
+
+  /** The cached state of `subject` if it is the state at exactly `lastSeq`. */
+  private cachedAt<S>(subject: string, lastSeq: number): S | null {
+    const cached = this.cache.get(subject);
+    return cached !== undefined && cached.lastSeq === lastSeq ? (cached.state as S) : null;
   }
 
   private async readSnapshot<S, E extends OrchEvent>(fold: Fold<S, E>): Promise<Loaded<S> | null> {

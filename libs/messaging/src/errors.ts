@@ -4,7 +4,7 @@
  * consumer's max deliveries send it to the dead letters.
  */
 export class TransientError extends Error {
-  override readonly name = 'TransientError';
+  override readonly name: string = 'TransientError';
   constructor(
     message: string,
     /** milliseconds before redelivery; the transport backs off by attempt when absent */
@@ -21,4 +21,9 @@ export class TransientError extends Error {
  */
 export class PoisonMessageError extends Error {
   override readonly name = 'PoisonMessageError';
+}
+
+/** An aggregate's subject kept moving under a decision: every re-read and re-decision met another append. */
+export class StillConflicting extends TransientError {
+  override readonly name = 'StillConflicting';
 }

@@ -1,5 +1,6 @@
 export * from './aggregate-store';
 export * from './dead-letter';
+export * from './heartbeat-reader';
 export * from './errors';
 export * from './jetstream.context';
 export * from './jetstream.server';
@@ -12,3 +13,5 @@ export * from './streams';
 export * from './subject-reader';
 export * from './bootstrap';
 export * from './queued-commands';
+export * from './stream-reader';
+export * from './resuming-read';

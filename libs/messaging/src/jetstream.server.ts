@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { CustomTransportStrategy, Server, type MessageHandler } from '@nestjs/microservices';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import type { ConsumerConfig, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { ConsumerConfig, JsMsg } from '@nats-io/jetstream';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { isMessageType, validateMessage, type OrchMessage } from '@app/contracts';
 import { withLogContext } from '@app/config';
@@ -11,6 +11,7 @@ import { JetStreamContext } from './jetstream.context';
 import { logContextOf } from './log-context';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
+import { ResumingRead } from './resuming-read';
 
 export interface ConsumerDefinition {
   /** durable consumer name, shared by every instance of the app */
@@ -70,7 +71,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   private readonly log = new Logger(JetStreamServer.name);
   private client: NatsClient | null = null;
   private readonly handlers = new Map<string, MessageHandler | null>();
-  private readonly loops: Array<{ messages: ConsumerMessages | null; stopped: boolean; done: Promise<void> }> = [];
+  private readonly loops: Array<ResumingRead<JsMsg>> = [];
   private readonly listeners: { [K in keyof JetStreamServerEvents]: Array<JetStreamServerEvents[K]> } = {
     deadLetter: [],
     error: [],
@@ -101,11 +102,7 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
   }
 
   async close(): Promise<void> {
-    for (const loop of this.loops) {
-      loop.stopped = true;
-      loop.messages?.stop();
-    }
-    await Promise.all(this.loops.map((loop) => loop.done));
+    await Promise.all(this.loops.map((loop) => loop.stop()));
     this.loops.length = 0;
     await this.client?.close();
     this.client = null;
@@ -163,32 +160,24 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
     }
   }
 
-  private startLoop(client: NatsClient, definition: ConsumerDefinition) {
-    const loop: { messages: ConsumerMessages | null; stopped: boolean; done: Promise<void> } = {
-      messages: null,
-      stopped: false,
-      done: Promise.resolve(),
-    };
+  private startLoop(client: NatsClient, definition: ConsumerDefinition): ResumingRead<JsMsg> {
     const stream = this.streamName(client, definition.stream);
-    loop.done = (async () => {
-      while (!loop.stopped) {
-        try {
-          const consumer = await client.js.consumers.get(stream, definition.durable);
-          loop.messages = await consumer.consume({ max_messages: 256 });
-          if (loop.stopped) loop.messages.stop();
-          const lanes = new SubjectLanes(definition.concurrency ?? 1);
-          for await (const message of loop.messages) {
-            await lanes.run(message.subject, () => this.dispatch(client, definition, stream, message));
-          }
-          await lanes.drain();
-        } catch (error) {
-          if (loop.stopped) break;
-          this.log.error(`Consumer ${definition.durable} stopped: ${(error as Error).message}; restarting`);
-          for (const listener of this.listeners.error) listener(error);
-          await new Promise((resolve) => setTimeout(resolve, 1_000));
-        }
-      }
-    })();
+    let lanes = new SubjectLanes(definition.concurrency ?? 1);
+    const loop = new ResumingRead<JsMsg>({
+      open: async () => {
+        const consumer = await client.js.consumers.get(stream, definition.durable);
+        lanes = new SubjectLanes(definition.concurrency ?? 1);
+        const messages = await consumer.consume({ max_messages: 256 });
+        return { messages, stop: () => messages.stop() };
+      },
+      handle: (message) => lanes.run(message.subject, () => this.dispatch(client, definition, stream, message)),
+      settle: () => lanes.drain(),
+      failed: (error) => {
+        this.log.error(`Consumer ${definition.durable} stopped: ${error.message}; restarting`);
+        for (const listener of this.listeners.error) listener(error);
+      },
+    });
+    loop.start();
     return loop;
   }
 

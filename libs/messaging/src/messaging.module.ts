@@ -3,6 +3,7 @@ import { AggregateStore } from './aggregate-store';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { MessagePublisher } from './publisher';
+import { HeartbeatReader } from './heartbeat-reader';
 import { QueuedCommands } from './queued-commands';
 import { SubjectReader } from './subject-reader';
 
@@ -27,10 +28,11 @@ export class MessagingModule {
         MessagePublisher,
         SubjectReader,
         QueuedCommands,
+        HeartbeatReader,
         AggregateStore,
         NatsClientShutdown,
       ],
-      exports: [NatsClient, MessagePublisher, SubjectReader, QueuedCommands, AggregateStore],
+      exports: [NatsClient, MessagePublisher, SubjectReader, QueuedCommands, HeartbeatReader, AggregateStore],
     };
   }
 }

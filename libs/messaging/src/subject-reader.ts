@@ -1,24 +1,22 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DeliverPolicy, JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { validateEvent, type OrchEvent } from '@app/contracts';
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
+import { validateEvent } from '@app/contracts';
 import { NatsClient } from './nats-client';
+import { StreamReader, validEvents, type EventSource, type StoredEvent } from './stream-reader';
 
 /** Past this many messages, a tail is read with an ordered consumer instead of direct gets. */
 const DIRECT_TAIL_LIMIT = 24;
-
-export interface StoredEvent {
-  /** the stream sequence */
-  seq: number;
-  subject: string;
-  event: OrchEvent;
-}
 
 /** Reads one aggregate's history back from ORCH_EVENTS. */
 @Injectable()
 export class SubjectReader {
   private readonly logger = new Logger(SubjectReader.name);
 
-  constructor(private readonly nats: NatsClient) {}
+  private readonly stream: StreamReader;
+
+  constructor(private readonly nats: NatsClient) {
+    this.stream = new StreamReader(nats);
+  }
 
   /** The stream sequence of the subject's last message, 0 when it has none. */
   async lastSequence(subject: string): Promise<number> {
@@ -77,32 +75,23 @@ export class SubjectReader {
   private async readWithConsumer(subject: string, afterSeq: number): Promise<{ events: StoredEvent[]; lastSeq: number }> {
     const lastSeq = await this.lastSequence(subject);
     if (lastSeq <= afterSeq) return { events: [], lastSeq };
-    const consumer = await this.nats.js.consumers.get(this.nats.subjects.eventsStream, {
-      filter_subjects: subject,
-      ...(afterSeq === 0
-        ? { deliver_policy: DeliverPolicy.All }
-        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: afterSeq + 1 }),
-    });
     const events: StoredEvent[] = [];
-    const messages = await consumer.consume({ max_messages: 256 });
-    try {
-      for await (const message of messages) {
-        this.keep(events, subject, message);
-        if (message.seq >= lastSeq) break;
-      }
-    } finally {
-      messages.stop();
+    const range = { fromSeq: afterSeq + 1, toSeq: lastSeq, filter: subject, pageSize: 256 };
+    const stored = this.stream.range(this.nats.subjects.eventsStream, range);
+    for await (const { seq, event } of validEvents(stored, (message, reason) => this.skip(subject, message.seq, reason))) {
+      events.push({ seq, subject, event });
     }
     return { events, lastSeq };
   }
 
   /** Adds a stored message to `events` if it is a valid event; anything else is skipped with a warning. */
-  private keep(events: StoredEvent[], subject: string, stored: { seq: number; subject: string; data: Uint8Array }): void {
+  private keep(events: StoredEvent[], subject: string, stored: EventSource): void {
     const validated = validateEvent(stored.data);
-    if (validated.ok) {
-      events.push({ seq: stored.seq, subject: stored.subject, event: validated.event });
-    } else {
-      this.logger.warn(`Skipping invalid message at ${subject} #${stored.seq}: ${validated.ok ? 'not an event' : validated.reason}`);
-    }
+    if (validated.ok) events.push({ seq: stored.seq, subject: stored.subject, event: validated.event });
+    else this.skip(subject, stored.seq, validated.reason);
+  }
+
+  private skip(subject: string, seq: number, reason: string): void {
+    this.logger.warn(`Skipping invalid message at ${subject} #${seq}: ${reason}`);
   }
 }

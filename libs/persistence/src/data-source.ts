@@ -4,6 +4,7 @@ import { ProjectionSupport1732406400001 } from '../../../migrations/173240640000
 import { PoolAndMetrics1732406400002 } from '../../../migrations/1732406400002-pool-and-metrics';
 import { ProjectedEvents1732406400003 } from '../../../migrations/1732406400003-projected-events';
 import { Projects1732406400004 } from '../../../migrations/1732406400004-projects';
+import { StageDiffsAndWebhooks1732406400018 } from '../../../migrations/1732406400018-stage-diffs-and-webhooks';
 import { QueueSettings1732406400019 } from '../../../migrations/1732406400019-queue-settings';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
@@ -14,6 +15,7 @@ import { ProjectionCheckpointEntity } from './projection-checkpoint.entity';
 import { StageEntity } from './stage.entity';
 import { StageRunEntity } from './stage-run.entity';
 import { TaskEntity } from './task.entity';
+import { WebhookDeliveryEntity } from './webhook-delivery.entity';
 
 /** milliseconds to wait for a connection before giving up on an unreachable server */
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -28,8 +30,8 @@ export function createDataSource(url: string): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
-    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, QueueSettings1732406400019],
+    entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity, WebhookDeliveryEntity],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, StageDiffsAndWebhooks1732406400018, QueueSettings1732406400019],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

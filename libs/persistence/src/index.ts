@@ -11,3 +11,4 @@ export * from './projection-checkpoint.entity';
 export * from './stage.entity';
 export * from './stage-run.entity';
 export * from './task.entity';
+export * from './webhook-delivery.entity';

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type QaVerdict, type StageContext, type StageStatus, type StageType } from '@app/contracts';
+import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type QaVerdict, type StageContext, type StageDiff, type StageStatus, type StageType } from '@app/contracts';
 import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 import { TaskEntity } from './task.entity';
@@ -105,6 +105,10 @@ export class StageEntity {
 
   @Column({ name: 'diff_stat', type: 'jsonb', nullable: true })
   diffStat!: DiffStat | null;
+
+  /** the run's diff on the task's branch (size-limited, see StageDiff); null before it was recorded. Read only when asked for (up to 256 KiB a row). */
+  @Column({ name: 'stage_diff', type: 'jsonb', nullable: true, select: false })
+  stageDiff!: StageDiff | null;
 
   /** QA's verdict; null for the other stages */
   @Column({ type: 'jsonb', nullable: true })

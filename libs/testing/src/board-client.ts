@@ -132,3 +132,13 @@ export class BoardClient {
     else if (event.name !== 'metrics' && event.name !== 'resync') this.lastSeq = Math.max(this.lastSeq ?? 0, event.payload.seq);
   }
 }
+
+/** A stage of `taskId` reported in `status` (for `BoardClient.waitFor`). */
+export const stageIs = (taskId: string, stageType: string, status: string) => (event: ReceivedEvent) =>
+  event.name === 'stage-update' && event.payload.taskId === taskId && event.payload.stageType === stageType && event.payload.status === status;
+
+/** `taskId` reported in `status` (for `BoardClient.waitFor`). */
+export const taskIs = (taskId: string, status: string) => (event: ReceivedEvent) => event.name === 'task-update' && event.payload.taskId === taskId && event.payload.status === status;
+
+/** The updates from ORCH_EVENTS, in the order received (log batches and metrics snapshots apart). */
+export const eventUpdates = (events: readonly ReceivedEvent[]) => events.filter((event) => event.name !== 'metrics' && event.name !== 'log');

@@ -1,35 +1,16 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
-import { validateEvent, type OrchEvent } from '@app/contracts';
-import type { NatsClient } from '@app/messaging';
+import { StreamReader, validEvents, type NatsClient, type StoredEvent } from '@app/messaging';
 
-export interface LoggedEvent {
-  seq: number;
-  subject: string;
-  event: OrchEvent;
+/** A valid event of the log, with when the server stored it. */
+export interface LoggedEvent extends StoredEvent {
   /** when the server stored it, milliseconds since the epoch (sub-millisecond precision) */
   storedAtMs: number;
 }
 
 /** Every valid event in a suite's ORCH_EVENTS (optionally below one subject filter, from one sequence on), in order. */
 export async function readEventLog(client: NatsClient, filter: string = client.subjects.allEvents, fromSeq = 1): Promise<LoggedEvent[]> {
-  const info = await client.jsm.streams.info(client.subjects.eventsStream);
-  const last = info.state.last_seq;
-  if (info.state.messages === 0 || last < fromSeq) return [];
-  const from = fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : { deliver_policy: DeliverPolicy.All };
-  const consumer = await client.js.consumers.get(client.subjects.eventsStream, { filter_subjects: filter, ...from });
   const events: LoggedEvent[] = [];
-  const pendingAtStart = (await consumer.info(false)).num_pending;
-  if (pendingAtStart === 0) return [];
-  const messages = await consumer.consume({ max_messages: 512 });
-  try {
-    for await (const message of messages) {
-      const validated = validateEvent(message.data);
-      if (validated.ok) events.push({ seq: message.seq, subject: message.subject, event: validated.event, storedAtMs: Number(message.timestampNanos) / 1e6 });
-      if (message.seq >= last || message.info.pending === 0) break;
-    }
-  } finally {
-    messages.stop();
-  }
+  const stored = new StreamReader(client).range(client.subjects.eventsStream, { fromSeq, filter });
+  for await (const { seq, subject, event, message } of validEvents(stored)) events.push({ seq, subject, event, storedAtMs: message.storedAtMs });
   return events;
 }
 

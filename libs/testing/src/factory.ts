@@ -76,8 +76,6 @@ export const factory = {
     message('OrchestrationUnblocked', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), blockerId: ids.task(blocker) }),
   taskQueueSettingsChanged: (task = 1, data: Partial2<MessageData<'TaskQueueSettingsChanged'>> = {}) =>
     message('TaskQueueSettingsChanged', ids.task(task), { taskId: ids.task(task), priority: 5, blockedBy: [], ...data }),
-  taskPullRequestOpened: (task = 1) =>
-    message('TaskPullRequestOpened', ids.task(task), { taskId: ids.task(task), url: `https://github.com/acme/shop/pull/${task}`, number: task, head: `orch/${ids.task(task)}`, base: 'main', created: true, openedAt: AT }),
   taskPullRequestClosed: (task = 1, state: 'merged' | 'closed' = 'merged') =>
     message('TaskPullRequestClosed', ids.task(task), { taskId: ids.task(task), url: `https://github.com/acme/shop/pull/${task}`, number: task, state, observedAt: AT }),
   orchestrationReleased: (task = 1, outcome: MessageData<'OrchestrationReleased'>['outcome'] = 'completed') =>
@@ -139,10 +137,41 @@ export const factory = {
   orchestrationCancelled: (task = 1, reason = 'no longer needed') =>
     message('OrchestrationCancelled', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), reason, cancelledAt: AT }),
   taskDeleted: (task = 1) => message('TaskDeleted', ids.task(task), { taskId: ids.task(task) }),
+  taskPullRequestOpened: (task = 1, number = 7) =>
+    message('TaskPullRequestOpened', ids.task(task), {
+      taskId: ids.task(task),
+      url: `https://github.example.com/acme/app/pull/${number}`,
+      number,
+      head: `orch/${ids.task(task)}`,
+      base: 'main',
+      created: true,
+      openedAt: AT,
+    }),
   cancelRun: (ref: Parameters<typeof stageRef>[0] = {}, reason = 'no longer needed') => {
     const { taskId, stageId, attempt } = stageRef(ref);
     return message('CancelRun', taskId, { taskId, stageId, attempt, reason });
   },
+  decideApproval: (task = 1, data: Partial2<MessageData<'DecideApproval'>> = {}) =>
+    message('DecideApproval', ids.task(task), { taskId: ids.task(task), decision: 'approve', revision: 'revision-1', comments: [], by: 'alice', ...data }),
+  requestFollowUp: (task = 1, prompt = 'Also add a test', by = 'alice') => message('RequestFollowUp', ids.task(task), { taskId: ids.task(task), prompt, by }),
+  taskWaiting: (task = 1, waitingFor: MessageData<'TaskWaiting'>['waitingFor'] = { kind: 'approval', gate: 'spec', revision: 'revision-1' }) =>
+    message('TaskWaiting', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), waitingFor, at: AT }),
+  taskWaitEnded: (task = 1, next: MessageData<'TaskWaitEnded'>['next'] = null, by = 'alice') =>
+    message('TaskWaitEnded', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), by, next, at: AT }),
+  taskDecisionRecorded: (task = 1, data: Partial2<MessageData<'TaskDecisionRecorded'>> = {}) =>
+    message('TaskDecisionRecorded', ids.task(task), {
+      taskId: ids.task(task),
+      orchestrationId: ids.orchestration(task),
+      decision: 'approve',
+      by: 'alice',
+      revision: 'revision-1',
+      gate: 'spec',
+      comments: [],
+      at: AT,
+      ...data,
+    }),
+  followUpRequested: (task = 1, prompt = 'Also add a test', next: MessageData<'FollowUpRequested'>['next'] = { stageType: 'implementation', round: 1, context: { taskTitle: `Task ${task}`, taskDescription: 'Do it', followUp: prompt } }) =>
+    message('FollowUpRequested', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), prompt, by: 'alice', next, at: AT }),
   runHeartbeat: (ref: Parameters<typeof stageRef>[0] = {}) =>
     message('RunHeartbeat', ids.task(ref.task), { ...stageRef(ref), runnerId: 'runner-1', at: AT }),
   caused: causedMessage,

@@ -26,3 +26,6 @@ export const HOSTILE_ATTEMPTS_CONTAINED = [
   ['rewrite-review-prompt', 'succeeded'],
   ['plant-git-hooks', 'blocked'],
 ] as const;
+
+/** The real Codex CLI's native binary, as the project installs it (the pinned @openai/codex's optional linux-x64 package). */
+export const REAL_CODEX_PATH = path.resolve(__dirname, '../../../node_modules/@openai/codex-linux-x64/vendor/x86_64-unknown-linux-musl/bin/codex');

@@ -11,6 +11,8 @@ export * from './board-client';
 export * from './tcp-proxy';
 export * from './git-repo';
 export * from '../fixtures/fake-anthropic-api';
+export * from '../fixtures/fake-openai-responses-api';
 export * from './git-server';
 export * from '../fixtures/fake-github-api';
 export * from './listening-server';
+export * from './webhook-receiver';

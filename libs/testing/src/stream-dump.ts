@@ -1,5 +1,4 @@
-import { DeliverPolicy } from '@nats-io/jetstream';
-import type { DeadLetterRecord, NatsClient } from '@app/messaging';
+import { StreamReader, type DeadLetterRecord, type NatsClient } from '@app/messaging';
 
 export interface StoredMessage {
   seq: number;
@@ -12,20 +11,10 @@ export interface StoredMessage {
 
 /** Every message a stream holds (optionally below one subject filter), raw, in order. */
 export async function readStream(client: NatsClient, stream: string, filter?: string): Promise<StoredMessage[]> {
-  const info = await client.jsm.streams.info(stream);
-  if (info.state.messages === 0) return [];
-  const consumer = await client.js.consumers.get(stream, { ...(filter ? { filter_subjects: filter } : {}), deliver_policy: DeliverPolicy.All });
-  if ((await consumer.info(false)).num_pending === 0) return [];
   const stored: StoredMessage[] = [];
-  const messages = await consumer.consume({ max_messages: 512 });
-  try {
-    for await (const message of messages) {
-      const headers = message.headers ? [...message.headers.keys()].map((key) => `${key}: ${message.headers?.values(key).join(',')}`).join('\n') : '';
-      stored.push({ seq: message.seq, subject: message.subject, text: message.string(), headers });
-      if (message.seq >= info.state.last_seq || message.info.pending === 0) break;
-    }
-  } finally {
-    messages.stop();
+  for await (const message of new StreamReader(client).range(stream, { filter })) {
+    const headers = message.headers ? [...message.headers.keys()].map((key) => `${key}: ${message.headers?.values(key).join(',')}`).join('\n') : '';
+    stored.push({ seq: message.seq, subject: message.subject, text: Buffer.from(message.data).toString('utf8'), headers });
   }
   return stored;
 }

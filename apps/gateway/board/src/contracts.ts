@@ -13,3 +13,4 @@ export type {
   TaskUpdate,
 } from '../../../../libs/contracts/src/board-events';
 export type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../../../../libs/contracts/src/stage';
+export type { AgentLogEntry, ExecutorName } from '../../../../libs/contracts/src/executor';

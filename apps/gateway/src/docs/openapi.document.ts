@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { TASK_STATUSES } from '@app/contracts';
+import { STAGE_TYPES, TASK_STATUSES } from '@app/contracts';
 import { BOARD_COLUMNS } from '../services/board-columns';
 import { requestSchemas, responseSchemas } from '../http/schemas/common.schemas';
 import '../http/schemas/health.schemas';
@@ -7,8 +7,10 @@ import '../http/schemas/metrics.schemas';
 import '../http/schemas/orchestrator.schemas';
 import '../http/schemas/pool.schemas';
 import '../http/schemas/project.schemas';
+import '../http/schemas/review.schemas';
 import '../http/schemas/stage.schemas';
 import '../http/schemas/task.schemas';
+import '../http/schemas/webhook.schemas';
 
 type JsonObject = Record<string, unknown>;
 
@@ -63,6 +65,14 @@ const OPERATIONS: Operation[] = [
     mutating: true,
   },
   { method: 'delete', path: '/api/tasks/{id}', summary: 'Delete a task that is not queued or running (appends TaskDeleted)', params: [idParam('id', 'task')], responses: { 204: null, 400: 'Error', 404: 'Error', 409: 'Error' }, mutating: true },
+  {
+    method: 'get',
+    path: '/api/tasks/{id}/diff',
+    summary: "The diff a stage's latest completed run made on the task's branch (recorded by the runner, at most 256 KiB)",
+    params: [idParam('id', 'task'), { name: 'stage', in: 'query', schema: { type: 'string', enum: [...STAGE_TYPES], default: 'implementation' } }],
+    responses: { 200: 'StageDiff', 400: 'Error', 404: 'Error' },
+  },
+  { method: 'get', path: '/api/tasks/{id}/webhooks', summary: "The task's webhook deliveries (WEBHOOK_URLS): delivered, pending or failed, with their attempts", params: [idParam('id', 'task')], responses: { 200: arrayOf('WebhookDelivery'), 400: 'Error', 404: 'Error' } },
   { method: 'post', path: '/api/projects', summary: 'Create a project: a repository by URL, its credential by reference (appends ProjectCreated)', body: { schema: 'CreateProjectRequest' }, responses: { 201: 'Project', 400: 'Error', 413: 'Error' }, mutating: true },
   { method: 'get', path: '/api/projects', summary: 'List projects by name', responses: { 200: arrayOf('Project') } },
   { method: 'get', path: '/api/projects/{id}', summary: 'Get a project', params: [idParam('id', 'project')], responses: { 200: 'Project', 400: 'Error', 404: 'Error' } },

@@ -54,6 +54,13 @@ export class NotFoundError extends GatewayError {
   }
 }
 
+/** The task's stage has no completed run with a recorded diff (not run yet, or a scratch directory). */
+export class DiffNotRecorded extends GatewayError {
+  constructor(taskId: string, stage: string) {
+    super(`task ${taskId} has no recorded diff of its ${stage} stage (not completed yet, or not in a repository)`, [{ field: 'stage', problem: 'no diff recorded' }]);
+  }
+}
+
 /** The request is well formed but the thing it names is in the wrong state for it. */
 export abstract class ConflictError extends GatewayError {}
 

@@ -3,6 +3,7 @@ import { asDependencyFailure } from '../errors/dependency.errors';
 import {
   ConflictError,
   DependencyUnavailable,
+  DiffNotRecorded,
   ForeignOrigin,
   InvalidInput,
   OrchestrationDisabled,
@@ -54,7 +55,7 @@ export function toErrorResponse(error: unknown): ErrorResponse & { unexpected: b
   if (error instanceof Unauthorized) return { ...gatewayResponse(401, error, { 'www-authenticate': 'Bearer' }), unexpected: false };
   if (error instanceof ForeignOrigin) return { ...gatewayResponse(403, error), unexpected: false };
   if (error instanceof UnsupportedBody) return { ...gatewayResponse(415, error), unexpected: false };
-  if (error instanceof NotFoundError) return { ...gatewayResponse(404, error), unexpected: false };
+  if (error instanceof NotFoundError || error instanceof DiffNotRecorded) return { ...gatewayResponse(404, error), unexpected: false };
   if (error instanceof ConflictError) return { ...gatewayResponse(409, error), unexpected: false };
   if (error instanceof OrchestrationDisabled) return { ...gatewayResponse(503, error), unexpected: false };
   if (error instanceof PayloadTooLarge) return { ...gatewayResponse(413, error), unexpected: false };

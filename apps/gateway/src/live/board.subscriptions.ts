@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { z } from 'zod';
-import { BOARD_ROOM, describeIssues, taskRoom, validateEvent, type LogBatch, type OrchEvent, type SubscribeReply, type SubscribeRequest } from '@app/contracts';
-import { NatsClient } from '@app/messaging';
+import { BOARD_ROOM, describeIssues, taskRoom, type LogBatch, type OrchEvent, type SubscribeReply, type SubscribeRequest } from '@app/contracts';
+import { NatsClient, validEvents } from '@app/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { EventFeed } from '../projection/event-feed';
 import { StreamCursor } from '../projection/stream-cursor';
@@ -102,10 +102,8 @@ export class BoardSubscriptions {
       socket.emit('resync', { reason, seq: head });
       return;
     }
-    for await (const message of this.cursor.range('events', afterSeq + 1, head)) {
-      const validated = validateEvent(message.data);
-      if (!validated.ok) continue;
-      for (const update of updatesFor(message.seq, validated.event, interest)) emitUpdate(socket, update);
+    for await (const { seq, event } of validEvents(this.cursor.range('events', afterSeq + 1, head))) {
+      for (const update of updatesFor(seq, event, interest)) emitUpdate(socket, update);
     }
   }
 

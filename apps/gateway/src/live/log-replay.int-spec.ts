@@ -11,7 +11,7 @@ const batch = (taskId: string, index: number) =>
   newMessage(
     'RunOutputLogged',
     taskId,
-    { taskId, stageId: uuidv7(), attempt: 1, lines: [{ index, stream: 'stdout', at: new Date().toISOString(), json: null, text: `line ${index} of ${taskId}` }] },
+    { taskId, stageId: uuidv7(), attempt: 1, lines: [{ index, stream: 'stdout', at: new Date().toISOString(), json: null, text: `line ${index} of ${taskId}`, entries: [] }] },
     { producer: 'spec', occurredAt: new Date().toISOString() },
   ) as Envelope<'RunOutputLogged'>;
 

@@ -59,6 +59,15 @@ describe('applying stored messages to the read model', () => {
     ]);
   });
 
+  it('given quotes, backslashes and SQL in text, when a batch is applied in one round trip, then each is stored as it was written and nothing else runs', async () => {
+    const hostile = `x'); DELETE FROM tasks; -- \\' \\\\ $1 E'\\x00'`;
+    const outcomes = await apply(stored(factory.taskCreated(16), factory.taskCreated(17, { title: hostile, description: hostile }), factory.orchestrationFailed(17, hostile)));
+
+    expect(outcomes.map(({ outcome }) => outcome)).toEqual(['applied', 'applied', 'applied']);
+    expect(await rows('SELECT title, description, failure_reason FROM tasks WHERE id = $1', [ids.task(17)])).toEqual([{ title: hostile, description: hostile, failure_reason: hostile }]);
+    expect(await rows('SELECT count(*)::int AS n FROM tasks WHERE id = $1', [ids.task(16)])).toEqual([{ n: 1 }]);
+  });
+
   it('given an event stored twice (re-published without its Nats-Msg-Id), when both copies are applied, in one batch or later, then the first counts: cost once, no step back', async () => {
     const ref = { task: 12 };
     const completed = factory.stageCompleted(ref);

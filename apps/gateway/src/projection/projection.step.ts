@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { validateEvent, type OrchEvent } from '@app/contracts';
 import { project } from './projector';
-import type { ProjectionUnit } from './read-model.rows';
+import { EventWritesRefused, type ProjectionUnit } from './read-model.rows';
 import { storableText, storableValue } from './storable-text';
 import type { StreamMessage } from './stream-cursor';
 
@@ -36,8 +36,9 @@ export type StoredOutcome = { outcome: 'applied'; event: OrchEvent } | { outcome
  * Applies stored messages, in order, to the read tables within `manager`'s transaction: a
  * valid event is projected once per envelope id (a second copy is skipped); anything else
  * is kept in `dead_letters` with the reason, and so is an event listed in `unapplicable`
- * (sequence → reason: one the tables refused before). Returns what became of each message.
- * Throws EventNotApplied for an event the tables refuse now.
+ * (sequence → reason: one the tables refused before). The events' writes go to the
+ * database together (`unit`), all of them before this returns. Returns what became of
+ * each message. Throws EventNotApplied for an event the tables refuse now.
  */
 export async function applyStoredMessages(
   manager: EntityManager,
@@ -61,8 +62,10 @@ export async function applyStoredMessages(
     } else {
       await projectStored(manager, message.seq, stored.event, unit);
       outcomes.push({ outcome: 'applied', event: stored.event });
+      if (unit.full) await writeUnit(manager, unit);
     }
   }
+  await writeUnit(manager, unit);
   return outcomes;
 }
 
@@ -92,14 +95,28 @@ async function claimEnvelopes(manager: EntityManager, envelopes: ReadonlyArray<{
   return new Map([...first].filter(([id]) => claimed.has(id)));
 }
 
-/** Projects one event; the tables refusing its data is EventNotApplied. */
+/** Projects one event into `unit`; an event whose writes cannot be made of its data is EventNotApplied. */
 async function projectStored(manager: EntityManager, seq: number, event: OrchEvent, unit: ProjectionUnit): Promise<void> {
   try {
     await project(manager, seq, event, unit);
   } catch (error) {
-    if (!blamesTheData(error)) throw error;
-    throw new EventNotApplied(seq, storableText(`${event.type} could not be applied to the read model: ${(error as Error).message}`));
+    throw notApplied(seq, event.type, error);
   }
+}
+
+/** Sends the unit's writes; the tables refusing an event's data is EventNotApplied naming that event. */
+async function writeUnit(manager: EntityManager, unit: ProjectionUnit): Promise<void> {
+  try {
+    await unit.write(manager);
+  } catch (error) {
+    if (!(error instanceof EventWritesRefused)) throw error;
+    throw notApplied(error.seq, error.type, error.cause);
+  }
+}
+
+function notApplied(seq: number, type: string, error: unknown): unknown {
+  if (!blamesTheData(error)) return error;
+  return new EventNotApplied(seq, storableText(`${type} could not be applied to the read model: ${(error as Error).message}`));
 }
 
 /** Whether `error` is Postgres refusing a value (see DATA_ERROR_CLASSES), as opposed to a connection, lock or schema problem. */

@@ -3,18 +3,29 @@ import { DEFAULT_TASK_PRIORITY, isPoolEvent, isProjectEvent, type OrchEvent } fr
 import { stageEndOf } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
-import { ReadModelRows, type ProjectionUnit } from './read-model.rows';
+import { ProjectionUnit } from './read-model.rows';
 import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
 const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
 
+/** A uuid[] as Postgres's array text (`{a,b}`): the unit sends its statements with their parameters inlined as literals. UUIDs need no quoting. */
+const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
+
 /**
- * Applies one event to the read tables. Every timestamp comes from the event, never from
- * the database clock, so a rebuild yields the same rows.
+ * Applies one event to the read tables: its writes are collected in `unit`, which sends
+ * them with the other events' (ProjectionUnit.write); without a unit, at once. Every
+ * timestamp comes from the event, never from the database clock, so a rebuild yields the
+ * same rows.
  */
 export async function project(manager: EntityManager, seq: number, event: OrchEvent, unit?: ProjectionUnit): Promise<void> {
-  const rows = new ReadModelRows(manager, seq, event.occurredAt, unit);
+  if (unit === undefined) {
+    const alone = new ProjectionUnit();
+    await project(manager, seq, event, alone);
+    await alone.finish(manager);
+    return;
+  }
+  const rows = unit.rowsFor(seq, event.occurredAt, event.type);
   if (isPoolEvent(event)) {
     await projectPool(rows, event);
     return;
@@ -29,12 +40,12 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await rows.query(
         `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, priority, blocked_by)
          VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, event.data.priority ?? DEFAULT_TASK_PRIORITY, event.data.blockedBy ?? []],
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? [])],
       );
       return;
     }
     case 'TaskQueueSettingsChanged':
-      await rows.updateTask(event.data.taskId, 'priority = $4, blocked_by = $5', [event.data.priority, event.data.blockedBy]);
+      await rows.updateTask(event.data.taskId, 'priority = $4, blocked_by = $5', [event.data.priority, uuidArray(event.data.blockedBy)]);
       return;
     case 'OrchestrationUnblocked':
       // the queue's order in the read model is by priority, then FIFO; a blocker's end shows on its own row
@@ -76,60 +87,56 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       return;
     case 'StageScheduled': {
       const { taskId, stageId, stageType, attempt, round, context, orchestrationId } = event.data;
-      await rows.together(async () => {
-        await rows.query(
-          `INSERT INTO orchestrator_stages (id, task_id, stage_type, status, stage_context, retry_count, attempt, stage_round, orchestration_id, created_at, updated_at, last_event_seq)
-           VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $9, $10)
-           ON CONFLICT (id) DO UPDATE SET status = 'pending', stage_context = EXCLUDED.stage_context, retry_count = EXCLUDED.retry_count,
-             attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
-          [stageId, taskId, stageType, JSON.stringify(context), attempt - 1, attempt, round, orchestrationId, rows.at, seq],
-        );
-        await rows.updateTask(taskId, 'current_stage = $4, retry_count = GREATEST(retry_count, $5)', [stageType, attempt - 1]);
-        await projectRunScheduled(rows, event);
-      });
+      await rows.query(
+        `INSERT INTO orchestrator_stages (id, task_id, stage_type, status, stage_context, retry_count, attempt, stage_round, orchestration_id, created_at, updated_at, last_event_seq)
+         VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $9, $10)
+         ON CONFLICT (id) DO UPDATE SET status = 'pending', stage_context = EXCLUDED.stage_context, retry_count = EXCLUDED.retry_count,
+           attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
+        [stageId, taskId, stageType, JSON.stringify(context), attempt - 1, attempt, round, orchestrationId, rows.at, seq],
+      );
+      await rows.updateTask(taskId, 'current_stage = $4, retry_count = GREATEST(retry_count, $5)', [stageType, attempt - 1]);
+      await projectRunScheduled(rows, event);
       return;
     }
     case 'StageStarted': {
       const { stageId, lease, startedAt, deadlineAt, attempt } = event.data;
-      await rows.together(async () => {
-        await rows.updateStage(
-          stageId,
-          attempt,
-          `status = 'running', started_at = $5, deadline_at = $6, container_id = $7, container_ref = $8, port = $9, lease_id = $10, completed_at = NULL`,
-          [startedAt, deadlineAt, lease.slot, lease.containerId, lease.port, lease.leaseId],
-        );
-        // a task keeps its lease from stage to stage: the slot shows the stage now on it
-        await rows.query(`UPDATE pool_slots SET stage_id = $3, attempt = $4 WHERE pool_id = $1 AND lease_id = $2`, [lease.poolId, lease.leaseId, stageId, attempt]);
-        await projectRunStarted(rows, event);
-      });
+      await rows.updateStage(
+        stageId,
+        attempt,
+        `status = 'running', started_at = $5, deadline_at = $6, container_id = $7, container_ref = $8, port = $9, lease_id = $10, completed_at = NULL`,
+        [startedAt, deadlineAt, lease.slot, lease.containerId, lease.port, lease.leaseId],
+      );
+      // a task keeps its lease from stage to stage: the slot shows the stage now on it
+      await rows.query(`UPDATE pool_slots SET stage_id = $3, attempt = $4 WHERE pool_id = $1 AND lease_id = $2`, [lease.poolId, lease.leaseId, stageId, attempt]);
+      await projectRunStarted(rows, event);
       return;
     }
     case 'StageCompleted': {
-      const { stageId, attempt, output, result, diffStat, verdict, completedAt, taskId } = event.data;
-      await rows.together(async () => {
-        await rows.updateStage(
-          stageId,
-          attempt,
-          `status = 'completed', command_output = $5, completed_at = $6, cost_usd = $7, input_tokens = $8, output_tokens = $9,
-           cache_read_tokens = $10, cache_creation_tokens = $11, num_turns = $12, session_id = $13, duration_ms = $14, diff_stat = $15, verdict = $16`,
-          [
-            output,
-            completedAt,
-            result.totalCostUsd,
-            result.usage.inputTokens,
-            result.usage.outputTokens,
-            result.usage.cacheReadInputTokens,
-            result.usage.cacheCreationInputTokens,
-            result.numTurns,
-            result.sessionId,
-            result.durationMs,
-            diffStat === null ? null : JSON.stringify(diffStat),
-            verdict === null ? null : JSON.stringify(verdict),
-          ],
-        );
-        await rows.updateTask(taskId, 'total_cost_usd = total_cost_usd + $4', [result.totalCostUsd]);
-        await projectRunEnded(rows, event);
-      });
+      const { stageId, attempt, output, result, diffStat, diff, verdict, completedAt, taskId } = event.data;
+      await rows.updateStage(
+        stageId,
+        attempt,
+        `status = 'completed', command_output = $5, completed_at = $6, cost_usd = $7, input_tokens = $8, output_tokens = $9,
+         cache_read_tokens = $10, cache_creation_tokens = $11, num_turns = $12, session_id = $13, duration_ms = $14, diff_stat = $15, verdict = $16,
+         stage_diff = $17`,
+        [
+          output,
+          completedAt,
+          result.totalCostUsd,
+          result.usage.inputTokens,
+          result.usage.outputTokens,
+          result.usage.cacheReadInputTokens,
+          result.usage.cacheCreationInputTokens,
+          result.numTurns,
+          result.sessionId,
+          result.durationMs,
+          diffStat === null ? null : JSON.stringify(diffStat),
+          verdict === null ? null : JSON.stringify(verdict),
+          diff === undefined ? null : JSON.stringify(diff),
+        ],
+      );
+      await rows.updateTask(taskId, 'total_cost_usd = total_cost_usd + $4', [result.totalCostUsd]);
+      await projectRunEnded(rows, event);
       return;
     }
     case 'StageFailed':

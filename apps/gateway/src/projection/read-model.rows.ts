@@ -1,48 +1,30 @@
 import type { EntityManager } from 'typeorm';
+import { escapeLiteral } from 'pg';
+
+/** collected SQL (bytes, about) after which a unit is written before more is collected */
+export const UNIT_WRITE_BYTES = 4 * 1024 * 1024;
 
 /**
  * The SQL the projectors share: every write stamps the event's time and stream sequence,
- * never the database clock, so replaying the log yields the same rows.
+ * never the database clock, so replaying the log yields the same rows. Writes are not sent
+ * at once: they are collected in the transaction's ProjectionUnit, in order, and sent
+ * together (see ProjectionUnit.write).
  */
 export class ReadModelRows {
-  private collected: Statement[] | null = null;
-
   constructor(
-    readonly manager: EntityManager,
+    private readonly unit: ProjectionUnit,
     /** the event's stream sequence */
     readonly seq: number,
     /** the event's occurredAt */
     readonly at: string,
-    /** the transaction's unit, when several events are applied in it */
-    private readonly unit?: ProjectionUnit,
+    /** the event's type, to name it when its writes are refused */
+    private readonly type: string,
   ) {}
 
-  query(sql: string, params: unknown[]): Promise<unknown> {
-    if (this.collected !== null) {
-      this.collected.push({ sql, params });
-      return Promise.resolve();
-    }
-    return this.manager.query(sql, params);
-  }
-
-  /**
-   * Runs the writes `work` makes as one statement (data-modifying CTEs): one round trip
-   * instead of one each. Only for writes that do not read each other's rows — every part
-   * of one statement sees the tables as they were before it.
-   */
-  async together(work: () => Promise<void>): Promise<void> {
-    this.collected = [];
-    let statements: Statement[];
-    try {
-      await work();
-    } finally {
-      statements = this.collected;
-      this.collected = null;
-    }
-    if (statements.length > 0) {
-      const { sql, params } = combine(statements);
-      await this.manager.query(sql, params);
-    }
+  /** Collects a write; `$n` is `params[n - 1]`, sent as a literal of unknown type (as an untyped parameter is). */
+  query(sql: string, params: unknown[]): Promise<void> {
+    this.unit.collect(this.seq, this.type, inlined(sql, params));
+    return Promise.resolve();
   }
 
   /** `set` may use $4… for `params`. */
@@ -62,24 +44,92 @@ export class ReadModelRows {
   }
 
   /**
-   * Numbers the queued tasks 1, 2, … in the order they entered the queue — at once, or,
-   * within a ProjectionUnit, once when the unit ends (every admission renumbers the whole
-   * queue: per event, a long queue made a replay quadratic).
+   * Numbers the queued tasks 1, 2, … in the order they entered the queue, once when the
+   * unit ends (every admission renumbers the whole queue: per event, a long queue made a
+   * replay quadratic).
    */
   async renumberQueue(): Promise<void> {
-    if (this.unit) {
-      this.unit.queueChanged = true;
-      return;
-    }
-    await renumberQueue(this.manager);
+    this.unit.queueChanged = true;
+    return Promise.resolve();
   }
 }
 
-/** The events applied in one transaction: what is left to do once, at its end. */
+/** The writes of one event, as collected. */
+interface EventWrites {
+  seq: number;
+  type: string;
+  statements: string[];
+}
+
+/** An event's writes the database refused; `cause` is the database's error. */
+export class EventWritesRefused extends Error {
+  constructor(
+    readonly seq: number,
+    readonly type: string,
+    override readonly cause: unknown,
+  ) {
+    super(`#${seq} ${type}: ${(cause as Error).message}`);
+  }
+}
+
+/**
+ * The events applied in one transaction: their writes, collected in order and sent as one
+ * multi-statement query (one round trip for a batch instead of one or more per event; each
+ * statement sees the ones before it, as sent one by one), and what is left to do once at
+ * the transaction's end.
+ */
 export class ProjectionUnit {
   queueChanged = false;
+  private collected: EventWrites[] = [];
+  private bytes = 0;
 
+  rowsFor(seq: number, at: string, type: string): ReadModelRows {
+    return new ReadModelRows(this, seq, at, type);
+  }
+
+  collect(seq: number, type: string, statement: string): void {
+    const last = this.collected.at(-1);
+    if (last?.seq === seq) last.statements.push(statement);
+    else this.collected.push({ seq, type, statements: [statement] });
+    this.bytes += statement.length;
+  }
+
+  /** Whether so much is collected that it should be written before more is. */
+  get full(): boolean {
+    return this.bytes >= UNIT_WRITE_BYTES;
+  }
+
+  /**
+   * Sends what was collected, in one round trip within a savepoint. When the database
+   * refuses it, goes back to the savepoint and sends it again event by event: the events
+   * before the refused one are kept, and EventWritesRefused names it.
+   */
+  async write(manager: EntityManager): Promise<void> {
+    const events = this.collected;
+    this.collected = [];
+    this.bytes = 0;
+    if (events.length === 0) return;
+    try {
+      await manager.query(['SAVEPOINT projection_unit', ...events.flatMap((event) => event.statements), 'RELEASE SAVEPOINT projection_unit'].join(';\n'));
+      return;
+    } catch (error) {
+      await manager.query('ROLLBACK TO SAVEPOINT projection_unit').catch(() => {
+        throw error; // the connection or transaction is gone: that is the failure to report
+      });
+    }
+    for (const event of events) {
+      try {
+        await manager.query(event.statements.join(';\n'));
+      } catch (error) {
+        throw new EventWritesRefused(event.seq, event.type, error);
+      }
+    }
+    await manager.query('RELEASE SAVEPOINT projection_unit');
+  }
+
+  /** Writes what is collected, then renumbers the queue if an event changed it. */
   async finish(manager: EntityManager): Promise<void> {
+    await this.write(manager);
     if (this.queueChanged) await renumberQueue(manager);
     this.queueChanged = false;
   }
@@ -94,21 +144,24 @@ async function renumberQueue(manager: EntityManager): Promise<void> {
   );
 }
 
-interface Statement {
-  sql: string;
-  params: unknown[];
+/**
+ * `sql` with each `$n` replaced by `params[n - 1]` as a quoted literal, as node-postgres
+ * would send the parameter's text (a number's or boolean's `String`, NULL for null). A
+ * quoted literal is of unknown type until its context gives it one, like an untyped
+ * parameter, so the statement means what it meant with parameters.
+ */
+export function inlined(sql: string, params: readonly unknown[]): string {
+  return sql.replace(/\$(\d+)/g, (placeholder, n: string) => {
+    const index = Number(n) - 1;
+    if (index < 0 || index >= params.length) throw new RangeError(`${placeholder} has no parameter`);
+    return literal(params[index]);
+  });
 }
 
-/** `WITH s0 AS (first), s1 AS (second) last`, each statement's `$n` moved past the ones before. */
-export function combine(statements: readonly Statement[]): Statement {
-  let offset = 0;
-  const params: unknown[] = [];
-  const parts = statements.map((statement) => {
-    const shift = offset;
-    offset += statement.params.length;
-    params.push(...statement.params);
-    return statement.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + shift}`);
-  });
-  const last = parts.pop() ?? '';
-  return { sql: parts.length === 0 ? last : `WITH ${parts.map((part, index) => `s${index} AS (${part})`).join(', ')} ${last}`, params };
+function literal(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'string') return escapeLiteral(value);
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return escapeLiteral(String(value));
+  if (value instanceof Date) return escapeLiteral(value.toISOString());
+  throw new TypeError(`a ${typeof value} cannot be written as a literal (JSON.stringify it)`);
 }

@@ -1,8 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import type { StreamCursor, StreamFollow, StreamMessage, StreamName } from './stream-cursor';
-
-/** milliseconds between attempts to resume after the stream or a handler failed */
-const RESUME_DELAY_MS = 1_000;
+import { ResumingRead } from '@app/messaging';
+import type { StreamCursor, StreamMessage, StreamName } from './stream-cursor';
 /** milliseconds a started batch waits for the rest of a backlog */
 const BATCH_WAIT_MS = 20;
 /** messages closer than this (ms) mean a busy stream: they are gathered for BUSY_WINDOW_MS */
@@ -12,13 +10,10 @@ const BUSY_WINDOW_MS = 5;
 /**
  * Follows a stream for the life of the app: from the sequence `nextSeq()` gives, each
  * message handed to `handle` in order; after a failure (NATS away, Postgres refusing) it
- * resumes a second later from wherever `nextSeq()` then says.
+ * resumes a second later from wherever `nextSeq()` then says (`ResumingRead`'s loop).
  */
 export class ResumingFollower {
-  private follow: StreamFollow | null = null;
-  private stopped = false;
-  private loop: Promise<void> = Promise.resolve();
-  private lastFailure: string | null = null;
+  private read: ResumingRead<StreamMessage> | null = null;
   /** a batch handled off the read loop (on its timer) failed: the loop resumes as after any failure */
   private batchFailure: Error | null = null;
 
@@ -30,11 +25,11 @@ export class ResumingFollower {
 
   /** Why the last attempt failed, or null while messages flow. */
   get failure(): string | null {
-    return this.lastFailure;
+    return this.read?.failure ?? null;
   }
 
   start(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): void {
-    this.loop = this.run(nextSeq, handle);
+    this.run(nextSeq, handle);
   }
 
   /**
@@ -56,7 +51,7 @@ export class ResumingFollower {
       if (taken.length > 0) handled = handled.then(() => handle(taken));
       return handled;
     };
-    this.loop = this.run(
+    this.run(
       () => {
         batch = []; // what was not handled is read again from nextSeq()
         handled = Promise.resolve();
@@ -72,7 +67,7 @@ export class ResumingFollower {
           timer ??= setTimeout(() => {
             flush().catch((error: unknown) => {
               this.batchFailure = error instanceof Error ? error : new Error(String(error));
-              this.follow?.stop(); // the loop resumes from nextSeq(), a second later
+              this.read?.interrupt(); // the loop resumes from nextSeq(), a second later
             });
           }, message.more === true ? BATCH_WAIT_MS : BUSY_WINDOW_MS);
           return;
@@ -83,29 +78,20 @@ export class ResumingFollower {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    this.follow?.stop();
-    await this.loop;
+    await this.read?.stop();
   }
 
-  private async run(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): Promise<void> {
-    while (!this.stopped) {
-      try {
-        this.follow = await this.cursor.follow(this.stream, nextSeq());
-        if (this.stopped) this.follow.stop();
-        for await (const message of this.follow.messages) {
-          await handle(message);
-          this.lastFailure = null;
-        }
+  private run(nextSeq: () => number, handle: (message: StreamMessage) => Promise<void> | void): void {
+    this.read = new ResumingRead<StreamMessage>({
+      open: () => this.cursor.follow(this.stream, nextSeq()),
+      handle,
+      settle: () => {
         const failed = this.batchFailure;
         this.batchFailure = null;
         if (failed !== null) throw failed;
-      } catch (error) {
-        if (this.stopped) return;
-        this.lastFailure = (error as Error).message;
-        this.logger.error(`Reading ${this.stream} stopped before #${nextSeq()}: ${this.lastFailure}; resuming in 1 s`);
-        await new Promise((resolve) => setTimeout(resolve, RESUME_DELAY_MS));
-      }
-    }
+      },
+      failed: (error) => this.logger.error(`Reading ${this.stream} stopped before #${nextSeq()}: ${error.message}; resuming in 1 s`),
+    });
+    this.read.start();
   }
 }

@@ -1,4 +1,4 @@
-import { isSchedulerEvent, isTaskEvent, sealDraft, type OrchEvent } from '@app/contracts';
+import { isSchedulerEvent, isTaskEvent, sealDraft, type OrchEvent, type OrchMessage } from '@app/contracts';
 import { factory, ids } from '@app/testing';
 import type { OrchestrationRules } from './orchestration.config';
 import type { TaskDraft } from './decision';
@@ -24,7 +24,7 @@ export const givenScheduler = (...events: OrchEvent[]): SchedulerState => events
 export const types = (drafts: ReadonlyArray<{ type: string }>) => drafts.map((item) => item.type);
 
 /** The task's own drafts, stored: sealed as caused by `cause`, as the service appends them. */
-export const stored = (cause: OrchEvent | ReturnType<typeof factory.cancelOrchestration>, drafts: TaskDraft[]) =>
+export const stored = (cause: Pick<OrchMessage, 'id' | 'correlationId'>, drafts: TaskDraft[]) =>
   drafts.map((item) => sealDraft(cause, ids.task(1), item, { producer: 'spec', occurredAt: now.toISOString() }));
 
 /** A task that went through admission and is running `stageType`. */

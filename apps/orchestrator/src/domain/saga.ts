@@ -52,7 +52,9 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
     }
     case 'OrchestrationCompleted':
     case 'OrchestrationFailed':
-    case 'OrchestrationCancelled': {
+    case 'OrchestrationCancelled':
+    case 'TaskWaiting': {
+      // an ended or waiting task holds no lease (a wait that ended already let it go)
       const lease = task.status === 'running' ? null : task.heldLease;
       if (!lease) return [];
       const { taskId } = event.data;

@@ -32,7 +32,7 @@ describe('scheduler decider (the admission log)', () => {
 
     it('given a running task ends, then its slot is released and the head of the queue admitted, in order', () => {
       const scheduler = givenScheduler(factory.orchestrationAdmitted(1), factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1), factory.orchestrationQueued(4, 2));
-      const drafts = decideRelease(factory.orchestrationCompleted(1), scheduler, rules, now);
+      const drafts = decideRelease(factory.orchestrationCompleted(1), givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.orchestrationCompleted(1)), scheduler, rules, now);
       expect(drafts.map((item) => [item.type, item.data.taskId])).toEqual([
         ['OrchestrationReleased', ids.task(1)],
         ['OrchestrationAdmitted', ids.task(3)],
@@ -180,7 +180,7 @@ describe('scheduler decider (the admission log)', () => {
         factory.orchestrationQueued(2, 1, { projectId: shop, projectMaxConcurrent: 1 }),
         factory.orchestrationQueued(3, 2, { projectId: shop, projectMaxConcurrent: 1 }),
       );
-      expect(decideRelease(factory.orchestrationCompleted(1), scheduler, wide, now).map((item) => [item.type, item.data.taskId])).toEqual([
+      expect(decideRelease(factory.orchestrationCompleted(1), givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.orchestrationCompleted(1)), scheduler, wide, now).map((item) => [item.type, item.data.taskId])).toEqual([
         ['OrchestrationReleased', ids.task(1)],
         ['OrchestrationAdmitted', ids.task(2)],
       ]);

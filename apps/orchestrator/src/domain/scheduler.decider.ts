@@ -2,6 +2,7 @@ import { DEFAULT_TASK_PRIORITY, draft, type MessageOf } from '@app/contracts';
 import type { AdmissionRequest, QueueFacts, SchedulerDraft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import { dependentsOf, isKnown, type QueueEntry, type SchedulerState } from './scheduler.state';
+import { holdsNoSlot, type TaskState } from './task.state';
 
 /**
  * The scheduler aggregate (the admission log). A task let through by the task decider is
@@ -40,16 +41,24 @@ export function decideAdmissions(scheduler: SchedulerState, rules: Orchestration
   return drafts;
 }
 
-/** A task that ended gives its slot back; the next in the queue may take it. */
-export function decideRelease(
-  event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>,
-  scheduler: SchedulerState,
-  rules: OrchestrationRules,
-  now: Date,
-): SchedulerDraft[] {
+/** The events after which a task holds no slot: its end, or a wait. */
+export type SlotReleasingEvent = MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'> | MessageOf<'TaskWaiting'>;
+
+const OUTCOMES = {
+  OrchestrationCompleted: 'completed',
+  OrchestrationFailed: 'failed',
+  OrchestrationCancelled: 'cancelled',
+  TaskWaiting: 'waiting',
+} as const satisfies Record<SlotReleasingEvent['type'], MessageOf<'OrchestrationReleased'>['data']['outcome']>;
+
+/**
+ * A task that ended, or waits (for a person), gives its slot back; the next in the queue
+ * may take it. A waiting task queues again, at the back, when its wait ends.
+ */
+export function decideRelease(event: SlotReleasingEvent, task: TaskState, scheduler: SchedulerState, rules: OrchestrationRules, now: Date): SchedulerDraft[] {
   const { taskId, orchestrationId } = event.data;
-  if (!isKnown(scheduler, taskId)) return [];
-  const outcome = event.type === 'OrchestrationCompleted' ? 'completed' : event.type === 'OrchestrationFailed' ? 'failed' : 'cancelled';
+  if (!isKnown(scheduler, taskId) || !holdsNoSlot(task)) return [];
+  const outcome = OUTCOMES[event.type];
   const after: SchedulerState = {
     ...scheduler,
     running: scheduler.running.filter((entry) => entry.taskId !== taskId),

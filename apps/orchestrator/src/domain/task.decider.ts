@@ -1,14 +1,20 @@
 import {
+  commentAsFinding,
+  contentRevision,
+  decisionRefusal,
   deterministicId,
   draft,
+  followUpRefusal,
   nextStageType,
   orchestrationIdFor,
   retryRefusal,
   startRefusal,
   type MessageOf,
+  type NextStage,
   type StageContext,
   type StageType,
   type TimeOutCause,
+  type WaitingFor,
 } from '@app/contracts';
 import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
@@ -60,6 +66,13 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
   const { taskId, orchestrationId } = event.data;
   if (!task.exists || task.deleted) return [];
   const drafts: TaskDraft[] = [];
+  const next = task.pendingStage;
+  if (task.orchestrationId === orchestrationId && next !== null) {
+    // admitted again after a wait (or for a follow-up of an ended task): the stage it was given runs
+    if (isEnded(task)) drafts.push(draft('OrchestrationResumed', { taskId, orchestrationId, stageId: stageIdFor(orchestrationId, next.stageType, next.round) }));
+    drafts.push(scheduleStage(taskId, orchestrationId, next.stageType, next.round, 1, next.context));
+    return drafts;
+  }
   const stage = currentStage(task);
   if (task.orchestrationId === orchestrationId && stage !== null) {
     // admitted again after a RetryStage: the failed stage runs as its next attempt
@@ -82,16 +95,26 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
 
 /**
  * A stage ended well: the next stage gets its output as context; QA's verdict either
- * completes the task or sends it back to implementation with the findings.
+ * completes the task or sends it back to implementation with the findings. Under an
+ * approval policy the task waits instead, after its specification or after QA passed.
  */
 export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: TaskState, rules: OrchestrationRules): TaskDraft[] {
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || stage.status !== 'completed') return [];
   const { taskId, orchestrationId } = event.data;
+  const at = event.data.completedAt;
+  if (stage.stageType === 'specification' && task.approvalPolicy === 'approve-spec') {
+    return [waiting(taskId, orchestrationId, { kind: 'approval', gate: 'spec', revision: contentRevision(event.data.output) }, at)];
+  }
   if (stage.stageType === 'qa') {
     const verdict = event.data.verdict;
+    if ((verdict === null || verdict.verdict === 'pass') && task.approvalPolicy === 'approve-result') {
+      // the branch's commit after QA; with no git workspace, the QA attempt itself
+      const revision = event.data.diffStat?.toCommit ?? deterministicId(stage.stageId, stage.attempt);
+      return [waiting(taskId, orchestrationId, { kind: 'approval', gate: 'result', revision }, at)];
+    }
     if (verdict === null || verdict.verdict === 'pass') {
-      return [draft('OrchestrationCompleted', { taskId, orchestrationId, completedAt: event.data.completedAt })];
+      return [draft('OrchestrationCompleted', { taskId, orchestrationId, completedAt: at })];
     }
     if (task.round >= rules.maxRework) {
       const reason = `QA rejected the work ${task.round + 1} times; findings: ${verdict.findings.join('; ') || '(none given)'}`;
@@ -110,7 +133,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
   if (next === null) return [];
   const context: StageContext = boundedContext(
     stage.stageType === 'specification'
-      ? { taskTitle: task.title, taskDescription: task.description, specification: event.data.output }
+      ? withSpecification(task, event.data.output)
       : {
           taskTitle: task.title,
           taskDescription: task.description,
@@ -221,13 +244,15 @@ export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'Le
 
 /**
  * CancelOrchestration → the current attempt is cancelled and the orchestration ends; a
- * queued task simply leaves the queue. Its slot then goes to the next in line.
+ * queued or waiting task simply ends (and leaves the queue). Its slot then goes to the next in line.
  */
 export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: TaskState, queued: Pick<Admission, 'orchestrationId'> | null, now: Date): TaskDraft[] | Rejection {
   const { taskId, reason } = command.data;
   if (!task.exists) return rejection(`task ${taskId} does not exist`);
-  if (isEnded(task) && task.status !== 'created') return [];
-  const orchestrationId = task.status === 'running' ? task.orchestrationId : (queued?.orchestrationId ?? null);
+  // a waiting task, and an ended one whose follow-up waits for a slot, can be cancelled too
+  const open = task.status === 'created' || task.status === 'waiting' || task.pendingStage !== null;
+  if (isEnded(task) && !open) return [];
+  const orchestrationId = task.status === 'running' || task.status === 'waiting' || task.pendingStage !== null ? task.orchestrationId : (queued?.orchestrationId ?? null);
   if (orchestrationId === null) return rejection(`task ${taskId} is not running or queued`);
   const drafts: TaskDraft[] = [];
   const stage = currentStage(task);
@@ -237,6 +262,94 @@ export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: Ta
   }
   drafts.push(draft('OrchestrationCancelled', { taskId, orchestrationId, reason, cancelledAt: now.toISOString() }));
   return drafts;
+}
+
+/**
+ * DecideApproval → the decision is recorded and the wait ends: approve lets the task go on
+ * (after the specification: queued for implementation; after QA: done); request changes
+ * queues a new round with the comments as its findings (a specification round at the spec
+ * gate, implementation at the result gate), counted against ORCHESTRATOR_MAX_REWORK; reject
+ * ends the task as failed (its branch is kept). Refused unless the task waits for approval
+ * on exactly `revision`.
+ */
+export function decideApproval(command: MessageOf<'DecideApproval'>, task: TaskState, rules: OrchestrationRules, now: Date): TaskDraft[] | Rejection {
+  const { taskId, decision, revision, comments, by } = command.data;
+  if (!task.exists) return rejection(`task ${taskId} does not exist`);
+  const refused = decisionRefusal(taskId, task.status, task.waitingFor, revision);
+  const waitingFor = task.waitingFor;
+  if (refused !== null || waitingFor?.kind !== 'approval' || task.orchestrationId === null) return rejection(refused ?? `task ${taskId} is not waiting for approval`);
+  const { orchestrationId } = task;
+  const { gate } = waitingFor;
+  const at = now.toISOString();
+  const recorded = draft('TaskDecisionRecorded', { taskId, orchestrationId, decision, by, revision, gate, comments, at });
+  const end = (next: NextStage | null) => draft('TaskWaitEnded', { taskId, orchestrationId, by, next, at });
+  const specification = latestOutput(task, 'specification');
+  if (decision === 'approve') {
+    if (gate === 'result') return [recorded, end(null), draft('OrchestrationCompleted', { taskId, orchestrationId, completedAt: at })];
+    return [recorded, end({ stageType: 'implementation', round: task.round, context: boundedContext(withSpecification(task, specification ?? '')) })];
+  }
+  const said = comments.map(commentAsFinding);
+  if (decision === 'reject') {
+    const reason = `rejected by ${by} at the ${gate === 'spec' ? 'specification' : 'result'} approval${said.length > 0 ? `: ${said.join('; ')}` : ''}`;
+    return [recorded, end(null), draft('OrchestrationFailed', { taskId, orchestrationId, reason, failedAt: at })];
+  }
+  const findings = said.length > 0 ? said : [`${by} requested changes without a comment`];
+  if (task.round >= rules.maxRework) {
+    const reason = `changes requested by ${by} after ${task.round} rework rounds, the most ORCHESTRATOR_MAX_REWORK (${rules.maxRework}) allows; findings: ${findings.join('; ')}`;
+    return [recorded, end(null), draft('OrchestrationFailed', { taskId, orchestrationId, reason, failedAt: at })];
+  }
+  const round = task.round + 1;
+  if (gate === 'spec') {
+    const context = boundedContext({ ...withSpecification(task, specification ?? ''), reviewFindings: findings });
+    return [recorded, end({ stageType: 'specification', round, context })];
+  }
+  const context = boundedContext({ ...withSpecification(task, specification ?? ''), reviewFindings: findings });
+  const qaStageId = task.currentStageId ?? stageIdFor(orchestrationId, 'qa', task.round);
+  return [recorded, draft('ReworkRequested', { taskId, orchestrationId, qaStageId, round, findings }), end({ stageType: 'implementation', round, context })];
+}
+
+/**
+ * RequestFollowUp → a done or failed task gets a new implementation round with the prompt,
+ * resuming the implementation's CLI session; once admitted it runs, then QA (and its gate).
+ */
+export function decideFollowUp(command: MessageOf<'RequestFollowUp'>, task: TaskState, now: Date): TaskDraft[] | Rejection {
+  const { taskId, prompt, by } = command.data;
+  if (!task.exists) return rejection(`task ${taskId} does not exist`);
+  if (task.deleted) return rejection(`task ${taskId} was deleted`);
+  const refused = followUpRefusal(taskId, task.status);
+  if (refused !== null || task.orchestrationId === null) return rejection(refused ?? `task ${taskId} was never started`);
+  if (task.pendingStage !== null) return rejection(`task ${taskId} has a follow-up waiting for a slot already`);
+  const specification = latestOutput(task, 'specification');
+  const context: StageContext = {
+    ...boundedContext(withSpecification(task, specification ?? '')),
+    followUp: prompt,
+    ...(task.implementationSessionId === null ? {} : { resumeSessionId: task.implementationSessionId }),
+  };
+  const next: NextStage = { stageType: 'implementation', round: task.round + 1, context };
+  return [draft('FollowUpRequested', { taskId, orchestrationId: task.orchestrationId, prompt, by, next, at: now.toISOString() })];
+}
+
+/** A wait that ended with a next stage, or a follow-up: the task goes through admission again (at the back of the queue). */
+export function admissionAfter(event: MessageOf<'TaskWaitEnded'> | MessageOf<'FollowUpRequested'>): AdmissionRequest | null {
+  if (event.data.next === null) return null;
+  return { taskId: event.data.taskId, orchestrationId: event.data.orchestrationId, key: `resume:${event.id}` };
+}
+
+function waiting(taskId: string, orchestrationId: string, waitingFor: WaitingFor, at: string): TaskDraft {
+  return draft('TaskWaiting', { taskId, orchestrationId, waitingFor, at });
+}
+
+/** The task, with the specification when there is one: an implementation round's context. */
+function withSpecification(task: TaskState, specification: string): StageContext {
+  const context: StageContext = { taskTitle: task.title, taskDescription: task.description };
+  return specification === '' ? context : { ...context, specification };
+}
+
+/** The output of the last completed attempt of `stageType` (the latest round's). */
+function latestOutput(task: TaskState, stageType: StageType): string | null {
+  const completed = Object.values(task.stages).filter((stage) => stage.stageType === stageType && stage.status === 'completed');
+  const latest = completed.reduce<StageState | null>((best, stage) => (best === null || stage.round > best.round ? stage : best), null);
+  return latest?.output ?? null;
 }
 
 function scheduleStage(

@@ -1,4 +1,17 @@
-import { DEFAULT_TASK_PRIORITY, isTaskEvent, type DiffStat, type LeaseRef, type StageContext, type StageType, type TaskEvent, type TaskStatus, type WorkspaceSpec } from '@app/contracts';
+import {
+  DEFAULT_TASK_PRIORITY,
+  isTaskEvent,
+  type ApprovalPolicy,
+  type DiffStat,
+  type LeaseRef,
+  type NextStage,
+  type StageContext,
+  type StageType,
+  type TaskEvent,
+  type TaskStatus,
+  type WaitingFor,
+  type WorkspaceSpec,
+} from '@app/contracts';
 
 export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
 
@@ -13,6 +26,8 @@ export interface StageState {
   lease: LeaseRef | null;
   output: string | null;
   diffStat: DiffStat | null;
+  /** the CLI session the completed attempt ran in (from its result) */
+  sessionId: string | null;
   /** when the running attempt is timed out (from StageStarted) */
   deadlineAt: string | null;
   /** when the attempt was scheduled (its StageScheduled's occurredAt): one no runner starts times out from here */
@@ -62,7 +77,18 @@ interface TaskFacts {
   pullRequestState: 'open' | 'merged' | 'closed' | null;
   /** why its orchestration failed or was cancelled; null while it has not */
   endReason: string | null;
-  /** QA reworks so far */
+  /** when the task waits for a person (from TaskCreated; `auto` before issue 18) */
+  approvalPolicy: ApprovalPolicy;
+  /** what the task waits for while `status` is waiting */
+  waitingFor: WaitingFor | null;
+  /**
+   * The stage to schedule once the task is admitted again: set when a wait ends with one
+   * (TaskWaitEnded) or a follow-up is asked for (FollowUpRequested), cleared when it is scheduled.
+   */
+  pendingStage: NextStage | null;
+  /** the implementation's last CLI session (a follow-up resumes it) */
+  implementationSessionId: string | null;
+  /** rounds so far: QA reworks, and rounds a person asked for (request changes) */
   round: number;
   /** the stage the task is in, by id */
   currentStageId: string | null;
@@ -97,6 +123,10 @@ export function initialTaskState(taskId: string): NewTask {
     blockedBy: [],
     pullRequestState: null,
     endReason: null,
+    approvalPolicy: 'auto',
+    waitingFor: null,
+    pendingStage: null,
+    implementationSessionId: null,
     status: 'created',
     orchestrationId: null,
     round: 0,
@@ -135,6 +165,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
         priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
         blockedBy: event.data.blockedBy ?? [],
+        approvalPolicy: event.data.approvalPolicy ?? 'auto',
       };
     case 'TaskQueueSettingsChanged':
       return { ...state, priority: event.data.priority, blockedBy: event.data.blockedBy };
@@ -152,8 +183,8 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
       const lease = state.status === 'running' ? state.heldLease : null;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, deadlineAt: null, scheduledAt: event.occurredAt };
-      return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false };
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, sessionId: null, deadlineAt: null, scheduledAt: event.occurredAt };
+      return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false, pendingStage: null };
     }
     case 'StageStarted': {
       const started = updateAttempt(state, event.data.stageId, event.data.attempt, {
@@ -167,12 +198,26 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       const { stageId, attempt, nextAttempt, retryAt } = event.data;
       return { ...state, pendingRetry: { stageId, attempt, nextAttempt, retryAt, eventId: event.id, correlationId: event.correlationId } };
     }
-    case 'StageCompleted':
-      return updateAttempt(state, event.data.stageId, event.data.attempt, {
+    case 'StageCompleted': {
+      const completed = updateAttempt(state, event.data.stageId, event.data.attempt, {
         status: 'completed',
         output: event.data.output,
         diffStat: event.data.diffStat,
+        sessionId: event.data.result.sessionId || null,
       });
+      const session = event.data.stageType === 'implementation' && event.data.result.sessionId ? event.data.result.sessionId : null;
+      return completed === state || session === null ? completed : { ...completed, implementationSessionId: session };
+    }
+    case 'TaskWaiting':
+      // the held lease stays set until the wait's reaction has released it (see heldLease)
+      return { ...state, status: 'waiting', orchestrationId: event.data.orchestrationId, waitingFor: event.data.waitingFor };
+    case 'TaskWaitEnded': {
+      // with a next stage the orchestration goes on (queued for a slot); without, its end follows
+      const ended = { ...state, waitingFor: null, heldLease: null, pendingStage: event.data.next };
+      return event.data.next === null ? ended : { ...ended, status: 'running', orchestrationId: event.data.orchestrationId };
+    }
+    case 'FollowUpRequested':
+      return { ...state, pendingStage: event.data.next };
     case 'StageFailed':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' }));
     case 'StageTimedOut':
@@ -180,14 +225,15 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'StageCancelled':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'cancelled' }));
     case 'OrchestrationCompleted':
-      return { ...state, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null };
+      return { ...state, ...ENDED, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
     case 'OrchestrationFailed':
-      return { ...state, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, pendingRetry: null, endReason: event.data.reason };
+      return { ...state, ...ENDED, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
     case 'OrchestrationCancelled':
-      return { ...state, status: 'cancelled', pendingRetry: null, orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
+      return { ...state, ...ENDED, status: 'cancelled', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
     case 'OrchestrationRejected':
     case 'ReworkRequested':
-      // a refusal changes nothing; a rework's StageScheduled, which follows it, does
+    case 'TaskDecisionRecorded':
+      // a refusal changes nothing; a rework's StageScheduled (or a decision's TaskWaitEnded), which follows it, does
       return state;
     default: {
       const _exhaustive: never = event;
@@ -195,6 +241,9 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     }
   }
 }
+
+/** What an orchestration's end clears: no retry, wait or next stage is pending any more. */
+const ENDED = { pendingRetry: null, waitingFor: null, pendingStage: null } as const;
 
 /** An attempt that ended badly gives the task's lease up (its reaction releases it). */
 function giveUpLease(before: TaskState, after: TaskState): TaskState {
@@ -207,8 +256,18 @@ function updateAttempt(state: TaskState, stageId: string, attempt: number, patch
   return { ...state, stages: { ...state.stages, [stageId]: { ...stage, ...patch } } };
 }
 
+/** Whether no stage of the task runs: it ended, waits, or never started. */
 export function isEnded(task: TaskState): boolean {
   return task.status !== 'running';
+}
+
+/**
+ * Whether the task, as it is now, holds no scheduler slot: it waits, or it ended with
+ * nothing more to run. A late copy of its wait or its end must not release a slot it took
+ * since (after the wait, or for a follow-up).
+ */
+export function holdsNoSlot(task: TaskState): boolean {
+  return task.status === 'waiting' || (isEnded(task) && task.status !== 'created' && task.pendingStage === null);
 }
 
 export function isStageFailed(stage: StageState): boolean {

@@ -23,6 +23,16 @@ export class OrchestrationHandler {
     return this.orchestration.retryStage(command);
   }
 
+  @EventPattern('DecideApproval')
+  decide(@Payload() command: MessageOf<'DecideApproval'>): Promise<void> {
+    return this.orchestration.decideApproval(command);
+  }
+
+  @EventPattern('RequestFollowUp')
+  followUp(@Payload() command: MessageOf<'RequestFollowUp'>): Promise<void> {
+    return this.orchestration.requestFollowUp(command);
+  }
+
   /** The events the saga follows (one list: `FOLLOWED_EVENTS`). Each handler only hands the message to the service. */
   @EventPattern([...FOLLOWED_EVENT_TYPES])
   follow(@Payload() event: FollowedEvent): Promise<void> {

@@ -1,11 +1,11 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { deterministicId, draft, isProjectEvent, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent } from '@app/contracts';
+import { deterministicId, draft, isProjectEvent, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent, type WaitingFor } from '@app/contracts';
 import { Clock } from '@app/config';
-import { AggregateStore, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
+import { AggregateStore, HeartbeatReader, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { isRejection, type AdmissionRequest, type QueueFacts, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
-import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease } from '../domain/scheduler.decider';
+import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { dependentsOf, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
@@ -29,6 +29,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   /** last heartbeat (ms) per running attempt `stageId:attempt` */
   private readonly heartbeats = new Map<string, { taskId: string; at: number }>();
   private watchdog: NodeJS.Timeout | null = null;
+  private watching = false;
   private redriver: NodeJS.Timeout | null = null;
   private redriving = false;
   /** events this process appended and is following now, or has followed, by id */
@@ -40,6 +41,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     private readonly reader: SubjectReader,
     private readonly publisher: MessagePublisher,
     private readonly nats: NatsClient,
+    private readonly lastHeartbeats: HeartbeatReader,
     private readonly clock: Clock,
     @Inject(ORCHESTRATOR_CONFIG) private readonly config: OrchestratorConfig,
   ) {}
@@ -58,7 +60,11 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     this.redriver.unref();
     const timeoutMs = this.config.heartbeatTimeoutS * 1000;
     if (timeoutMs > 0) {
-      this.watchdog = setInterval(() => this.checkHeartbeats(timeoutMs), Math.min(5_000, timeoutMs / 2));
+      this.watchdog = setInterval(() => {
+        if (this.watching) return;
+        this.watching = true;
+        void this.checkHeartbeats(timeoutMs).finally(() => (this.watching = false));
+      }, Math.min(5_000, timeoutMs / 2));
       this.watchdog.unref();
     }
   }
@@ -198,6 +204,26 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     if (appended.length > 0) this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
   }
 
+  /** A person's decision on a waiting task: recorded and acted on, or refused on the task's subject. */
+  async decideApproval(command: MessageOf<'DecideApproval'>): Promise<void> {
+    const { taskId, decision, by } = command.data;
+    this.logger.log(`Decision ${decision} by ${by} for task ${taskId}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = taskDecider.decideApproval(command, task, this.config.rules, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
+  /** A follow-up on a done or failed task: recorded (then queued for a slot as it is followed), or refused. */
+  async requestFollowUp(command: MessageOf<'RequestFollowUp'>): Promise<void> {
+    const { taskId, by } = command.data;
+    this.logger.log(`Follow-up by ${by} for task ${taskId}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = taskDecider.decideFollowUp(command, task, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
   /** A task the task decider let through: the scheduler admits or queues it (or knows it already). */
   private admit(command: OrchMessage, request: AdmissionRequest): Promise<SchedulerEvent[]> {
     return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules, this.clock.now()));
@@ -256,14 +282,30 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
-        this.logTaskEnd(event);
+      case 'TaskWaiting':
+      {
+        this.logSlotRelease(event);
         await this.react(event, event.data.taskId);
-        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, scheduler, this.config.rules, this.clock.now()));
-        await this.settleDependents(event, event.data.taskId);
+        const { state: task } = await this.loadTask(event.data.taskId);
+        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, task, scheduler, this.config.rules, this.clock.now()));
+        // an end settles the queued tasks blocked by this one (a wait leaves them waiting)
+        if (event.type !== 'TaskWaiting') await this.settleDependents(event, event.data.taskId);
         return;
+      }
       case 'TaskPullRequestClosed':
         await this.settleDependents(event, event.data.taskId);
         return;
+      case 'TaskWaitEnded':
+      case 'FollowUpRequested': {
+        // the task goes on with its next stage: it queues for a slot again, at the back
+        const request = taskDecider.admissionAfter(event);
+        if (request === null) return;
+        const { state: task } = await this.loadTask(request.taskId);
+        for (const queued of await this.admit(event, { ...request, queue: await this.queueFactsOf(task, []) })) {
+          if (queued.type === 'OrchestrationQueued') this.logger.warn(`Concurrency limit reached, queuing task ${request.taskId} at position ${queued.data.position}`);
+        }
+        return;
+      }
       case 'StageScheduled': {
         await this.react(event, event.data.taskId);
         const { state } = await this.loadTask(event.data.taskId);
@@ -348,13 +390,31 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
   }
 
-  private checkHeartbeats(timeoutMs: number): void {
-    const now = this.clock.now().getTime();
-    for (const [key, beat] of this.heartbeats) {
-      if (now - beat.at < timeoutMs) continue;
+  /**
+   * Times out the running attempts not heard from in `timeoutMs`. The heartbeats this
+   * process was delivered are only some of them — with several orchestrators the
+   * heartbeats' consumer shares them out, and an attempt armed from the log may never have
+   * been delivered one here — so before it times an attempt out it reads the task's last
+   * stored heartbeat: one of the same attempt sent in time keeps it running.
+   */
+  private async checkHeartbeats(timeoutMs: number): Promise<void> {
+    const stale = [...this.heartbeats].filter(([, beat]) => this.clock.now().getTime() - beat.at >= timeoutMs);
+    for (const [key, beat] of stale) {
       const [stageId = '', attempt = '0'] = key.split(':');
+      try {
+        const stored = await this.lastHeartbeats.last(beat.taskId);
+        const sentAt = stored?.stageId === stageId && stored.attempt === Number(attempt) ? Date.parse(stored.sentAt) : Number.NaN;
+        if (this.heartbeats.get(key) !== beat) continue; // ended, or heard from, meanwhile
+        if (sentAt > beat.at && this.clock.now().getTime() - sentAt < timeoutMs) {
+          this.heartbeats.set(key, { taskId: beat.taskId, at: sentAt });
+          continue;
+        }
+      } catch (error) {
+        this.logger.warn(`Could not read the last heartbeat of task ${beat.taskId}, checking again: ${(error as Error).message}`);
+        continue;
+      }
       this.heartbeats.delete(key);
-      void this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
+      await this.timeOut(beat.taskId, stageId, Number(attempt), { cause: 'heartbeat-lost', reason: `the runner stopped heartbeating (none for ${Math.round(timeoutMs / 1000)} s)` });
     }
   }
 
@@ -375,8 +435,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     this.timers.cancel(`start-deadline:${key}`);
   }
 
-  private logTaskEnd(event: MessageOf<'OrchestrationCompleted'> | MessageOf<'OrchestrationFailed'> | MessageOf<'OrchestrationCancelled'>): void {
-    if (event.type === 'OrchestrationCompleted') this.logger.log(`Orchestration completed for task ${event.data.taskId}`);
+  private logSlotRelease(event: SlotReleasingEvent): void {
+    if (event.type === 'TaskWaiting') this.logger.log(`Task ${event.data.taskId} waits for ${describeWait(event.data.waitingFor)}; its slot and lease are released`);
+    else if (event.type === 'OrchestrationCompleted') this.logger.log(`Orchestration completed for task ${event.data.taskId}`);
     else if (event.type === 'OrchestrationFailed') this.logger.error(`Orchestration failed for task ${event.data.taskId}: ${event.data.reason}`);
     else this.logger.warn(`Orchestration cancelled for task ${event.data.taskId}: ${event.data.reason}`);
   }
@@ -420,6 +481,10 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   private origin() {
     return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
+}
+
+function describeWait(waitingFor: WaitingFor): string {
+  return `approval of the ${waitingFor.gate === 'spec' ? 'specification' : 'result'} (revision ${waitingFor.revision})`;
 }
 
 function rejectionDraft(taskId: string, outcome: Rejection): TaskDraft {

@@ -1,4 +1,4 @@
-import type { MessageOf } from '@app/contracts';
+import type { LastHeartbeat, MessageOf } from '@app/contracts';
 import { grantDecision, settle } from './grants';
 import type { PoolDecision } from './pool.decision';
 import { freeSlots, type LeaseState, type PoolState, type WaitingRequest } from './pool.state';
@@ -57,14 +57,6 @@ export function decideRenew(command: MessageOf<'RenewLease'>, policy: LeasePolic
   if ((remainingMs <= 0 && !sentInTime) || remainingMs > ttlMs * 0.75) return [];
   const expiresAt = new Date(now.getTime() + ttlMs).toISOString();
   return [{ type: 'LeaseRenewed', data: { leaseId: lease.leaseId, poolId: policy.poolId, expiresAt } }];
-}
-
-/** The last heartbeat the runner sent for a task (`orch.hb.<taskId>`): which attempt, and when it was sent. */
-export interface LastHeartbeat {
-  stageId: string;
-  attempt: number;
-  /** the heartbeat envelope's `occurredAt` */
-  sentAt: string;
 }
 
 /** What the pool-manager observed of its holders' liveness, beyond the renewals it got. */

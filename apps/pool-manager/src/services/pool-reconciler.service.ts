@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Clock } from '@app/config';
-import { QueuedCommands } from '@app/messaging';
+import { HeartbeatReader, QueuedCommands } from '@app/messaging';
 import { settle } from '../domain/grants';
 import { decideExpiries, decideRenew, dueLeases } from '../domain/lease.decider';
 import { planReconcile, shortId, type SlotAction } from '../domain/reconcile.plan';
@@ -8,7 +8,6 @@ import { decideSlotDown, decideSlotReady, decideSlotRemoved } from '../domain/sl
 import { PoolDriver, type SlotDescription } from '../drivers/pool-driver';
 import { POOL_MANAGER_CONFIG, type PoolManagerConfig } from '../pool-manager.config';
 import { BusWatch } from './bus-watch.service';
-import { HeartbeatReader } from './heartbeat.reader';
 import { PoolLog, type PoolSnapshot } from './pool-log.service';
 
 /**

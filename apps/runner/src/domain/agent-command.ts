@@ -47,7 +47,7 @@ const QUIET_CLI: Readonly<Record<string, string>> = {
  * names them (the runner refuses such a list at boot).
  */
 export function isSystemVariable(name: string): boolean {
-  return /^(NATS_|PG|POSTGRES_|API_TOKEN|EMBEDDED_POSTGRES_)/.test(name) || ['DATABASE_URL', 'TEST_DATABASE_ADMIN_URL', 'REDIS_URL', 'CLAUDE_API_KEY'].includes(name);
+  return /^(NATS_|PG|POSTGRES_|API_TOKEN|EMBEDDED_POSTGRES_)/.test(name) || ['DATABASE_URL', 'TEST_DATABASE_ADMIN_URL', 'REDIS_URL', 'CLAUDE_API_KEY', 'CODEX_API_KEY'].includes(name);
 }
 
 export interface AgentEnvOptions {
@@ -69,6 +69,19 @@ export interface AgentEnvOptions {
  * NATS_*, DATABASE_URL, API_TOKEN, CLAUDE_API_KEY and the rest stay with the runner.
  */
 export function agentEnv(base: Readonly<Record<string, string | undefined>>, options: AgentEnvOptions): Record<string, string> {
+  const env = commonAgentEnv(base, options);
+  env.CLAUDE_CONFIG_DIR = options.configDir;
+  const apiKey = options.apiKey ?? base.ANTHROPIC_API_KEY;
+  if (apiKey !== undefined) env.ANTHROPIC_API_KEY = apiKey;
+  return env;
+}
+
+/**
+ * What every agent CLI gets: of the runner's variables only the allow-list (and what
+ * `passthrough` names, system variables excepted), no telemetry or update traffic, and
+ * `BACKEND_URL` at the leased slot.
+ */
+export function commonAgentEnv(base: Readonly<Record<string, string | undefined>>, options: Pick<AgentEnvOptions, 'backendPort' | 'passthrough'>): Record<string, string> {
   const env: Record<string, string> = {};
   const allowed = (name: string) => AGENT_BASE_VARIABLES.has(name) || name.startsWith('LC_') || (options.passthrough.includes(name) && !isSystemVariable(name));
   for (const [name, value] of Object.entries(base)) {
@@ -76,9 +89,6 @@ export function agentEnv(base: Readonly<Record<string, string | undefined>>, opt
   }
   Object.assign(env, QUIET_CLI);
   env.BACKEND_URL = `http://localhost:${options.backendPort}`;
-  env.CLAUDE_CONFIG_DIR = options.configDir;
-  const apiKey = options.apiKey ?? base.ANTHROPIC_API_KEY;
-  if (apiKey !== undefined) env.ANTHROPIC_API_KEY = apiKey;
   return env;
 }
 

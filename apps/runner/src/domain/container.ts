@@ -84,11 +84,12 @@ function bind(source: string, target: string, readOnly: boolean): string {
 
 /**
  * The agent's environment in its container: the sandbox's (forwards on loopback, no
- * proxies) with the fixed paths: HOME and CLAUDE_CONFIG_DIR the config dir, PATH node's
- * directory and the image's own.
+ * proxies) with the fixed paths: HOME and CLAUDE_CONFIG_DIR (and Codex's CODEX_HOME, when
+ * set) the config dir, PATH node's directory and the image's own.
  */
 export function containerEnv(inside: Readonly<Record<string, string>>, nodeDir: string): Record<string, string> {
-  return { ...inside, HOME: CONTAINER_PATHS.configDir, CLAUDE_CONFIG_DIR: CONTAINER_PATHS.configDir, PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin`, TMPDIR: '/tmp' };
+  const codexHome: Record<string, string> = inside.CODEX_HOME === undefined ? {} : { CODEX_HOME: CONTAINER_PATHS.configDir };
+  return { ...inside, ...codexHome, HOME: CONTAINER_PATHS.configDir, CLAUDE_CONFIG_DIR: CONTAINER_PATHS.configDir, PATH: `${nodeDir}:/usr/local/bin:/usr/bin:/bin`, TMPDIR: '/tmp' };
 }
 
 /** `/etc/passwd` and `/etc/group` for the agent's user, so programs that look it up (node's os.userInfo) find it. */

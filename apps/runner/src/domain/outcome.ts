@@ -39,7 +39,31 @@ export function sessionNotFound(facts: RunFacts): boolean {
   return facts.resumedSessionId !== null && /no conversation found/i.test(`${facts.stderrTail}\n${facts.final?.text ?? ''}`);
 }
 
-export function classifyRun(facts: RunFacts): RunOutcome {
+/** How a failure names the CLI and the variables that fix it. */
+export interface CliNames {
+  cli: string;
+  pathVariable: string;
+  /** the CLI's output format, e.g. stream-json */
+  stream: string;
+  product: string;
+  keyVariable: string;
+  baseUrlVariable: string;
+  install: string;
+  sessionStore: string;
+}
+
+export const CLAUDE_NAMES: CliNames = {
+  cli: 'the Claude CLI',
+  pathVariable: 'CLAUDE_CLI_PATH',
+  stream: 'stream-json',
+  product: 'the Claude Code CLI',
+  keyVariable: 'CLAUDE_API_KEY',
+  baseUrlVariable: 'ANTHROPIC_BASE_URL',
+  install: 'install it with npm ci',
+  sessionStore: 'CLAUDE_CONFIG_DIR',
+};
+
+export function classifyRun(facts: RunFacts, names: CliNames = CLAUDE_NAMES): RunOutcome {
   const failed = (reason: string, retryable: boolean): RunOutcome => ({
     kind: 'failed',
     reason,
@@ -50,9 +74,9 @@ export function classifyRun(facts: RunFacts): RunOutcome {
   const stderr = facts.stderrTail.trim();
   if (facts.spawnError !== null) {
     if (MISSING_PROGRAM.test(facts.spawnError)) {
-      return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}); install it with npm ci or set CLAUDE_CLI_PATH`, false);
+      return failed(`${names.cli} could not be started from ${facts.cliPath} (${facts.spawnError}); ${names.install} or set ${names.pathVariable}`, false);
     }
-    return failed(`the Claude CLI could not be started from ${facts.cliPath} (${facts.spawnError}): the machine is out of processes, memory or file descriptors`, true);
+    return failed(`${names.cli} could not be started from ${facts.cliPath} (${facts.spawnError}): the machine is out of processes, memory or file descriptors`, true);
   }
   if (/native binary not installed/i.test(stderr)) {
     return failed(
@@ -67,25 +91,25 @@ export function classifyRun(facts: RunFacts): RunOutcome {
   const refusedStatus = facts.apiRefusal?.status ?? (finalStatus !== null && isRefusingStatus(finalStatus) ? finalStatus : null);
   if (refusedStatus !== null) {
     const what = facts.apiRefusal ? ` (${facts.apiRefusal.error})` : facts.final?.text ? `: ${facts.final.text.slice(0, 200)}` : '';
-    return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check CLAUDE_API_KEY (and ANTHROPIC_BASE_URL if set)`, false);
+    return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check ${names.keyVariable} (and ${names.baseUrlVariable} if set)`, false);
   }
   const final = facts.final;
   if (sessionNotFound(facts)) {
-    return failed(`the session ${facts.resumedSessionId} to resume was not found under the task's CLAUDE_CONFIG_DIR; a retry starts a new session`, true);
+    return failed(`the session ${facts.resumedSessionId} to resume was not found under the task's ${names.sessionStore}; a retry starts a new session`, true);
   }
   if (final === null) {
     if (facts.stdoutLines > 0 && facts.nonJsonLines === facts.stdoutLines) {
-      return failed(`the program at ${facts.cliPath} printed ${facts.stdoutLines} lines and none was stream-json: is CLAUDE_CLI_PATH the Claude Code CLI?`, false);
+      return failed(`the program at ${facts.cliPath} printed ${facts.stdoutLines} lines and none was ${names.stream}: is ${names.pathVariable} ${names.product}?`, false);
     }
     const how = facts.signal !== null ? `was killed by ${facts.signal}` : `exited with code ${facts.exitCode ?? 'unknown'}`;
     const garbage = facts.nonJsonLines > 0 ? ` (${facts.nonJsonLines} of ${facts.stdoutLines} output lines were not JSON)` : '';
     const tail = stderr ? `: ${stderr.slice(-500)}` : '';
-    return failed(`the Claude CLI ${how} without a result line${garbage}${tail}`, true);
+    return failed(`${names.cli} ${how} without a result line${garbage}${tail}`, true);
   }
   if (final.result.isError || facts.exitCode !== 0) {
     const text = final.text.trim() || stderr || final.result.subtype;
-    if (AUTH_REFUSED.test(text)) return failed(`the API key was refused: ${text.slice(0, 300)}; check CLAUDE_API_KEY`, false);
-    return failed(`the Claude CLI reported an error (exit ${facts.exitCode ?? 'unknown'}, ${final.result.subtype}): ${text.slice(0, 500)}`, true);
+    if (AUTH_REFUSED.test(text)) return failed(`the API key was refused: ${text.slice(0, 300)}; check ${names.keyVariable}`, false);
+    return failed(`${names.cli} reported an error (exit ${facts.exitCode ?? 'unknown'}, ${final.result.subtype}): ${text.slice(0, 500)}`, true);
   }
   const unknown = /^Unknown (?:slash )?command: (\S+)/.exec(final.text.trim());
   if (unknown) {

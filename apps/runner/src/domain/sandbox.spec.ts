@@ -1,5 +1,7 @@
 import { LOOPBACK_FORWARDER, sandboxApiPort, sandboxArgs, sandboxEnv, sandboxProbeArgs, upstreamApi, upstreamPath, type SandboxPlan } from './sandbox';
 
+const CLAUDE_API = { variable: 'ANTHROPIC_BASE_URL', defaultUrl: 'https://api.anthropic.com' };
+
 describe('the agent sandbox (bubblewrap)', () => {
   const plan: SandboxPlan = {
     nodePath: '/usr/bin/node',
@@ -55,6 +57,7 @@ describe('the agent sandbox (bubblewrap)', () => {
       { PATH: '/usr/bin', HTTPS_PROXY: 'http://proxy:3128', no_proxy: 'x', ANTHROPIC_BASE_URL: 'https://api.example', BACKEND_URL: 'http://localhost:8081', ANTHROPIC_API_KEY: 'k' },
       { api: 39_100, backend: 8081 },
       '/ws/tasks/t/claude-config',
+      CLAUDE_API,
     );
     expect(env).toEqual({
       PATH: '/usr/bin',
@@ -79,9 +82,9 @@ describe('the agent sandbox (bubblewrap)', () => {
   });
 
   it('given ANTHROPIC_BASE_URL (or none), then the runner forwards to it, keeping its path prefix; a non-http URL is refused', () => {
-    expect(upstreamApi(undefined).toString()).toBe('https://api.anthropic.com/');
-    expect(upstreamPath(upstreamApi('http://proxy:8080/anthropic/'), '/v1/messages?beta=true')).toBe('/anthropic/v1/messages?beta=true');
-    expect(upstreamPath(upstreamApi('https://api.anthropic.com'), '/v1/messages')).toBe('/v1/messages');
-    expect(() => upstreamApi('file:///etc/passwd')).toThrow('ANTHROPIC_BASE_URL must be http(s), not file:');
+    expect(upstreamApi(CLAUDE_API, {}).toString()).toBe('https://api.anthropic.com/');
+    expect(upstreamPath(upstreamApi(CLAUDE_API, { ANTHROPIC_BASE_URL: 'http://proxy:8080/anthropic/' }), '/v1/messages?beta=true')).toBe('/anthropic/v1/messages?beta=true');
+    expect(upstreamPath(upstreamApi(CLAUDE_API, { ANTHROPIC_BASE_URL: 'https://api.anthropic.com' }), '/v1/messages')).toBe('/v1/messages');
+    expect(() => upstreamApi(CLAUDE_API, { ANTHROPIC_BASE_URL: 'file:///etc/passwd' })).toThrow('ANTHROPIC_BASE_URL must be http(s), not file:');
   });
 });

@@ -1,3 +1,5 @@
+import type { ModelApi } from './executor';
+
 /** A port inside the sandbox's own network namespace and the runner's unix socket it is piped to. */
 export interface LoopbackForward {
   port: number;
@@ -84,20 +86,20 @@ const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'ALL_PROXY', '
  * forwards, HOME in its config dir, /tmp its private one; proxies dropped (the sandbox
  * reaches nothing but its forwards; the runner's side talks to the API).
  */
-export function sandboxEnv(env: Readonly<Record<string, string>>, ports: { api: number; backend: number }, configDir: string): Record<string, string> {
+export function sandboxEnv(env: Readonly<Record<string, string>>, ports: { api: number; backend: number }, configDir: string, api: ModelApi): Record<string, string> {
   const inside: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) if (!PROXY_VARIABLES.includes(name)) inside[name] = value;
-  inside.ANTHROPIC_BASE_URL = `http://127.0.0.1:${ports.api}`;
+  inside[api.variable] = `http://127.0.0.1:${ports.api}`;
   inside.BACKEND_URL = `http://localhost:${ports.backend}`;
   inside.HOME = configDir;
   inside.TMPDIR = '/tmp';
   return inside;
 }
 
-/** The model API the runner's side of the forward talks to: ANTHROPIC_BASE_URL of the runner's environment, else Anthropic's. */
-export function upstreamApi(baseUrl: string | undefined): URL {
-  const url = new URL(baseUrl ?? 'https://api.anthropic.com');
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`ANTHROPIC_BASE_URL must be http(s), not ${url.protocol}`);
+/** The model API the runner's side of the forward talks to: its variable in the runner's environment (ANTHROPIC_BASE_URL, OPENAI_BASE_URL), else the vendor's. */
+export function upstreamApi(api: ModelApi, env: Readonly<Record<string, string | undefined>>): URL {
+  const url = new URL(env[api.variable] || api.defaultUrl);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`${api.variable} must be http(s), not ${url.protocol}`);
   return url;
 }
 

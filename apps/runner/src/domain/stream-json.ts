@@ -105,10 +105,11 @@ export function readVerdict(text: string): QaVerdict | null {
   }
 }
 
-function count(value: unknown): number {
+/** A non-negative whole count, 0 for anything else. */
+export function count(value: unknown): number {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.round(value) : 0;
 }
 
-function isObject(value: unknown): value is Json {
+export function isObject(value: unknown): value is Json {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -8,6 +8,7 @@ const WHY: Record<MessageOf<'OrchestrationReleased'>['data']['outcome'], string>
   failed: 'the orchestration failed',
   cancelled: 'the orchestration was cancelled',
   withdrawn: 'the task was withdrawn',
+  waiting: 'the task waits for a person',
 };
 
 /**
@@ -23,6 +24,8 @@ export class TaskEndHandler {
 
   @EventPattern('OrchestrationReleased')
   released(@Payload() event: MessageOf<'OrchestrationReleased'>): Promise<void> {
+    // a waiting task comes back to its workspace (and its sessions) once the wait ends
+    if (event.data.outcome === 'waiting') return this.runs.pauseTask(event.data.taskId, WHY.waiting);
     return this.runs.endTask(event.data.taskId, WHY[event.data.outcome]);
   }
 }

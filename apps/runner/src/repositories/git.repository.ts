@@ -98,6 +98,12 @@ export class GitRepository {
     return parseNumstat(await this.git(tree.dir, [...treeArgs(tree), 'diff', '--numstat', '--end-of-options', from, to]));
   }
 
+  /** `git diff from..to` as a unified patch (renames found, no external diff driver or textconv the repository's config names). */
+  async patch(tree: AgentTree, from: string, to: string): Promise<string> {
+    if (from === to) return '';
+    return this.git(tree.dir, [...treeArgs(tree), 'diff', '--no-ext-diff', '--no-textconv', '--no-color', '-M', '--end-of-options', from, to]);
+  }
+
   /**
    * A bare repository at `dir` following `origin` (see setOrigin), its branches fetched to
    * `refs/remotes/origin/*`: a fetch never moves a branch a task's worktree has checked out.

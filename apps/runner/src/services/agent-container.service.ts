@@ -12,6 +12,7 @@ import { ProcessRepository } from '../repositories/process.repository';
 import { SandboxRepository } from '../repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import type { AgentLaunch } from './agent-sandbox.service';
+import type { ModelApi } from '../domain/executor';
 import type { Workspace } from './workspace.service';
 
 /**
@@ -66,12 +67,12 @@ export class AgentContainer implements OnModuleInit {
     }
   }
 
-  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>, api: ModelApi): Promise<AgentLaunch> {
     const docker = (await this.sandbox.resolveProgram(this.config.dockerPath)) ?? this.config.dockerPath;
     const leased = await this.containers.inspect(docker, lease.containerId);
     if (leased === null || !leased.running) throw new Error(`the leased container ${lease.containerId.slice(0, 12)} is not running`);
     const cli = await this.sandbox.resolveProgram(file);
-    if (cli === null) throw new Error(`the agent CLI ${file} (CLAUDE_CLI_PATH) does not exist`);
+    if (cli === null) throw new Error(`the agent CLI ${file} does not exist (CLAUDE_CLI_PATH, CODEX_CLI_PATH)`);
     const node = (await this.sandbox.realPath(process.execPath)) ?? process.execPath;
     const runnerUid = process.getuid?.() ?? CONTAINER_AGENT_ID;
     const runnerGid = process.getgid?.() ?? CONTAINER_AGENT_ID;
@@ -80,7 +81,7 @@ export class AgentContainer implements OnModuleInit {
     const apiPort = sandboxApiPort(lease.port);
     const forwards = await this.sandbox.openForwards(
       [
-        { kind: 'http', upstream: upstreamApi(process.env.ANTHROPIC_BASE_URL) },
+        { kind: 'http', upstream: upstreamApi(api, process.env) },
         { kind: 'tcp', host: '127.0.0.1', port: lease.port },
       ],
       { otherUsers: true },
@@ -108,7 +109,7 @@ export class AgentContainer implements OnModuleInit {
       const readOnly = [path.dirname(cli)];
       // the repository's git data, so the agent's own git can read its worktree (and change nothing there)
       if (workspace.gitDir !== null) readOnly.push(path.resolve(workspace.gitDir, '..', '..'));
-      const inside = containerEnv(sandboxEnv(env, { api: apiPort, backend: lease.port }, CONTAINER_PATHS.configDir), path.dirname(node));
+      const inside = containerEnv(sandboxEnv(env, { api: apiPort, backend: lease.port }, CONTAINER_PATHS.configDir, api), path.dirname(node));
       const script = isNodeScript(await this.containers.head(cli));
       const plan = {
         name,

@@ -8,6 +8,7 @@ import { ProcessRepository } from '../repositories/process.repository';
 import { SandboxRepository } from '../repositories/sandbox.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
 import { AgentContainer } from './agent-container.service';
+import type { ModelApi } from '../domain/executor';
 import type { Workspace } from './workspace.service';
 
 /** How one agent run is started: the program, its arguments and environment, and what to undo when it ended. */
@@ -50,9 +51,9 @@ export class AgentSandbox implements OnModuleInit {
     failConfig(`runner: invalid configuration:\n  RUNNER_EXECUTION: sandbox, but ${this.config.bwrapPath} cannot make a sandbox here: ${words}; enable user namespaces, or set RUNNER_EXECUTION=host to run the agent unconfined`);
   }
 
-  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>): Promise<AgentLaunch> {
+  async launch(workspace: Workspace, lease: LeaseRef, file: string, args: string[], env: Record<string, string>, api: ModelApi): Promise<AgentLaunch> {
     const execution = this.executionFor(lease);
-    if (execution === 'container') return this.containers.launch(workspace, lease, file, args, env);
+    if (execution === 'container') return this.containers.launch(workspace, lease, file, args, env, api);
     const backendPort = lease.port;
     const unconfined = { file, args, env, close: async () => undefined };
     if (execution === 'host') return unconfined;
@@ -61,7 +62,7 @@ export class AgentSandbox implements OnModuleInit {
     if (cli === null) return unconfined;
     const apiPort = sandboxApiPort(backendPort);
     const forwards = await this.sandbox.openForwards([
-      { kind: 'http', upstream: upstreamApi(process.env.ANTHROPIC_BASE_URL) },
+      { kind: 'http', upstream: upstreamApi(api, process.env) },
       { kind: 'tcp', host: '127.0.0.1', port: backendPort },
     ]);
     try {
@@ -84,7 +85,7 @@ export class AgentSandbox implements OnModuleInit {
       return {
         file: this.config.bwrapPath,
         args: sandboxArgs(plan, cli, args),
-        env: sandboxEnv(env, { api: apiPort, backend: backendPort }, workspace.configDir),
+        env: sandboxEnv(env, { api: apiPort, backend: backendPort }, workspace.configDir, api),
         close: () => forwards.close(),
       };
     } catch (error) {
@@ -93,8 +94,14 @@ export class AgentSandbox implements OnModuleInit {
     }
   }
 
+  /** Where the agent reaches its model API: the loopback forward when confined, else the runner's own address for it. */
+  apiBaseUrl(lease: LeaseRef, api: ModelApi): string {
+    if (this.executionFor(lease) !== 'host') return `http://127.0.0.1:${sandboxApiPort(lease.port)}`;
+    return upstreamApi(api, process.env).toString().replace(/\/$/, '');
+  }
+
   /** How this lease's agent runs: in a container only on a Docker lease; a local slot's as `localExecution` says. */
-  private executionFor(lease: LeaseRef): RunnerConfig['execution'] {
+  executionFor(lease: LeaseRef): RunnerConfig['execution'] {
     if (this.config.execution !== 'container' || isContainerLease(lease)) return this.config.execution;
     if (this.config.localExecution === null) {
       throw new ExecutionRefused(`RUNNER_EXECUTION=container runs the agent in its leased container, but ${lease.containerId} is a local slot (POOL_DRIVER=local): use the Docker driver, or RUNNER_EXECUTION=sandbox`);

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { causedMessage, type MessageData, type MessageOf } from '@app/contracts';
+import { causedMessage, type AgentLogEntry, type MessageData, type MessageOf } from '@app/contracts';
 import type { MessagePublisher } from '@app/messaging';
 
 type Line = MessageData<'RunOutputLogged'>['lines'][number];
@@ -43,12 +43,12 @@ export class LogShipper {
     private readonly onPressure: (paused: boolean) => void,
   ) {}
 
-  add(stream: 'stdout' | 'stderr', text: string, json: Record<string, unknown> | null): void {
+  add(stream: 'stdout' | 'stderr', text: string, json: Record<string, unknown> | null, entries: AgentLogEntry[]): void {
     const cut = text.length > MAX_SHIPPED_LINE_CHARS;
     const shipped = cut ? `${text.slice(0, MAX_SHIPPED_LINE_CHARS)} … [${text.length - MAX_SHIPPED_LINE_CHARS} more characters not shipped]` : text;
     const kept = cut ? null : json;
     const bytes = Buffer.byteLength(shipped) * (kept === null ? 1 : 2);
-    this.pending.push({ index: this.index, stream, at: this.now(), json: kept, text: shipped });
+    this.pending.push({ index: this.index, stream, at: this.now(), json: kept, text: shipped, entries: cut ? [] : entries });
     this.index += 1;
     this.pendingBytes += bytes;
     this.queuedBytes += bytes;

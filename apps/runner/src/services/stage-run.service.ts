@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nes
 import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType, type QaVerdict } from '@app/contracts';
 import { Clock } from '@app/config';
 import { cancellation } from '../domain/attempt-guard';
-import { classifyRun, sessionNotFound, type RunOutcome } from '../domain/outcome';
+import type { RunOutcome } from '../domain/outcome';
 import { runnerFailureReason } from '../domain/run-error';
 import { GitError } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
@@ -10,7 +10,7 @@ import { ExecutionRefused } from './agent-sandbox.service';
 import { AttemptLog } from './attempt-log.service';
 import { AttemptMonitor } from './attempt-monitor.service';
 import { ForgeCredentialRefused, ForgeRequestRefused, ForgeUnavailable } from '../forge/forge';
-import { ClaudeRunService, type ClaudeRun, type ClaudeRunResult, type StopCause } from './claude-run.service';
+import { AgentRunService, type AgentRun, type AgentRunResult, type StopCause } from './agent-run.service';
 import { PullRequestService } from './pull-request.service';
 import { RemoteRefused, RemoteUnavailable } from './remote.service';
 import { WorkspaceRefused, WorkspaceService, type Workspace, type WorkspaceSnapshot } from './workspace.service';
@@ -24,7 +24,7 @@ type RunStage = MessageOf<'RunStage'>;
 class ActiveRun {
   stopped: { cause: StopCause; reason: string } | null = null;
   done: Promise<void> = Promise.resolve();
-  private agent: ClaudeRun | null = null;
+  private agent: AgentRun | null = null;
 
   constructor(readonly taskId: string) {}
 
@@ -33,7 +33,7 @@ class ActiveRun {
     this.agent?.stop(cause, reason);
   }
 
-  attach(agent: ClaudeRun): void {
+  attach(agent: AgentRun): void {
     this.agent = agent;
     if (this.stopped !== null) agent.stop(this.stopped.cause, this.stopped.reason);
   }
@@ -52,7 +52,7 @@ export class StageRunService implements BeforeApplicationShutdown {
   private readonly running = new Map<string, ActiveRun>();
 
   constructor(
-    private readonly claude: ClaudeRunService,
+    private readonly agents: AgentRunService,
     private readonly workspaces: WorkspaceService,
     private readonly pullRequests: PullRequestService,
     private readonly attempts: AttemptLog,
@@ -88,7 +88,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     const active = new ActiveRun(taskId);
     active.done = this.run(command, startedSeq, deadline, active)
       .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: runnerFailureReason(error, this.config.workspacesDir), retryable: true }))
-      .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.claude.redactor.redact((error as Error).message)}`))
+      .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.agents.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));
     this.running.set(key, active);
   }
@@ -110,10 +110,15 @@ export class StageRunService implements BeforeApplicationShutdown {
 
   /** The task ended: its agents stop, then its workspace goes (unless WORKSPACE_KEEP). */
   async endTask(taskId: string, why: string): Promise<void> {
+    await this.pauseTask(taskId, why);
+    await this.workspaces.release(taskId);
+  }
+
+  /** The task's agents stop (none should run while it waits); its workspace stays for when it goes on. */
+  async pauseTask(taskId: string, why: string): Promise<void> {
     const runs = [...this.running.values()].filter((run) => run.taskId === taskId);
     for (const run of runs) run.stop('closed', why);
     await Promise.allSettled(runs.map((run) => run.done));
-    await this.workspaces.release(taskId);
   }
 
   /** Agents do not outlive the runner: each is stopped and its attempt failed as retryable. */
@@ -142,9 +147,9 @@ export class StageRunService implements BeforeApplicationShutdown {
       }
       const before = await this.workspaces.snapshot(workspace);
       const resume = await this.workspaces.sessionOf(taskId, stageType);
-      let agent: ClaudeRun;
+      let agent: AgentRun;
       try {
-        agent = await this.claude.start(command, workspace, resume, deadline);
+        agent = await this.agents.start(command, workspace, resume, deadline);
       } catch (error) {
         if (!(error instanceof ExecutionRefused)) throw error;
         await this.reportFailure(command, startedSeq, { reason: error.message, retryable: false });
@@ -167,7 +172,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     deadline: Date,
     workspace: Workspace,
     before: WorkspaceSnapshot,
-    result: ClaudeRunResult,
+    result: AgentRunResult,
   ): Promise<void> {
     const { taskId, stageId, attempt, stageType, timeoutS } = command.data;
     const ref = { taskId, orchestrationId: command.data.orchestrationId, stageId, stageType, attempt };
@@ -193,13 +198,13 @@ export class StageRunService implements BeforeApplicationShutdown {
       case null:
         break;
     }
-    let outcome: RunOutcome = classifyRun(result.facts);
+    let outcome: RunOutcome = result.executor.classify(result.facts);
     if (outcome.kind === 'completed') {
       const denials = outcome.result.permissionDenials;
       if (denials.length > 0) this.logger.warn(`The CLI denied ${denials.join(', ')} in ${stageType} of task ${taskId} (CLAUDE_PERMISSION_MODE=${this.config.permissionMode})`);
-      let diffStat = null;
+      let change = null;
       try {
-        diffStat = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
+        change = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
         await this.workspaces.pushStage(workspace);
         if (outcome.verdict?.verdict === 'pass') await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
       } catch (error) {
@@ -212,12 +217,14 @@ export class StageRunService implements BeforeApplicationShutdown {
           ...ref,
           output: fitToJsonBytes(outcome.output, MAX_OUTPUT_BYTES, "agent's answer"),
           result: outcome.result,
-          diffStat,
+          diffStat: change?.diffStat ?? null,
+          ...(change === null ? {} : { diff: change.diff }),
           verdict: outcome.verdict,
           completedAt: this.clock.nowIso(),
         });
         if (await this.attempts.report(completed, command.data, startedSeq)) {
-          const changes = diffStat === null ? '' : `, ${diffStat.files} files changed (+${diffStat.insertions} -${diffStat.deletions})`;
+          const stat = change?.diffStat;
+          const changes = stat === undefined ? '' : `, ${stat.files} files changed (+${stat.insertions} -${stat.deletions})${change?.diff.truncated === true ? ' (diff kept in part)' : ''}`;
           this.logger.log(`Stage ${stageType} completed for task ${taskId} in ${outcome.result.numTurns} turns, $${outcome.result.totalCostUsd.toFixed(4)}${changes}`);
         }
         return;
@@ -239,7 +246,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     failure: { reason: string; retryable: boolean; exitCode?: number | null; result?: AgentResult | null },
   ): Promise<void> {
     const { taskId, stageId, attempt, stageType } = command.data;
-    const reason = this.claude.redactor.redact(failure.reason);
+    const reason = this.agents.redactor.redact(failure.reason);
     const failed = this.event(command, 'StageFailed', {
       taskId,
       orchestrationId: command.data.orchestrationId,
@@ -258,9 +265,9 @@ export class StageRunService implements BeforeApplicationShutdown {
   }
 
   /** The session a retry or a QA rework of this stage type resumes; a vanished one is forgotten. */
-  private async keepSession(taskId: string, stageType: RunStage['data']['stageType'], result: ClaudeRunResult): Promise<void> {
+  private async keepSession(taskId: string, stageType: RunStage['data']['stageType'], result: AgentRunResult): Promise<void> {
     const { facts } = result;
-    const sessionId = sessionNotFound(facts) ? null : (facts.final?.result.sessionId || facts.init?.sessionId || facts.resumedSessionId);
+    const sessionId = result.executor.sessionNotFound(facts) ? null : (facts.final?.result.sessionId || facts.init?.sessionId || facts.resumedSessionId);
     if (sessionId !== facts.resumedSessionId) await this.workspaces.rememberSession(taskId, stageType, sessionId ?? null);
   }
 

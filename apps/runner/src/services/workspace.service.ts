@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { lstat, mkdir, readdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DiffStat, StageType, WorkspaceRemote, WorkspaceSpec } from '@app/contracts';
+import type { DiffStat, StageDiff, StageType, WorkspaceRemote, WorkspaceSpec } from '@app/contracts';
 import { COMMAND_TEMPLATES } from '../domain/prompt';
+import { recordedDiff } from '../domain/stage-diff';
 import { repoPathRefusal, repositoryRefusal, taskBranch } from '../domain/workspace-policy';
 import { GitError, GitRepository, type AgentTree } from '../repositories/git.repository';
 import { RUNNER_CONFIG, type RunnerConfig } from '../runner.config';
@@ -34,6 +35,12 @@ export interface Workspace {
 /** The workspace's HEAD when a stage started, to diff against when it ends. */
 export interface WorkspaceSnapshot {
   head: string | null;
+}
+
+/** What a stage changed on the task's branch: its stat and its (size-limited) diff. */
+export interface StageChange {
+  diffStat: DiffStat;
+  diff: StageDiff;
 }
 
 /** The slash-command files the runner writes: never part of the agent's commits. */
@@ -172,15 +179,19 @@ export class WorkspaceService {
 
   /**
    * Commits what the stage changed on the task's branch and measures it from the HEAD it
-   * started at (so commits the agent made itself count too). Null for a scratch directory.
+   * started at (so commits the agent made itself count too), with the diff itself
+   * (recordedDiff: size-limited). Null for a scratch directory.
    */
-  async commitStage(workspace: Workspace, before: WorkspaceSnapshot, message: string): Promise<DiffStat | null> {
+  async commitStage(workspace: Workspace, before: WorkspaceSnapshot, message: string): Promise<StageChange | null> {
     const tree = agentTree(workspace);
     if (tree === null || workspace.branch === null || before.head === null) return null;
     await this.git.commitAll(tree, message, COMMAND_FILES);
     const after = await this.git.head(tree);
     const stat = await this.git.diffStat(tree, before.head, after);
-    return { ...stat, branch: workspace.branch, fromCommit: before.head, toCommit: after };
+    return {
+      diffStat: { ...stat, branch: workspace.branch, fromCommit: before.head, toCommit: after },
+      diff: recordedDiff(before.head, after, await this.git.patch(tree, before.head, after)),
+    };
   }
 
   /** Removes the task's workspace (its branch stays in the repository), unless WORKSPACE_KEEP. */

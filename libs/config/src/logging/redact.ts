@@ -3,7 +3,7 @@ const ANTHROPIC_KEY = /sk-ant-[A-Za-z0-9_-]+/g;
 /** The password of a URL's userinfo, e.g. in a DATABASE_URL. */
 const URL_PASSWORD = /(\/\/[^/:@\s]+:)[^@\s/]+@/g;
 /** Variables whose values are secrets: never written to a log, whatever their shape. */
-export const SECRET_VARIABLES = ['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'API_TOKEN', 'NATS_PASSWORD'] as const;
+export const SECRET_VARIABLES = ['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROPIC_AUTH_TOKEN', 'OPENAI_API_KEY', 'CODEX_API_KEY', 'API_TOKEN', 'API_TOKENS', 'NATS_PASSWORD', 'WEBHOOK_SECRET'] as const;
 
 /**
  * Returns a function that removes secrets from a text: the values of the secret

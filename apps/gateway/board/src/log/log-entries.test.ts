@@ -3,8 +3,8 @@ import { toLogEntries, summarizeInput } from './log-entries';
 import type { LogLine } from './log.state';
 
 let index = 0;
-const stdout = (json: Record<string, unknown>): LogLine => ({ index: index++, stream: 'stdout', at: '2026-11-24T10:00:00.000Z', json, text: JSON.stringify(json) });
-const plain = (text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine => ({ index: index++, stream, at: '2026-11-24T10:00:00.000Z', json: null, text });
+const stdout = (json: Record<string, unknown>): LogLine => ({ index: index++, stream: 'stdout', at: '2026-11-24T10:00:00.000Z', json, text: JSON.stringify(json), entries: [] });
+const plain = (text: string, stream: 'stdout' | 'stderr' = 'stdout'): LogLine => ({ index: index++, stream, at: '2026-11-24T10:00:00.000Z', json: null, text, entries: [] });
 const assistant = (...content: Array<Record<string, unknown>>) => stdout({ type: 'assistant', message: { role: 'assistant', content } });
 const toolResult = (toolUseId: string, content: unknown, isError = false) =>
   stdout({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: toolUseId, content, is_error: isError }] } });
@@ -72,5 +72,28 @@ describe('toLogEntries', () => {
     [{ command: 'x'.repeat(200) }, `${'x'.repeat(119)}…`],
   ])('summarizes the input %o as %j', (input, summary) => {
     expect(summarizeInput(input)).toBe(summary);
+  });
+});
+
+describe('a line of another CLI (Codex), typed by the runner', () => {
+  it('given typed entries, then the tool call, its result, the text and the result read as Claude Code\'s do', () => {
+    const codex = (json: Record<string, unknown>, entries: LogLine['entries']): LogLine => ({ index: index++, stream: 'stdout', at: '2026-11-24T10:00:00.000Z', json, text: JSON.stringify(json), entries });
+    const entries = toLogEntries([
+      codex({ type: 'item.started', item: { id: 'item_1', type: 'command_execution', command: 'npm test' } }, [{ kind: 'tool-call', callId: 'item_1', tool: 'exec_command', input: '{"command":"npm test"}' }]),
+      codex({ type: 'item.completed', item: { id: 'item_1', type: 'command_execution' } }, [{ kind: 'tool-result', callId: 'item_1', output: '1 passing', isError: false }]),
+      codex({ type: 'item.completed', item: { id: 'item_2', type: 'agent_message', text: 'Done.' } }, [{ kind: 'text', text: 'Done.' }]),
+      codex({ type: 'turn.completed', usage: {} }, [
+        { kind: 'usage', inputTokens: 1, outputTokens: 1, cacheReadInputTokens: 0 },
+        { kind: 'result', isError: false, text: 'Done.', sessionId: 's', totalCostUsd: 0 },
+      ]),
+      codex({ type: 'turn.started' }, []),
+    ]);
+    expect(entries.map(({ key: _key, ...entry }) => entry)).toEqual([
+      { kind: 'tool-call', tool: 'exec_command', summary: 'npm test', args: '{\n  "command": "npm test"\n}' },
+      { kind: 'tool-result', tool: 'exec_command', text: '1 passing', isError: false },
+      { kind: 'assistant', text: 'Done.' },
+      { kind: 'result', isError: false, summary: 'Finished', text: 'Done.' },
+      { kind: 'note', text: 'turn.started event', detail: '{\n  "type": "turn.started"\n}' },
+    ]);
   });
 });

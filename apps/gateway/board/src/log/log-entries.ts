@@ -1,4 +1,5 @@
 import { formatCost, formatDuration } from '../format/format';
+import type { AgentLogEntry } from '../contracts';
 import type { LogLine } from './log.state';
 
 /** One thing the agent did or said, as a person reads it. */
@@ -39,7 +40,42 @@ function lineEntries(line: LogLine, toolNames: Map<string, string>): LogEntry[] 
     case 'result':
       return [resultEntry(key, json)];
     default:
+      if (line.entries.length > 0) return line.entries.flatMap((entry, index) => typedEntry(`${key}.${index}`, entry, toolNames));
       return [{ kind: 'note', key, text: `${text(json['type']) || 'untyped'} event`, detail: pretty(json) }];
+  }
+}
+
+/** A line of another CLI than Claude Code (Codex), as the runner's executor typed it. */
+function typedEntry(key: string, entry: AgentLogEntry, toolNames: Map<string, string>): LogEntry[] {
+  switch (entry.kind) {
+    case 'text':
+      return [{ kind: 'assistant', key, text: entry.text }];
+    case 'tool-call': {
+      toolNames.set(entry.callId, entry.tool);
+      const input = parsed(entry.input);
+      return [{ kind: 'tool-call', key, tool: entry.tool, summary: summarizeInput(input), args: pretty(input) }];
+    }
+    case 'tool-result':
+      return [{ kind: 'tool-result', key, tool: toolNames.get(entry.callId) ?? null, text: entry.output, isError: entry.isError }];
+    case 'usage':
+      return [];
+    case 'result': {
+      const outcome = entry.isError ? 'Failed' : 'Finished';
+      return [{ kind: 'result', key, isError: entry.isError, summary: entry.totalCostUsd > 0 ? `${outcome} · ${formatCost(entry.totalCostUsd)}` : outcome, text: entry.text }];
+    }
+    default: {
+      const _exhaustive: never = entry;
+      return _exhaustive;
+    }
+  }
+}
+
+function parsed(input: string): Json {
+  try {
+    const value: unknown = JSON.parse(input);
+    return isObject(value) ? value : {};
+  } catch {
+    return {};
   }
 }
 

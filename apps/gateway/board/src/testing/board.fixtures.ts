@@ -148,7 +148,7 @@ export function logBatch(seq: number, lines: Array<Partial<LogBatch['lines'][num
     taskId: TASK,
     stageId: stageIdOf(1),
     attempt: 1,
-    lines: lines.map((line) => ({ stream: 'stdout', at: at(line.index), json: null, text: '', ...line })),
+    lines: lines.map((line) => ({ stream: 'stdout', at: at(line.index), json: null, text: '', entries: [], ...line })),
     ...fields,
   };
 }

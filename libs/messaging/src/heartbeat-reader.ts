@@ -1,14 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
-import { validateMessage } from '@app/contracts';
-import { NatsClient } from '@app/messaging';
-import type { LastHeartbeat } from '../domain/lease.decider';
+import { validateMessage, type LastHeartbeat } from '@app/contracts';
+import { NatsClient } from './nats-client';
 
 /**
- * The last heartbeat the runner sent for each of some tasks: one direct get of the last
- * message on `orch.hb.<taskId>` (stream ORCH_HEARTBEATS) each. Read before a due lease is
- * expired, so a stage whose runner goes on heartbeating keeps its lease while the
- * orchestrator, which renews leases on those heartbeats, is down.
+ * The last heartbeat the runner sent for a task: a direct get of the last message on
+ * `orch.hb.<taskId>` (stream ORCH_HEARTBEATS). The pool-manager reads it before it expires a
+ * due lease (a stage whose runner goes on heartbeating keeps its lease while the
+ * orchestrator, which renews leases on those heartbeats, is down); an orchestrator reads it
+ * before it times a stage out for a lost heartbeat (with several orchestrators, the
+ * heartbeats are shared among them: the one whose watchdog fires may have seen none).
  */
 @Injectable()
 export class HeartbeatReader {
@@ -23,7 +24,7 @@ export class HeartbeatReader {
     return found;
   }
 
-  private async last(taskId: string): Promise<LastHeartbeat | null> {
+  async last(taskId: string): Promise<LastHeartbeat | null> {
     try {
       const stored = await this.nats.jsm.direct.getMessage(this.nats.subjects.heartbeatsStream, { last_by_subj: this.nats.subjects.heartbeat(taskId) });
       if (stored === null) return null;

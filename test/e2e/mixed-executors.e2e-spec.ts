@@ -1,0 +1,61 @@
+import { eventually, startFakeResponsesApi, type FakeResponsesApi } from '@app/testing';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
+
+const OPENAI_KEY = 'sk-proj-e2e-mixed-executors-key-0123456789';
+
+interface StageRow {
+  stageType: string;
+  status: string;
+  commandOutput: string | null;
+  verdict: { verdict: string; findings: string[] } | null;
+}
+
+/** An independent reviewer: implementation by Claude Code (the fake CLI), QA by the real Codex CLI against the fake Responses API. */
+describe('a task whose stages run on different executors', () => {
+  let api: FakeResponsesApi;
+  let system: TestSystem;
+
+  beforeAll(async () => {
+    api = await startFakeResponsesApi({ validKeys: [OPENAI_KEY] });
+    process.env.OPENAI_BASE_URL = api.url;
+    system = await startTestSystem({ stageExecutors: { qa: { executor: 'codex', model: 'gpt-5' } }, openaiApiKey: OPENAI_KEY });
+  }, 60_000);
+
+  afterAll(async () => {
+    await system?.stop();
+    await api?.close();
+    delete process.env.OPENAI_BASE_URL;
+  }, 60_000);
+
+  const api$ = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${system.baseUrl}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> & unknown[] };
+  };
+
+  it('given QA on Codex and the rest on Claude Code, when the task runs, then it is done with the verdict Codex wrote parsed', async () => {
+    const created = await api$('POST', '/api/tasks', { title: 'Add a health endpoint', description: 'GET /health answers 200' });
+    const taskId = created.body.id as string;
+    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
+
+    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
+    const stages = (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    expect(stages.map((stage) => [stage.stageType, stage.status])).toEqual([
+      ['specification', 'completed'],
+      ['implementation', 'completed'],
+      ['qa', 'completed'],
+    ]);
+    const qa = stages[2]!;
+    // Codex reviewed what Claude Code wrote: the fake Responses API saw the implementation summary of the fake Claude CLI
+    expect(qa.commandOutput).toMatch(/^Reviewed: Add a health endpoint/);
+    expect(qa.verdict).toEqual({ verdict: 'pass', findings: [] });
+    const review = api.requests.find((request) => request.inputText.includes('info string is `verdict`'));
+    expect(review?.inputText).toContain(stages[1]!.commandOutput ?? '(no implementation output)');
+    // and only QA went to the OpenAI API
+    expect(api.requests.every((request) => request.apiKey === OPENAI_KEY && request.model === 'gpt-5')).toBe(true);
+    expect(api.requests.some((request) => request.inputText.includes('testable specification'))).toBe(false);
+  }, 120_000);
+});
