@@ -62,6 +62,8 @@ describe('the queue: priorities, dependencies and per-project limits, two orches
       const facts = logFacts(await readEventLog(handles.client!));
       expect(facts.maxRunning).toBe(1);
       expect(facts.admissionOrder.filter((id) => [holder, low, mid, high].includes(id))).toEqual([holder, high, mid, low]);
+      // once started, its place in the queue is the scheduler's
+      expect(await api.request('PATCH', `/api/tasks/${holder}`, { priority: 1 })).toMatchObject({ status: 409, body: { fields: [{ field: 'id', problem: 'task is done' }] } });
     }, 120_000);
 
     it('given a task blocked by another, when it is started before its blocker, then it waits, the blocker runs, and it starts once the blocker is done', async () => {
