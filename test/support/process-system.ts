@@ -22,6 +22,8 @@ export interface ProcessSystemOptions {
   /** CLAUDE_API_KEY */
   apiKey?: string;
   natsUrl?: string;
+  /** NATS_STREAM_REPLICAS of every app and the test's client: 3 on a cluster (default 1) */
+  replicas?: number;
   databaseAdminUrl?: string;
   /** extra environment for every app, then per app */
   env?: Record<string, string>;
@@ -51,7 +53,7 @@ export interface ProcessSystem {
  * database and a workspace directory of their own. Each app can be killed and started again.
  */
 export async function startProcessSystem(options: ProcessSystemOptions = {}): Promise<ProcessSystem> {
-  const messaging = testMessagingOptions('processes', options.natsUrl);
+  const messaging = { ...testMessagingOptions('processes', options.natsUrl), replicas: options.replicas ?? 1 };
   const client = await connectTestClient(messaging);
   const database = await createTestDatabase('faults', options.databaseAdminUrl);
   await runMigrations(database.url);
@@ -61,7 +63,7 @@ export async function startProcessSystem(options: ProcessSystemOptions = {}): Pr
   const poolSize = options.poolSize ?? Math.max(limit, 3);
   const portStart = await freePortBlock(poolSize);
   const poolId = `p${randomBytes(4).toString('hex')}`;
-  const common = { LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKSPACES_DIR: workspacesDir, ...options.env };
+  const common = { LOG_LEVEL: 'info', LOG_FORMAT: 'json', WORKSPACES_DIR: workspacesDir, NATS_STREAM_REPLICAS: String(messaging.replicas), ...options.env };
   const env: Record<AppName, Record<string, string>> = {
     'pool-manager': {
       POOL_ID: poolId,

@@ -68,6 +68,8 @@ export interface TestSystemOptions {
   databaseAdminUrl?: string;
   /** how many gateways, each with its own port, on the same streams and database (default 1) */
   gateways?: number;
+  /** NATS_STREAM_REPLICAS: 3 on a cluster (default 1) */
+  replicas?: number;
 }
 
 /** The pool-manager as the test system starts it (local driver, slots under the workspaces directory). */
@@ -112,7 +114,7 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
  * real NATS (streams of their own) and the real Postgres (a database of its own).
  */
 export async function startTestSystem(options: TestSystemOptions = {}): Promise<TestSystem> {
-  const messaging = { ...testMessagingOptions('test', options.natsUrl), ...options.streamBytes };
+  const messaging = { ...testMessagingOptions('test', options.natsUrl), ...options.streamBytes, ...(options.replicas === undefined ? {} : { replicas: options.replicas }) };
   const database = await createTestDatabase('e2e', options.databaseAdminUrl);
   await runMigrations(database.url);
   const workspacesDir = options.workspacesDir ?? (await mkdtemp(path.join(tmpdir(), 'orch-e2e-')));

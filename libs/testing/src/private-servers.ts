@@ -31,6 +31,8 @@ export interface PrivateServer {
 export interface PrivateNatsServer extends PrivateServer {
   /** everything the server printed since it was first started */
   output(): string;
+  /** whether the server runs and knows the JetStream meta leader of its cluster (a single server is its own) */
+  hasMetaLeader(): Promise<boolean>;
 }
 
 /** A free TCP port on 127.0.0.1, as the kernel hands one out. */
@@ -76,6 +78,10 @@ export interface PrivateNatsOptions {
   env?: Record<string, string>;
   /** bytes JetStream's file store may hold (`jetstream { max_file_store }`); default: the server's own (75 % of the disk's free space) */
   maxFileStore?: number;
+  /** the client port (default: a free one) */
+  port?: number;
+  /** a node of a cluster: its name, its route port and the other nodes' route ports */
+  cluster?: { name: string; serverName: string; routePort: number; peerRoutePorts: readonly number[] };
 }
 
 /**
@@ -85,12 +91,15 @@ export interface PrivateNatsOptions {
  */
 export async function startPrivateNats(options: PrivateNatsOptions = {}): Promise<PrivateNatsServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'orch-nats-'));
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const monitorPort = await freePort();
   const authorization = options.authorization === undefined ? testAuthorization() : options.authorization;
   const configFile = path.join(dataDir, 'nats.conf');
   const jetstream = options.maxFileStore === undefined ? '' : `\njetstream { max_file_store: ${options.maxFileStore} }\n`;
-  await writeFile(configFile, `${authorization ?? ''}${jetstream}`, { mode: 0o600 });
+  const { cluster } = options;
+  const routes = cluster?.peerRoutePorts.map((peer) => `"nats-route://127.0.0.1:${peer}"`).join(', ');
+  const clustering = cluster ? `\nserver_name: ${JSON.stringify(cluster.serverName)}\ncluster {\n  name: ${JSON.stringify(cluster.name)}\n  listen: "127.0.0.1:${cluster.routePort}"\n  routes: [${routes}]\n}\n` : '';
+  await writeFile(configFile, `${authorization ?? ''}${jetstream}${clustering}`, { mode: 0o600 });
   let child: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
   let output = '';
@@ -98,6 +107,13 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
   const server: PrivateNatsServer = {
     url: `nats://127.0.0.1:${port}`,
     output: () => output,
+    async hasMetaLeader() {
+      if (!child) return false;
+      const response = await fetch(`http://127.0.0.1:${monitorPort}/jsz`).catch(() => null);
+      if (!response?.ok) return false;
+      const jsz = (await response.json()) as { meta_cluster?: { leader?: string } };
+      return cluster === undefined || Boolean(jsz.meta_cluster?.leader);
+    },
     port,
     dataDir,
     get running() {
@@ -140,6 +156,55 @@ export async function startPrivateNats(options: PrivateNatsOptions = {}): Promis
   };
   await server.start();
   return server;
+}
+
+export interface PrivateNatsCluster {
+  /** every node's client URL, comma-separated: what NATS_URL is given */
+  url: string;
+  nodes: PrivateNatsServer[];
+  /** the node by its `server_name` (`n1`, `n2`, …) */
+  node(serverName: string): PrivateNatsServer;
+  /** stops and deletes every node */
+  destroy(): Promise<void>;
+}
+
+/**
+ * A JetStream cluster of `size` nats-servers on 127.0.0.1 (named `n1`…), each with its own
+ * client, route and monitor ports and its own store, routed to each other, with the test
+ * users. Ready once every node sees a JetStream meta leader.
+ */
+export async function startPrivateNatsCluster(size = 3, options: Omit<PrivateNatsOptions, 'port' | 'cluster'> = {}): Promise<PrivateNatsCluster> {
+  const name = `orch-test-${Math.random().toString(36).slice(2, 8)}`;
+  const ports = await Promise.all(Array.from({ length: size }, async () => ({ client: await freePort(), route: await freePort() })));
+  const nodes = await Promise.all(
+    ports.map(({ client, route }, index) =>
+      startPrivateNats({
+        ...options,
+        port: client,
+        cluster: { name, serverName: `n${index + 1}`, routePort: route, peerRoutePorts: ports.filter((_, other) => other !== index).map((peer) => peer.route) },
+      }),
+    ),
+  );
+  const byName = new Map(nodes.map((node, index) => [`n${index + 1}`, node]));
+  const cluster: PrivateNatsCluster = {
+    url: nodes.map((node) => node.url).join(','),
+    nodes,
+    node(serverName) {
+      const node = byName.get(serverName);
+      if (node === undefined) throw new Error(`no node ${serverName} in the cluster (${[...byName.keys()].join(', ')})`);
+      return node;
+    },
+    async destroy() {
+      await Promise.all(nodes.map((node) => node.destroy()));
+    },
+  };
+  try {
+    await waitFor(async () => (await Promise.all(nodes.map((node) => node.hasMetaLeader()))).every(Boolean), 30_000, `a JetStream meta leader in the cluster ${name}`);
+  } catch (error) {
+    await cluster.destroy();
+    throw error;
+  }
+  return cluster;
 }
 
 export interface PrivatePostgres extends PrivateServer {

@@ -10,6 +10,7 @@ import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fix
 import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
 import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import type { PrivateNatsCluster } from '../../../libs/testing/src/private-servers';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../test/support/system';
 
@@ -238,3 +239,59 @@ async function killAgentsUnder(workspacesDir: string): Promise<void> {
   }
 }
 
+/** What one node's loss did to the cluster, in seconds from its SIGKILL. */
+export type NodeLoss = {
+  node: string;
+  newLeader: string;
+  secondsToNewLeader: number;
+  secondsToFirstAppend: number;
+  secondsDown: number;
+  eventsAppendedWhileDown: number;
+};
+
+/** The node that leads `stream`'s replicas now, by its server name. */
+async function leaderOf(client: NatsClient, stream: string): Promise<string | undefined> {
+  const info = await client.jsm.streams.info(stream).catch(() => null);
+  return info?.cluster?.leader || undefined;
+}
+
+/**
+ * SIGKILLs the node leading ORCH_EVENTS (one other than `notNode`), waits for another leader
+ * and for an event appended without it, keeps it down at least `downMs`, starts it again on
+ * its store and waits until every one of `streams` has its three replicas current again.
+ */
+export async function loseEventsLeader(cluster: PrivateNatsCluster, client: NatsClient, streams: readonly string[], options: { downMs: number; notNode?: string }): Promise<NodeLoss> {
+  const stream = client.subjects.eventsStream;
+  const node = await eventually(async () => {
+    const current = await leaderOf(client, stream);
+    return current !== options.notNode ? current : undefined;
+  }, 30_000, `a leader of ORCH_EVENTS other than ${options.notNode ?? 'none'}`);
+  const seqBefore = await lastEventSeq(client);
+  const killedAt = Date.now();
+  await cluster.node(node).stop('SIGKILL');
+  const newLeader = await eventually(async () => {
+    const current = await leaderOf(client, stream);
+    return current !== node ? current : undefined;
+  }, 30_000, `ORCH_EVENTS to elect a leader other than ${node}`);
+  const secondsToNewLeader = (Date.now() - killedAt) / 1000;
+  // the two nodes left take appends: the work goes on before the node comes back
+  await eventually(async () => ((await lastEventSeq(client).catch(() => seqBefore)) > seqBefore ? true : undefined), 60_000, `an event appended with ${node} down`);
+  const secondsToFirstAppend = (Date.now() - killedAt) / 1000;
+  await waitUntil(killedAt, options.downMs);
+  const eventsAppendedWhileDown = (await lastEventSeq(client)) - seqBefore;
+  const secondsDown = (Date.now() - killedAt) / 1000;
+  await cluster.node(node).start();
+  await eventually(async () => {
+    for (const name of streams) {
+      const info = await client.jsm.streams.info(name);
+      if ((info.cluster?.replicas ?? []).filter((replica) => replica.current).length < 2) return undefined;
+    }
+    return true;
+  }, 60_000, `${node} to catch up`);
+  return { node, newLeader, secondsToNewLeader, secondsToFirstAppend, secondsDown, eventsAppendedWhileDown };
+}
+
+/** The lines in which a cluster's nodes refused an app something its permission table does not grant. */
+export function refusalsOf(cluster: PrivateNatsCluster): string[] {
+  return cluster.nodes.flatMap((node) => node.output().split('\n')).filter((line) => /Permissions Violation|Subscription Violation/.test(line));
+}

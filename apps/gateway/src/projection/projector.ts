@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { DEFAULT_TASK_PRIORITY, isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
-import { stageEndOf } from './changes';
+import { changesOf, type StageChange, type TaskChange } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
-import { ProjectionUnit } from './read-model.rows';
+import { ProjectionUnit, type ReadModelRows as ReadModelRows } from './read-model.rows';
 import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
@@ -44,46 +44,23 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       );
       return;
     }
-    case 'TaskQueueSettingsChanged':
-      await rows.updateTask(event.data.taskId, 'priority = $4, blocked_by = $5', [event.data.priority, uuidArray(event.data.blockedBy)]);
-      return;
-    case 'OrchestrationUnblocked':
-      // the queue's order in the read model is by priority, then FIFO; a blocker's end shows on its own row
-      return;
     case 'TaskPullRequestOpened':
-      await rows.updateTask(event.data.taskId, `pull_request_url = $4, pull_request_state = 'open'`, [event.data.url]);
-      return;
     case 'TaskPullRequestClosed':
-      await rows.updateTask(event.data.taskId, 'pull_request_url = $4, pull_request_state = $5', [event.data.url, event.data.state]);
+    case 'TaskQueueSettingsChanged':
+    case 'OrchestrationQueued':
+    case 'OrchestrationAdmitted':
+    case 'OrchestrationStarted':
+    case 'OrchestrationResumed':
+    case 'OrchestrationRejected':
+    case 'ReworkRequested':
+    case 'OrchestrationCompleted':
+    case 'OrchestrationFailed':
+    case 'OrchestrationCancelled':
+      for (const change of changesOf(event)) if (change.entity === 'task') await updateTaskBy(rows, change);
       return;
     case 'TaskDeleted':
       await rows.query('DELETE FROM tasks WHERE id = $1', [event.data.taskId]);
       await rows.renumberQueue();
-      return;
-    case 'OrchestrationQueued':
-      await rows.updateTask(event.data.taskId, `status = 'queued', queued_seq = $3, orchestration_id = $4`, [event.data.orchestrationId]);
-      await rows.renumberQueue();
-      return;
-    case 'OrchestrationAdmitted':
-      // a start refused before (its reason kept while the task had not started) is no failure of this run
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
-      await rows.renumberQueue();
-      return;
-    case 'OrchestrationStarted':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, orchestration_id = $4, failure_reason = NULL`, [event.data.orchestrationId]);
-      return;
-    case 'OrchestrationResumed':
-      await rows.updateTask(event.data.taskId, `status = 'running', ${LEFT_QUEUE}, failure_reason = NULL`, []);
-      return;
-    case 'OrchestrationRejected':
-      // the reason shows why a task never started; a refused second start or retry of a task
-      // that is running, queued or ended changes nothing of it (the caller was told: 409)
-      await rows.query(`UPDATE tasks SET failure_reason = $4, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [
-        event.data.taskId,
-        rows.at,
-        rows.seq,
-        event.data.reason,
-      ]);
       return;
     case 'StageScheduled': {
       const { taskId, stageId, stageType, attempt, round, context, orchestrationId } = event.data;
@@ -142,30 +119,54 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'StageFailed':
     case 'StageTimedOut':
     case 'StageCancelled': {
-      const end = stageEndOf(event);
-      const set = `status = 'failed', error_message = $5, retryable = $6, completed_at = $7`;
-      if (end.costUsd === undefined) await rows.updateStage(end.stageId, end.attempt, set, [end.error, end.retryable, end.completedAt]);
-      else await rows.updateStage(end.stageId, end.attempt, `${set}, cost_usd = $8`, [end.error, end.retryable, end.completedAt, end.costUsd]);
-      if (end.costUsd != null) await rows.updateTask(end.taskId, 'total_cost_usd = total_cost_usd + $4', [end.costUsd]);
+      for (const change of changesOf(event)) if (change.entity === 'stage') await updateStageEnd(rows, change);
       await projectRunEnded(rows, event);
       return;
     }
-    case 'ReworkRequested':
-      await rows.updateTask(event.data.taskId, 'rework_count = $4', [event.data.round]);
-      return;
-    case 'OrchestrationCompleted':
-      await rows.updateTask(event.data.taskId, `status = 'done', ${LEFT_QUEUE}, current_stage = NULL, failure_reason = NULL`, []);
-      return;
-    case 'OrchestrationFailed':
-      await rows.updateTask(event.data.taskId, `status = 'failed', ${LEFT_QUEUE}, failure_reason = $4`, [event.data.reason]);
-      await rows.renumberQueue();
-      return;
-    case 'OrchestrationCancelled':
-      await rows.updateTask(event.data.taskId, `status = 'cancelled', ${LEFT_QUEUE}, failure_reason = $4`, [event.data.reason]);
-      await rows.renumberQueue();
-      return;
     default:
       // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
       return;
   }
+}
+
+/** The statuses after `queued`: a task in one of them holds no place in the queue. */
+const LEAVES_QUEUE: ReadonlySet<string> = new Set(['running', 'waiting', 'done', 'failed', 'cancelled']);
+
+/** A task's change written to its row: each field to its column, the queue's columns and numbers kept in step with its status. */
+async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<void> {
+  const set: string[] = [];
+  const params: unknown[] = [];
+  const column = (name: string, value: unknown): void => {
+    params.push(value);
+    set.push(`${name} = $${params.length + 3}`);
+  };
+  if (change.status !== undefined) {
+    column('status', change.status);
+    if (change.status === 'queued') set.push('queued_seq = $3');
+    if (LEAVES_QUEUE.has(change.status)) set.push(LEFT_QUEUE);
+  }
+  if (change.orchestrationId !== undefined) column('orchestration_id', change.orchestrationId);
+  if (change.currentStage !== undefined) column('current_stage', change.currentStage);
+  if (change.reason !== undefined) column('failure_reason', change.reason);
+  if (change.reworkCount !== undefined) column('rework_count', change.reworkCount);
+  if (change.pullRequestUrl !== undefined) column('pull_request_url', change.pullRequestUrl);
+  if (change.pullRequestState !== undefined) column('pull_request_state', change.pullRequestState);
+  if (change.priority !== undefined) column('priority', change.priority);
+  if (change.blockedBy !== undefined) column('blocked_by', uuidArray(change.blockedBy));
+  if (set.length === 0) return;
+  if (change.onlyBeforeStart) {
+    await rows.query(`UPDATE tasks SET ${set.join(', ')}, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [change.taskId, rows.at, rows.seq, ...params]);
+  } else {
+    await rows.updateTask(change.taskId, set.join(', '), params);
+  }
+  if (change.status !== undefined) await rows.renumberQueue();
+}
+
+/** A failed, timed-out or cancelled attempt written to its stage row, and a cost it had to its task. */
+async function updateStageEnd(rows: ReadModelRows, end: StageChange): Promise<void> {
+  const set = `status = 'failed', error_message = $5, retryable = $6, completed_at = $7`;
+  const params = [end.error, end.retryable, end.completedAt];
+  if (end.costUsd === undefined) await rows.updateStage(end.stageId, end.attempt, set, params);
+  else await rows.updateStage(end.stageId, end.attempt, `${set}, cost_usd = $8`, [...params, end.costUsd]);
+  if (end.costUsd != null) await rows.updateTask(end.taskId, 'total_cost_usd = total_cost_usd + $4', [end.costUsd]);
 }

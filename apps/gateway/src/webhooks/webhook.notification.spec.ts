@@ -5,10 +5,14 @@ import { notificationOf, retryDelayMs, signatureOf, targetKeyOf, webhookBody } f
 const { ids } = factory;
 
 describe('webhook notifications', () => {
-  it('given the events of a task, then done, failed and pull-request-opened are told, the others not', () => {
+  it('given the events of a task, then waiting for approval, done, failed and pull-request-opened are told, the others not', () => {
     expect(notificationOf(factory.orchestrationCompleted(1))).toMatchObject({ event: 'done', taskId: ids.task(1), details: {} });
     expect(notificationOf(factory.orchestrationFailed(1, 'QA rejected it'))).toMatchObject({ event: 'failed', details: { reason: 'QA rejected it' } });
     expect(notificationOf(factory.taskPullRequestOpened(1, 9))).toMatchObject({ event: 'pull-request-opened', details: { number: 9 } });
+    expect(notificationOf(factory.taskWaiting(1, { kind: 'approval', gate: 'result', revision: 'abc123' }))).toMatchObject({
+      event: 'waiting-for-approval',
+      details: { gate: 'result', revision: 'abc123' },
+    });
     expect(notificationOf(factory.stageCompleted())).toBeNull();
     expect(notificationOf(factory.orchestrationCancelled())).toBeNull();
   });

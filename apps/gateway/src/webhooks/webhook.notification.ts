@@ -29,6 +29,10 @@ export interface WebhookTask {
 export function notificationOf(event: OrchEvent): WebhookNotification | null {
   const base = { taskId: event.aggregateId, eventId: event.id, occurredAt: event.occurredAt };
   switch (event.type) {
+    case 'TaskWaiting': {
+      const { waitingFor } = event.data;
+      return waitingFor.kind === 'approval' ? { ...base, event: 'waiting-for-approval', details: { gate: waitingFor.gate, revision: waitingFor.revision } } : null;
+    }
     case 'OrchestrationCompleted':
       return { ...base, event: 'done', details: {} };
     case 'OrchestrationFailed':

@@ -14,7 +14,7 @@ export class WebhooksHandler {
     private readonly worker: WebhookDeliveryWorker,
   ) {}
 
-  @EventPattern(['OrchestrationCompleted', 'OrchestrationFailed', 'TaskPullRequestOpened'])
+  @EventPattern(['TaskWaiting', 'OrchestrationCompleted', 'OrchestrationFailed', 'TaskPullRequestOpened'])
   async notify(@Payload() event: OrchEvent, @Ctx() context: JetStreamContext): Promise<void> {
     const notification = notificationOf(event);
     if (notification === null) return;

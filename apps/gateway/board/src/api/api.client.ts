@@ -1,5 +1,18 @@
 import { ApiError, toApiError } from './api.error';
-import type { BoardColumn, ColumnCounts, CreateTaskRequest, PoolView, ProjectView, StageView, TaskPage, TaskView } from './api.types';
+import type {
+  BoardColumn,
+  ColumnCounts,
+  CreateTaskRequest,
+  DecisionRequest,
+  PoolView,
+  ProjectView,
+  StageDiffView,
+  StageView,
+  TaskPage,
+  TaskView,
+  WaitingFor,
+  WebhookDeliveryView,
+} from './api.types';
 import type { MetricsSnapshot } from '../contracts';
 
 /** the cards of a column the board reads at a time */
@@ -47,6 +60,25 @@ export class ApiClient {
 
   retryStage(stageId: string): Promise<unknown> {
     return this.request('POST', `/api/orchestrator/stage/${encodeURIComponent(stageId)}/retry`);
+  }
+
+  /** The diff of the stage's latest completed run; 404 (ApiError) while none is recorded. */
+  diff(taskId: string, stage: StageView['stageType']): Promise<StageDiffView> {
+    return this.request<StageDiffView>('GET', `/api/tasks/${encodeURIComponent(taskId)}/diff?stage=${stage}`);
+  }
+
+  /** What the task waits for, when it waits (the field the approval API adds to a task). */
+  async waitingFor(taskId: string): Promise<WaitingFor | null> {
+    const task = await this.request<TaskView & { waitingFor?: WaitingFor | null }>('GET', `/api/tasks/${encodeURIComponent(taskId)}`);
+    return task.waitingFor ?? null;
+  }
+
+  decide(taskId: string, decision: DecisionRequest): Promise<unknown> {
+    return this.request('POST', `/api/tasks/${encodeURIComponent(taskId)}/decisions`, decision);
+  }
+
+  webhooks(taskId: string): Promise<WebhookDeliveryView[]> {
+    return this.request<WebhookDeliveryView[]>('GET', `/api/tasks/${encodeURIComponent(taskId)}/webhooks`);
   }
 
   pool(): Promise<PoolView> {

@@ -142,3 +142,54 @@ export interface ErrorBody {
   message: string;
   fields: FieldProblem[];
 }
+
+/** GET /api/tasks/:id/diff: the change a stage's latest completed run made on the task's branch. */
+export interface StageDiffView {
+  stage: StageType;
+  stageId: string;
+  round: number;
+  attempt: number;
+  baseSha: string;
+  headSha: string;
+  /** unified diff */
+  diff: string;
+  /** files past the runner's 256 KiB limit were left out */
+  truncated: boolean;
+}
+
+/** A reviewer's comment, on a file and line of the diff or on the whole change. */
+export interface ReviewComment {
+  body: string;
+  file?: string;
+  line?: number;
+}
+
+export type ReviewDecision = 'approve' | 'request-changes' | 'reject';
+
+/** POST /api/tasks/:id/decisions */
+export interface DecisionRequest {
+  decision: ReviewDecision;
+  /** the revision the task waits on: a decision on another is refused (409) */
+  revision: string;
+  comments: ReviewComment[];
+}
+
+/** What a waiting task waits for (GET /api/tasks/:id `waitingFor`). */
+export interface WaitingFor {
+  kind: string;
+  gate?: 'spec' | 'result';
+  revision?: string;
+}
+
+/** GET /api/tasks/:id/webhooks */
+export interface WebhookDeliveryView {
+  id: string;
+  event: string;
+  target: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  nextAttemptAt: string | null;
+  deliveredAt: string | null;
+}

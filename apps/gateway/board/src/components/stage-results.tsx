@@ -1,6 +1,7 @@
 import type { StageRecord } from '../state/board.state';
+import { MarkdownText } from './markdown-text';
 
-/** What the stages produced: the specification, the implementation's diff stat, QA's verdict. */
+/** What the stages produced: the specification and the implementation's summary (as Markdown), the diff stat, QA's verdict and findings. */
 export function StageResults({ stages }: { stages: StageRecord[] }) {
   const spec = latest(stages, 'specification');
   const implementation = latest(stages, 'implementation');
@@ -10,8 +11,14 @@ export function StageResults({ stages }: { stages: StageRecord[] }) {
     <section className="results">
       <div className="panel" data-testid="spec">
         <h2>Specification</h2>
-        {spec?.output ? <pre className="prose">{spec.output}</pre> : <p className="muted">Not written yet.</p>}
+        {spec?.output ? <MarkdownText text={spec.output} testId="spec-markdown" /> : <p className="muted">Not written yet.</p>}
       </div>
+      {implementation?.output ? (
+        <div className="panel" data-testid="implementation-summary">
+          <h2>Implementation summary</h2>
+          <MarkdownText text={implementation.output} />
+        </div>
+      ) : null}
       <div className="results-side">
         <div className="panel" data-testid="verdict">
           <h2>QA verdict</h2>
@@ -23,7 +30,9 @@ export function StageResults({ stages }: { stages: StageRecord[] }) {
               ) : (
                 <ul className="findings">
                   {qa.verdict.findings.map((finding) => (
-                    <li key={finding}>{finding}</li>
+                    <li key={finding}>
+                      <MarkdownText text={finding} />
+                    </li>
                   ))}
                 </ul>
               )}

@@ -11,6 +11,7 @@ import type { BoardState } from '../state/board.state';
 import { AgentLog } from './agent-log';
 import { StageResults } from './stage-results';
 import { StageTimeline } from './stage-timeline';
+import { TaskReview } from './task-review';
 import { CancelButton, StartButton } from './task-actions';
 
 interface Props {
@@ -106,6 +107,7 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
         <StageTimeline task={task} stages={stages} now={now} />
       </section>
       <StageResults stages={stages} />
+      <TaskReview task={task} stages={stages} />
       <section className="panel">
         <h2>Agent log</h2>
         <div className="log-box">

@@ -26,6 +26,15 @@ describe('boardReducer', () => {
     ]);
   });
 
+  it('given a task page whose details were read before the board snapshot arrived, when the snapshot (without that task) is loaded, then the task and its stages stay', () => {
+    const detailed = boardReducer(initialBoardState, { type: 'task-details', task: taskView({ lastEventSeq: 9 }), stages: [stageView({ lastEventSeq: 9 })] });
+    const state = boardReducer(detailed, { type: 'loaded', snapshot: snapshot() });
+
+    expect(state.phase).toBe('ready');
+    expect(state.tasks[TASK]).toBeDefined();
+    expect(Object.keys(state.stages)).toEqual(Object.keys(detailed.stages));
+  });
+
   it('given a task card, when its pull request is opened, then the card links it, and the link survives a later update', () => {
     const url = 'https://github.example/team/shop/pull/7';
     const state = apply(loaded({ tasks: [taskView({ status: 'running', lastEventSeq: 3 })], seq: 3 }), [

@@ -11,8 +11,11 @@ const ALL_UPDATES: BoardUpdateName[] = ['stage-update', 'task-update', 'pool-upd
 
 export function boardReducer(state: BoardState, action: BoardAction): BoardState {
   switch (action.type) {
-    case 'loaded':
-      return { ...fromSnapshot(action.snapshot), connection: state.connection };
+    case 'loaded': {
+      // a task page's details read before the snapshot arrived (a page opened at #/tasks/<id>) stay
+      const loaded = fromSnapshot(action.snapshot);
+      return { ...loaded, connection: state.connection, tasks: keepLater(state.tasks, loaded.tasks), stages: keepLater(state.stages, loaded.stages) };
+    }
     case 'load-failed':
       return { ...state, phase: state.phase === 'ready' ? 'ready' : 'failed', loadError: action.error };
     case 'connection':
@@ -32,6 +35,16 @@ export function boardReducer(state: BoardState, action: BoardAction): BoardState
       return unknownAction;
     }
   }
+}
+
+/** `snapshot`'s records, with those of `earlier` it lacks or holds older versions of. */
+function keepLater<T extends { lastSeq: number }>(earlier: Record<string, T>, snapshot: Record<string, T>): Record<string, T> {
+  const kept = { ...snapshot };
+  for (const [id, record] of Object.entries(earlier)) {
+    const loaded = kept[id];
+    if (!loaded || loaded.lastSeq < record.lastSeq) kept[id] = record;
+  }
+  return kept;
 }
 
 function fromSnapshot(snapshot: BoardSnapshot): BoardState {

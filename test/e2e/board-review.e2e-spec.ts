@@ -1,0 +1,104 @@
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { eventually, startGitHttpServer, type GitHttpServer } from '@app/testing';
+import { startTestSystem, type TestSystem } from '../../test/support/system';
+
+const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
+const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
+const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const TOKEN = 'orch-e2e-review-token-58c2a1f0d3e7';
+
+interface Json {
+  [key: string]: unknown;
+}
+
+/** The change in the browser: a task's spec as sanitised Markdown, its diff drawn by diff2html, a comment on a line of it. */
+describe('the task page in Chromium: the specification as Markdown, the diff, line comments', () => {
+  let system: TestSystem;
+  let server: GitHttpServer;
+  let context: BrowserContext;
+  let userDataDir: string;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (!existsSync(BUILT_BOARD)) throw new Error(`the board is not built (${BUILT_BOARD}); run \`npm run build\``);
+    await mkdir(SCREENSHOTS, { recursive: true });
+    process.env.ORCH_E2E_REVIEW_TOKEN = TOKEN;
+    server = await startGitHttpServer({ token: TOKEN });
+    system = await startTestSystem();
+    userDataDir = await mkdtemp(path.join(tmpdir(), 'review-chromium-'));
+    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } });
+  }, 90_000);
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await system?.stop();
+    await server?.close();
+    delete process.env.ORCH_E2E_REVIEW_TOKEN;
+  }, 60_000);
+
+  const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> => {
+    const response = await fetch(`${system.baseUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await response.text();
+    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
+  };
+
+  it('given a task whose title smuggles <script> and onerror into its specification, when its page is opened after it is done, then the spec renders as Markdown with neither running, and a clicked line of the diff takes a comment', async () => {
+    const repositoryUrl = await server.createRepository('acme/review', { files: { 'README.md': '# review\n' } });
+    const project = await api('POST', '/api/projects', { name: 'Review', repositoryUrl, defaultBranch: 'main', credentialRef: 'env:ORCH_E2E_REVIEW_TOKEN' });
+    expect(project.status).toBe(201);
+    const title = `Health <img src="x" onerror="window.__xss='img'"> <script>window.__xss='script'</script> **bold**`;
+    const created = await api('POST', '/api/tasks', { title, description: 'Add it [[fake:write-file=src/health.ts]]', projectId: project.body.id });
+    expect(created.status).toBe(201);
+    const taskId = created.body.id as string;
+    expect((await api('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
+    await eventually(async () => ((await api('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 60_000, 'the task to be done');
+    const recorded = await api('GET', `/api/tasks/${taskId}/diff?stage=implementation`);
+    expect(recorded.body).toMatchObject({ stage: 'implementation', truncated: false, diff: expect.stringContaining('+++ b/src/health.ts') });
+
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    await page.goto(`${system.baseUrl}/#/tasks/${taskId}`);
+    const spec = page.getByTestId('spec-markdown');
+    await spec.locator('h1').first().waitFor();
+
+    // Markdown: the heading and the bold text are elements; the smuggled HTML lost its script and handler
+    expect(await spec.locator('h1').first().textContent()).toContain('Specification');
+    expect(await spec.locator('strong').count()).toBeGreaterThan(0);
+    expect(await spec.locator('script').count()).toBe(0);
+    expect(await spec.locator('[onerror]').count()).toBe(0);
+    expect(await page.evaluate('window.__xss')).toBeUndefined();
+
+    // the diff: diff2html's file with highlighted code, unified then split
+    const diff = page.getByTestId('diff-view');
+    await diff.locator('.d2h-file-wrapper').first().waitFor();
+    expect(await diff.locator('.d2h-file-name').first().textContent()).toContain('src/health.ts');
+    expect(await diff.locator('.d2h-code-line-ctn.hljs, .d2h-code-line-ctn .hljs-string, .d2h-code-line-ctn [class^="hljs"]').count()).toBeGreaterThan(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-1-spec-and-diff.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Split', exact: true }).click();
+    await diff.locator('.d2h-file-side-diff').first().waitFor();
+    expect(await diff.locator('.d2h-file-side-diff').count()).toBe(2);
+    await page.getByRole('button', { name: 'Unified', exact: true }).click();
+    await diff.locator('.d2h-file-diff').first().waitFor();
+
+    // a comment on line 2 of the new file
+    await diff.locator('td.d2h-code-linenumber .line-num2', { hasText: /^\s*2\s*$/ }).first().click();
+    const draft = page.getByTestId('comment-draft');
+    await draft.getByText('Comment on src/health.ts:2').waitFor();
+    await draft.locator('textarea').fill('Name the **endpoint** in the log line');
+    await draft.getByRole('button', { name: 'Add comment' }).click();
+    await page.getByTestId('review-comments').getByText('src/health.ts:2').waitFor();
+    expect(await page.getByTestId('review-comments').textContent()).toContain('Name the **endpoint** in the log line');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-2-line-comment.png'), fullPage: true });
+    // the board's snapshot, arriving after the task page read the task, kept its stages
+    expect(await spec.locator('h1').count()).toBeGreaterThan(0);
+
+    expect(pageErrors).toEqual([]);
+  }, 120_000);
+});
