@@ -8,6 +8,9 @@ interface StageRow {
   status: string;
   commandOutput: string | null;
   verdict: { verdict: string; findings: string[] } | null;
+  executor: string | null;
+  model: string | null;
+  costUsd: number | null;
 }
 
 /** An independent reviewer: implementation by Claude Code (the fake CLI), QA by the real Codex CLI against the fake Responses API. */
@@ -57,5 +60,39 @@ describe('a task whose stages run on different executors', () => {
     // and only QA went to the OpenAI API
     expect(api.requests.every((request) => request.apiKey === OPENAI_KEY && request.model === 'gpt-5')).toBe(true);
     expect(api.requests.some((request) => request.inputText.includes('testable specification'))).toBe(false);
+
+    // the stage records say which executor ran each stage, with its model and cost
+    expect(stages.map((stage) => [stage.stageType, stage.executor, stage.model])).toEqual([
+      ['specification', 'claude-code', null],
+      ['implementation', 'claude-code', null],
+      ['qa', 'codex', 'gpt-5'],
+    ]);
+    expect(stages[1]!.costUsd).toBeGreaterThan(0);
+    expect(qa.costUsd).toBe(0); // Codex reports tokens, not dollars
+    // and /metrics counts the runs and cost by executor
+    const metrics = await (await fetch(`${system.baseUrl}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name.replace(/[{}"]/g, '\\$&')} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(sample('orch_executor_runs_total{executor="claude-code"}')).toBe(2);
+    expect(sample('orch_executor_runs_total{executor="codex"}')).toBe(1);
+    expect(sample('orch_executor_cost_usd_total{executor="claude-code"}')).toBeCloseTo((stages[0]!.costUsd ?? 0) + (stages[1]!.costUsd ?? 0));
+    expect(sample('orch_executor_cost_usd_total{executor="codex"}')).toBe(0);
+  }, 120_000);
+
+  it('given a task that names Codex for its implementation (over the runner\'s default), then implementation runs on Codex, and its stage record says so', async () => {
+    const refused = await api$('POST', '/api/tasks', { title: 'Bad executor', stageExecutors: { qa: { executor: 'gemini', model: null } } });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('stageExecutors.qa.executor');
+
+    const created = await api$('POST', '/api/tasks', { title: 'Write it with Codex', description: 'GET /health answers 200', stageExecutors: { implementation: { executor: 'codex', model: 'gpt-5' } } });
+    const taskId = created.body.id as string;
+    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
+    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
+    const stages = (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    expect(stages.map((stage) => [stage.stageType, stage.executor])).toEqual([
+      ['specification', 'claude-code'],
+      ['implementation', 'codex'],
+      ['qa', 'codex'],
+    ]);
+    expect(stages[1]!.commandOutput).toBe('Implemented: Write it with Codex');
   }, 120_000);
 });

@@ -4,14 +4,8 @@ import path from 'node:path';
 import { z } from 'zod';
 import { boolVar, failConfig, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
-import { EXECUTOR_NAMES, executorNameSchema, STAGE_TYPES, stageTypeSchema, type ExecutorName, type StageType } from '@app/contracts';
+import { EXECUTOR_NAMES, executorNameSchema, STAGE_TYPES, stageTypeSchema, type StageExecutor, type StageType } from '@app/contracts';
 import { isSystemVariable } from './domain/agent-command';
-
-/** The agent CLI a stage runs, and its model (null = the executor's default). */
-export interface StageExecutor {
-  executor: ExecutorName;
-  model: string | null;
-}
 
 const schema = z.object({
   ...messagingEnvShape,

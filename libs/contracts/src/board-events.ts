@@ -1,4 +1,4 @@
-import type { AgentLogEntry } from './executor';
+import type { AgentLogEntry, ExecutorName } from './executor';
 import type { EventType } from './messages';
 import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
 
@@ -38,6 +38,8 @@ export interface StageUpdate extends Sequenced {
   deadlineAt?: string;
   completedAt?: string;
   container?: { poolId: string; slot: number; port: number; containerId: string };
+  /** the agent CLI the attempt runs on, and the model it asked for (null = the executor's default); from StageStarted */
+  executor?: { name: ExecutorName; model: string | null };
   /** the agent's final text */
   output?: string;
   error?: string;

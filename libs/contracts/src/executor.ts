@@ -5,6 +5,14 @@ export const EXECUTOR_NAMES = ['claude-code', 'codex'] as const;
 export type ExecutorName = (typeof EXECUTOR_NAMES)[number];
 export const executorNameSchema = z.enum(EXECUTOR_NAMES);
 
+/** The agent CLI a stage runs on, and its model (null = the executor's configured default). */
+export const stageExecutorSchema = z.object({ executor: executorNameSchema, model: z.string().min(1).max(200).nullable() });
+export type StageExecutor = z.infer<typeof stageExecutorSchema>;
+
+/** The executor of each stage a project or task names; a stage not named runs as the runner's STAGE_EXECUTORS say (Claude Code by default). */
+export const stageExecutorsSchema = z.object({ specification: stageExecutorSchema.optional(), implementation: stageExecutorSchema.optional(), qa: stageExecutorSchema.optional() }).strict();
+export type StageExecutors = z.infer<typeof stageExecutorsSchema>;
+
 /**
  * One thing an agent's output stream said, in the system's own terms whichever CLI wrote it:
  * its text, a tool it called, that tool's result, the tokens it used, its final result.

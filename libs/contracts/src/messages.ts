@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { agentLogEntrySchema } from './executor';
+import { agentLogEntrySchema, executorNameSchema, stageExecutorSchema, stageExecutorsSchema } from './executor';
 import {
   APPROVAL_DECISIONS,
   agentResultSchema,
@@ -73,6 +73,8 @@ const projectFields = {
   forge: forgeSpecSchema,
   /** when its tasks wait for a person (a task may override it); absent on events before issue 18: `auto` */
   approvalPolicy: approvalPolicySchema.optional(),
+  /** the executor and model of each stage of its tasks (a task may override a stage's); absent on events before issue 21: none named */
+  stageExecutors: stageExecutorsSchema.optional(),
 };
 
 /**
@@ -172,6 +174,8 @@ export const MESSAGE_CATALOGUE = {
       timeoutS: z.number().int().min(1),
       /** the task subject's last sequence when the run was ordered: `StageStarted` is appended against it */
       expectedTaskSequence: z.number().int().nonnegative(),
+      /** the executor the task (or its project) names for this stage; absent: the runner's STAGE_EXECUTORS */
+      executor: stageExecutorSchema.optional(),
     }),
   },
   CancelRun: {
@@ -190,6 +194,8 @@ export const MESSAGE_CATALOGUE = {
       ...workspaceSpecSchema.shape,
       /** when the task waits for a person; absent on events before issue 18: `auto` */
       approvalPolicy: approvalPolicySchema.optional(),
+      /** the executor of each stage: the project's, with the task's own over it; absent on events before issue 21: none named */
+      stageExecutors: stageExecutorsSchema.optional(),
       /** absent on tasks created before priorities: DEFAULT_TASK_PRIORITY */
       priority: priority.optional(),
       /** absent on tasks created before dependencies: none */
@@ -285,10 +291,15 @@ export const MESSAGE_CATALOGUE = {
   },
   StageStarted: {
     kind: 'event',
-    version: 1,
+    /** 2: `executor` and `model` (version 1 is upcast as Claude Code with its configured model) */
+    version: 2,
     data: z.object({
       ...stageRef,
       runnerId: z.string().min(1),
+      /** the agent CLI the stage runs on */
+      executor: executorNameSchema,
+      /** the model the stage asked for; null = the executor's configured default */
+      model: z.string().min(1).nullable(),
       lease: leaseRefSchema,
       startedAt: isoTime,
       /** when the orchestrator times the stage out if no result has arrived */

@@ -23,6 +23,12 @@ export function upcastStageTimedOutV1(data: unknown): unknown {
   return { ...data, reason, cause };
 }
 
+/** StageStarted 1 → 2: before executors every stage ran Claude Code, with the runner's configured model. */
+export function upcastStageStartedV1(data: unknown): unknown {
+  if (typeof data !== 'object' || data === null) return data;
+  return { executor: 'claude-code', model: null, ...data };
+}
+
 /** RunOutputLogged 1 → 2: lines had no typed `entries`; they are upcast with none (the raw `json` is still there). */
 export function upcastRunOutputLoggedV1(data: unknown): unknown {
   if (typeof data !== 'object' || data === null || !('lines' in data) || !Array.isArray(data.lines)) return data;
@@ -36,5 +42,6 @@ export function upcastRunOutputLoggedV1(data: unknown): unknown {
  */
 export const UPCASTERS: Partial<Record<MessageType, Record<number, Upcaster>>> = {
   StageTimedOut: { 1: upcastStageTimedOutV1 },
+  StageStarted: { 1: upcastStageStartedV1 },
   RunOutputLogged: { 1: upcastRunOutputLoggedV1 },
 };

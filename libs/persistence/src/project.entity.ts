@@ -1,5 +1,5 @@
 import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ForgeSpec } from '@app/contracts';
+import type { ForgeSpec, StageExecutors } from '@app/contracts';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
@@ -31,6 +31,10 @@ export class ProjectEntity {
 
   @Column({ type: 'jsonb' })
   forge!: ForgeSpec;
+
+  /** the executor of each stage its tasks run (StageExecutors); `{}` names none */
+  @Column({ name: 'stage_executors', type: 'jsonb', default: () => "'{}'" })
+  stageExecutors!: StageExecutors;
 
   /** orchestrations of its tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null for no limit of its own */
   @Column({ name: 'max_concurrent', type: 'integer', nullable: true })

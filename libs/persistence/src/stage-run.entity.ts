@@ -45,6 +45,10 @@ export class StageRunEntity {
   @Column({ name: 'duration_ms', type: 'integer', nullable: true })
   durationMs!: number | null;
 
+  /** the agent CLI the run ran on; null for a run that never started */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  executor!: string | null;
+
   /** US dollars, as the agent CLI reported the run */
   @Column({ name: 'cost_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })
   costUsd!: number | null;

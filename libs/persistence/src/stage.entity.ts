@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type QaVerdict, type StageContext, type StageDiff, type StageStatus, type StageType } from '@app/contracts';
+import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type ExecutorName, type QaVerdict, type StageContext, type StageDiff, type StageStatus, type StageType } from '@app/contracts';
 import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 import { TaskEntity } from './task.entity';
@@ -76,6 +76,14 @@ export class StageEntity {
 
   @Column({ name: 'lease_id', type: 'uuid', nullable: true })
   leaseId!: string | null;
+
+  /** the agent CLI the stage's last attempt ran on (`claude-code`, `codex`); null before it started */
+  @Column({ type: 'varchar', length: 32, nullable: true })
+  executor!: ExecutorName | null;
+
+  /** the model that attempt asked for; null = the executor's configured default */
+  @Column({ type: 'text', nullable: true })
+  model!: string | null;
 
   /** US dollars, as the agent CLI reported the run */
   @Column({ name: 'cost_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })

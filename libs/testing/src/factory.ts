@@ -93,6 +93,8 @@ export const factory = {
     message('StageStarted', ids.task(ref.task), {
       ...stageRef(ref),
       runnerId: 'runner-1',
+      executor: 'claude-code',
+      model: null,
       lease: lease(),
       startedAt: AT,
       deadlineAt: '2026-11-24T10:30:00.000Z',

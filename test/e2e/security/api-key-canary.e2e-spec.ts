@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
+import { startFakeGitHubApi, startFakeResponsesApi, startGitHttpServer, type FakeGitHubApi, type FakeResponsesApi, type GitHttpServer } from '@app/testing';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../../libs/testing/src/secret-scan';
+import { useSuite } from '../../support/suite';
 
 /** A unique API key: if it shows up anywhere, it leaked. */
 const CANARY = `sk-ant-canary-${randomBytes(18).toString('hex')}`;
+/** A unique OpenAI key, handed to Codex, which runs every QA stage here (STAGE_EXECUTORS) against the fake Responses API. */
+const OPENAI_CANARY = `sk-proj-canary-${randomBytes(18).toString('hex')}`;
 /** A unique forge token (the git server's and the fake GitHub's), and a wrong one a second project names. */
 const FORGE_CANARY = `ghp_canary${randomBytes(16).toString('hex')}`;
 const WRONG_FORGE_CANARY = `ghp_wrong${randomBytes(16).toString('hex')}`;
@@ -17,24 +20,20 @@ describe('security: the API key never leaves the runner', () => {
   let system: ProcessSystem;
   let server: GitHttpServer;
   let github: FakeGitHubApi;
+  let openai: FakeResponsesApi;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
+    openai = keep(await startFakeResponsesApi({ validKeys: [OPENAI_CANARY] }));
     await buildAppsOnce();
-    server = await startGitHttpServer({ token: FORGE_CANARY });
-    github = await startFakeGitHubApi({ tokens: [FORGE_CANARY], repositories: ['acme/canary'] });
+    server = keep(await startGitHttpServer({ token: FORGE_CANARY }));
+    github = keep(await startFakeGitHubApi({ tokens: [FORGE_CANARY], repositories: ['acme/canary'] }));
     await server.createRepository('acme/canary');
-    system = await startProcessSystem({
+    system = keep(await startProcessSystem({
       limit: 3,
       apiKey: CANARY,
-      env: { LOG_LEVEL: 'debug', ORCHESTRATOR_MAX_RETRIES: '1', CANARY_FORGE_TOKEN: FORGE_CANARY, CANARY_WRONG_FORGE_TOKEN: WRONG_FORGE_CANARY, RUNNER_PR_POLL_S: '1' },
-    });
+      env: { LOG_LEVEL: 'debug', ORCHESTRATOR_MAX_RETRIES: '1', OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: openai.url, STAGE_EXECUTORS: 'qa=codex:gpt-5', CANARY_FORGE_TOKEN: FORGE_CANARY, CANARY_WRONG_FORGE_TOKEN: WRONG_FORGE_CANARY, RUNNER_PR_POLL_S: '1' },
+    }));
   }, 240_000);
-
-  afterAll(async () => {
-    await system?.stop();
-    await github?.stop();
-    await server?.close();
-  }, 60_000);
 
   it('given an agent that prints its key, when tasks run to the end, then the key appears 0 times in the streams, the database, the API and the service logs, base64 included', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -58,7 +57,8 @@ describe('security: the API key never leaves the runner', () => {
 
     expect(github.pulls).toHaveLength(1); // the right token reached the forge
     expect(github.violations).toEqual([]);
-    const needles = [...secretNeedles(CANARY), ...secretNeedles(FORGE_CANARY), ...secretNeedles(WRONG_FORGE_CANARY)];
+    expect(openai.requests.some((request) => request.apiKey === OPENAI_CANARY && request.inputText.includes('[[fake:print-key]]'))).toBe(true); // Codex had the key, and was asked to print it
+    const needles = [...secretNeedles(CANARY), ...secretNeedles(OPENAI_CANARY), ...secretNeedles(FORGE_CANARY), ...secretNeedles(WRONG_FORGE_CANARY)];
     const apiAnswers: Record<string, string> = { 'GET /api/projects': JSON.stringify((await api.request('GET', '/api/projects')).body) };
     for (const taskId of taskIds) {
       apiAnswers[`GET /api/tasks/${taskId}`] = JSON.stringify((await api.request('GET', `/api/tasks/${taskId}`)).body);
@@ -87,7 +87,7 @@ describe('security: the API key never leaves the runner', () => {
     expect(redactions).toBeGreaterThan(0);
 
     await recordFigures('security-api-key-canary', {
-      check: 'CLAUDE_API_KEY set to a unique canary; agents print it in text, result, stderr and base64; a project forge token (right, and a wrong one) through a push and a pull request; searched: ORCH_EVENTS, ORCH_LOGS, ORCH_DLQ, ORCH_SNAPSHOTS, ORCH_COMMANDS leftovers, every table, the task and stage API answers, the four apps logs at debug',
+      check: 'CLAUDE_API_KEY and OPENAI_API_KEY (Codex runs QA) set to unique canaries; agents print them in text, result, stderr and base64; a project forge token (right, and a wrong one) through a push and a pull request; searched: ORCH_EVENTS, ORCH_LOGS, ORCH_DLQ, ORCH_SNAPSHOTS, ORCH_COMMANDS leftovers, every table, the task and stage API answers, the four apps logs at debug',
       tasks: taskIds.length,
       formsSearched: needles.length,
       placesSearched: Object.values(sources).reduce((count, texts) => count + Object.keys(texts).length, 0),

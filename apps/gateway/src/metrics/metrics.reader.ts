@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { STAGE_TYPES, type StageType } from '@app/contracts';
+import { EXECUTOR_NAMES, STAGE_TYPES, type ExecutorName, type StageType } from '@app/contracts';
 import { NatsClient } from '@app/messaging';
 import { PROJECTION_NAME, readCheckpoint } from '../projection/projection.step';
 import { StreamCursor } from '../projection/stream-cursor';
@@ -24,6 +24,8 @@ export interface MetricsReading {
   queueDepth: number;
   stages: Record<StageType, StageCounts>;
   containers: { total: number; leased: number };
+  /** by the agent CLI that ran them: the runs that ended (completed, failed, timed out) and their cost in US dollars */
+  executors: Record<ExecutorName, { runs: number; costUsd: number }>;
   /** dead letters by the consumer that gave up on them (the ORCH_DLQ stream's, and the projection's own) */
   deadLetters: Record<string, number>;
   /** ORCH_EVENTS' last sequence; null while NATS does not answer */
@@ -76,6 +78,10 @@ export class MetricsReader {
                   COALESCE(sum(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')), 0) AS duration_sum_ms
            FROM stage_runs GROUP BY stage_type`,
         );
+      const executors: Array<{ executor: ExecutorName; runs: string; cost_usd: string }> = await manager.query(
+        `SELECT executor, count(*) AS runs, COALESCE(sum(cost_usd), 0) AS cost_usd FROM stage_runs
+         WHERE executor IS NOT NULL AND outcome IN ('completed', 'failed', 'timed_out') GROUP BY executor`,
+      );
       const pool: Array<{ total: string; leased: string }> = await manager.query(`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'leased') AS leased FROM pool_slots`);
       const deadLetters: Array<{ count: string }> = await manager.query(`SELECT count(*) AS count FROM dead_letters WHERE consumer = $1`, [PROJECTION_NAME]);
       const byStage = Object.fromEntries(
@@ -98,6 +104,12 @@ export class MetricsReader {
           queueDepth: Number(tasks[0]?.queued ?? 0),
           stages: byStage,
           containers: { total: Number(pool[0]?.total ?? 0), leased: Number(pool[0]?.leased ?? 0) },
+          executors: Object.fromEntries(
+            EXECUTOR_NAMES.map((name) => {
+              const row = executors.find((candidate) => candidate.executor === name);
+              return [name, { runs: Number(row?.runs ?? 0), costUsd: Number(row?.cost_usd ?? 0) }];
+            }),
+          ) as Record<ExecutorName, { runs: number; costUsd: number }>,
         },
         projectionDeadLetters: Number(deadLetters[0]?.count ?? 0),
       };

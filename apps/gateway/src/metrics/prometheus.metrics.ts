@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { STAGE_TYPES } from '@app/contracts';
+import { EXECUTOR_NAMES, STAGE_TYPES } from '@app/contracts';
 import { Clock } from '@app/config';
 import { ProjectionService } from '../projection/projection.service';
 import { MetricsReader, type MetricsReading, type StageCounts } from './metrics.reader';
@@ -41,6 +41,20 @@ export class PrometheusMetrics {
           for (const stage of STAGE_TYPES) this.inc({ stage }, stages[stage][count]);
         },
       });
+    const perExecutor = (name: string, help: string, value: 'runs' | 'costUsd') =>
+      new Counter({
+        name,
+        help,
+        labelNames: ['executor'],
+        registers,
+        async collect() {
+          const { executors } = await read();
+          this.reset();
+          for (const executor of EXECUTOR_NAMES) this.inc({ executor }, executors[executor][value]);
+        },
+      });
+    perExecutor('orch_executor_runs_total', 'Stage runs that ended (completed, failed, timed out), by the agent CLI that ran them.', 'runs');
+    perExecutor('orch_executor_cost_usd_total', 'US dollars the agent CLIs reported for their runs, by executor (Codex reports none: 0).', 'costUsd');
     new Gauge({
       name: 'orch_active_orchestrations',
       help: 'Orchestrations running now (admitted, not ended).',

@@ -63,9 +63,9 @@ export function changesOf(event: OrchEvent): Change[] {
       return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', round }), task(taskId, { currentStage: stageType })];
     }
     case 'StageStarted': {
-      const { taskId, orchestrationId, stageId, stageType, attempt, startedAt, deadlineAt, lease } = event.data;
+      const { taskId, orchestrationId, stageId, stageType, attempt, startedAt, deadlineAt, lease, executor, model } = event.data;
       const container = { poolId: lease.poolId, slot: lease.slot, port: lease.port, containerId: lease.containerId };
-      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'running', startedAt, deadlineAt, container })];
+      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'running', startedAt, deadlineAt, container, executor: { name: executor, model } })];
     }
     case 'StageCompleted': {
       const { taskId, orchestrationId, stageId, stageType, attempt, output, result, diffStat, verdict, completedAt } = event.data;

@@ -76,12 +76,12 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       return;
     }
     case 'StageStarted': {
-      const { stageId, lease, startedAt, deadlineAt, attempt } = event.data;
+      const { stageId, lease, startedAt, deadlineAt, attempt, executor, model } = event.data;
       await rows.updateStage(
         stageId,
         attempt,
-        `status = 'running', started_at = $5, deadline_at = $6, container_id = $7, container_ref = $8, port = $9, lease_id = $10, completed_at = NULL`,
-        [startedAt, deadlineAt, lease.slot, lease.containerId, lease.port, lease.leaseId],
+        `status = 'running', started_at = $5, deadline_at = $6, container_id = $7, container_ref = $8, port = $9, lease_id = $10, completed_at = NULL, executor = $11, model = $12`,
+        [startedAt, deadlineAt, lease.slot, lease.containerId, lease.port, lease.leaseId, executor, model],
       );
       // a task keeps its lease from stage to stage: the slot shows the stage now on it
       await rows.query(`UPDATE pool_slots SET stage_id = $3, attempt = $4 WHERE pool_id = $1 AND lease_id = $2`, [lease.poolId, lease.leaseId, stageId, attempt]);

@@ -15,10 +15,10 @@ export async function projectRunScheduled(rows: ReadModelRows, event: MessageOf<
 }
 
 export async function projectRunStarted(rows: ReadModelRows, event: MessageOf<'StageStarted'>): Promise<void> {
-  const { stageId, attempt, startedAt } = event.data;
+  const { stageId, attempt, startedAt, executor } = event.data;
   await rows.query(
-    `UPDATE stage_runs SET started_at = $3, last_event_seq = $4 WHERE stage_id = $1 AND attempt = $2 AND outcome IS NULL`,
-    [stageId, attempt, startedAt, rows.seq],
+    `UPDATE stage_runs SET started_at = $3, executor = $5, last_event_seq = $4 WHERE stage_id = $1 AND attempt = $2 AND outcome IS NULL`,
+    [stageId, attempt, startedAt, rows.seq, executor],
   );
 }
 

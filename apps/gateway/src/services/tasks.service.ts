@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DEFAULT_TASK_PRIORITY, uuidv7, type TaskStatus } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, uuidv7, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -26,6 +26,8 @@ export interface NewTask {
   baseBranch: string | null;
   /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
   projectId: string | null;
+  /** the executor of a stage, over the project's for that stage */
+  stageExecutors: StageExecutors;
   /** 0–9; null for the project's defaultPriority (or 5) */
   priority: number | null;
   /** the tasks it waits for */
@@ -110,7 +112,8 @@ export class TasksService {
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
     await this.checkBlockersExist(input.blockedBy);
     const queue = { priority: priority ?? project?.defaultPriority ?? DEFAULT_TASK_PRIORITY, blockedBy: input.blockedBy };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, ...queue });
+    const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, ...queue });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);

@@ -72,6 +72,7 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
 }
 
 function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
+  const executor = task.stageExecutors[stage.stageType];
   return draft('RunStage', {
     taskId: task.taskId,
     orchestrationId: task.orchestrationId,
@@ -83,5 +84,6 @@ function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, ta
     workspace: task.workspace,
     timeoutS: rules.stageTimeoutS[stage.stageType],
     expectedTaskSequence: taskSequence,
+    ...(executor === undefined ? {} : { executor }),
   });
 }

@@ -6,6 +6,7 @@ import {
   type LeaseRef,
   type NextStage,
   type StageContext,
+  type StageExecutors,
   type StageType,
   type TaskEvent,
   type TaskStatus,
@@ -79,6 +80,8 @@ interface TaskFacts {
   endReason: string | null;
   /** when the task waits for a person (from TaskCreated; `auto` before issue 18) */
   approvalPolicy: ApprovalPolicy;
+  /** the executor of each stage the task (or its project) names */
+  stageExecutors: StageExecutors;
   /** what the task waits for while `status` is waiting */
   waitingFor: WaitingFor | null;
   /**
@@ -124,6 +127,7 @@ export function initialTaskState(taskId: string): NewTask {
     pullRequestState: null,
     endReason: null,
     approvalPolicy: 'auto',
+    stageExecutors: {},
     waitingFor: null,
     pendingStage: null,
     implementationSessionId: null,
@@ -166,6 +170,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
         blockedBy: event.data.blockedBy ?? [],
         approvalPolicy: event.data.approvalPolicy ?? 'auto',
+        stageExecutors: event.data.stageExecutors ?? {},
       };
     case 'TaskQueueSettingsChanged':
       return { ...state, priority: event.data.priority, blockedBy: event.data.blockedBy };

@@ -64,9 +64,9 @@ export class AgentRunService {
     return this.executors.redactor;
   }
 
-  /** The executor and model a stage's run uses (STAGE_EXECUTORS; Claude Code with its configured model otherwise). */
+  /** The executor and model a stage's run uses: the task's (or its project's), else STAGE_EXECUTORS, else Claude Code with its configured model. */
   executorFor(command: MessageOf<'RunStage'>): { executor: AgentExecutor; model: string | null } {
-    const choice = this.config.stageExecutors[command.data.stageType] ?? { executor: 'claude-code', model: null };
+    const choice = command.data.executor ?? this.config.stageExecutors[command.data.stageType] ?? { executor: 'claude-code', model: null };
     return { executor: this.executors.get(choice.executor), model: choice.model };
   }
 

@@ -68,6 +68,7 @@ export class StageRunService implements BeforeApplicationShutdown {
     if (this.running.has(key)) return;
     const startedAt = this.clock.now();
     const deadline = new Date(startedAt.getTime() + timeoutS * 1000);
+    const choice = this.agents.executorFor(command);
     const started = this.event(command, 'StageStarted', {
       taskId,
       orchestrationId: command.data.orchestrationId,
@@ -75,6 +76,8 @@ export class StageRunService implements BeforeApplicationShutdown {
       stageType,
       attempt,
       runnerId: this.config.runnerId,
+      executor: choice.executor.name,
+      model: choice.model,
       lease: command.data.lease,
       startedAt: startedAt.toISOString(),
       deadlineAt: deadline.toISOString(),

@@ -1,5 +1,5 @@
 // The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
-import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 export interface TaskView {
   id: string;
@@ -72,6 +72,10 @@ export interface StageView {
   deadlineAt: string | null;
   completedAt: string | null;
   createdAt: string | null;
+  /** the agent CLI the last attempt ran on; null before it started */
+  executor: ExecutorName | null;
+  /** the model it asked for; null = the executor's default */
+  model: string | null;
   costUsd: number | null;
   inputTokens: number | null;
   outputTokens: number | null;

@@ -22,6 +22,7 @@ export function StageTimeline({ task, stages, now }: Props) {
           <th>Duration</th>
           <th>Retries</th>
           <th>Container</th>
+          <th>Agent</th>
           <th>Cost</th>
           <th>Tokens (in / out / cache)</th>
           <th />
@@ -42,6 +43,7 @@ export function StageTimeline({ task, stages, now }: Props) {
             <td>{duration(stage, now)}</td>
             <td>{stage.attempt - 1}</td>
             <td>{stage.container === null ? '–' : `slot ${stage.container.slot} · :${stage.container.port} · ${stage.container.containerId}`}</td>
+            <td data-testid="stage-executor">{stage.executor === null ? '–' : `${stage.executor.name}${stage.executor.model === null ? '' : ` · ${stage.executor.model}`}`}</td>
             <td>{stage.costUsd === null ? '–' : formatCost(stage.costUsd)}</td>
             <td>
               {stage.tokens === null

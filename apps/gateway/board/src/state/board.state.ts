@@ -1,5 +1,5 @@
 import type { ColumnId } from './board.columns';
-import type { DiffStat, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { DiffStat, ExecutorName, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 /** The statuses an orchestration ends in. */
 export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
@@ -62,6 +62,8 @@ export interface StageRecord {
   startedAt: string | null;
   completedAt: string | null;
   container: { slot: number; port: number; containerId: string } | null;
+  /** the agent CLI this attempt runs on and its model (null = the executor's default); null before it started */
+  executor: { name: ExecutorName; model: string | null } | null;
   /** US dollars, this attempt */
   costUsd: number | null;
   tokens: StageTokens | null;

@@ -60,6 +60,7 @@ export function toStageRecord(stage: StageView): StageRecord {
     completedAt: stage.completedAt,
     container:
       stage.containerId === null || stage.port === null ? null : { slot: stage.containerId, port: stage.port, containerId: stage.containerRef ?? `slot ${stage.containerId}` },
+    executor: stage.executor === null ? null : { name: stage.executor, model: stage.model },
     costUsd: stage.costUsd,
     tokens,
     durationMs: stage.durationMs,

@@ -114,6 +114,8 @@ export function stageView(fields: Partial<StageView> = {}): StageView {
     deadlineAt: null,
     completedAt: at(4),
     createdAt: at(2),
+    executor: null,
+    model: null,
     costUsd: 0.01,
     inputTokens: 10,
     outputTokens: 20,

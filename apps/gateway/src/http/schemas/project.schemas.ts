@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
+import { CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
 import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
@@ -57,6 +57,8 @@ const projectFields = {
     .nullable()
     .default(null)
     .meta({ description: `the priority of its tasks that name none; null for ${DEFAULT_TASK_PRIORITY}` }),
+  /** the executor and model of each stage of its tasks, e.g. `{ "qa": { "executor": "codex", "model": "gpt-5" } }`; a stage not named runs as the runner's STAGE_EXECUTORS say */
+  stageExecutors: stageExecutorsSchema.default({}),
 };
 
 export const createProjectSchema = z.object(projectFields).strict().register(requestSchemas, { id: 'CreateProjectRequest' });
@@ -77,6 +79,7 @@ export const projectViewSchema = z
     forge: z.discriminatedUnion('kind', [z.object({ kind: z.literal('github'), apiBaseUrl: z.string().nullable() }), z.object({ kind: z.literal('none') })]),
     maxConcurrent: z.number().int().nullable(),
     defaultPriority: z.number().int().nullable(),
+    stageExecutors: stageExecutorsSchema,
     createdAt: isoTime,
     updatedAt: isoTime,
     lastEventSeq: z.number().int(),
@@ -96,6 +99,7 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     forge: project.forge,
     maxConcurrent: project.maxConcurrent,
     defaultPriority: project.defaultPriority,
+    stageExecutors: project.stageExecutors,
     createdAt: project.createdAt.toISOString(),
     updatedAt: project.updatedAt.toISOString(),
     lastEventSeq: project.lastEventSeq,

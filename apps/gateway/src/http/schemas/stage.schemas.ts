@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { diffStatSchema, qaVerdictSchema, STAGE_STATUSES, STAGE_TYPES, stageContextSchema } from '@app/contracts';
+import { diffStatSchema, executorNameSchema, qaVerdictSchema, STAGE_STATUSES, STAGE_TYPES, stageContextSchema } from '@app/contracts';
 import type { StageEntity } from '@app/persistence';
 import { isoTime, responseSchemas } from './common.schemas';
 
@@ -26,6 +26,8 @@ export const stageViewSchema = z
     completedAt: isoTime.nullable(),
     createdAt: isoTime.nullable(),
     updatedAt: isoTime.nullable(),
+    executor: executorNameSchema.nullable().meta({ description: 'the agent CLI the last attempt ran on; null before it started' }),
+    model: z.string().nullable().meta({ description: "the model that attempt asked for; null = the executor's configured default" }),
     costUsd: z.number().nullable().meta({ description: 'US dollars' }),
     inputTokens: z.number().int().nullable(),
     outputTokens: z.number().int().nullable(),
@@ -66,6 +68,8 @@ export function toStageView(stage: StageEntity): StageView {
     completedAt: iso(stage.completedAt),
     createdAt: iso(stage.createdAt),
     updatedAt: iso(stage.updatedAt),
+    executor: stage.executor,
+    model: stage.model,
     costUsd: stage.costUsd,
     inputTokens: stage.inputTokens,
     outputTokens: stage.outputTokens,

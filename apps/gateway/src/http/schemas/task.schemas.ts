@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MAX_BLOCKERS, STAGE_TYPES, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES } from '@app/contracts';
+import { MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -30,6 +30,8 @@ export const createTaskSchema = z
     /** for a project, its defaultPriority when left out; else 5 */
     priority: priority.nullable().default(null),
     blockedBy: blockedBy.default([]),
+    /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
+    stageExecutors: stageExecutorsSchema.default({}),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
