@@ -1,9 +1,11 @@
 import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ForgeSpec, StageExecutors } from '@app/contracts';
+import { APPROVAL_POLICIES, type ApprovalPolicy, type ForgeSpec, type StageExecutors } from '@app/contracts';
+import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
 @Entity({ name: 'projects' })
+@Check('projects_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
 @Check('projects_max_concurrent_positive', 'max_concurrent >= 1')
 @Check('projects_default_priority_range', 'default_priority BETWEEN 0 AND 9')
 export class ProjectEntity {
@@ -32,6 +34,9 @@ export class ProjectEntity {
   @Column({ type: 'jsonb' })
   forge!: ForgeSpec;
 
+  /** when the project's tasks wait for a person, unless a task names its own */
+  @Column({ name: 'approval_policy', type: 'varchar', length: 20, default: 'auto' })
+  approvalPolicy!: ApprovalPolicy;
   /** the executor of each stage its tasks run (StageExecutors); `{}` names none */
   @Column({ name: 'stage_executors', type: 'jsonb', default: () => "'{}'" })
   stageExecutors!: StageExecutors;

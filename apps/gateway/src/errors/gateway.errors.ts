@@ -70,6 +70,9 @@ export class TaskNotDeletable extends ConflictError {}
 /** A started task's priority and blockers are the scheduler's. */
 export class TaskQueueSettingsFixed extends ConflictError {}
 export class StageNotRetryable extends ConflictError {}
+/** A decision on a task that does not wait for one, or on a revision it does not wait on (stale). */
+export class DecisionRefused extends ConflictError {}
+export class FollowUpRefused extends ConflictError {}
 
 /** The orchestrator decided against the command (OrchestrationRejected), with its reason. */
 export class CommandRefused extends ConflictError {}

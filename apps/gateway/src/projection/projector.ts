@@ -36,11 +36,11 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
   }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, priority, blocked_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? [])],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy, priority, blocked_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto', event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? [])],
       );
       return;
     }
@@ -56,6 +56,10 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'OrchestrationCompleted':
     case 'OrchestrationFailed':
     case 'OrchestrationCancelled':
+    case 'TaskWaiting':
+    case 'TaskWaitEnded':
+    case 'TaskDecisionRecorded':
+    case 'FollowUpRequested':
       for (const change of changesOf(event)) if (change.entity === 'task') await updateTaskBy(rows, change);
       return;
     case 'TaskDeleted':
@@ -144,6 +148,8 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
     column('status', change.status);
     if (change.status === 'queued') set.push('queued_seq = $3');
     if (LEAVES_QUEUE.has(change.status)) set.push(LEFT_QUEUE);
+    // a task that leaves waiting waits for nothing any more
+    if (change.status !== 'waiting' && change.waitingFor === undefined) set.push('waiting_for = NULL');
   }
   if (change.orchestrationId !== undefined) column('orchestration_id', change.orchestrationId);
   if (change.currentStage !== undefined) column('current_stage', change.currentStage);
@@ -153,6 +159,11 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
   if (change.pullRequestState !== undefined) column('pull_request_state', change.pullRequestState);
   if (change.priority !== undefined) column('priority', change.priority);
   if (change.blockedBy !== undefined) column('blocked_by', uuidArray(change.blockedBy));
+  if (change.waitingFor !== undefined) column('waiting_for', change.waitingFor === null ? null : JSON.stringify(change.waitingFor));
+  if (change.decision !== undefined) {
+    params.push(JSON.stringify([change.decision]));
+    set.push(`decisions = decisions || $${params.length + 3}::jsonb`);
+  }
   if (set.length === 0) return;
   if (change.onlyBeforeStart) {
     await rows.query(`UPDATE tasks SET ${set.join(', ')}, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [change.taskId, rows.at, rows.seq, ...params]);

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { DEFAULT_TASK_PRIORITY, uuidv7, type StageExecutors, type TaskStatus } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -17,7 +17,7 @@ const PROJECTION_WAIT_MS = 2_000;
 /** milliseconds a read of a task the projection has not applied yet waits for it */
 const LAGGING_READ_WAIT_MS = 10_000;
 /** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
-const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
+const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running', 'waiting'];
 
 export interface NewTask {
   title: string;
@@ -26,6 +26,8 @@ export interface NewTask {
   baseBranch: string | null;
   /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
   projectId: string | null;
+  /** null: the project's policy, else auto */
+  approvalPolicy: ApprovalPolicy | null;
   /** the executor of a stage, over the project's for that stage */
   stageExecutors: StageExecutors;
   /** 0–9; null for the project's defaultPriority (or 5) */
@@ -81,6 +83,8 @@ const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[strin
   specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
   implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
   qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
+  // the longest waiting first
+  waiting: { where: "task.status = 'waiting'", orderBy: [['task.updated_at', 'ASC']] },
   done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
   ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
 };
@@ -113,7 +117,8 @@ export class TasksService {
     await this.checkBlockersExist(input.blockedBy);
     const queue = { priority: priority ?? project?.defaultPriority ?? DEFAULT_TASK_PRIORITY, blockedBy: input.blockedBy };
     const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, ...queue });
+    const approvalPolicy = fields.approvalPolicy ?? project?.approvalPolicy ?? 'auto';
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy, ...queue });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -125,7 +130,7 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, { ...input, ...queue, baseBranch: workspace.baseBranch ?? input.baseBranch }, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, ...queue, baseBranch: workspace.baseBranch ?? input.baseBranch, approvalPolicy }, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
   /**
@@ -283,11 +288,13 @@ async function startsOf(manager: EntityManager, taskIds: string[]): Promise<Map<
 }
 
 /** The row TaskCreated will project, for an answer while the projection lags. */
-function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: number): TaskEntity {
+function newTaskRow(id: string, input: NewTask & { approvalPolicy: ApprovalPolicy }, createdAt: Date, lastEventSeq: number): TaskEntity {
   return Object.assign(new TaskEntity(), {
     id,
     ...input,
     status: 'created',
+    waitingFor: null,
+    decisions: [],
     pullRequestUrl: null,
     pullRequestState: null,
     createdAt,

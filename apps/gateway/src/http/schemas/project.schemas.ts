@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
+import { APPROVAL_POLICIES, CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
 import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
@@ -41,6 +41,8 @@ const projectFields = {
     .nullable()
     .default(null),
   forge: forge.default({ kind: 'none' }),
+  /** when the project's tasks wait for a person (a task may name its own) */
+  approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).default('auto'),
   maxConcurrent: z
     .number('must be a number')
     .int('must be a whole number')
@@ -77,6 +79,7 @@ export const projectViewSchema = z
     checkCommand: z.string().nullable(),
     credentialRef: z.string().nullable().meta({ description: 'env:NAME or file:/path on the runner hosts: the reference, never the secret' }),
     forge: z.discriminatedUnion('kind', [z.object({ kind: z.literal('github'), apiBaseUrl: z.string().nullable() }), z.object({ kind: z.literal('none') })]),
+    approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: "when the project's tasks wait for a person, unless a task names its own" }),
     maxConcurrent: z.number().int().nullable(),
     defaultPriority: z.number().int().nullable(),
     stageExecutors: stageExecutorsSchema,
@@ -97,6 +100,7 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     checkCommand: project.checkCommand,
     credentialRef: project.credentialRef,
     forge: project.forge,
+    approvalPolicy: project.approvalPolicy,
     maxConcurrent: project.maxConcurrent,
     defaultPriority: project.defaultPriority,
     stageExecutors: project.stageExecutors,
