@@ -5,6 +5,7 @@ import { recordFigures } from '../../libs/testing/src/figures';
 import { checkInvariants } from '../../test/support/invariants';
 import { connectTestClient } from '../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 /** generated requests per route */
 const RUNS_PER_ROUTE = 300;
@@ -74,17 +75,12 @@ describe('the REST API under generated input (fast-check)', () => {
   const startedIds = new Set<string>();
   const statuses = new Map<number, number>();
 
-  beforeAll(async () => {
-    system = await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } });
-    client = await connectTestClient(system.messaging);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } }));
+    client = keep(await connectTestClient(system.messaging));
     api = new ApiClient(system.baseUrl);
     knownIds = [await api.createTask('Known 1', 'Work'), await api.createTask('Known 2', 'Work'), await api.createTask('Known 3', 'Work')];
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+  });
 
   const id = () => fc.oneof(fc.uuid().map(encodeSegment), fc.constantFrom(...knownIds), nastyText.map(encodeSegment), fc.constantFrom('%', '%ZZ', '%ED%A0%80', '%00', '%C0%AF', '%2e%2e', '%2F', '%FF%FE'));
 

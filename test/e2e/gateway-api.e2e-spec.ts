@@ -1,5 +1,6 @@
 import { eventually } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 interface Json {
   [key: string]: unknown;
@@ -18,14 +19,10 @@ describe('the gateway REST API against the whole system', () => {
   /** a task that was created and never started */
   let idleTaskId: string;
 
-  beforeAll(async () => {
-    system = await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024, decisionWaitMs: 5_000 } });
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024, decisionWaitMs: 5_000 } }));
     idleTaskId = (await api('POST', '/api/tasks', { title: 'Idle task' })).body.id as string;
-  }, 60_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  }, 60_000);
+  });
 
   async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const raw = typeof body === 'string';

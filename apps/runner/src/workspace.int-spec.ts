@@ -6,6 +6,7 @@ import { uuidv7 } from '@app/contracts';
 import { eventually, git, makeGitRepo } from '@app/testing';
 import { RunnerHarness } from '@test/support';
 import { COMMAND_TEMPLATES } from './domain/prompt';
+import { useSuite } from '../../../test/support/suite';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
@@ -19,19 +20,17 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
   let fakeLog: string;
   let harness: RunnerHarness;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-git-')));
     allowed = path.join(scratch, 'repos');
     outside = path.join(scratch, 'elsewhere');
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.FAKE_CLAUDE_LOG = fakeLog;
-    harness = await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') });
-  }, 30_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    delete process.env.FAKE_CLAUDE_LOG;
-    await rm(scratch, { recursive: true, force: true });
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    keep(async () => {
+      delete process.env.FAKE_CLAUDE_LOG;
+    });
+    harness = keep(await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') }));
   }, 30_000);
 
   it('given a repository under an allowed root, then each stage runs in a worktree on orch/<taskId>, its change is committed with a diff stat, and the worktree goes when the task ends', async () => {
