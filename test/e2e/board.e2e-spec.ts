@@ -218,7 +218,7 @@ describe('the board with API_TOKEN set', () => {
   const pageErrors: string[] = [];
 
   useSuite(async (keep) => {
-    system = await startTestSystem({ gateway: { apiToken: 'board-secret' } });
+    system = await startTestSystem({ gateway: { apiTokens: [{ name: 'default', token: 'board-secret' }] } });
     browser = await launchBrowser();
     keep(() => system?.stop());
     keep(() => browser?.close());

@@ -129,7 +129,8 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     // the agent did plant them (on the host without a sandbox, nothing stops that): they were there to run
     for (const hook of ['post-commit', 'reference-transaction', 'pre-commit']) expect(await exists(path.join(repo, '.git', 'hooks', hook))).toBe(true);
     await harness.endTask(stage.taskId, stage.orchestrationId);
-    await eventually(async () => ((await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId))) ? undefined : true), 10_000, 'the workspace to go');
+    await eventually(async () => ((await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId, 'work'))) ? undefined : true), 10_000, 'the worktree to go');
+    expect(await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId, 'claude-config'))).toBe(true); // kept for a follow-up's --resume
     expect(await exists(marker)).toBe(false); // removing the worktree ran none either
   }, 30_000);
 

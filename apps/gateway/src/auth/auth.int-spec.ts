@@ -11,8 +11,8 @@ describe('the API token', () => {
   let strictUrl: string;
 
   useSuite(async (keep) => {
-    gateway = keep(await startTestGateway({ apiToken: TOKEN }));
-    strictUrl = (await gateway.another({ apiToken: TOKEN, readsRequireToken: true })).baseUrl;
+    gateway = keep(await startTestGateway({ apiTokens: [{ name: 'default', token: TOKEN }] }));
+    strictUrl = (await gateway.another({ apiTokens: [{ name: 'default', token: TOKEN }], readsRequireToken: true })).baseUrl;
   });
 
   const call = async (baseUrl: string, method: string, path: string, authorization?: string, body?: unknown) => {
