@@ -1,15 +1,11 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { eventually, startGitHttpServer, type GitHttpServer } from '@app/testing';
+import { launchTestBrowser, SCREENSHOTS, type TestBrowser } from '../../test/support/chromium';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 
-const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
-const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'orch-e2e-approval-token-3f9b7c1d0a2e';
 
 interface Json {
@@ -25,15 +21,13 @@ describe('approvals in the browser (one slot, the fake agent echoing its prompts
   let system: TestSystem;
   let server: GitHttpServer;
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: TestBrowser;
   let scratch: string;
   let fakeLog: string;
   let projectId: string;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(BUILT_BOARD)) throw new Error(`the board is not built (${BUILT_BOARD}); run \`npm run build\``);
-    await mkdir(SCREENSHOTS, { recursive: true });
     scratch = await mkdtemp(path.join(tmpdir(), 'approval-e2e-'));
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.ORCH_E2E_APPROVAL_TOKEN = TOKEN;
@@ -41,13 +35,12 @@ describe('approvals in the browser (one slot, the fake agent echoing its prompts
     system = await startTestSystem({ poolSize: 1, rules: { maxConcurrent: 1, maxRework: 2 }, agentEnv: { FAKE_CLAUDE_LOG: fakeLog } });
     const repositoryUrl = await server.createRepository('acme/approval', { files: { 'README.md': '# approval\n' } });
     projectId = (await api('POST', '/api/projects', { name: 'Approval', repositoryUrl, defaultBranch: 'main', credentialRef: 'env:ORCH_E2E_APPROVAL_TOKEN' })).body.id as string;
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'approval-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } });
+    browser = await launchTestBrowser();
+    context = browser.context;
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await system?.stop();
     await server?.close();
     if (scratch) await rm(scratch, { recursive: true, force: true });
