@@ -47,7 +47,7 @@ describe('migrations', () => {
   };
 
   it('given a fresh database, when the migrations run, then all run in order and create the tables', async () => {
-    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004', 'StageDiffsAndWebhooks1732406400018', 'StageExecutors1732406400021']);
+    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004', 'StageDiffsAndWebhooks1732406400018', 'Approval1732406400019', 'StageExecutors1732406400021']);
     expect(await tables()).toEqual(APP_TABLES);
   });
 
@@ -118,6 +118,9 @@ describe('migrations', () => {
     await dataSource.undoLastMigration();
     const executorColumns: unknown[] = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_name IN ('orchestrator_stages', 'stage_runs', 'projects') AND column_name IN ('executor', 'model', 'stage_executors')`);
     expect(executorColumns).toEqual([]);
+    await dataSource.undoLastMigration();
+    const approvalColumns: unknown[] = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_name IN ('tasks', 'projects') AND column_name IN ('approval_policy', 'waiting_for', 'decisions')`);
+    expect(approvalColumns).toEqual([]);
     await dataSource.undoLastMigration();
     expect(await tableExists('webhook_deliveries')).toBe(false);
     await dataSource.undoLastMigration();

@@ -5,6 +5,7 @@ import { recordFigures } from '../../libs/testing/src/figures';
 import { checkInvariants } from '../../test/support/invariants';
 import { connectTestClient } from '../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 /** generated requests per route */
 const RUNS_PER_ROUTE = 300;
@@ -48,6 +49,16 @@ const plausibleTaskBody = fc.record(
   },
   { requiredKeys: ['title'] },
 );
+/** A decision or a follow-up of a likely shape: known decisions, comments with or without file and line. */
+const decisionBody = fc.record(
+  {
+    decision: fc.oneof(fc.constantFrom('approve', 'request-changes', 'reject'), fieldValue),
+    revision: fc.oneof(fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 }), fieldValue),
+    comments: fc.oneof(fc.array(fc.record({ body: fieldValue, file: fieldValue, line: fc.oneof(fc.integer(), fieldValue) }, { requiredKeys: [] }), { maxLength: 3 }), fieldValue),
+    prompt: fieldValue,
+  },
+  { requiredKeys: [] },
+);
 /** A body as sent: JSON of a likely shape or of anything, or raw text that may not be JSON at all. */
 const body = fc.oneof(
   taskBody.map((value) => JSON.stringify(value)),
@@ -74,17 +85,12 @@ describe('the REST API under generated input (fast-check)', () => {
   const startedIds = new Set<string>();
   const statuses = new Map<number, number>();
 
-  beforeAll(async () => {
-    system = await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } });
-    client = await connectTestClient(system.messaging);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } }));
+    client = keep(await connectTestClient(system.messaging));
     api = new ApiClient(system.baseUrl);
     knownIds = [await api.createTask('Known 1', 'Work'), await api.createTask('Known 2', 'Work'), await api.createTask('Known 3', 'Work')];
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+  });
 
   const id = () => fc.oneof(fc.uuid().map(encodeSegment), fc.constantFrom(...knownIds), nastyText.map(encodeSegment), fc.constantFrom('%', '%ZZ', '%ED%A0%80', '%00', '%C0%AF', '%2e%2e', '%2F', '%FF%FE'));
 
@@ -141,6 +147,13 @@ describe('the REST API under generated input (fast-check)', () => {
     await property(withoutBody('GET', id().map((stageId) => `/api/orchestrator/stage/${stageId}`)));
     await property(withBody('POST', id().map((stageId) => `/api/orchestrator/stage/${stageId}/retry`)));
   }, 180_000);
+
+  it('given generated ids and bodies, when decisions and follow-ups are posted, then never a 5xx or a hang', async () => {
+    for (const route of ['decisions', 'follow-ups']) {
+      const path = id().map((taskId) => `/api/tasks/${taskId}/${route}`);
+      await property(fc.record({ path, body: fc.oneof(body, decisionBody.map((value) => JSON.stringify(value))), contentType }).map((parts): Sent => ({ method: 'POST', ...parts })));
+    }
+  }, 120_000);
 
   it('given generated ids, when a task is read or deleted, then never a 5xx or a hang', async () => {
     await property(withoutBody('GET', id().map((taskId) => `/api/tasks/${taskId}`)));

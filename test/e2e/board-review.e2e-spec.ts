@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { eventually, startGitHttpServer, type GitHttpServer } from '@app/testing';
+import { eventually, startGitHttpServer, webhookReceiver, type GitHttpServer, type WebhookReceiver } from '@app/testing';
+import { NO_WEBHOOKS } from '../../apps/gateway/src/webhooks/webhooks.config';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 
 const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
@@ -20,6 +21,7 @@ interface Json {
 describe('the task page in Chromium: the specification as Markdown, the diff, line comments', () => {
   let system: TestSystem;
   let server: GitHttpServer;
+  let receiver: WebhookReceiver;
   let context: BrowserContext;
   let userDataDir: string;
   let page: Page;
@@ -30,7 +32,8 @@ describe('the task page in Chromium: the specification as Markdown, the diff, li
     await mkdir(SCREENSHOTS, { recursive: true });
     process.env.ORCH_E2E_REVIEW_TOKEN = TOKEN;
     server = await startGitHttpServer({ token: TOKEN });
-    system = await startTestSystem();
+    receiver = await webhookReceiver();
+    system = await startTestSystem({ gateway: { webhooks: { ...NO_WEBHOOKS, urls: [new URL(receiver.url)] } } });
     userDataDir = await mkdtemp(path.join(tmpdir(), 'review-chromium-'));
     context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } });
   }, 90_000);
@@ -40,6 +43,7 @@ describe('the task page in Chromium: the specification as Markdown, the diff, li
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
     await system?.stop();
     await server?.close();
+    await receiver?.close();
     delete process.env.ORCH_E2E_REVIEW_TOKEN;
   }, 60_000);
 
@@ -98,6 +102,9 @@ describe('the task page in Chromium: the specification as Markdown, the diff, li
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-2-line-comment.png'), fullPage: true });
     // the board's snapshot, arriving after the task page read the task, kept its stages
     expect(await spec.locator('h1').count()).toBeGreaterThan(0);
+    // the webhook told about the task's end, and the page shows it delivered
+    await page.getByTestId('webhook-deliveries').getByText('delivered').waitFor();
+    expect(await page.getByTestId('webhook-deliveries').textContent()).toContain(`done → ${new URL(receiver.url).origin}: delivered`);
 
     expect(pageErrors).toEqual([]);
   }, 120_000);

@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { eventually, startTcpProxy, type TcpProxy } from '@app/testing';
+import { ApiClient } from '../../libs/testing/src/api-client';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 /** Where the screenshots go (git-ignored; the README says so). */
 const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
@@ -74,35 +76,24 @@ describe('the board in a browser, against the real system with the fake agent', 
   let page: Page;
   const pageErrors: string[] = [];
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await mkdir(SCREENSHOTS, { recursive: true });
     system = await startTestSystem();
     const gateway = new URL(system.baseUrl);
-    proxy = await startTcpProxy(gateway.hostname, Number(gateway.port));
+    keep(() => system?.stop());
+    proxy = keep(await startTcpProxy(gateway.hostname, Number(gateway.port)));
     browser = await launchBrowser();
     page = await openBoard(browser.context, `${proxy.url('http')}/`, pageErrors);
     await page.getByTestId('connection').filter({ hasText: 'live' }).waitFor();
     await page.evaluate('window.__boardSession = "first load"');
+    keep(() => browser?.close());
   }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await proxy?.close();
-    await system?.stop();
-  }, 60_000);
 
   afterEach(() => {
     expect(pageErrors).toEqual([]);
   });
 
-  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${system.baseUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  };
+  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => (await new ApiClient(system.baseUrl).request<T>(method, route, body)).body;
 
   it('given an empty system, then the board shows its empty state, the pool and the five metrics', async () => {
     await page.getByTestId('empty').waitFor();
@@ -226,15 +217,12 @@ describe('the board with API_TOKEN set', () => {
   let browser: Awaited<ReturnType<typeof launchBrowser>>;
   const pageErrors: string[] = [];
 
-  beforeAll(async () => {
-    system = await startTestSystem({ gateway: { apiToken: 'board-secret' } });
+  useSuite(async (keep) => {
+    system = await startTestSystem({ gateway: { apiTokens: [{ name: 'default', token: 'board-secret' }] } });
     browser = await launchBrowser();
+    keep(() => system?.stop());
+    keep(() => browser?.close());
   }, 90_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await system?.stop();
-  }, 60_000);
 
   it('given no token, then the page asks for it once, says when it is refused, and with the right one creates a task', async () => {
     const page = await openBoard(browser.context, `${system.baseUrl}/`, pageErrors);

@@ -1,5 +1,6 @@
 import { eventually } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 interface Json {
   [key: string]: unknown;
@@ -18,14 +19,10 @@ describe('the gateway REST API against the whole system', () => {
   /** a task that was created and never started */
   let idleTaskId: string;
 
-  beforeAll(async () => {
-    system = await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024, decisionWaitMs: 5_000 } });
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ gateway: { bodyLimitBytes: 16 * 1024, decisionWaitMs: 5_000 } }));
     idleTaskId = (await api('POST', '/api/tasks', { title: 'Idle task' })).body.id as string;
-  }, 60_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  }, 60_000);
+  });
 
   async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Answer> {
     const raw = typeof body === 'string';
@@ -149,7 +146,7 @@ describe('the gateway REST API against the whole system', () => {
       expect((underscore.body.items as Json[]).map((task) => task.title)).toEqual([`${word}_four`]);
       expect(done.body).toMatchObject({ total: 0, items: [] });
       expect(counts.status).toBe(200);
-      expect(counts.body).toEqual({ columns: { queued: 4, specification: 0, implementation: 0, qa: 0, done: 0, ended: 0 }, seq: expect.any(Number) });
+      expect(counts.body).toEqual({ columns: { queued: 4, specification: 0, implementation: 0, qa: 0, waiting: 0, done: 0, ended: 0 }, seq: expect.any(Number) });
     });
 
     it('given a created task, when it is deleted, then 204, it is gone, and a second delete is a 404', async () => {
@@ -265,7 +262,9 @@ describe('the gateway REST API against the whole system', () => {
           '/api/tasks',
           '/api/tasks/columns',
           '/api/tasks/{id}',
+          '/api/tasks/{id}/decisions',
           '/api/tasks/{id}/diff',
+          '/api/tasks/{id}/follow-ups',
           '/api/tasks/{id}/webhooks',
           '/api/orchestrator/start',
           '/api/orchestrator/cancel/{taskId}',

@@ -1,9 +1,10 @@
+import type { Client } from 'pg';
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
 import { newMessage } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 import { connectTestClient } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite, connectPg } from '../support/suite';
 
 /**
  * A task the read model does not show yet exists all the same: the log decides. The
@@ -15,18 +16,11 @@ describe('reading a task while the projection lags', () => {
   let nats: NatsClient;
   let pg: Client;
 
-  beforeAll(async () => {
-    system = await startTestSystem();
-    nats = await connectTestClient(system.messaging);
-    pg = new Client({ connectionString: system.database.url });
-    await pg.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await pg?.end();
-    await nats?.close();
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem());
+    nats = keep(await connectTestClient(system.messaging));
+    pg = keep(await connectPg(system.database.url));
+  });
 
   const get = (taskId: string) => fetch(`${system.baseUrl}/api/tasks/${taskId}`);
 

@@ -1,6 +1,7 @@
 import { STAGE_TYPES, type MetricsSnapshot, type StageType } from '@app/contracts';
 import { BoardClient, connectTestClient, eventUpdates, eventually, stageIs, taskIs } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 interface Json {
   [key: string]: unknown;
@@ -22,14 +23,12 @@ describe('the board, live over Socket.IO, and the metrics', () => {
   let system: TestSystem;
   const clients: BoardClient[] = [];
 
-  beforeAll(async () => {
-    system = await startTestSystem();
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const client of clients) client.disconnect();
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem());
+    keep(async () => {
+      for (const client of clients) client.disconnect();
+    });
+  });
 
   const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${system.baseUrl}${path}`, {

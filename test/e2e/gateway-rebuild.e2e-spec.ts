@@ -1,10 +1,11 @@
+import type { Client } from 'pg';
 import { spawn } from 'node:child_process';
-import { Client } from 'pg';
 import { asApp, connectTestClient, eventually, messagingEnv } from '@app/testing';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 import { ApiClient } from '../../libs/testing/src/api-client';
 import { rebuildProjection } from '../../apps/gateway/src/projection/projection-rebuild.module';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite, connectPg } from '../support/suite';
 
 interface Json {
   [key: string]: unknown;
@@ -26,16 +27,10 @@ describe('projection:rebuild', () => {
   let system: TestSystem;
   let database: Client;
 
-  beforeAll(async () => {
-    system = await startTestSystem();
-    database = new Client({ connectionString: system.database.url });
-    await database.connect();
-  }, 60_000);
-
-  afterAll(async () => {
-    await database?.end();
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem());
+    database = keep(await connectPg(system.database.url));
+  });
 
   const api = (method: string, route: string, body?: unknown) => new ApiClient(system.baseUrl).request<Json>(method, route, body);
   const dump = async (): Promise<Record<string, unknown[]>> => {

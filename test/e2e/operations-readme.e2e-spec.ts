@@ -7,6 +7,7 @@ import { connect, headers } from '@nats-io/transport-node';
 import { COMMAND_SUBJECTS, isCommandType, validateMessage } from '@app/contracts';
 import { eventually } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 const ROOT = path.resolve(__dirname, '../..');
 const README = readFileSync(path.join(ROOT, 'README.md'), 'utf8');
@@ -86,13 +87,9 @@ describe("the README's nats CLI recipes", () => {
   describe('given a running system on its own subject root and a created task', () => {
     let system: TestSystem;
 
-    beforeAll(async () => {
-      system = await startTestSystem();
-    }, 60_000);
-
-    afterAll(async () => {
-      await system?.stop();
-    }, 60_000);
+    useSuite(async (keep) => {
+      system = keep(await startTestSystem());
+    });
 
     it("when the README's inject example is published with a plain NATS client, then the task runs to done", async () => {
       const created = await fetch(`${system.baseUrl}/api/tasks`, {

@@ -18,6 +18,7 @@ import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 import { alive, IS_ROOT, npmStart, npmStartEnv, occupy, openTempDir, portAnswers, removeDir, suggestedSettings, userOf, type NpmStart } from './npm-start.harness';
+import { useSuite } from '../support/suite';
 
 // A newcomer's first runs of `npm start`, one obstacle at a time: each test puts npm start
 // in that situation, checks the message names the cause and a fix, applies the fix as
@@ -61,17 +62,16 @@ describe('npm start on a first run', () => {
     return start.output();
   };
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     database = await createTestDatabase('first_run');
     base = { ...(await npmStartEnv(messaging, API_KEY)), DATABASE_URL: database.url, DATA_DIR: await tempDir('orch-first-run-') };
+    keep(async () => {
+      for (const dir of dirs) await removeDir(dir);
+    });
+    keep(() => database.drop());
+    keep(async () => dropTestStreams(await connectTestClient(messaging)));
   }, 240_000);
-
-  afterAll(async () => {
-    await dropTestStreams(await connectTestClient(messaging));
-    await database.drop();
-    for (const dir of dirs) await removeDir(dir);
-  }, 60_000);
 
   it('given a read-only DATA_DIR, then it says so and where else to keep its data; given that, it passes', async () => {
     const readOnly = await tempDir('orch-read-only-');

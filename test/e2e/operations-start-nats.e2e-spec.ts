@@ -6,6 +6,7 @@ import { NatsClient, type MessagingOptions } from '@app/messaging';
 import { createTestDatabase, eventually, FAKE_CLAUDE_PATH, freePortBlock, type TestDatabase } from '@app/testing';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
+import { useSuite } from '../support/suite';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -24,7 +25,7 @@ describe('npm start with its own nats-server', () => {
   let base: string;
   let natsUrl: string;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     dataDir = await mkdtemp(path.join(tmpdir(), 'orch-start-nats-'));
     database = await createTestDatabase('start_nats');
@@ -55,14 +56,13 @@ describe('npm start with its own nats-server', () => {
     base = await eventually(async () => /\[start\] ready — board: (http:\/\/\S+)\//.exec(output)?.[1], 120_000, 'npm start to be ready').catch((error: Error) => {
       throw new Error(`${error.message}\n${output}`);
     });
+    keep(() => rm(dataDir, { recursive: true, force: true }));
+    keep(() => database?.drop());
+    keep(() => exited);
+    keep(async () => {
+      if (start.exitCode === null) start.kill('SIGINT');
+    });
   }, 240_000);
-
-  afterAll(async () => {
-    if (start.exitCode === null) start.kill('SIGINT');
-    await exited;
-    await database?.drop();
-    await rm(dataDir, { recursive: true, force: true });
-  }, 60_000);
 
   const accounts = async () => JSON.parse(await readFile(path.join(dataDir, 'nats-accounts.json'), 'utf8')) as Accounts;
   const as = (credentials: MessagingOptions['credentials']): MessagingOptions => ({

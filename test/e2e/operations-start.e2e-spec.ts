@@ -7,6 +7,7 @@ import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { freePort } from '../../libs/testing/src/private-servers';
 import { repoRoot } from '../../libs/testing/src/repo-root';
 import { alive, appLines, closedClone, embeddedPostgresUserCanRun, IS_ROOT, npmStart, npmStartEnv, openTempDir, portAnswers, removeDir, userOf, type NpmStart } from './npm-start.harness';
+import { useSuite } from '../support/suite';
 
 const ROOT = repoRoot();
 const API_KEY = 'sk-ant-e2e-operations-0123456789';
@@ -24,20 +25,17 @@ describe('npm start with NATS reachable and no Postgres at DATABASE_URL', () => 
   let base: string;
   let pgPort: number;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     // as root, the embedded Postgres runs as an unprivileged user, who must reach the data
     dataDir = await openTempDir('orch-start-');
     pgPort = await freePort();
     start = npmStart({ ...(await npmStartEnv(messaging, API_KEY)), DATA_DIR: dataDir, DATABASE_URL: `postgres://postgres@127.0.0.1:${pgPort}/postgres`, POOL_DRIVER: 'local' });
     base = (await start.waitFor(READY, 'npm start to be ready', 120_000))[1];
+    keep(() => removeDir(dataDir));
+    keep(async () => dropTestStreams(await connectTestClient(messaging)));
+    keep(() => start.stop());
   }, 240_000);
-
-  afterAll(async () => {
-    await start.stop();
-    await dropTestStreams(await connectTestClient(messaging));
-    await removeDir(dataDir);
-  }, 60_000);
 
   it('then it runs an embedded Postgres from ./.data (as a non-root user) and the gateway serves /health and the board', async () => {
     expect(start.output()).toContain(`starting an embedded Postgres on 127.0.0.1:${pgPort}, data in ${path.join(dataDir, 'postgres')}`);

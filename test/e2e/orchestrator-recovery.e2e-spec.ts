@@ -1,9 +1,11 @@
 import { connectTestClient, eventually, logFacts, messagingEnv, readEventLog, spawnApp, type AppProcess } from '@app/testing';
+import { ApiClient } from '../../libs/testing/src/api-client';
 import type { NatsClient } from '@app/messaging';
 import { buildAppsOnce } from '../../libs/testing/src/build-once';
 import { recordFigures } from '../../libs/testing/src/figures';
 import { checkInvariants } from '../../test/support/invariants';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 /**
  * The orchestrator as real processes: SIGKILLed mid-run and started again, and two of
@@ -14,17 +16,14 @@ describe('orchestrator processes: crash recovery and two instances', () => {
   let client: NatsClient;
   const processes: AppProcess[] = [];
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
-    system = await startTestSystem({ orchestrator: false, poolSize: 3 });
-    client = await connectTestClient(system.messaging);
+    system = keep(await startTestSystem({ orchestrator: false, poolSize: 3 }));
+    client = keep(await connectTestClient(system.messaging));
+    keep(async () => {
+      for (const process of processes) await process.kill('SIGKILL');
+    });
   }, 120_000);
-
-  afterAll(async () => {
-    for (const process of processes) await process.kill('SIGKILL');
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
 
   const orchestrator = (name: string) => {
     const app = spawnApp(
@@ -41,14 +40,7 @@ describe('orchestrator processes: crash recovery and two instances', () => {
     return app;
   };
 
-  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${system.baseUrl}${route}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return (await response.json()) as T;
-  };
+  const api = async <T>(method: string, route: string, body?: unknown): Promise<T> => (await new ApiClient(system.baseUrl).request<T>(method, route, body)).body;
   const startTasks = async (count: number, prefix: string) => {
     const ids: string[] = [];
     for (let i = 0; i < count; i += 1) ids.push((await api<{ id: string }>('POST', '/api/tasks', { title: `${prefix} ${i}`, description: '[[fake:slow=60]]' })).id);

@@ -5,6 +5,7 @@ import { connectTestClient, eventually, logFacts, readEventLog, type LoggedEvent
 import { newMessage } from '@app/contracts';
 import { MessagePublisher, type NatsClient } from '@app/messaging';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 interface Task {
   id: string;
@@ -27,10 +28,14 @@ describe('the orchestrator with the real NATS, Postgres and the fake agent', () 
   let client: NatsClient;
   let stateDir: string;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     stateDir = await mkdtemp(path.join(tmpdir(), 'fake-claude-state-'));
     process.env.FAKE_CLAUDE_STATE_DIR = stateDir;
-    system = await startTestSystem({
+    keep(async () => {
+      delete process.env.FAKE_CLAUDE_STATE_DIR;
+    });
+    keep(() => rm(stateDir, { recursive: true, force: true }));
+    system = keep(await startTestSystem({
       rules: {
         maxConcurrent: 2,
         maxRetries: 2,
@@ -39,16 +44,9 @@ describe('the orchestrator with the real NATS, Postgres and the fake agent', () 
         retryBackoffBaseMs: 100,
         retryBackoffMaxMs: 400,
       },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    await rm(stateDir, { recursive: true, force: true });
-    delete process.env.FAKE_CLAUDE_STATE_DIR;
-  }, 60_000);
+    }));
+    client = keep(await connectTestClient(system.messaging));
+  });
 
   const api = async <T>(method: string, route: string, body?: unknown): Promise<{ status: number; body: T }> => {
     const response = await fetch(`${system.baseUrl}${route}`, {

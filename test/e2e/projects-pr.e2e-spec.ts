@@ -6,6 +6,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { connectTestClient, eventually, readEventLog, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../libs/testing/src/secret-scan';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -29,27 +30,26 @@ describe('projects: a task of a project by URL ends as a pushed branch and a pul
   let repositoryUrl: string;
   const pageErrors: string[] = [];
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     if (!existsSync(BUILT_BOARD)) throw new Error(`the board is not built (${BUILT_BOARD}); run \`npm run build\``);
     process.env.ORCH_E2E_GIT_TOKEN = TOKEN;
     process.env.ORCH_E2E_WRONG_TOKEN = WRONG_TOKEN;
-    server = await startGitHttpServer({ token: TOKEN });
-    github = await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/shop'] });
+    keep(async () => {
+      delete process.env.ORCH_E2E_WRONG_TOKEN;
+    });
+    keep(async () => {
+      delete process.env.ORCH_E2E_GIT_TOKEN;
+    });
+    server = keep(await startGitHttpServer({ token: TOKEN }));
+    github = keep(await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/shop'] }));
     repositoryUrl = await server.createRepository('acme/shop', { files: { 'README.md': '# shop\n' } });
-    system = await startTestSystem({ boardPublicUrl: BOARD_URL });
+    system = keep(await startTestSystem({ boardPublicUrl: BOARD_URL }));
     userDataDir = await mkdtemp(path.join(tmpdir(), 'projects-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } });
+    keep(async () => {
+      if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    });
+    context = keep(await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } }));
   }, 90_000);
-
-  afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
-    await system?.stop();
-    await github?.stop();
-    await server?.close();
-    delete process.env.ORCH_E2E_GIT_TOKEN;
-    delete process.env.ORCH_E2E_WRONG_TOKEN;
-  }, 60_000);
 
   const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> => {
     const response = await fetch(`${system.baseUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });

@@ -1,5 +1,6 @@
 import { connectTestClient, eventually, readEventLog } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { useSuite } from '../support/suite';
 
 interface StageRow {
   id: string;
@@ -15,13 +16,9 @@ interface StageRow {
 describe('one task through all four apps', () => {
   let system: TestSystem;
 
-  beforeAll(async () => {
-    system = await startTestSystem();
-  }, 60_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem());
+  });
 
   const api = async (method: string, path: string, body?: unknown) => {
     const response = await fetch(`${system.baseUrl}${path}`, {

@@ -30,7 +30,7 @@ export function testGatewayConfig(messaging: MessagingOptions, databaseUrl: stri
     port: 0,
     host: '127.0.0.1',
     databaseUrl,
-    apiToken: null,
+    apiTokens: [],
     readsRequireToken: false,
     bodyLimitBytes: 64 * 1024,
     decisionWaitMs: 500,

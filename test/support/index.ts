@@ -3,3 +3,4 @@
 export * from './lease-scenarios';
 export * from './pool-harness';
 export * from './runner-harness';
+export * from './suite';

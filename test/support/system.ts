@@ -40,7 +40,7 @@ export interface TestSystemOptions {
   heartbeatTimeoutS?: number;
   /** the orchestrator's ORCHESTRATOR_REDRIVE_S; default 30 */
   redriveIntervalS?: number;
-  /** the gateway's settings beyond the defaults below, e.g. `{ apiToken: 'secret' }` */
+  /** the gateway's settings beyond the defaults below, e.g. `{ apiTokens: [{ name: 'default', token: 'secret' }] }` */
   gateway?: Partial<Omit<GatewayConfig, 'messaging' | 'port' | 'host' | 'databaseUrl'>>;
   /** false: leave the runner to the test (e.g. as a real process) */
   runner?: boolean;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, optionalStringVar, parseEnv, stringVar } from '@app/config';
+import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, namedTokensFrom, optionalStringVar, parseEnv, parseNamedTokens, stringVar, type NamedToken } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
 import type { WebhooksConfig } from './webhooks/webhooks.config';
 
@@ -11,6 +11,10 @@ const schema = z.object({
     z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL'),
   ),
   API_TOKEN: optionalStringVar(),
+  API_TOKENS: optionalStringVar().superRefine((value, context) => {
+    const parsed = value === null ? [] : parseNamedTokens(value);
+    if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: parsed });
+  }),
   API_READS_REQUIRE_TOKEN: boolVar(false),
   GATEWAY_BODY_LIMIT_BYTES: intVar(64 * 1024, 1024, 16 * 1024 * 1024),
   GATEWAY_DECISION_WAIT_MS: intVar(1_000, 0, 10_000),
@@ -48,8 +52,8 @@ export interface GatewayConfig {
   port: number;
   host: string;
   databaseUrl: string;
-  /** bearer token for mutating routes and the socket; null = open */
-  apiToken: string | null;
+  /** bearer tokens for mutating routes and the socket, each with its name (API_TOKENS; API_TOKEN is `default`); none = open */
+  apiTokens: NamedToken[];
   /** whether reads (GET) need the token too, when there is one */
   readsRequireToken: boolean;
   /** bytes; a larger request body is refused with 413 */
@@ -73,13 +77,13 @@ export interface GatewayConfig {
 export const GATEWAY_CONFIG = Symbol('GatewayConfig');
 
 export function loadGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const parsed = parseEnv(schema, env, 'gateway', ['API_TOKEN', 'DATABASE_URL', 'WEBHOOK_URLS', 'WEBHOOK_SECRET']);
+  const parsed = parseEnv(schema, env, 'gateway', ['API_TOKEN', 'API_TOKENS', 'DATABASE_URL', 'WEBHOOK_URLS', 'WEBHOOK_SECRET']);
   return {
     messaging: messagingOptionsFrom(parsed, 'gateway'),
     port: parsed.PORT,
     host: parsed.HOST,
     databaseUrl: parsed.DATABASE_URL,
-    apiToken: parsed.API_TOKEN,
+    apiTokens: namedTokensFrom({ API_TOKEN: parsed.API_TOKEN ?? undefined, API_TOKENS: parsed.API_TOKENS ?? undefined }),
     readsRequireToken: parsed.API_READS_REQUIRE_TOKEN,
     bodyLimitBytes: parsed.GATEWAY_BODY_LIMIT_BYTES,
     decisionWaitMs: parsed.GATEWAY_DECISION_WAIT_MS,

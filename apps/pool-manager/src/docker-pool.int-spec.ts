@@ -1,5 +1,6 @@
 import { containersLabelled, dockerCli, ensureTestImage, eventually, TEST_CONTAINER_IMAGE, type InspectedContainer } from '@app/testing';
 import { describeLeaseRules, PoolHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 /** The pool's containers as `docker ps -a` + `docker inspect` see them. */
 const containersOf = (pool: PoolHarness) => containersLabelled('orch.pool', pool.poolId);
@@ -8,15 +9,12 @@ const byId = (containers: InspectedContainer[]) => containers.map((container) =>
 describe('pool-manager on the Docker driver (host network, test image)', () => {
   let pool: PoolHarness;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     ensureTestImage();
     pool = await PoolHarness.create({ driver: 'docker' });
     await pool.start();
+    keep(() => pool.dispose());
   }, 90_000);
-
-  afterAll(async () => {
-    await pool.dispose();
-  }, 60_000);
 
   it('comes up with 3 running containers carrying our labels and hardening (checked with inspect), each answering on its port', async () => {
     const containers = await containersOf(pool);

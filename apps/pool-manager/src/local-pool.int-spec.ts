@@ -3,6 +3,7 @@ import { readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { eventually } from '@app/testing';
 import { describeLeaseRules, PoolHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 describe('pool-manager on the local driver (a slot is a port and a directory)', () => {
   let pool: PoolHarness;
@@ -17,13 +18,10 @@ describe('pool-manager on the local driver (a slot is a port and a directory)', 
     return mark;
   };
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     pool = await PoolHarness.create({ driver: 'local' });
     await pool.start();
-  }, 30_000);
-
-  afterAll(async () => {
-    await pool.dispose();
+    keep(() => pool.dispose());
   }, 30_000);
 
   it('comes up with 3 slots, each a directory on its own port, reported free', async () => {

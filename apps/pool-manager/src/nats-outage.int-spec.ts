@@ -1,6 +1,7 @@
 import { eventually } from '@app/testing';
 import { PoolHarness } from '@test/support';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
+import { useSuite } from '../../../test/support/suite';
 
 const LEASE_TTL_S = 3;
 
@@ -8,16 +9,13 @@ describe('pool-manager through a NATS outage longer than the lease TTL', () => {
   let nats: PrivateServer;
   let pool: PoolHarness;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     nats = await startPrivateNats();
     pool = await PoolHarness.create({ driver: 'local', size: 1, leaseTtlS: LEASE_TTL_S, natsUrl: nats.url });
     await pool.start();
-  }, 30_000);
-
-  afterAll(async () => {
-    await nats?.start().catch(() => undefined);
-    await pool?.dispose();
-    await nats?.destroy();
+    keep(() => nats?.destroy());
+    keep(() => pool?.dispose());
+    keep(() => nats?.start().catch(() => undefined));
   }, 30_000);
 
   it('given a lease that fell due while NATS was down, when NATS is back, then it is kept one TTL from then (naming that moment), and expires after it when its holder is never heard from', async () => {

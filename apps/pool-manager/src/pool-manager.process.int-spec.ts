@@ -1,5 +1,6 @@
 import { buildApps, containersLabelled, ensureTestImage, eventually, spawnApp, type AppProcess } from '@app/testing';
 import { PoolHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 const READY_LINE = /Pool \S+: 3\/3 slots ready/;
 
@@ -14,16 +15,15 @@ describe('pool-manager as a process on the Docker driver, SIGKILLed and restarte
     return app;
   };
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     ensureTestImage();
     buildApps();
     pool = await PoolHarness.create({ driver: 'docker', healthIntervalMs: 1_000 });
+    keep(() => pool.dispose());
+    keep(async () => {
+      for (const app of processes) await app.kill('SIGKILL');
+    });
   }, 180_000);
-
-  afterAll(async () => {
-    for (const app of processes) await app.kill('SIGKILL');
-    await pool.dispose();
-  }, 60_000);
 
   it('adopts the same 3 containers: none duplicated, none orphaned, the lease held before the kill still held', async () => {
     const first = await startProcess();

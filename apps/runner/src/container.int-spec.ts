@@ -5,6 +5,7 @@ import { newMessage } from '@app/contracts';
 import { dockerCli, ensureTestImage, eventually, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '@app/testing';
 import { RunnerHarness } from '@test/support';
 import { expectHostileAttemptsContained, expectThreeStagesThroughTheForwards, linesOf, startAgentServices, type AgentServices, type ContainedRun } from '../../../test/support/contained-agent';
+import { useSuite } from '../../../test/support/suite';
 
 /**
  * The agent in a container (RUNNER_EXECUTION=container) beside a leased Docker container,
@@ -22,23 +23,18 @@ describe('the agent in its container (Docker)', () => {
   const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
   const suiteLabel = `runner-container-${process.pid}`;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     ensureTestImage();
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-container-')));
     allowed = path.join(scratch, 'repos');
-    services = await startAgentServices();
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    services = keep(await startAgentServices());
     // the leased container, as the pool's Docker driver makes it: the agent's container takes its image and limits
     leasedId = await dockerCli('run', '-d', '--network', 'none', '--label', `orch.test=${suiteLabel}`, '--memory', '256m', '--cpus', '0.5', '--pids-limit', '96', '--cap-drop', 'ALL', TEST_CONTAINER_IMAGE);
-    harness = await RunnerHarness.start({ execution: 'container', workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces'), killGraceMs: 1_000 });
+    keep(() => removeContainersLabelled('orch.test', suiteLabel));
+    harness = keep(await RunnerHarness.start({ execution: 'container', workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces'), killGraceMs: 1_000 }));
     run = { harness, services, allowed, workspacesDir: path.join(scratch, 'workspaces'), containerId: leasedId };
-  }, 60_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    await removeContainersLabelled('orch.test', suiteLabel);
-    await services?.close();
-    await rm(scratch, { recursive: true, force: true });
-  }, 30_000);
+  });
 
   const agentContainers = () => dockerCli('ps', '-a', '-q', '--filter', `label=orch.agent-of=${leasedId}`);
 

@@ -1,6 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { RunnerHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 /** The agent's output: 10 MiB of stream-json lines. */
 const OUTPUT_BYTES = 10 * 1024 * 1024;
@@ -23,12 +24,8 @@ function liveHeap(): number {
 describe('10 MiB of agent output, streamed to ORCH_LOGS', () => {
   let harness: RunnerHarness;
 
-  beforeAll(async () => {
-    harness = await RunnerHarness.start();
-  }, 30_000);
-
-  afterAll(async () => {
-    await harness?.stop();
+  useSuite(async (keep) => {
+    harness = keep(await RunnerHarness.start());
   }, 30_000);
 
   it(`given an agent writing ${OUTPUT_BYTES} bytes, then every line reaches ORCH_LOGS in order while the runner's live heap grows by less than ${HEAP_BOUND_BYTES} bytes`, async () => {

@@ -16,6 +16,7 @@ import {
   type FakeAnthropicApi,
 } from '@app/testing';
 import { RunnerHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -29,17 +30,15 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
   let scratch: string;
   let repos: string;
 
-  beforeAll(async () => {
-    api = await startFakeAnthropicApi({ validKeys: [VALID_KEY] });
+  useSuite(async (keep) => {
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    api = keep(await startFakeAnthropicApi({ validKeys: [VALID_KEY] }));
     process.env.ANTHROPIC_BASE_URL = api.url; // passed through to the CLI with the rest of the runner's environment
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-real-cli-')));
     repos = path.join(scratch, 'repos');
-  }, 30_000);
-
-  afterAll(async () => {
-    delete process.env.ANTHROPIC_BASE_URL;
-    await api?.close();
-    await rm(scratch, { recursive: true, force: true });
+    keep(async () => {
+      delete process.env.ANTHROPIC_BASE_URL;
+    });
   }, 30_000);
 
   // sandbox: the CLI under bubblewrap reaches the fake API only through the runner's forward;

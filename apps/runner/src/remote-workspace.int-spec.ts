@@ -3,6 +3,7 @@ import path from 'node:path';
 import { uuidv7, type WorkspaceSpec } from '@app/contracts';
 import { eventually, startFakeGitHubApi, startGitHttpServer, type FakeGitHubApi, type GitHttpServer } from '@app/testing';
 import { RunnerHarness } from '@test/support';
+import { useSuite } from '../../../test/support/suite';
 
 const TOKEN = 'orch-test-git-token-3f9a1c7e5b';
 const PROJECT_ID = '01a20c27-0000-7000-8000-0000000000aa';
@@ -15,22 +16,20 @@ describe('projects by URL: a mirror per project, the task branch pushed, the pul
   let first: RunnerHarness;
   let url: string;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     process.env.ORCH_TEST_GIT_TOKEN = TOKEN;
     process.env.ORCH_TEST_WRONG_TOKEN = WRONG_TOKEN;
-    server = await startGitHttpServer({ token: TOKEN });
-    github = await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/widgets'] });
+    keep(async () => {
+      delete process.env.ORCH_TEST_WRONG_TOKEN;
+    });
+    keep(async () => {
+      delete process.env.ORCH_TEST_GIT_TOKEN;
+    });
+    server = keep(await startGitHttpServer({ token: TOKEN }));
+    github = keep(await startFakeGitHubApi({ tokens: [TOKEN], repositories: ['acme/widgets'] }));
     url = await server.createRepository('acme/widgets', { files: { 'README.md': '# widgets\n' } });
-    first = await RunnerHarness.start({ boardPublicUrl: 'https://board.example.com' });
-  }, 60_000);
-
-  afterAll(async () => {
-    await first?.stop();
-    await github?.stop();
-    await server?.close();
-    delete process.env.ORCH_TEST_GIT_TOKEN;
-    delete process.env.ORCH_TEST_WRONG_TOKEN;
-  }, 60_000);
+    first = keep(await RunnerHarness.start({ boardPublicUrl: 'https://board.example.com' }));
+  });
 
   const workspace = (credentialRef: string, remoteUrl = url): WorkspaceSpec => ({
     repoPath: null,

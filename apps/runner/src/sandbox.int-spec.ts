@@ -6,6 +6,7 @@ import { eventually, makeGitRepo } from '@app/testing';
 import { RunnerHarness } from '@test/support';
 import { processesUnder } from '../../../libs/testing/src/leftovers';
 import { expectHostileAttemptsContained, expectThreeStagesThroughTheForwards, startAgentServices, type AgentServices, type ContainedRun } from '../../../test/support/contained-agent';
+import { useSuite } from '../../../test/support/suite';
 
 /**
  * The agent under bubblewrap (RUNNER_EXECUTION=sandbox), with the fake CLI: it runs, its
@@ -21,18 +22,13 @@ describe('the agent in its sandbox (bubblewrap)', () => {
   let run: ContainedRun;
   const natsUrl = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-sandbox-')));
     allowed = path.join(scratch, 'repos');
-    services = await startAgentServices();
-    harness = await RunnerHarness.start({ execution: 'sandbox', workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') });
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    services = keep(await startAgentServices());
+    harness = keep(await RunnerHarness.start({ execution: 'sandbox', workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') }));
     run = { harness, services, allowed, workspacesDir: path.join(scratch, 'workspaces') };
-  }, 30_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    await services?.close();
-    await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
   it('given a task in a repository, then spec, implementation and QA run sandboxed: the work is committed on the branch and the slot and the model API answer through the forwards', async () => {

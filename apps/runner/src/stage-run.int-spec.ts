@@ -6,6 +6,7 @@ import { CLAUDE_NATIVE_MISSING_PATH, eventually } from '@app/testing';
 import { RunnerHarness, type ScheduledStage } from '@test/support';
 import { livePids } from '../../../libs/testing/src/leftovers';
 import { readStream } from '../../../libs/testing/src/stream-dump';
+import { useSuite } from '../../../test/support/suite';
 
 /** What the fake CLI wrote to FAKE_CLAUDE_LOG for each of its runs. */
 interface FakeInvocation {
@@ -24,17 +25,16 @@ describe('the runner, with the fake Claude CLI, against the real NATS', () => {
   let scratch: string;
   let fakeLog: string;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     scratch = await mkdtemp(path.join(tmpdir(), 'runner-int-'));
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.FAKE_CLAUDE_LOG = fakeLog; // the runner hands the fake CLI its own variables (AGENT_ENV_PASSTHROUGH)
     harness = await RunnerHarness.start({ heartbeatMs: 300 });
-  }, 30_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    delete process.env.FAKE_CLAUDE_LOG;
-    await rm(scratch, { recursive: true, force: true });
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    keep(async () => {
+      delete process.env.FAKE_CLAUDE_LOG;
+    });
+    keep(() => harness?.stop());
   }, 30_000);
 
   /** Runs one stage whose prompt carries `directives` (and a marker to find its invocation). */

@@ -6,6 +6,7 @@ import { uuidv7 } from '@app/contracts';
 import { eventually, git, makeGitRepo } from '@app/testing';
 import { RunnerHarness } from '@test/support';
 import { COMMAND_TEMPLATES } from './domain/prompt';
+import { useSuite } from '../../../test/support/suite';
 
 const exists = (file: string) => stat(file).then(() => true, () => false);
 
@@ -19,19 +20,17 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
   let fakeLog: string;
   let harness: RunnerHarness;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-git-')));
     allowed = path.join(scratch, 'repos');
     outside = path.join(scratch, 'elsewhere');
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.FAKE_CLAUDE_LOG = fakeLog;
-    harness = await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') });
-  }, 30_000);
-
-  afterAll(async () => {
-    await harness?.stop();
-    delete process.env.FAKE_CLAUDE_LOG;
-    await rm(scratch, { recursive: true, force: true });
+    keep(() => rm(scratch, { recursive: true, force: true }));
+    keep(async () => {
+      delete process.env.FAKE_CLAUDE_LOG;
+    });
+    harness = keep(await RunnerHarness.start({ workspaceAllowedRoots: [allowed], workspacesDir: path.join(scratch, 'workspaces') }));
   }, 30_000);
 
   it('given a repository under an allowed root, then each stage runs in a worktree on orch/<taskId>, its change is committed with a diff stat, and the worktree goes when the task ends', async () => {
@@ -130,7 +129,8 @@ describe('task workspaces: git worktrees on orch/<taskId>', () => {
     // the agent did plant them (on the host without a sandbox, nothing stops that): they were there to run
     for (const hook of ['post-commit', 'reference-transaction', 'pre-commit']) expect(await exists(path.join(repo, '.git', 'hooks', hook))).toBe(true);
     await harness.endTask(stage.taskId, stage.orchestrationId);
-    await eventually(async () => ((await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId))) ? undefined : true), 10_000, 'the workspace to go');
+    await eventually(async () => ((await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId, 'work'))) ? undefined : true), 10_000, 'the worktree to go');
+    expect(await exists(path.join(scratch, 'workspaces', 'tasks', stage.taskId, 'claude-config'))).toBe(true); // kept for a follow-up's --resume
     expect(await exists(marker)).toBe(false); // removing the worktree ran none either
   }, 30_000);
 

@@ -1,6 +1,6 @@
 import type { AgentLogEntry, ExecutorName } from './executor';
 import type { EventType } from './messages';
-import type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from './stage';
+import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, QaVerdict, ReviewComment, StageStatus, StageType, TaskStatus, WaitingFor } from './stage';
 
 /**
  * The gateway's Socket.IO namespace for the board. A public API, like the event names
@@ -80,6 +80,12 @@ export interface TaskUpdate extends Sequenced {
   reason?: string;
   /** QA rework rounds so far */
   reworkCount?: number;
+  /** what the task waits for (TaskWaiting), null once the wait ended */
+  waitingFor?: WaitingFor | null;
+  /** when the task waits for a person (TaskCreated) */
+  approvalPolicy?: ApprovalPolicy;
+  /** a decision a person made on it (TaskDecisionRecorded) */
+  decision?: { decision: ApprovalDecision; by: string; gate: ApprovalGate; revision: string; comments: ReviewComment[]; at: string };
 }
 
 /** A pool slot or lease changed. */

@@ -1,9 +1,11 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { ForgeSpec, StageExecutors } from '@app/contracts';
+import { Check, Column, Entity, PrimaryColumn } from 'typeorm';
+import { APPROVAL_POLICIES, type ApprovalPolicy, type ForgeSpec, type StageExecutors } from '@app/contracts';
+import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
 @Entity({ name: 'projects' })
+@Check('projects_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
 export class ProjectEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -30,6 +32,9 @@ export class ProjectEntity {
   @Column({ type: 'jsonb' })
   forge!: ForgeSpec;
 
+  /** when the project's tasks wait for a person, unless a task names its own */
+  @Column({ name: 'approval_policy', type: 'varchar', length: 20, default: 'auto' })
+  approvalPolicy!: ApprovalPolicy;
   /** the executor of each stage its tasks run (StageExecutors); `{}` names none */
   @Column({ name: 'stage_executors', type: 'jsonb', default: () => "'{}'" })
   stageExecutors!: StageExecutors;

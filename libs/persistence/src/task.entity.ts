@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { STAGE_TYPES, TASK_STATUSES, type StageType, type TaskStatus } from '@app/contracts';
+import { APPROVAL_POLICIES, STAGE_TYPES, TASK_STATUSES, type ApprovalDecision, type ApprovalPolicy, type ReviewComment, type StageType, type TaskStatus, type WaitingFor } from '@app/contracts';
 import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 
@@ -7,6 +7,7 @@ import { numberFromString } from './column.transformers';
 @Entity({ name: 'tasks' })
 @Check('tasks_status_check', sqlIn('status', TASK_STATUSES))
 @Check('tasks_current_stage_check', sqlIn('current_stage', STAGE_TYPES))
+@Check('tasks_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
 @Index('idx_tasks_status_created_at', ['status', 'createdAt'])
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -39,6 +40,18 @@ export class TaskEntity {
 
   @Column({ type: 'varchar', length: 20, default: 'created' })
   status!: TaskStatus;
+
+  /** when the task waits for a person: its own, or its project's when it named none */
+  @Column({ name: 'approval_policy', type: 'varchar', length: 20, default: 'auto' })
+  approvalPolicy!: ApprovalPolicy;
+
+  /** what the task waits for while `status` is waiting */
+  @Column({ name: 'waiting_for', type: 'jsonb', nullable: true })
+  waitingFor!: WaitingFor | null;
+
+  /** the decisions people made on it, oldest first */
+  @Column({ type: 'jsonb', default: () => "'[]'" })
+  decisions!: TaskDecision[];
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
@@ -77,4 +90,14 @@ export class TaskEntity {
   /** stream sequence of the last event applied to this row */
   @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })
   lastEventSeq!: number;
+}
+
+/** A decision as the read model keeps it (from TaskDecisionRecorded). */
+export interface TaskDecision {
+  decision: ApprovalDecision;
+  by: string;
+  gate: 'spec' | 'result';
+  revision: string;
+  comments: ReviewComment[];
+  at: string;
 }

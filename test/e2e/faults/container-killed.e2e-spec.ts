@@ -11,6 +11,7 @@ import { poolContainers } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const POOL_SIZE = 3;
 
@@ -20,10 +21,11 @@ describe('fault 5: docker kill a leased container', () => {
   let system: TestSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     ensureTestImage();
     const portStart = await freePortBlock(POOL_SIZE);
-    system = await startTestSystem({
+    keep(() => removeContainersLabelled('orch.pool', poolId));
+    system = keep(await startTestSystem({
       poolSize: POOL_SIZE,
       rules: { maxConcurrent: POOL_SIZE },
       heartbeatTimeoutS: 10,
@@ -36,20 +38,14 @@ describe('fault 5: docker kill a leased container', () => {
         healthIntervalMs: 500,
         docker: { networkMode: 'host', memoryMb: 64, cpus: 0.5, pidsLimit: 64, startTimeoutS: 30 },
       },
-    });
-    client = await connectTestClient(system.messaging);
+    }));
+    client = keep(await connectTestClient(system.messaging));
     await eventually(
       async () => ((await readEventLog(client, client.subjects.pool(poolId))).filter(({ event }) => event.type === 'PoolSlotReady').length >= POOL_SIZE ? true : undefined),
       60_000,
       'the pool to bring up its containers',
     );
   }, 120_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    await removeContainersLabelled('orch.pool', poolId);
-  }, 60_000);
 
   it('given stages running on containers, when one container is killed, then its attempt fails once and is retried on a new container, every task completes, and no container is left over', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -8,7 +8,8 @@ import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { readDeadLetters } from '../../../libs/testing/src/stream-dump';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { checkFaultInvariants, checkedFigures, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const DUPLICATES = 1_000;
 const MALFORMED = 100;
@@ -43,15 +44,10 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
   let system: TestSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
-    system = await startTestSystem({ poolSize: 3, rules: { maxConcurrent: MAX_CONCURRENT } });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ poolSize: 3, rules: { maxConcurrent: MAX_CONCURRENT } }));
+    client = keep(await connectTestClient(system.messaging));
+  });
 
   it('given tasks in flight, when real events are re-published 1,000 times and 100 malformed messages sent, then nothing happens twice and every malformed message is a dead letter with a reason', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -156,10 +152,7 @@ describe('fault 6: duplicates and malformed messages from a plain NATS client', 
     }
     await client.connection.flush();
 
-    const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: MAX_CONCURRENT });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 60_000, { maxConcurrent: MAX_CONCURRENT });
 
     const raw = (await readEventLog(client)).filter(({ event }) => mine(event));
     const events = distinctEvents(raw);

@@ -7,6 +7,7 @@ import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestOrchestrator, startTestSystem, type TestSystem } from '../../../test/support/system';
 import { checkFaultInvariants } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const REDRIVE_S = 1;
 
@@ -17,17 +18,12 @@ describe('fault 14: a saga event given up on', () => {
   let orchestrator: INestMicroservice | null = null;
   const start = () => startTestOrchestrator(system.messaging, { redriveIntervalS: REDRIVE_S });
 
-  beforeAll(async () => {
-    system = await startTestSystem({ orchestrator: false });
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ orchestrator: false }));
     orchestrator = await start();
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await orchestrator?.close();
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+    client = keep(await connectTestClient(system.messaging));
+    keep(() => orchestrator?.close());
+  });
 
   it("given a stage's StageCompleted taken off the orchestrator's consumer unhandled, then the re-drive handles it again and the task completes", async () => {
     const api = new ApiClient(system.baseUrl);

@@ -3,16 +3,20 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
+import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import type { ProbeReport } from '../../../libs/testing/src/api-probe';
+import { readEventLog } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
-import { checkInvariants, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
-import { processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
+import { checkInvariants, distinctEvents, type InvariantOptions, type InvariantReport } from '../../../test/support/invariants';
+import { livePids, processesUnder, type LiveProcess } from '../../../libs/testing/src/leftovers';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import type { PrivateNatsCluster } from '../../../libs/testing/src/private-servers';
 import { messagingEnv, spawnApp, type AppProcess } from '../../../libs/testing/src/processes';
+import type { PrivateServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem, type TestSystemOptions } from '../../../test/support/system';
+import { useSuite, type Keep } from '../../../test/support/suite';
 
 /** The steps the fault tests share: the system they start, the runners they spawn, the invariant check they end with, the figures every one records. */
 
@@ -42,19 +46,15 @@ export interface FaultSystemSteps {
 export function useFaultSystem(scratchPrefix: string, options: (scratch: string) => TestSystemOptions, steps: FaultSystemSteps = {}): FaultSystem {
   let started: { system: TestSystem; client: NatsClient } | undefined;
   let scratch: string | undefined;
-  beforeAll(async () => {
+  useSuite(async (keep) => {
+    keep(() => (scratch === undefined ? undefined : rm(scratch, { recursive: true, force: true })));
+    if (steps.afterStop) keep(steps.afterStop);
     await steps.before?.();
     scratch = await mkdtemp(path.join(tmpdir(), scratchPrefix));
-    const system = await startTestSystem(options(scratch));
-    started = { system, client: await connectTestClient(system.messaging) };
+    const system = keep(await startTestSystem(options(scratch)));
+    started = { system, client: keep(await connectTestClient(system.messaging)) };
+    if (steps.beforeStop) keep(steps.beforeStop);
   }, steps.startTimeoutMs ?? 60_000);
-  afterAll(async () => {
-    await steps.beforeStop?.();
-    await started?.client.close();
-    await started?.system.stop();
-    await steps.afterStop?.();
-    if (scratch !== undefined) await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
   const get = () => {
     if (started === undefined || scratch === undefined) throw new Error('the fault system is not started: read it inside a test');
     return { ...started, scratch };
@@ -70,6 +70,19 @@ export function useFaultSystem(scratchPrefix: string, options: (scratch: string)
       return get().scratch;
     },
   };
+}
+
+/**
+ * A suite's system on a private server (NATS or Postgres) the test stops and starts, and a
+ * client on it; after the suite, in this order: the server brought back (so the apps can shut
+ * down), the client closed, the system stopped, the server destroyed. Called inside `useSuite`.
+ */
+export async function startOnPrivateServer(keep: Keep, server: PrivateServer, options: TestSystemOptions): Promise<{ system: TestSystem; client: NatsClient }> {
+  keep(() => server.destroy());
+  const system = keep(await startTestSystem(options));
+  const client = keep(await connectTestClient(system.messaging));
+  keep(() => server.start().catch(() => undefined));
+  return { system, client };
 }
 
 /** What the invariant check reads of a system: the in-process TestSystem and the ProcessSystem both have it. */
@@ -99,6 +112,18 @@ export function checkFaultInvariants(client: NatsClient, system: CheckedSystem, 
     ...(containers === undefined ? {} : { containers }),
     ...(settleMs === undefined ? {} : { settleMs }),
   });
+}
+
+/**
+ * Waits up to `timeoutMs` for every task to end, then runs the invariant check and expects it
+ * clean with every task completed: when they had all ended (ms since the epoch) and the report.
+ */
+export async function expectAllCompleted(client: NatsClient, system: CheckedSystem, taskIds: readonly string[], timeoutMs: number, check: FaultCheck): Promise<{ ended: number; report: InvariantReport }> {
+  const ended = await allTerminal(client, [...taskIds], timeoutMs);
+  const report = await checkFaultInvariants(client, system, taskIds, check);
+  expect(report.violations).toEqual([]);
+  expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+  return { ended, report };
 }
 
 /** The figures of the invariant check that every fault test records. */
@@ -226,6 +251,30 @@ export class HostRunners {
     for (const runner of this.spawned) await runner.kill('SIGKILL');
     for (const dir of this.workspacesDirs) await killAgentsUnder(dir);
   }
+}
+
+/** Six tasks (fake slow=600) on a runner-1 started for them, once two of its attempts run with their agents: what a runner kill then cuts. */
+export async function sixTasksOnRunnerOne(fault: FaultSystem, runners: HostRunners, title: string): Promise<{ first: AppProcess; taskIds: string[]; attempts: Set<string>; agents: LiveProcess[] }> {
+  const first = runners.start('runner-1');
+  const taskIds = await new ApiClient(fault.system.baseUrl).createAndStart(6, title, 'Work [[fake:slow=600]]');
+  const { attempts, agents } = await twoAttemptsRunning(fault.client, fault.system.workspacesDir, 'runner-1');
+  return { first, taskIds, attempts, agents };
+}
+
+/**
+ * After runner-1 was killed with `cut.attempts` open: runner-2 started, runner-1's orphaned
+ * agents waited out, every task expected to complete and each cut attempt to end exactly once.
+ */
+export async function expectRecoveredOnRunnerTwo(fault: FaultSystem, runners: HostRunners, cut: { taskIds: string[]; attempts: Set<string>; agents: LiveProcess[] }, maxConcurrent: number) {
+  const { system, client, scratch } = fault;
+  runners.start('runner-2');
+  const agentsGoneAt = await eventually(async () => ((await livePids(cut.agents.map((agent) => agent.pid))).length === 0 ? Date.now() : undefined), 60_000, "runner-1's agents to be ended");
+  const { ended, report } = await expectAllCompleted(client, system, cut.taskIds, 120_000, { maxConcurrent, fakeClaudeLog: path.join(scratch, 'fake.log'), settleMs: 30_000 });
+  const events = distinctEvents(await readEventLog(client));
+  const terminalOf = (key: string) => events.filter(({ event }) => endedAttempt(event) === key);
+  const attemptsCut = [...cut.attempts];
+  for (const key of attemptsCut) expect(terminalOf(key)).toHaveLength(1);
+  return { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded: attemptsCut.map((key) => terminalOf(key).map(({ event }) => event.type)[0] ?? null) };
 }
 
 /** SIGKILLs every process still working under the workspaces: should a test fail, its agents must not outlive it. */

@@ -3,10 +3,10 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
-import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
-import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { waitForStagesRunning } from './fault.support';
+import type { TestSystem } from '../../../test/support/system';
+import { waitForStagesRunning, startOnPrivateServer } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 2 * LEASE_TTL_S * 1000;
@@ -20,23 +20,15 @@ describe('fault 22: NATS down for longer than the lease TTL', () => {
   let system: TestSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     nats = await startPrivateNats();
-    system = await startTestSystem({
+    ({ system, client } = await startOnPrivateServer(keep, nats, {
       natsUrl: nats.url,
       poolSize: LIMIT,
       pool: { leaseTtlS: LEASE_TTL_S },
       rules: { maxConcurrent: LIMIT, leaseTtlS: LEASE_TTL_S },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await nats?.start().catch(() => undefined);
-    await client?.close();
-    await system?.stop();
-    await nats?.destroy();
-  }, 60_000);
+    }));
+  });
 
   it('given stages running, when NATS stops for 2 TTLs and comes back, then the pool-manager gives every due lease a TTL to be heard from again, none expires, and every task completes', async () => {
     const api = new ApiClient(system.baseUrl);

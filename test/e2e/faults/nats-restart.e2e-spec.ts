@@ -3,10 +3,11 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
-import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
+import type { TestSystem } from '../../../test/support/system';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil, startOnPrivateServer } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const OUTAGE_MS = 4_000;
 const LIMIT = 3;
@@ -27,19 +28,11 @@ describe('fault 3: NATS restarted with tasks in flight', () => {
   let client: NatsClient;
   let probe: ApiProbe | undefined;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     nats = await startPrivateNats();
-    system = await startTestSystem({ natsUrl: nats.url, poolSize: LIMIT, rules: { maxConcurrent: LIMIT }, heartbeatTimeoutS: 10 });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await probe?.stop();
-    await nats?.start().catch(() => undefined);
-    await client?.close();
-    await system?.stop();
-    await nats?.destroy();
-  }, 60_000);
+    ({ system, client } = await startOnPrivateServer(keep, nats, { natsUrl: nats.url, poolSize: LIMIT, rules: { maxConcurrent: LIMIT }, heartbeatTimeoutS: 10 }));
+    keep(() => probe?.stop());
+  });
 
   it('given tasks in flight, when NATS stops for 4 s and comes back on its file store, then every task ends, nothing is lost or doubled, and the API answers 503 naming NATS meanwhile', async () => {
     const api = new ApiClient(system.baseUrl);

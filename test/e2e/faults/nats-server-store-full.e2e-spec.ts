@@ -1,5 +1,5 @@
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
@@ -7,7 +7,8 @@ import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateNatsServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted, lastEventSeq } from './fault.support';
+import { checkedFigures, waitForFirstStageCompleted, lastEventSeq, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const MIB = 1024 ** 2;
 /** the private server's whole JetStream store: the streams' byte limits (32 MiB reserved) fit, the filler takes the rest */
@@ -29,9 +30,10 @@ describe('fault 16: the NATS server store full for 10 s', () => {
   let probe: ApiProbe | undefined;
   let fillerStream = '';
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     nats = await startPrivateNats({ maxFileStore: MAX_FILE_STORE });
-    system = await startTestSystem({
+    keep(() => nats?.destroy());
+    system = keep(await startTestSystem({
       natsUrl: nats.url,
       poolSize: LIMIT,
       redriveIntervalS: 1,
@@ -43,19 +45,13 @@ describe('fault 16: the NATS server store full for 10 s', () => {
         retryBackoffMaxMs: 500,
         stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: STAGE_TIMEOUT_S, qa: STAGE_TIMEOUT_S },
       },
-    });
-    client = await connectTestClient(system.messaging);
+    }));
+    client = keep(await connectTestClient(system.messaging));
     fillerStream = `${client.subjects.eventsStream}_FILLER`;
-  }, 60_000);
-
-  afterAll(async () => {
-    await probe?.stop();
     // the apps cannot shut down cleanly on a full store
-    await client?.jsm.streams.delete(fillerStream).catch(() => false);
-    await client?.close();
-    await system?.stop();
-    await nats?.destroy();
-  }, 60_000);
+    keep(() => client?.jsm.streams.delete(fillerStream).catch(() => false));
+    keep(() => probe?.stop());
+  });
 
   it('given tasks in flight, when the server store is full for 10 s, then writes answer 503 naming NATS, appends are retried, and once space returns every task ends and nothing is lost', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -118,10 +114,7 @@ describe('fault 16: the NATS server store full for 10 s', () => {
     await eventually(async () => ((await api.start(lateTask)).status === 202 ? true : undefined), 30_000, 'a start to be taken after the store was freed');
     const startAnsweredAfterMs = Date.now() - freedAt;
     const allTaskIds = [...taskIds, lateTask];
-    const ended = await allTerminal(client, allTaskIds, 120_000);
-    const report = await checkFaultInvariants(client, system, allTaskIds, { maxConcurrent: LIMIT });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: allTaskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, allTaskIds, 120_000, { maxConcurrent: LIMIT });
     expect((await client.jsm.streams.info(client.subjects.eventsStream)).state.first_seq).toBe(1); // nothing removed
 
     // the attempts the full store cut (their outcome could not be stored before their deadline) were closed and retried

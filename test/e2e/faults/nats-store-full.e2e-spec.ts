@@ -1,11 +1,12 @@
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted } from './fault.support';
+import { checkedFigures, waitForFirstStageCompleted, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const FULL_MS = 10_000;
 const LIMIT = 3;
@@ -18,8 +19,8 @@ describe('fault 13: the NATS store full for 10 s', () => {
   /** set while the store is full: the apps could not shut down cleanly on a full log */
   let restoreLimit: (() => Promise<void>) | null = null;
 
-  beforeAll(async () => {
-    system = await startTestSystem({
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({
       poolSize: LIMIT,
       redriveIntervalS: 1,
       rules: {
@@ -29,15 +30,10 @@ describe('fault 13: the NATS store full for 10 s', () => {
         retryBackoffMaxMs: 500,
         stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: STAGE_TIMEOUT_S, qa: STAGE_TIMEOUT_S },
       },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await restoreLimit?.();
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+    }));
+    client = keep(await connectTestClient(system.messaging));
+    keep(() => restoreLimit?.());
+  });
 
   it('given tasks in flight, when ORCH_EVENTS refuses every append for 10 s, then once space returns every task ends and nothing is lost or doubled', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -66,10 +62,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
     restoreLimit = null;
     const freedAt = Date.now();
 
-    const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 120_000, { maxConcurrent: LIMIT });
 
     const events = distinctEvents(await readEventLog(client));
     const firstAfter = events.find(({ seq }) => seq > lastSeqAtFull);

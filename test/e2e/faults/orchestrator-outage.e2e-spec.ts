@@ -7,6 +7,7 @@ import { checkInvariants, distinctEvents } from '../../../test/support/invariant
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestOrchestrator, startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
 import { waitForStagesRunning } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 3 * LEASE_TTL_S * 1000;
@@ -19,22 +20,16 @@ describe('fault 21: the orchestrator down for longer than the lease TTL', () => 
   let system: TestSystem;
   let client: NatsClient;
   let orchestrator: INestMicroservice | null = null;
-  let pool: INestMicroservice | null = null;
   const rules = { maxConcurrent: LIMIT, leaseTtlS: LEASE_TTL_S };
 
-  beforeAll(async () => {
-    system = await startTestSystem({ orchestrator: false, poolManager: false, rules });
-    pool = await startTestPool(system.messaging, system.workspacesDir, { poolSize: LIMIT, pool: { leaseTtlS: LEASE_TTL_S } });
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ orchestrator: false, poolManager: false, rules }));
+    keep(() => client?.close());
+    keep(await startTestPool(system.messaging, system.workspacesDir, { poolSize: LIMIT, pool: { leaseTtlS: LEASE_TTL_S } }));
     orchestrator = await startTestOrchestrator(system.messaging, { rules });
     client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await orchestrator?.close();
-    await pool?.close();
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+    keep(() => orchestrator?.close());
+  });
 
   it('given stages running and heartbeating, when the orchestrator is stopped for 3 TTLs and started again, then the pool-manager keeps every lease on the heartbeats and no stage fails', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -7,6 +7,7 @@ import { recordFigures } from '../../../libs/testing/src/figures';
 import { checkInvariants } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
+import { useSuite } from '../../support/suite';
 
 const MAX_CONCURRENT = 2;
 /** what every text field gets: a NUL and a lone high surrogate */
@@ -152,15 +153,10 @@ describe('fault: NUL and lone surrogates in every text field of every event type
   let system: TestSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
-    system = await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ poolSize: 2, rules: { maxConcurrent: MAX_CONCURRENT } }));
+    client = keep(await connectTestClient(system.messaging));
+  });
 
   it('given a task in flight, when every event type is published with poisoned text, then each is projected with U+FFFD (none skipped), the task and a later one run to done, and the read model equals a rebuild', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -1,12 +1,13 @@
 import type { INestMicroservice } from '@nestjs/common';
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, waitForStagesRunning } from './fault.support';
+import { checkedFigures, waitForStagesRunning, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
 const OUTAGE_MS = 3 * LEASE_TTL_S * 1000;
@@ -19,17 +20,12 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
   let pool: INestMicroservice | null = null;
   const poolOptions = { poolSize: LIMIT, pool: { leaseTtlS: LEASE_TTL_S } };
 
-  beforeAll(async () => {
-    system = await startTestSystem({ poolManager: false, rules: { maxConcurrent: LIMIT, leaseTtlS: LEASE_TTL_S } });
+  useSuite(async (keep) => {
+    system = keep(await startTestSystem({ poolManager: false, rules: { maxConcurrent: LIMIT, leaseTtlS: LEASE_TTL_S } }));
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await pool?.close();
-    await client?.close();
-    await system?.stop();
-  }, 60_000);
+    client = keep(await connectTestClient(system.messaging));
+    keep(() => pool?.close());
+  });
 
   it('given stages running and heartbeating, when the pool-manager is stopped for 3 TTLs and started again, then the renewals queued meanwhile keep every lease and no stage fails', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -46,10 +42,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
     const restartedAt = Date.now();
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
 
-    const ended = await allTerminal(client, taskIds, 60_000);
-    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 60_000, { maxConcurrent: LIMIT });
 
     const events = distinctEvents(await readEventLog(client));
     const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));

@@ -1,13 +1,14 @@
 import type { INestMicroservice } from '@nestjs/common';
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
+import { checkedFigures, waitForFirstStageCompleted, lastEventSeq, waitUntil, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const OUTAGE_MS = 4_000;
 const LIMIT = 3;
@@ -20,20 +21,15 @@ describe('fault 19: a pool-manager restart during a NATS restart', () => {
   let pool: INestMicroservice | null = null;
   const poolOptions = { poolSize: LIMIT };
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     nats = await startPrivateNats();
-    system = await startTestSystem({ natsUrl: nats.url, poolManager: false, poolSize: LIMIT, rules: { maxConcurrent: LIMIT }, heartbeatTimeoutS: 10 });
+    keep(() => nats?.destroy());
+    system = keep(await startTestSystem({ natsUrl: nats.url, poolManager: false, poolSize: LIMIT, rules: { maxConcurrent: LIMIT }, heartbeatTimeoutS: 10 }));
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await nats?.start().catch(() => undefined);
-    await pool?.close();
-    await client?.close();
-    await system?.stop();
-    await nats?.destroy();
-  }, 60_000);
+    client = keep(await connectTestClient(system.messaging));
+    keep(() => pool?.close());
+    keep(() => nats?.start().catch(() => undefined));
+  });
 
   it('given tasks in flight, when the pool-manager stops as NATS stops and both come back, then every task completes and nothing is lost or doubled', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -51,10 +47,7 @@ describe('fault 19: a pool-manager restart during a NATS restart', () => {
     pool = await startTestPool(system.messaging, system.workspacesDir, poolOptions);
     const poolBackAt = Date.now();
 
-    const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, settleMs: 60_000 });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 120_000, { maxConcurrent: LIMIT, settleMs: 60_000 });
     expect((await client.jsm.streams.info(client.subjects.eventsStream)).state.first_seq).toBe(1);
 
     const events = distinctEvents(await readEventLog(client));

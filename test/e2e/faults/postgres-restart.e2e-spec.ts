@@ -3,11 +3,12 @@ import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { probeApi, type ApiProbe } from '../../../libs/testing/src/api-probe';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
+import { eventually } from '../../../libs/testing/src/nats';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
 import { projectedSequence } from '../../../test/support/read-model';
-import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil } from './fault.support';
+import type { TestSystem } from '../../../test/support/system';
+import { checkFaultInvariants, checkedFigures, expectUnavailableNamed, waitForFirstStageCompleted, lastEventSeq, waitUntil, startOnPrivateServer } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const OUTAGE_MS = 5_000;
 const LIMIT = 3;
@@ -20,19 +21,11 @@ describe('fault 4: Postgres restarted with tasks in flight', () => {
   let client: NatsClient;
   let probe: ApiProbe | undefined;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     postgres = await startPrivatePostgres();
-    system = await startTestSystem({ databaseAdminUrl: postgres.adminUrl, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await probe?.stop();
-    await postgres?.start().catch(() => undefined);
-    await client?.close();
-    await system?.stop();
-    await postgres?.destroy();
-  }, 60_000);
+    ({ system, client } = await startOnPrivateServer(keep, postgres, { databaseAdminUrl: postgres.adminUrl, poolSize: LIMIT, rules: { maxConcurrent: LIMIT } }));
+    keep(() => probe?.stop());
+  });
 
   it('given tasks in flight, when Postgres crashes for 5 s and restarts, then the work goes on, the read model catches up equal to a rebuild, and the API answers 503 naming Postgres meanwhile', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -7,6 +7,7 @@ import { distinctEvents } from '../../../test/support/invariants';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 import { checkFaultInvariants, checkedFigures } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const REQUESTS = 1_000;
 const AT_ONCE = 100;
@@ -38,16 +39,13 @@ describe('fault 9: 1,000 start requests, 100 at a time', () => {
   let system: ProcessSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     // a second per stage: tasks outlast the bursts, so the limit is reached and has to hold
     system = await startProcessSystem({ limit: LIMIT, cliPath: INSTANT_AGENT, env: { LOG_LEVEL: 'warn', INSTANT_CLAUDE_DELAY_S: '1' } });
     client = system.client;
+    keep(() => system?.stop());
   }, 240_000);
-
-  afterAll(async () => {
-    await system?.stop();
-  }, 120_000);
 
   it('given 250 tasks, when 1,000 start requests come 100 at a time (4 at once per task), then every request is answered, each task is admitted once and ends, and never more than the limit run', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -11,8 +11,13 @@ import { startProcessSystem, type ProcessSystem } from '../../../test/support/pr
 import { checkFaultInvariants, checkedFigures } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 30;
-/** the runner's default: a stage gets 3 or 4 heartbeats, shared out between the two orchestrators */
-const RUNNER_HEARTBEAT_MS = 10_000;
+/**
+ * A stage of ~36 s gets one heartbeat (at 20 s), delivered to one of the two orchestrators:
+ * the other, which armed the stage's watchdog from the log at its start, hears nothing of it
+ * for the 30 s timeout (with 10 s heartbeats, shared out in turn, each heard some and this test
+ * passed without the stored-heartbeat read).
+ */
+const RUNNER_HEARTBEAT_MS = 20_000;
 /** 6 lines 7.2 s apart: each stage runs ~36 s, longer than the heartbeat timeout */
 const SLOW_MS = 7_200;
 const REDRIVE_S = 3;

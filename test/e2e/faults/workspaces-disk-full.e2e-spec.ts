@@ -3,13 +3,14 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkFaultInvariants, checkedFigures, waitUntil } from './fault.support';
+import { checkedFigures, waitUntil, expectAllCompleted } from './fault.support';
+import { useSuite } from '../../support/suite';
 
 const DISK_BYTES = 8 * 1024 * 1024;
 const FULL_MS = 5_000;
@@ -42,24 +43,21 @@ describe('fault 17: the workspaces disk full', () => {
   let system: TestSystem;
   let client: NatsClient;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     mountPoint = await mkdtemp(path.join(tmpdir(), 'orch-small-disk-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${DISK_BYTES}`, 'tmpfs', mountPoint]);
     mounted = true;
-    system = await startTestSystem({
+    keep(() => rm(mountPoint, { recursive: true, force: true }));
+    keep(async () => {
+      if (mounted) execFileSync('umount', ['-l', mountPoint]);
+    });
+    system = keep(await startTestSystem({
       workspacesDir: mountPoint,
       poolSize: LIMIT,
       rules: { maxConcurrent: LIMIT, maxRetries: 6, retryBackoffBaseMs: 500, retryBackoffMaxMs: 4_000 },
-    });
-    client = await connectTestClient(system.messaging);
-  }, 60_000);
-
-  afterAll(async () => {
-    await client?.close();
-    await system?.stop();
-    if (mounted) execFileSync('umount', ['-l', mountPoint]);
-    await rm(mountPoint, { recursive: true, force: true });
-  }, 60_000);
+    }));
+    client = keep(await connectTestClient(system.messaging));
+  });
 
   it('given a full workspaces disk, when tasks start, then their stages fail naming it (retryable), and once space returns every task completes', async () => {
     const api = new ApiClient(system.baseUrl);
@@ -84,10 +82,7 @@ describe('fault 17: the workspaces disk full', () => {
     await rm(filler.file);
     const freedAt = Date.now();
 
-    const ended = await allTerminal(client, taskIds, 120_000);
-    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 120_000, { maxConcurrent: LIMIT });
 
     const events = distinctEvents(await readEventLog(client));
     const failed = events.flatMap(({ event }) => (event.type === 'StageFailed' ? [event.data.reason] : []));

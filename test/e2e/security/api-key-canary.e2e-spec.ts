@@ -5,6 +5,7 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { startProcessSystem, type ProcessSystem } from '../../../test/support/process-system';
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../../libs/testing/src/secret-scan';
+import { useSuite } from '../../support/suite';
 
 /** A unique API key: if it shows up anywhere, it leaked. */
 const CANARY = `sk-ant-canary-${randomBytes(18).toString('hex')}`;
@@ -21,25 +22,18 @@ describe('security: the API key never leaves the runner', () => {
   let github: FakeGitHubApi;
   let openai: FakeResponsesApi;
 
-  beforeAll(async () => {
-    openai = await startFakeResponsesApi({ validKeys: [OPENAI_CANARY] });
+  useSuite(async (keep) => {
+    openai = keep(await startFakeResponsesApi({ validKeys: [OPENAI_CANARY] }));
     await buildAppsOnce();
-    server = await startGitHttpServer({ token: FORGE_CANARY });
-    github = await startFakeGitHubApi({ tokens: [FORGE_CANARY], repositories: ['acme/canary'] });
+    server = keep(await startGitHttpServer({ token: FORGE_CANARY }));
+    github = keep(await startFakeGitHubApi({ tokens: [FORGE_CANARY], repositories: ['acme/canary'] }));
     await server.createRepository('acme/canary');
-    system = await startProcessSystem({
+    system = keep(await startProcessSystem({
       limit: 3,
       apiKey: CANARY,
       env: { LOG_LEVEL: 'debug', ORCHESTRATOR_MAX_RETRIES: '1', OPENAI_API_KEY: OPENAI_CANARY, OPENAI_BASE_URL: openai.url, STAGE_EXECUTORS: 'qa=codex:gpt-5', CANARY_FORGE_TOKEN: FORGE_CANARY, CANARY_WRONG_FORGE_TOKEN: WRONG_FORGE_CANARY, RUNNER_PR_POLL_S: '1' },
-    });
+    }));
   }, 240_000);
-
-  afterAll(async () => {
-    await system?.stop();
-    await github?.stop();
-    await server?.close();
-    await openai?.close();
-  }, 60_000);
 
   it('given an agent that prints its key, when tasks run to the end, then the key appears 0 times in the streams, the database, the API and the service logs, base64 included', async () => {
     const api = new ApiClient(system.baseUrl);

@@ -12,6 +12,7 @@ import { readStream } from '../../../libs/testing/src/stream-dump';
 import { makeGitRepo } from '../../../libs/testing/src/git-repo';
 import { ensureTestImage, removeContainersLabelled, TEST_CONTAINER_IMAGE } from '../../../libs/testing/src/docker';
 import { HOSTILE_ATTEMPTS_CONTAINED } from '../../../libs/testing/src/fixtures';
+import { useSuite } from '../../support/suite';
 
 const TOKEN = 'operator-token-hostile-0123456789';
 const exists = (file: string) => stat(file).then(() => true, () => false);
@@ -43,24 +44,24 @@ describe.each(MODES)('security: a hostile agent ($execution) reaches nothing of 
   let scratch: string;
   let repos: string;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     if (execution === 'container') ensureTestImage();
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'hostile-agent-')));
     repos = path.join(scratch, 'repos');
     await mkdir(repos, { recursive: true });
-    system = await startProcessSystem({
+    keep(async () => {
+      if (scratch) await rm(scratch, { recursive: true, force: true });
+    });
+    keep(async () => {
+      if (system && execution === 'container') await removeContainersLabelled('orch.pool', system.poolId);
+    });
+    system = keep(await startProcessSystem({
       limit: 1,
       env: { API_TOKEN: TOKEN, ORCHESTRATOR_MAX_RETRIES: '0' },
       appEnv: { runner: { RUNNER_EXECUTION: execution, WORKSPACE_ALLOWED_ROOTS: repos, DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres' }, 'pool-manager': poolEnv },
-    });
+    }));
   }, 240_000);
-
-  afterAll(async () => {
-    await system?.stop();
-    if (system && execution === 'container') await removeContainersLabelled('orch.pool', system.poolId);
-    if (scratch) await rm(scratch, { recursive: true, force: true });
-  }, 60_000);
 
   it('given an implementation that tries to take over the system, then every attempt fails, the task is done and QA ran the original review prompt', async () => {
     const repo = await makeGitRepo(repos, 'app');

@@ -1,5 +1,6 @@
 import { connectTestClient, dropTestStreams, messagingEnv, spawnApp, testMessagingOptions, type AppName, type AppProcess } from '@app/testing';
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
+import { useSuite } from '../../support/suite';
 
 /**
  * A built app started with a wrong or missing NATS credential, against the run's nats-server
@@ -9,15 +10,14 @@ describe('an app with wrong NATS credentials stops at boot', () => {
   const messaging = testMessagingOptions('accounts-boot');
   const processes: AppProcess[] = [];
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     await buildAppsOnce();
     await dropTestStreams(await connectTestClient(messaging));
+    keep(async () => dropTestStreams(await connectTestClient(messaging)));
+    keep(async () => {
+      for (const process of processes) await process.kill('SIGKILL');
+    });
   }, 180_000);
-
-  afterAll(async () => {
-    for (const process of processes) await process.kill('SIGKILL');
-    await dropTestStreams(await connectTestClient(messaging));
-  }, 30_000);
 
   const boot = async (app: AppName, env: Record<string, string>) => {
     const process = spawnApp(app, { ...messagingEnv(messaging, app), ...env });

@@ -12,5 +12,14 @@ export type {
   SubscribeRequest,
   TaskUpdate,
 } from '../../../../libs/contracts/src/board-events';
-export type { DiffStat, QaVerdict, StageStatus, StageType, TaskStatus } from '../../../../libs/contracts/src/stage';
+export type {
+  ApprovalDecision,
+  ApprovalGate,
+  ApprovalPolicy,
+  DiffStat,
+  QaVerdict,
+  StageStatus,
+  StageType,
+  TaskStatus,
+} from '../../../../libs/contracts/src/stage';
 export type { AgentLogEntry, ExecutorName } from '../../../../libs/contracts/src/executor';

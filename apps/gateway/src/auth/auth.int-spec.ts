@@ -1,5 +1,6 @@
 import { BoardClient } from '@app/testing';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { useSuite } from '../../../../test/support/suite';
 
 const TOKEN = 'a-long-test-token';
 const TASK_ID = '01a20c27-0000-7000-8000-000000000001';
@@ -9,14 +10,10 @@ describe('the API token', () => {
   /** the same gateway with API_READS_REQUIRE_TOKEN=true */
   let strictUrl: string;
 
-  beforeAll(async () => {
-    gateway = await startTestGateway({ apiToken: TOKEN });
-    strictUrl = (await gateway.another({ apiToken: TOKEN, readsRequireToken: true })).baseUrl;
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    gateway = keep(await startTestGateway({ apiTokens: [{ name: 'default', token: TOKEN }] }));
+    strictUrl = (await gateway.another({ apiTokens: [{ name: 'default', token: TOKEN }], readsRequireToken: true })).baseUrl;
+  });
 
   const call = async (baseUrl: string, method: string, path: string, authorization?: string, body?: unknown) => {
     const response = await fetch(`${baseUrl}${path}`, {

@@ -68,6 +68,9 @@ export class TaskNotStartable extends ConflictError {}
 export class TaskNotCancellable extends ConflictError {}
 export class TaskNotDeletable extends ConflictError {}
 export class StageNotRetryable extends ConflictError {}
+/** A decision on a task that does not wait for one, or on a revision it does not wait on (stale). */
+export class DecisionRefused extends ConflictError {}
+export class FollowUpRefused extends ConflictError {}
 
 /** The orchestrator decided against the command (OrchestrationRejected), with its reason. */
 export class CommandRefused extends ConflictError {}

@@ -1,6 +1,7 @@
 import { io } from 'socket.io-client';
 import { BOARD_NAMESPACE } from '@app/contracts';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { useSuite } from '../../../../test/support/suite';
 
 const FOREIGN = 'http://evil.example';
 const TASK_ID = '01a20c27-0000-7000-8000-000000000002';
@@ -10,14 +11,10 @@ describe('the browser side: a page of another origin cannot drive the board', ()
   /** the same gateway with CORS_ORIGINS=https://board.example */
   let listedUrl: string;
 
-  beforeAll(async () => {
-    gateway = await startTestGateway();
+  useSuite(async (keep) => {
+    gateway = keep(await startTestGateway());
     listedUrl = (await gateway.another({ corsOrigins: ['https://board.example'] })).baseUrl;
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.stop();
-  }, 60_000);
+  });
 
   const post = async (baseUrl: string, path: string, headers: Record<string, string>, body: string | undefined) => {
     const response = await fetch(`${baseUrl}${path}`, { method: 'POST', headers, body });

@@ -1,5 +1,6 @@
 import { connectTestClient, readEventLog } from '@app/testing';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { useSuite } from '../../../../test/support/suite';
 
 interface Json {
   [key: string]: unknown;
@@ -10,13 +11,9 @@ const UNKNOWN_ID = '01a20c27-0000-7000-8000-000000000000';
 describe('projects over REST: a repository by URL, its credential by reference', () => {
   let gateway: TestGateway;
 
-  beforeAll(async () => {
-    gateway = await startTestGateway();
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    gateway = keep(await startTestGateway());
+  });
 
   async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
     const response = await fetch(`${gateway.baseUrl}${path}`, {

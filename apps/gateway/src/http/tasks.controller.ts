@@ -1,12 +1,29 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Actor } from '../auth/bearer.guard';
+import { OrchestrationService } from '../services/orchestration.service';
 import { TasksService } from '../services/tasks.service';
 import { uuidParam } from './schemas/common.schemas';
-import { countTasksSchema, createTaskSchema, listTasksSchema, toTaskView, type ColumnCounts, type TaskPage, type TaskView } from './schemas/task.schemas';
+import {
+  countTasksSchema,
+  createTaskSchema,
+  decisionRequestSchema,
+  followUpRequestSchema,
+  listTasksSchema,
+  toTaskView,
+  type ColumnCounts,
+  type DecisionReply,
+  type FollowUpReply,
+  type TaskPage,
+  type TaskView,
+} from './schemas/task.schemas';
 import { parseInput } from './validation';
 
 @Controller('api/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly orchestration: OrchestrationService,
+  ) {}
 
   @Post()
   @HttpCode(201)
@@ -31,6 +48,24 @@ export class TasksController {
   async get(@Param('id') id: string): Promise<TaskView> {
     const row = await this.tasks.view(parseInput(uuidParam, id, 'id'));
     return toTaskView(row.task, row.startedAt);
+  }
+
+  /** A person's decision on a waiting task's revision: 202; 409 when it does not wait, or waits on another revision. */
+  @Post(':id/decisions')
+  @HttpCode(202)
+  async decide(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<DecisionReply> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const request = parseInput(decisionRequestSchema, body ?? {}, 'body');
+    return { taskId, decision: request.decision, by, status: await this.orchestration.decide(taskId, { ...request, by }) };
+  }
+
+  /** One more change to a done or failed task: 202; 409 for a task in any other state. */
+  @Post(':id/follow-ups')
+  @HttpCode(202)
+  async followUp(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<FollowUpReply> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const { prompt } = parseInput(followUpRequestSchema, body ?? {}, 'body');
+    return { taskId, by, status: await this.orchestration.followUp(taskId, prompt, by) };
   }
 
   /** Appends TaskDeleted; a queued or running task must be cancelled first (409). */

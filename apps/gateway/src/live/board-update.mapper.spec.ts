@@ -13,7 +13,7 @@ describe('toBoardUpdates', () => {
       {
         name: 'task-update',
         rooms: [BOARD_ROOM, taskRoom(ids.task(1))],
-        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null },
+        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto' },
       },
     ]);
   });
@@ -97,6 +97,15 @@ describe('toBoardUpdates', () => {
     ['PoolSlotDown', newMessage('PoolSlotDown', 'default', { poolId: 'default', slot: 0, containerId: 'c', reason: 'died' }, { producer: 'spec', occurredAt: AT }), 'down'],
   ])('given %s, then a pool-update saying %s', (_type, event, state) => {
     expect(toBoardUpdates(16, event)[0]?.payload).toMatchObject({ state, slot: 0 });
+  });
+
+  it('given a task waits for approval, then its card moves to waiting with what it waits for; when the wait ends with a next stage, it is queued again', () => {
+    const waitingFor = { kind: 'approval' as const, gate: 'spec' as const, revision: 'r1' };
+    expect(toBoardUpdates(17, factory.taskWaiting(1, waitingFor))[0]?.payload).toMatchObject({ status: 'waiting', waitingFor, currentStage: null });
+    const next = { stageType: 'implementation' as const, round: 0, context: { taskTitle: 'T', taskDescription: 'D' } };
+    expect(toBoardUpdates(18, factory.taskWaitEnded(1, next))[0]?.payload).toMatchObject({ status: 'queued', waitingFor: null });
+    expect(toBoardUpdates(19, factory.taskWaitEnded(1, null))[0]?.payload).not.toHaveProperty('status');
+    expect(toBoardUpdates(19, factory.taskDecisionRecorded(1, { by: 'bob' }))[0]?.payload).toMatchObject({ decision: { decision: 'approve', by: 'bob', gate: 'spec' } });
   });
 
   it('given the same event twice, then the same updates: a replay sends what the live fan-out sent', () => {

@@ -3,6 +3,7 @@ import { MessagePublisher, type NatsClient } from '@app/messaging';
 import { BoardClient } from '../../../../libs/testing/src/board-client';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 import { connectTestClient, eventually } from '../../../../libs/testing/src/nats';
+import { useSuite } from '../../../../test/support/suite';
 
 const REPLAY_LIMIT = 50;
 
@@ -22,17 +23,14 @@ describe('the socket replay of agent output, streamed', () => {
   let logsPublished = 0;
   const clients: BoardClient[] = [];
 
-  beforeAll(async () => {
-    gateway = await startTestGateway({ socketReplayLimit: REPLAY_LIMIT });
-    client = await connectTestClient(gateway.messaging);
+  useSuite(async (keep) => {
+    gateway = keep(await startTestGateway({ socketReplayLimit: REPLAY_LIMIT }));
+    client = keep(await connectTestClient(gateway.messaging));
     publisher = new MessagePublisher(client);
-  }, 60_000);
-
-  afterAll(async () => {
-    for (const board of clients) board.disconnect();
-    await client?.close();
-    await gateway?.stop();
-  }, 60_000);
+    keep(async () => {
+      for (const board of clients) board.disconnect();
+    });
+  });
 
   const publish = async (taskId: string, index: number) => {
     await publisher.log(batch(taskId, index));

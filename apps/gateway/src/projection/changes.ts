@@ -29,8 +29,8 @@ export function changesOf(event: OrchEvent): Change[] {
 
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null })];
+      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, approvalPolicy: approvalPolicy ?? 'auto' })];
     }
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
@@ -121,11 +121,17 @@ export function changesOf(event: OrchEvent): Change[] {
       // a project is a row of its own (project.projector), not a task, stage or slot
       return [];
     case 'TaskWaiting':
+      // waiting holds no slot: the task is in no stage and in no queue until the wait ends
+      return [task(event.data.taskId, { status: 'waiting', orchestrationId: event.data.orchestrationId, waitingFor: event.data.waitingFor, currentStage: null })];
     case 'TaskWaitEnded':
-    case 'TaskDecisionRecorded':
+      // with a next stage the task queues again (its OrchestrationQueued or Admitted follows); without, its end follows
+      return [task(event.data.taskId, event.data.next === null ? { waitingFor: null } : { status: 'queued', waitingFor: null })];
+    case 'TaskDecisionRecorded': {
+      const { taskId, decision, by, gate, revision, comments, at } = event.data;
+      return [task(taskId, { decision: { decision, by, gate, revision, comments, at } })];
+    }
     case 'FollowUpRequested':
-      // issue 18's waits and decisions: their read side comes with that work
-      return [];
+      return [task(event.data.taskId, { status: 'queued', orchestrationId: event.data.orchestrationId, reason: null })];
     case 'OrchestrationReleased':
     case 'RunHeartbeat':
     case 'RunOutputLogged':

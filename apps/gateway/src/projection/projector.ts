@@ -33,11 +33,11 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
   }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto'],
       );
       return;
     }
@@ -52,6 +52,10 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'OrchestrationCompleted':
     case 'OrchestrationFailed':
     case 'OrchestrationCancelled':
+    case 'TaskWaiting':
+    case 'TaskWaitEnded':
+    case 'TaskDecisionRecorded':
+    case 'FollowUpRequested':
       for (const change of changesOf(event)) if (change.entity === 'task') await updateTaskBy(rows, change);
       return;
     case 'TaskDeleted':
@@ -140,6 +144,8 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
     column('status', change.status);
     if (change.status === 'queued') set.push('queued_seq = $3');
     if (LEAVES_QUEUE.has(change.status)) set.push(LEFT_QUEUE);
+    // a task that leaves waiting waits for nothing any more
+    if (change.status !== 'waiting' && change.waitingFor === undefined) set.push('waiting_for = NULL');
   }
   if (change.orchestrationId !== undefined) column('orchestration_id', change.orchestrationId);
   if (change.currentStage !== undefined) column('current_stage', change.currentStage);
@@ -147,6 +153,11 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
   if (change.reworkCount !== undefined) column('rework_count', change.reworkCount);
   if (change.pullRequestUrl !== undefined) column('pull_request_url', change.pullRequestUrl);
   if (change.pullRequestState !== undefined) column('pull_request_state', change.pullRequestState);
+  if (change.waitingFor !== undefined) column('waiting_for', change.waitingFor === null ? null : JSON.stringify(change.waitingFor));
+  if (change.decision !== undefined) {
+    params.push(JSON.stringify([change.decision]));
+    set.push(`decisions = decisions || $${params.length + 3}::jsonb`);
+  }
   if (set.length === 0) return;
   if (change.onlyBeforeStart) {
     await rows.query(`UPDATE tasks SET ${set.join(', ')}, updated_at = $2, last_event_seq = $3 WHERE id = $1 AND status = 'created'`, [change.taskId, rows.at, rows.seq, ...params]);

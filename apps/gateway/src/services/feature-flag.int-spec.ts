@@ -2,17 +2,14 @@ import { newMessage, uuidv7, type OrchEvent } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { connectTestClient, eventually } from '@app/testing';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { useSuite } from '../../../../test/support/suite';
 
 describe('the rollback switch: ORCHESTRATOR_ENABLED=false at the gateway', () => {
   let gateway: TestGateway;
 
-  beforeAll(async () => {
-    gateway = await startTestGateway({ orchestratorEnabled: false });
-  }, 60_000);
-
-  afterAll(async () => {
-    await gateway?.stop();
-  }, 60_000);
+  useSuite(async (keep) => {
+    gateway = keep(await startTestGateway({ orchestratorEnabled: false }));
+  });
 
   it('given orchestration is disabled, when a task is started, then 503 names the switch, and reads still answer', async () => {
     const client = await connectTestClient(gateway.messaging);

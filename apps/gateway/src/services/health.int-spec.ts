@@ -1,6 +1,7 @@
 import { Client } from 'pg';
 import { eventually, startTcpProxy, type TcpProxy } from '@app/testing';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
+import { useSuite } from '../../../../test/support/suite';
 
 interface Answer {
   status: number;
@@ -11,17 +12,12 @@ describe('the gateway while NATS or Postgres is down', () => {
   let proxy: TcpProxy;
   let gateway: TestGateway;
 
-  beforeAll(async () => {
+  useSuite(async (keep) => {
     const nats = new URL(process.env.NATS_URL ?? 'nats://127.0.0.1:4222');
-    proxy = await startTcpProxy(nats.hostname, Number(nats.port || 4222));
-    gateway = await startTestGateway({ natsUrl: proxy.url('nats') });
-  }, 60_000);
-
-  afterAll(async () => {
-    await proxy?.restore().catch(() => undefined);
-    await gateway?.stop();
-    await proxy?.close();
-  }, 60_000);
+    proxy = keep(await startTcpProxy(nats.hostname, Number(nats.port || 4222)));
+    gateway = keep(await startTestGateway({ natsUrl: proxy.url('nats') }));
+    keep(() => proxy?.restore().catch(() => undefined));
+  });
 
   const call = async (method: string, path: string, body?: unknown): Promise<Answer> => {
     const response = await fetch(`${gateway.baseUrl}${path}`, {

@@ -1,9 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import { deterministicId, isEndedStatus, orchestrationIdFor, retryRefusal, startRefusal, type OrchCommand } from '@app/contracts';
+import { decisionRefusal, deterministicId, followUpRefusal, isEndedStatus, orchestrationIdFor, retryRefusal, startRefusal, type MessageData, type OrchCommand } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
-import { CommandRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
+import { CommandRefused, DecisionRefused, FollowUpRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import { readCheckpoint } from '../projection/projection.step';
 import { DecisionWaiter } from './decision.waiter';
@@ -91,6 +91,42 @@ export class OrchestrationService {
     this.logger.log(`Retrying ${stage.stageType} (attempt ${stage.attempt + 1}) for task ${task.id}`);
     const command = this.messages.create('RetryStage', task.id, { taskId: task.id, stageId });
     return { taskId: task.id, admission: await this.sendAndAwaitAdmission(command, 'id') };
+  }
+
+  /**
+   * DecideApproval on a waiting task's revision, `by` the request's token name. Refused at
+   * once (409) when the projection shows the task not waiting or waiting on another
+   * revision; the orchestrator decides for good (and refuses with its reason).
+   */
+  async decide(taskId: string, decision: Omit<MessageData<'DecideApproval'>, 'taskId'>): Promise<'recorded' | 'pending'> {
+    const task = await this.tasks.get(taskId, 'id');
+    const refused = decisionRefusal(taskId, task.status, task.waitingFor, decision.revision);
+    if (refused !== null) {
+      const field = task.status === 'waiting' ? 'revision' : 'id';
+      throw new DecisionRefused(refused, [{ field, problem: field === 'revision' ? `the task waits on revision ${task.waitingFor?.revision ?? '(none)'}` : `task is ${task.status}` }]);
+    }
+    const command = this.messages.create('DecideApproval', taskId, { taskId, ...decision });
+    const outcome = this.decisions.expect(command.id, ['TaskDecisionRecorded', 'OrchestrationRejected']);
+    await this.publisher.send(command);
+    this.logger.log(`Decision ${decision.decision} by ${decision.by} on revision ${decision.revision} of task ${taskId}`);
+    const event = await outcome;
+    if (event?.type === 'OrchestrationRejected') throw new DecisionRefused(event.data.reason, [{ field: 'revision', problem: event.data.reason }]);
+    return event === null ? 'pending' : 'recorded';
+  }
+
+  /** RequestFollowUp on a done or failed task: a new implementation round, then QA (and its gate). */
+  async followUp(taskId: string, prompt: string, by: string): Promise<'requested' | 'pending'> {
+    if (!this.config.orchestratorEnabled) throw new OrchestrationDisabled();
+    const task = await this.tasks.get(taskId, 'id');
+    const refused = followUpRefusal(taskId, task.status);
+    if (refused !== null) throw new FollowUpRefused(refused, [{ field: 'id', problem: `task is ${task.status}` }]);
+    const command = this.messages.create('RequestFollowUp', taskId, { taskId, prompt, by });
+    const outcome = this.decisions.expect(command.id, ['FollowUpRequested', 'OrchestrationRejected']);
+    await this.publisher.send(command);
+    this.logger.log(`Follow-up by ${by} on task ${taskId}`);
+    const event = await outcome;
+    if (event?.type === 'OrchestrationRejected') throw new FollowUpRefused(event.data.reason, [{ field: 'id', problem: event.data.reason }]);
+    return event === null ? 'pending' : 'requested';
   }
 
   /** The running and queued tasks (queue in order), as of one projection checkpoint. */

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { uuidv7, type MessageData, type StageExecutors, type WorkspaceRemote } from '@app/contracts';
+import { uuidv7, type ApprovalPolicy, type MessageData, type StageExecutors, type WorkspaceRemote } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { ProjectEntity } from '@app/persistence';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError } from '../errors/gateway.errors';
@@ -71,11 +71,12 @@ export class ProjectsService {
   }
 
   /** What a task of the project copies into its workspace spec when it is created, and the branch it starts from. */
-  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string; stageExecutors: StageExecutors }> {
+  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string; stageExecutors: StageExecutors; approvalPolicy: ApprovalPolicy }> {
     const project = await this.get(projectId, field);
     return {
       remote: { projectId: project.id, url: project.repositoryUrl, credentialRef: project.credentialRef, forge: project.forge },
       defaultBranch: project.defaultBranch,
+      approvalPolicy: project.approvalPolicy,
       stageExecutors: project.stageExecutors,
     };
   }

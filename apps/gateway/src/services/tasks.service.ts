@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { uuidv7, type StageExecutors, type TaskStatus } from '@app/contracts';
+import { uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
@@ -16,7 +16,7 @@ const PROJECTION_WAIT_MS = 2_000;
 /** milliseconds a read of a task the projection has not applied yet waits for it */
 const LAGGING_READ_WAIT_MS = 10_000;
 /** A task in one of these states is still in the scheduler's hands: cancel it before deleting it. */
-const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running'];
+const ACTIVE_STATUSES: readonly TaskStatus[] = ['queued', 'running', 'waiting'];
 
 export interface NewTask {
   title: string;
@@ -25,6 +25,8 @@ export interface NewTask {
   baseBranch: string | null;
   /** the project whose repository the task works in; null for a local repoPath or a scratch directory */
   projectId: string | null;
+  /** null: the project's policy, else auto */
+  approvalPolicy: ApprovalPolicy | null;
   /** the executor of a stage, over the project's for that stage */
   stageExecutors: StageExecutors;
 }
@@ -70,6 +72,8 @@ const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[strin
   specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
   implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
   qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
+  // the longest waiting first
+  waiting: { where: "task.status = 'waiting'", orderBy: [['task.updated_at', 'ASC']] },
   done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
   ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
 };
@@ -100,7 +104,8 @@ export class TasksService {
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
     const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors });
+    const approvalPolicy = fields.approvalPolicy ?? project?.approvalPolicy ?? 'auto';
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -112,7 +117,7 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch }, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch, approvalPolicy }, new Date(event.occurredAt), result.ok ? result.seq : 0);
   }
 
   /**
@@ -220,11 +225,13 @@ async function startsOf(manager: EntityManager, taskIds: string[]): Promise<Map<
 }
 
 /** The row TaskCreated will project, for an answer while the projection lags. */
-function newTaskRow(id: string, input: NewTask, createdAt: Date, lastEventSeq: number): TaskEntity {
+function newTaskRow(id: string, input: NewTask & { approvalPolicy: ApprovalPolicy }, createdAt: Date, lastEventSeq: number): TaskEntity {
   return Object.assign(new TaskEntity(), {
     id,
     ...input,
     status: 'created',
+    waitingFor: null,
+    decisions: [],
     pullRequestUrl: null,
     pullRequestState: null,
     createdAt,

@@ -132,13 +132,17 @@ describe('approval gates (task decider)', () => {
       expect(dataOf(drafts, 'OrchestrationFailed').reason).toBe('rejected by alice at the specification approval: out of scope');
     });
 
-    it('given a waiting task, when it is cancelled, then only the orchestration is cancelled (no attempt runs) and its slot stays free', () => {
+    it('given a waiting task, when it is cancelled, then only the orchestration is cancelled (no attempt runs); its end is recorded for the runner, and no slot is given out (it held none)', () => {
       const task = givenTask(...waitingAtSpec());
       const drafts = decided(decideCancel(factory.cancelOrchestration(), task, null, now));
       expect(types(drafts)).toEqual(['OrchestrationCancelled']);
       const cancelled = givenTask(...waitingAtSpec(), ...stored(factory.cancelOrchestration(), drafts));
       expect(cancelled.status).toBe('cancelled');
-      expect(decideRelease(factory.orchestrationCancelled(), cancelled, givenScheduler(factory.orchestrationAdmitted(2)), rules)).toEqual([]);
+      const scheduler = givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1));
+      expect(decideRelease(factory.orchestrationCancelled(), cancelled, givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationAdmitted(4), factory.orchestrationQueued(3, 1)), rules)).toEqual([
+        { type: 'OrchestrationReleased', data: { taskId: ids.task(1), orchestrationId: ids.orchestration(1), outcome: 'cancelled' } },
+      ]);
+      expect(decideRelease(factory.taskWaiting(), givenTask(...waitingAtSpec()), scheduler, rules)).toEqual([]);
     });
   });
 

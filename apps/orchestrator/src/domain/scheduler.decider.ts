@@ -40,8 +40,12 @@ const OUTCOMES = {
  */
 export function decideRelease(event: SlotReleasingEvent, task: TaskState, scheduler: SchedulerState, rules: OrchestrationRules): SchedulerDraft[] {
   const { taskId, orchestrationId } = event.data;
-  if (!isKnown(scheduler, taskId) || !holdsNoSlot(task)) return [];
+  if (!holdsNoSlot(task)) return [];
   const outcome = OUTCOMES[event.type];
+  if (!isKnown(scheduler, taskId)) {
+    // a task that ends while it waits held no slot, but its runner keeps its workspace until the end is recorded here
+    return event.type === 'TaskWaiting' ? [] : [draft('OrchestrationReleased', { taskId, orchestrationId, outcome })];
+  }
   const after: SchedulerState = {
     ...scheduler,
     running: scheduler.running.filter((entry) => entry.taskId !== taskId),

@@ -29,6 +29,10 @@ describe('prompts', () => {
     expect(renderContext({ ...context, reviewFindings: ['no test', 'wrong status'] })).toContain('## Review findings to address\n\n- no test\n- wrong status');
   });
 
+  it('given a follow-up, then its request comes after what was done before', () => {
+    expect(renderContext({ ...context, followUp: 'Also log the errors ' })).toMatch(/## Follow-up request\n\nAlso log the errors$/);
+  });
+
   it('the slash commands take the context as $ARGUMENTS; the review asks for a verdict block', () => {
     expect(Object.keys(COMMAND_TEMPLATES).sort()).toEqual(['create-spec.md', 'review.md']);
     for (const template of Object.values(COMMAND_TEMPLATES)) expect(template).toContain('$ARGUMENTS');

@@ -13,6 +13,7 @@ export function renderContext(context: StageContext): string {
   if (context.reviewFindings && context.reviewFindings.length > 0) {
     parts.push('## Review findings to address', context.reviewFindings.map((finding) => `- ${finding}`).join('\n'));
   }
+  if (context.followUp) parts.push('## Follow-up request', context.followUp.trim());
   return parts.filter((part) => part.length > 0).join('\n\n');
 }
 

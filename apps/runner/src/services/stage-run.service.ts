@@ -149,7 +149,9 @@ export class StageRunService implements BeforeApplicationShutdown {
         return;
       }
       const before = await this.workspaces.snapshot(workspace);
-      const resume = await this.workspaces.sessionOf(taskId, stageType);
+      // a follow-up's first attempt resumes the session the orchestrator names; its retries what this runner saw of it since
+      const named = attempt === 1 ? (command.data.context.resumeSessionId ?? null) : null;
+      const resume = named ?? (await this.workspaces.sessionOf(taskId, stageType));
       let agent: AgentRun;
       try {
         agent = await this.agents.start(command, workspace, resume, deadline);

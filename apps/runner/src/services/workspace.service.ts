@@ -194,15 +194,19 @@ export class WorkspaceService {
     };
   }
 
-  /** Removes the task's workspace (its branch stays in the repository), unless WORKSPACE_KEEP. */
+  /**
+   * Removes the task's worktree (its branch stays in the repository), unless WORKSPACE_KEEP.
+   * Its CLI config and sessions stay: a follow-up on the ended task resumes the
+   * implementation's session (`--resume`), which the CLI keeps in that config dir.
+   */
   async release(taskId: string): Promise<void> {
     if (this.config.workspaceKeep) return;
     const root = await this.taskDir(taskId);
     const cwd = path.join(root, 'work');
-    if (!(await exists(root))) return;
+    if (!(await exists(cwd))) return;
     const repo = (await this.isWorktree(cwd)) ? await this.git.mainRepoOf(cwd) : null;
     if (repo !== null) await this.git.removeWorktree(repo, cwd);
-    await rm(root, { recursive: true, force: true });
+    await rm(cwd, { recursive: true, force: true });
     this.logger.log(`Removed the workspace of task ${taskId}${repo === null ? '' : ` (worktree of ${repo}; branch ${taskBranch(taskId)} kept)`}`);
   }
 

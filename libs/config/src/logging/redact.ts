@@ -1,3 +1,4 @@
+import { namedTokensFrom } from '../api-tokens';
 /** Anthropic API keys, wherever they appear in a message. */
 const ANTHROPIC_KEY = /sk-ant-[A-Za-z0-9_-]+/g;
 /** The password of a URL's userinfo, e.g. in a DATABASE_URL. */
@@ -10,7 +11,8 @@ export const SECRET_VARIABLES = ['CLAUDE_API_KEY', 'ANTHROPIC_API_KEY', 'ANTHROP
  * variables in `env`, anything shaped like an Anthropic key, and URL passwords.
  */
 export function secretScrubber(env: NodeJS.ProcessEnv): (text: string) => string {
-  const values = SECRET_VARIABLES.map((name) => env[name]?.trim() ?? '').filter((value) => value.length >= 6);
+  // API_TOKENS holds several: each token is a secret of its own
+  const values = [...SECRET_VARIABLES.map((name) => env[name]?.trim() ?? ''), ...namedTokensFrom(env).map((named) => named.token)].filter((value) => value.length >= 6);
   return (text) => {
     let scrubbed = text;
     for (const value of values) scrubbed = scrubbed.split(value).join('[redacted]');

@@ -1,5 +1,5 @@
 // The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
-import type { DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 export interface TaskView {
   id: string;
@@ -13,6 +13,12 @@ export interface TaskView {
   /** as the runner last saw it on the forge */
   pullRequestState: 'open' | 'merged' | 'closed' | null;
   status: TaskStatus;
+  /** when the task waits for a person */
+  approvalPolicy: ApprovalPolicy;
+  /** while waiting: the gate and the revision a decision must name */
+  waitingFor: WaitingFor | null;
+  /** the decisions people made on it, oldest first */
+  decisions: Array<{ decision: ApprovalDecision; by: string; gate: ApprovalGate; revision: string; comments: ReviewComment[]; at: string }>;
   orchestrationId: string | null;
   currentStage: StageType | null;
   queuePosition: number | null;
@@ -45,7 +51,7 @@ export interface ColumnCounts {
 }
 
 /** the board's columns, as GET /api/tasks filters by them */
-export type BoardColumn = 'queued' | StageType | 'done' | 'ended';
+export type BoardColumn = 'queued' | StageType | 'waiting' | 'done' | 'ended';
 
 export interface StageView {
   id: string;

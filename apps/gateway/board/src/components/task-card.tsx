@@ -54,6 +54,8 @@ function stageLabel(task: TaskCard, stage: StageRecord | null): string {
       const status = stage === null ? '' : ` · ${stage.retryAt !== null ? 'retry waiting' : stage.status}`;
       return `${STAGE_TITLES[task.currentStage]}${status}${attempt}`;
     }
+    case 'waiting':
+      return 'waiting for approval';
     case 'done':
       return 'done';
     case 'failed':

@@ -12,6 +12,7 @@ import { AgentLog } from './agent-log';
 import { StageResults } from './stage-results';
 import { StageTimeline } from './stage-timeline';
 import { TaskReview } from './task-review';
+import { WebhookDeliveries } from './webhook-deliveries';
 import { CancelButton, StartButton } from './task-actions';
 
 interface Props {
@@ -96,6 +97,7 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
       </section>
       <StageResults stages={stages} />
       <TaskReview task={task} stages={stages} />
+      <WebhookDeliveries taskId={task.id} lastSeq={task.lastSeq} />
       <section className="panel">
         <h2>Agent log</h2>
         <div className="log-box">

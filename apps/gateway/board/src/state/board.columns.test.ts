@@ -15,6 +15,7 @@ describe('columns', () => {
     [{ status: 'running' as const, currentStage: null }, 'specification'],
     [{ status: 'running' as const, currentStage: 'implementation' as const }, 'implementation'],
     [{ status: 'running' as const, currentStage: 'qa' as const }, 'qa'],
+    [{ status: 'waiting' as const, currentStage: null }, 'waiting'],
     [{ status: 'done' as const }, 'done'],
     [{ status: 'failed' as const, currentStage: 'qa' as const }, 'ended'],
     [{ status: 'cancelled' as const }, 'ended'],

@@ -8,11 +8,12 @@ export const COLUMNS: ReadonlyArray<{ id: ColumnId; title: string }> = [
   { id: 'specification', title: 'Specification' },
   { id: 'implementation', title: 'Implementation' },
   { id: 'qa', title: 'QA' },
+  { id: 'waiting', title: 'Waiting for approval' },
   { id: 'done', title: 'Done' },
   { id: 'ended', title: 'Failed / Cancelled' },
 ];
 
-/** Where a card stands: not started or waiting for admission, in its stage, or finished. */
+/** Where a card stands: not started or waiting for admission, in its stage, waiting for a person, or finished. */
 export function columnOf(task: TaskCard): ColumnId {
   switch (task.status) {
     case 'created':
@@ -20,6 +21,8 @@ export function columnOf(task: TaskCard): ColumnId {
       return 'queued';
     case 'running':
       return task.currentStage ?? 'specification';
+    case 'waiting':
+      return 'waiting';
     case 'done':
       return 'done';
     case 'failed':
@@ -37,10 +40,12 @@ export function columnOf(task: TaskCard): ColumnId {
  * first); elsewhere the most recently started or finished first.
  */
 export function groupIntoColumns(tasks: Iterable<TaskCard>): Record<ColumnId, TaskCard[]> {
-  const columns: Record<ColumnId, TaskCard[]> = { queued: [], specification: [], implementation: [], qa: [], done: [], ended: [] };
+  const columns: Record<ColumnId, TaskCard[]> = { queued: [], specification: [], implementation: [], qa: [], waiting: [], done: [], ended: [] };
   for (const task of tasks) columns[columnOf(task)].push(task);
   columns.queued.sort((a, b) => queueRank(a) - queueRank(b) || b.createdAt.localeCompare(a.createdAt));
   for (const id of ['specification', 'implementation', 'qa', 'done', 'ended'] as const) columns[id].sort((a, b) => latest(b).localeCompare(latest(a)));
+  // the longest waiting first, as the server orders the column
+  columns.waiting.sort((a, b) => latest(a).localeCompare(latest(b)));
   return columns;
 }
 

@@ -119,7 +119,7 @@ export interface BoardState {
   unknownTaskIds: string[];
 }
 
-export const NO_COLUMN_TOTALS: Record<ColumnId, number> = { queued: 0, specification: 0, implementation: 0, qa: 0, done: 0, ended: 0 };
+export const NO_COLUMN_TOTALS: Record<ColumnId, number> = { queued: 0, specification: 0, implementation: 0, qa: 0, waiting: 0, done: 0, ended: 0 };
 
 export const initialBoardState: BoardState = {
   phase: 'loading',

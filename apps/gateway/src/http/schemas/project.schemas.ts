@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CREDENTIAL_REF_PATTERN, stageExecutorsSchema } from '@app/contracts';
+import { APPROVAL_POLICIES, CREDENTIAL_REF_PATTERN, stageExecutorsSchema } from '@app/contracts';
 import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
@@ -41,6 +41,8 @@ const projectFields = {
     .nullable()
     .default(null),
   forge: forge.default({ kind: 'none' }),
+  /** when the project's tasks wait for a person (a task may name its own) */
+  approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).default('auto'),
   /** the executor and model of each stage of its tasks, e.g. `{ "qa": { "executor": "codex", "model": "gpt-5" } }`; a stage not named runs as the runner's STAGE_EXECUTORS say */
   stageExecutors: stageExecutorsSchema.default({}),
 };
@@ -61,6 +63,7 @@ export const projectViewSchema = z
     checkCommand: z.string().nullable(),
     credentialRef: z.string().nullable().meta({ description: 'env:NAME or file:/path on the runner hosts: the reference, never the secret' }),
     forge: z.discriminatedUnion('kind', [z.object({ kind: z.literal('github'), apiBaseUrl: z.string().nullable() }), z.object({ kind: z.literal('none') })]),
+    approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: "when the project's tasks wait for a person, unless a task names its own" }),
     stageExecutors: stageExecutorsSchema,
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -79,6 +82,7 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     checkCommand: project.checkCommand,
     credentialRef: project.credentialRef,
     forge: project.forge,
+    approvalPolicy: project.approvalPolicy,
     stageExecutors: project.stageExecutors,
     createdAt: project.createdAt.toISOString(),
     updatedAt: project.updatedAt.toISOString(),

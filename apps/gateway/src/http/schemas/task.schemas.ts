@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
+import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -15,6 +15,8 @@ export const createTaskSchema = z
     baseBranch: branchName.nullable().default(null),
     /** the project the task belongs to: its repository by URL (instead of repoPath) */
     projectId: z.uuid('must be a UUID').nullable().default(null),
+    /** when the task waits for a person; absent or null: its project's policy, else auto */
+    approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).nullable().default(null),
     /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
     stageExecutors: stageExecutorsSchema.default({}),
   })
@@ -43,6 +45,57 @@ export const countTasksSchema = z
   .strict()
   .register(requestSchemas, { id: 'CountTasksQuery' });
 
+export const reviewCommentRequestSchema = z
+  .object({
+    body: proseText(z.string(requiredOr('must be a string')).trim().min(1, 'must not be empty').max(20_000, 'must be at most 20000 characters')),
+    /** a path in the repository the comment is about */
+    file: lineText(z.string('must be a string').min(1, 'must not be empty').max(1_000, 'must be at most 1000 characters')).optional(),
+    /** 1-based line of `file` */
+    line: z.number('must be a number').int('must be a whole number').min(1, 'must be at least 1').optional(),
+  })
+  .strict()
+  .refine((comment) => comment.line === undefined || comment.file !== undefined, { path: ['file'], message: 'must be given with line' });
+
+export const decisionRequestSchema = z
+  .object({
+    decision: z.enum(APPROVAL_DECISIONS, `must be one of ${APPROVAL_DECISIONS.join(', ')}`),
+    /** the revision decided on: the task's waitingFor.revision */
+    revision: lineText(z.string(requiredOr('must be a string')).min(1, 'must not be empty').max(200, 'must be at most 200 characters')),
+    comments: z.array(reviewCommentRequestSchema, 'must be an array of comments').max(200, 'must hold at most 200 comments').default([]),
+  })
+  .strict()
+  .refine((request) => request.decision !== 'request-changes' || request.comments.length > 0, { path: ['comments'], message: 'must hold at least one comment to request changes' })
+  .register(requestSchemas, { id: 'DecisionRequest' });
+
+export const followUpRequestSchema = z
+  .object({ prompt: proseText(z.string(requiredOr('must be a string')).trim().min(1, 'must not be empty').max(20_000, 'must be at most 20000 characters')) })
+  .strict()
+  .register(requestSchemas, { id: 'FollowUpRequest' });
+
+export const decisionReplySchema = z
+  .object({
+    taskId: z.uuid(),
+    decision: z.enum(APPROVAL_DECISIONS),
+    by: z.string().meta({ description: "the name of the request's API token (default for API_TOKEN, anonymous on an open gateway)" }),
+    status: z.enum(['recorded', 'pending']).meta({ description: 'pending: sent, not yet decided on within GATEWAY_DECISION_WAIT_MS' }),
+  })
+  .register(responseSchemas, { id: 'DecisionReply' });
+export type DecisionReply = z.infer<typeof decisionReplySchema>;
+
+export const followUpReplySchema = z
+  .object({ taskId: z.uuid(), by: z.string(), status: z.enum(['requested', 'pending']) })
+  .register(responseSchemas, { id: 'FollowUpReply' });
+export type FollowUpReply = z.infer<typeof followUpReplySchema>;
+
+const decisionViewSchema = z.object({
+  decision: z.enum(APPROVAL_DECISIONS),
+  by: z.string(),
+  gate: z.enum(APPROVAL_GATES),
+  revision: z.string(),
+  comments: z.array(z.object({ body: z.string(), file: z.string().optional(), line: z.number().int().optional() })),
+  at: isoTime,
+});
+
 export const taskViewSchema = z
   .object({
     id: z.uuid(),
@@ -54,6 +107,12 @@ export const taskViewSchema = z
     pullRequestUrl: z.string().nullable().meta({ description: "the pull request opened from the task's branch once QA passed" }),
     pullRequestState: z.enum(['open', 'merged', 'closed']).nullable().meta({ description: 'as the runner last saw it on the forge' }),
     status: z.enum(TASK_STATUSES),
+    approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: 'when the task waits for a person' }),
+    waitingFor: z
+      .object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string() })
+      .nullable()
+      .meta({ description: 'while waiting: the gate and the revision a decision must name (the spec text\'s sha256, or the commit after QA)' }),
+    decisions: z.array(decisionViewSchema).meta({ description: 'the decisions people made on it, oldest first' }),
     orchestrationId: z.uuid().nullable(),
     currentStage: z.enum(STAGE_TYPES).nullable(),
     queuePosition: z.number().int().nullable().meta({ description: '1 = next to be admitted; while queued' }),
@@ -99,6 +158,9 @@ export function toTaskView(task: TaskEntity, startedAt: Date | null = null): Tas
     pullRequestUrl: task.pullRequestUrl,
     pullRequestState: task.pullRequestState,
     status: task.status,
+    approvalPolicy: task.approvalPolicy,
+    waitingFor: task.waitingFor,
+    decisions: task.decisions,
     orchestrationId: task.orchestrationId,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,
