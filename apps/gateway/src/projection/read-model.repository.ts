@@ -157,6 +157,18 @@ export class ReadModel {
     return this.dataSource.getRepository(TaskEntity).findOneBy({ id: taskId });
   }
 
+  /** Each task reachable from `taskIds` through blocked_by, with its own blockers (one recursive query). */
+  blockersReachableFrom(taskIds: readonly string[]): Promise<Array<{ id: string; blocked_by: string[] }>> {
+    return this.dataSource.query(
+      `WITH RECURSIVE reach(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION SELECT unnest(t.blocked_by) FROM tasks t JOIN reach r ON t.id = r.id
+       )
+       SELECT t.id, t.blocked_by FROM tasks t JOIN reach r ON t.id = r.id`,
+      [taskIds],
+    );
+  }
+
   /** When the task's first stage was scheduled; null before it has one. */
   async startOf(taskId: string): Promise<Date | null> {
     return (await startsOf(this.dataSource.manager, [taskId])).get(taskId) ?? null;
