@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/bearer.guard';
 import { OrchestrationService } from '../services/orchestration.service';
 import { TasksService } from '../services/tasks.service';
@@ -11,6 +11,7 @@ import {
   listTasksSchema,
   raiseBudgetSchema,
   toTaskView,
+  updateTaskSchema,
   type ColumnCounts,
   type DecisionReply,
   type FollowUpReply,
@@ -59,6 +60,14 @@ export class TasksController {
     const { budgetUsd } = parseInput(raiseBudgetSchema, body ?? {}, 'body');
     await this.orchestration.raiseBudget(taskId, budgetUsd, by);
     return { taskId, budgetUsd };
+  }
+
+  /** Another priority or other blockers for a task not started yet (409 once started; 400 naming a cycle). */
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: unknown): Promise<TaskView> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const row = await this.tasks.updateQueueSettings(taskId, parseInput(updateTaskSchema, body ?? {}, 'body'));
+    return toTaskView(row);
   }
 
   /** A person's decision on a waiting task's revision: 202; 409 when it does not wait, or waits on another revision. */

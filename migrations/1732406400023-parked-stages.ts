@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * outcome `parked` and when it was to resume, which the metrics count and time. And a
  * task's budget in US dollars (its own, or as a person raised it).
  */
-export class ParkedStages1732406400022 implements MigrationInterface {
+export class ParkedStages1732406400023 implements MigrationInterface {
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE orchestrator_stages ADD COLUMN parked_limit VARCHAR(20) NULL`);
     await queryRunner.query(`ALTER TABLE orchestrator_stages ADD COLUMN parked_until TIMESTAMPTZ NULL`);
