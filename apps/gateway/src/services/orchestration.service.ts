@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
 import { decisionRefusal, deterministicId, followUpRefusal, isEndedStatus, orchestrationIdFor, retryRefusal, startRefusal, type MessageData, type OrchCommand } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
 import { CommandRefused, DecisionRefused, FollowUpRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { readCheckpoint } from '../projection/projection.step';
+import { ReadModel, type QueueRows } from '../projection/read-model.repository';
 import { DecisionWaiter } from './decision.waiter';
 import { GatewayMessages } from './gateway-messages';
 import { TasksService } from './tasks.service';
@@ -18,11 +17,7 @@ export interface StartOutcome {
   admission: Admission;
 }
 
-export interface QueueRows {
-  running: TaskEntity[];
-  queued: TaskEntity[];
-  seq: number;
-}
+export type { QueueRows };
 
 const ADMISSION_EVENTS = ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationRejected'] as const;
 
@@ -36,7 +31,7 @@ export class OrchestrationService {
   private readonly logger = new Logger('OrchestratorApi');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly readModel: ReadModel,
     private readonly publisher: MessagePublisher,
     private readonly tasks: TasksService,
     private readonly decisions: DecisionWaiter,
@@ -131,16 +126,9 @@ export class OrchestrationService {
 
   /** The running and queued tasks (queue in order), as of one projection checkpoint. */
   queue(): Promise<QueueRows> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint = await readCheckpoint(manager);
-      const rows = await manager.getRepository(TaskEntity).find({ where: { status: In(['running', 'queued']) }, order: { queuePosition: 'ASC', updatedAt: 'ASC' } });
-      return {
-        running: rows.filter((task) => task.status === 'running'),
-        queued: rows.filter((task) => task.status === 'queued'),
-        seq: checkpoint,
-      };
-    });
+    return this.readModel.queue();
   }
+
 
   private async sendAndAwaitAdmission(command: OrchCommand, field: string): Promise<Admission> {
     const decision = this.decisions.expect(command.id, ADMISSION_EVENTS);
