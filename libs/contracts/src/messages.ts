@@ -193,6 +193,21 @@ export const MESSAGE_CATALOGUE = {
       maxBudgetUsd: z.number().positive().nullable().optional(),
       /** the executor the task (or its project) names for this stage; absent: the runner's STAGE_EXECUTORS */
       executor: stageExecutorSchema.optional(),
+      /** false: QA's pass opens no pull request (the task waits for approval of its result first); absent: it does */
+      openPullRequest: z.boolean().optional(),
+    }),
+  },
+  /** The task's result was approved: a runner opens its pull request from the pushed branch (see TaskPullRequestOpened). */
+  OpenPullRequest: {
+    kind: 'command',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      workspace: workspaceSpecSchema,
+      /** the approved QA stage's context: the pull request's text is made from it */
+      context: stageContextSchema,
+      verdict: qaVerdictSchema,
     }),
   },
   CancelRun: {

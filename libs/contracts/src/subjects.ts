@@ -16,6 +16,7 @@ export const COMMAND_SUBJECTS = {
   ReleaseLease: 'pool.release-lease',
   RunStage: 'runner.run-stage',
   CancelRun: 'runner.cancel-run',
+  OpenPullRequest: 'runner.open-pull-request',
 } as const satisfies Record<CommandType, string>;
 
 /** The aggregate id of the admission log (see DESIGN.md, "Admission is serialised by the log"). */

@@ -362,6 +362,16 @@ describe('task decider', () => {
       expect(blockerStanding(blocker(...done, factory.taskPullRequestClosed(7, 'merged')))).toEqual({ kind: 'done' });
     });
 
+    it('given a blocker approved under approve-result on a forge, then it is open until the pull request its approval opens is merged', () => {
+      const remote = { projectId: ids.command(9), url: 'https://github.com/acme/shop.git', credentialRef: 'env:TOKEN', forge: { kind: 'github' as const, apiBaseUrl: null } };
+      const approved = [factory.taskCreated(7, { approvalPolicy: 'approve-result', remote }), factory.orchestrationStarted(7), factory.orchestrationCompleted(7)];
+      expect(blockerStanding(blocker(...approved))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(...approved, factory.taskPullRequestOpened(7)))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(...approved, factory.taskPullRequestOpened(7), factory.taskPullRequestClosed(7, 'merged')))).toEqual({ kind: 'done' });
+      const pushOnly = [factory.taskCreated(7, { approvalPolicy: 'approve-result', remote: { ...remote, forge: { kind: 'none' as const } } }), factory.orchestrationStarted(7), factory.orchestrationCompleted(7)];
+      expect(blockerStanding(blocker(...pushOnly))).toEqual({ kind: 'done' });
+    });
+
     it('given a blocker whose pull request was closed without merging, then it is broken, saying so', () => {
       const closed = blocker(created, factory.orchestrationStarted(7), factory.taskPullRequestOpened(7), factory.orchestrationCompleted(7), factory.taskPullRequestClosed(7, 'closed'));
       expect(blockerStanding(closed)).toEqual({ kind: 'broken', reason: `blocked by task ${ids.task(7)}, which had its pull request closed without merging` });

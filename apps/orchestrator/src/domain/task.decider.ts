@@ -404,7 +404,7 @@ export type BlockerStanding = { kind: 'open' } | { kind: 'done' } | { kind: 'bro
 
 /**
  * A blocker is done when its orchestration completed and its pull request, if it opened
- * one, was merged; broken when it failed, was cancelled or deleted, or its pull request was
+ * one (or, approved under approve-result on a forge, is about to), was merged; broken when it failed, was cancelled or deleted, or its pull request was
  * closed without merging; open otherwise (not started, queued, running, its PR open).
  */
 export function blockerStanding(blocker: TaskState): BlockerStanding {
@@ -414,7 +414,9 @@ export function blockerStanding(blocker: TaskState): BlockerStanding {
   if (blocker.pullRequestState === 'closed') return broken('had its pull request closed without merging');
   if (blocker.status === 'failed') return broken(`failed: ${blocker.endReason ?? 'no reason given'}`);
   if (blocker.status === 'cancelled') return broken(`was cancelled: ${blocker.endReason ?? 'no reason given'}`);
-  if (blocker.status === 'done' && blocker.pullRequestState !== 'open') return { kind: 'done' };
+  // approved under approve-result: its pull request is being opened (OpenPullRequest) and counts as open
+  const pullRequestComing = blocker.approvalPolicy === 'approve-result' && blocker.pullRequestState === null && blocker.workspace.remote?.forge.kind === 'github';
+  if (blocker.status === 'done' && blocker.pullRequestState !== 'open' && !pullRequestComing) return { kind: 'done' };
   return { kind: 'open' };
 }
 

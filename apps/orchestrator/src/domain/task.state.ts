@@ -5,6 +5,7 @@ import {
   type DiffStat,
   type LeaseRef,
   type NextStage,
+  type QaVerdict,
   type StageContext,
   type StageExecutors,
   type StageType,
@@ -28,6 +29,8 @@ export interface StageState {
   lease: LeaseRef | null;
   output: string | null;
   diffStat: DiffStat | null;
+  /** QA's verdict on the completed attempt (null for other stages, or QA without one) */
+  verdict: QaVerdict | null;
   /** the CLI session the completed attempt ran in (from its result) */
   sessionId: string | null;
   /** when the running attempt is timed out (from StageStarted) */
@@ -206,7 +209,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       // the next stage runs on the lease the task holds, if it still holds one
       const lease = state.status === 'running' ? state.heldLease : null;
       const parks = state.stages[stageId]?.parks ?? 0;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, sessionId: null, deadlineAt: null, scheduledAt: event.occurredAt, parks };
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, verdict: null, sessionId: null, deadlineAt: null, scheduledAt: event.occurredAt, parks };
       return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false, pendingStage: null };
     }
     case 'StageStarted': {
@@ -226,6 +229,7 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         status: 'completed',
         output: event.data.output,
         diffStat: event.data.diffStat,
+        verdict: event.data.verdict,
         sessionId: event.data.result.sessionId || null,
       });
       const session = event.data.stageType === 'implementation' && event.data.result.sessionId ? event.data.result.sessionId : null;

@@ -227,7 +227,8 @@ export class StageRunService implements BeforeApplicationShutdown {
       try {
         change = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
         await this.workspaces.pushStage(workspace);
-        if (outcome.verdict?.verdict === 'pass') await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
+        // under approve-result the pull request waits for the approval (OpenPullRequest)
+        if (outcome.verdict?.verdict === 'pass' && command.data.openPullRequest !== false) await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
       } catch (error) {
         const failure = deliveryFailure(error);
         if (failure === null) throw error;
@@ -256,7 +257,7 @@ export class StageRunService implements BeforeApplicationShutdown {
 
   /** Opens the task's pull request through its project's forge and records it on the task subject before QA's outcome. */
   private async openPullRequest(command: RunStage, startedSeq: number, verdict: QaVerdict, stageCostUsd: number): Promise<void> {
-    const opened = await this.pullRequests.open(command, verdict, stageCostUsd);
+    const opened = await this.pullRequests.open(command.data, verdict, stageCostUsd);
     if (opened === null) return;
     await this.attempts.report(this.event(command, 'TaskPullRequestOpened', { ...opened, openedAt: this.clock.nowIso() }), command.data, startedSeq);
   }
