@@ -184,6 +184,10 @@ export const nextStageSchema = z.object({
 });
 export type NextStage = z.infer<typeof nextStageSchema>;
 
+/** What a budget counts: one task's runs, one project's runs in a UTC day, or all runs in a UTC day. */
+export const BUDGET_SCOPES = ['task', 'project-day', 'global-day'] as const;
+export type BudgetScope = (typeof BUDGET_SCOPES)[number];
+
 /**
  * What a waiting task waits for. `approval`: a person's decision on `revision` — for the
  * `spec` gate the specification's revision (sha256 of its text, hex), for `result` the
@@ -192,8 +196,20 @@ export type NextStage = z.infer<typeof nextStageSchema>;
  */
 export const waitingForSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string().min(1) }),
-  /** the task's budget (US dollars, all its stages and rounds) is spent: it goes on with `next` once a person raises it */
-  z.object({ kind: z.literal('budget'), budgetUsd: z.number().nonnegative(), spentUsd: z.number().nonnegative(), next: nextStageSchema }),
+  /**
+   * a budget (US dollars) is spent: it goes on with `next` once a person raises it, or — for
+   * a daily cap — once the next UTC day starts. `scope`: the task's own budget (absent before
+   * the daily caps: task), its project's cap for `day`, or the orchestrator's for `day`.
+   */
+  z.object({
+    kind: z.literal('budget'),
+    budgetUsd: z.number().nonnegative(),
+    spentUsd: z.number().nonnegative(),
+    next: nextStageSchema,
+    scope: z.enum(BUDGET_SCOPES).optional(),
+    /** the UTC day (YYYY-MM-DD) a daily cap was reached on */
+    day: z.iso.date().optional(),
+  }),
 ]);
 export type WaitingFor = z.infer<typeof waitingForSchema>;
 

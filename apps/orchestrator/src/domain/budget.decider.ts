@@ -1,5 +1,6 @@
 import { draft, type MessageOf, type NextStage } from '@app/contracts';
 import { rejection, type Rejection, type TaskDraft } from './decision';
+import { roundUsd, withinDailyBudgets, type DailyBudgets } from './daily-budget.decider';
 import type { OrchestrationRules } from './orchestration.config';
 import type { TaskState } from './task.state';
 
@@ -20,7 +21,7 @@ export function budgetOf(task: TaskState, rules: OrchestrationRules): number | n
 /** What one run may spend (`--max-budget-usd`): the stage's cap, and no more than is left of the task's; null for no limit. */
 export function runBudgetOf(task: TaskState, rules: OrchestrationRules): number | null {
   const budget = budgetOf(task, rules);
-  const left = budget === null ? null : Math.max(0.000001, round6(budget - task.spentUsd));
+  const left = budget === null ? null : Math.max(0.000001, roundUsd(budget - task.spentUsd));
   if (left === null) return rules.stageBudgetUsd;
   return rules.stageBudgetUsd === null ? left : Math.min(left, rules.stageBudgetUsd);
 }
@@ -28,15 +29,17 @@ export function runBudgetOf(task: TaskState, rules: OrchestrationRules): number 
 /**
  * Before the task goes on with `next`: at 80 % of its budget a warning (once per budget);
  * at 100 % it waits for a raise instead — holding no slot or lease — and goes on with
- * `next` after it. `goOn` is what it does otherwise.
+ * `next` after it. `goOn` is what it does otherwise — unless a daily cap of `daily` is reached
+ * (then it waits for the next UTC day, see daily-budget.decider).
  */
-export function withinBudget(task: TaskState, rules: OrchestrationRules, next: NextStage, goOn: TaskDraft[], at: string): TaskDraft[] {
+export function withinBudget(task: TaskState, rules: OrchestrationRules, next: NextStage, goOn: TaskDraft[], at: string, daily?: DailyBudgets): TaskDraft[] {
   const budget = budgetOf(task, rules);
-  if (budget === null || task.orchestrationId === null) return goOn;
+  const goOnToday = daily === undefined ? goOn : withinDailyBudgets(task, daily, next, goOn, at);
+  if (budget === null || task.orchestrationId === null) return goOnToday;
   const { taskId, orchestrationId, spentUsd } = task;
-  const warning = spentUsd >= budget * BUDGET_WARNING_SHARE && task.budgetWarnedFor !== budget ? [draft('TaskBudgetWarning', { taskId, orchestrationId, budgetUsd: budget, spentUsd: round6(spentUsd), at })] : [];
-  if (spentUsd < budget) return [...warning, ...goOn];
-  return [...warning, draft('TaskWaiting', { taskId, orchestrationId, waitingFor: { kind: 'budget', budgetUsd: budget, spentUsd: round6(spentUsd), next }, at })];
+  const warning = spentUsd >= budget * BUDGET_WARNING_SHARE && task.budgetWarnedFor !== budget ? [draft('TaskBudgetWarning', { taskId, orchestrationId, budgetUsd: budget, spentUsd: roundUsd(spentUsd), at })] : [];
+  if (spentUsd < budget) return [...warning, ...goOnToday];
+  return [...warning, draft('TaskWaiting', { taskId, orchestrationId, waitingFor: { kind: 'budget', budgetUsd: budget, spentUsd: roundUsd(spentUsd), next }, at })];
 }
 
 /**
@@ -48,14 +51,10 @@ export function decideRaiseBudget(command: MessageOf<'RaiseTaskBudget'>, task: T
   if (!task.exists || task.deleted) return rejection(`task ${taskId} does not exist`);
   const previous = budgetOf(task, rules);
   if (previous !== null && budgetUsd <= previous) return rejection(`the budget of task ${taskId} is $${previous} already: $${budgetUsd} is no raise`);
-  if (budgetUsd <= task.spentUsd) return rejection(`task ${taskId} has spent $${round6(task.spentUsd)} already: a budget of $${budgetUsd} would not let it go on`);
+  if (budgetUsd <= task.spentUsd) return rejection(`task ${taskId} has spent $${roundUsd(task.spentUsd)} already: a budget of $${budgetUsd} would not let it go on`);
   const at = now.toISOString();
-  const raised = draft('TaskBudgetRaised', { taskId, previousBudgetUsd: task.budgetUsd, budgetUsd, raisedByUsd: round6(budgetUsd - (previous ?? 0)), by, at });
+  const raised = draft('TaskBudgetRaised', { taskId, previousBudgetUsd: task.budgetUsd, budgetUsd, raisedByUsd: roundUsd(budgetUsd - (previous ?? 0)), by, at });
   const waitingFor = task.waitingFor;
   if (task.status !== 'waiting' || waitingFor?.kind !== 'budget' || task.orchestrationId === null) return [raised];
   return [raised, draft('TaskWaitEnded', { taskId, orchestrationId: task.orchestrationId, by, next: waitingFor.next, at })];
-}
-
-function round6(usd: number): number {
-  return Math.round(usd * 1_000_000) / 1_000_000;
 }

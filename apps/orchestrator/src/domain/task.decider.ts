@@ -19,6 +19,7 @@ import {
 import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
 import { budgetOf, withinBudget } from './budget.decider';
+import type { DailyBudgets } from './daily-budget.decider';
 import type { Admission } from './scheduler.state';
 import { boundedContext } from './stage-context';
 import { activeStage, currentStage, isEnded, isStageFailed, type StageState, type TaskState } from './task.state';
@@ -100,9 +101,10 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
 /**
  * A stage ended well: the next stage gets its output as context; QA's verdict either
  * completes the task or sends it back to implementation with the findings. Under an
- * approval policy the task waits instead, after its specification or after QA passed.
+ * approval policy the task waits instead, after its specification or after QA passed; past
+ * its budget, or a daily cap of `daily` (the day's spend with this stage's cost), before its next stage.
  */
-export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: TaskState, rules: OrchestrationRules): TaskDraft[] {
+export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: TaskState, rules: OrchestrationRules, daily?: DailyBudgets): TaskDraft[] {
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || stage.status !== 'completed') return [];
   const { taskId, orchestrationId } = event.data;
@@ -130,7 +132,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
     delete context.diffStat;
     return [
       draft('ReworkRequested', { taskId, orchestrationId, qaStageId: stage.stageId, round, findings: verdict.findings }),
-      ...withinBudget(task, rules, { stageType: 'implementation', round, context }, [scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context)], at),
+      ...withinBudget(task, rules, { stageType: 'implementation', round, context }, [scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context)], at, daily),
     ];
   }
   const next = nextStageType(stage.stageType);
@@ -146,7 +148,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
           ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
         },
   );
-  return withinBudget(task, rules, { stageType: next, round: task.round, context }, [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)], at);
+  return withinBudget(task, rules, { stageType: next, round: task.round, context }, [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)], at, daily);
 }
 
 /**
