@@ -35,6 +35,7 @@ const rules: OrchestrationRules = {
   parkBackoffMaxMs: 1_800_000,
   taskBudgetUsd: null,
   stageBudgetUsd: null,
+  dailyBudgetUsd: null,
 };
 const T0 = Date.parse('2026-12-01T08:00:00.000Z');
 const origin = (n: number) => ({ producer: 'bench', occurredAt: new Date(T0 + n * 100).toISOString(), id: deterministicId('bench-scheduler', n) });

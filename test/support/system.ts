@@ -108,6 +108,7 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
       parkBackoffMaxMs: 4_000,
       taskBudgetUsd: null,
       stageBudgetUsd: null,
+      dailyBudgetUsd: null,
       ...options.rules,
     },
   });

@@ -21,6 +21,8 @@ const schema = z.object({
   ORCHESTRATOR_TASK_BUDGET_USD: usdVar(),
   /** US dollars one stage run may spend (the CLI's --max-budget-usd); unset = no cap */
   ORCHESTRATOR_STAGE_BUDGET_USD: usdVar(),
+  /** US dollars all runs may spend in a UTC day; unset = no cap */
+  ORCHESTRATOR_DAILY_BUDGET_USD: usdVar(),
   ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
   ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: intVar(90, 0),
   ORCHESTRATOR_REDRIVE_S: intVar(30, 1, 3600),
@@ -61,6 +63,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
       parkBackoffMaxMs: parsed.ORCHESTRATOR_PARK_BACKOFF_MAX_S * 1000,
       taskBudgetUsd: parsed.ORCHESTRATOR_TASK_BUDGET_USD,
       stageBudgetUsd: parsed.ORCHESTRATOR_STAGE_BUDGET_USD,
+      dailyBudgetUsd: parsed.ORCHESTRATOR_DAILY_BUDGET_USD,
     },
   };
 }

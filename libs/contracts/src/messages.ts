@@ -77,6 +77,8 @@ const projectFields = {
   maxConcurrent: z.number().int().min(1).max(10_000).nullable().optional(),
   /** the priority of the project's tasks that name none; null (or absent) for DEFAULT_TASK_PRIORITY */
   defaultPriority: priority.nullable().optional(),
+  /** US dollars the project's runs may spend in a UTC day, beside ORCHESTRATOR_DAILY_BUDGET_USD; null (or absent) for no cap of its own */
+  dailyBudgetUsd: z.number().positive().max(1_000_000).nullable().optional(),
   /** the secret by reference (`env:NAME` or `file:/path` on the runner hosts), never the secret; null for none */
   credentialRef: credentialRefSchema.nullable(),
   forge: forgeSpecSchema,
@@ -544,6 +546,25 @@ export const MESSAGE_CATALOGUE = {
       orchestrationId: z.uuid(),
       /** `waiting`: the task waits (for a person) and gives its slot up until it queues again */
       outcome: z.enum(['completed', 'failed', 'cancelled', 'withdrawn', 'waiting']),
+    }),
+  },
+  /**
+   * A run's cost counted against its UTC day (on the scheduler's subject, so every
+   * orchestrator agrees on the day's spend per project and in all: the daily budgets).
+   */
+  StageCostRecorded: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      /** the task's project; null for a task of none */
+      projectId: z.uuid().nullable(),
+      stageId: z.uuid(),
+      attempt: z.number().int().min(1),
+      /** US dollars (the run's total_cost_usd) */
+      costUsd: z.number().nonnegative(),
+      /** when the run ended: its UTC day is the one it counts against */
+      at: isoTime,
     }),
   },
   // ── pool events ───────────────────────────────────────────────────────────────

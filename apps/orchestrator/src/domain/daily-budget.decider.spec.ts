@@ -1,6 +1,6 @@
-import { deterministicId } from '@app/contracts';
-import { factory } from '@app/testing';
-import { givenTask, rules, stored, types } from './decider.givens';
+import { deterministicId, newMessage } from '@app/contracts';
+import { factory, ids } from '@app/testing';
+import { givenScheduler, givenTask, rules, stored, types } from './decider.givens';
 import { decideDailyRecheck, nextDayStart, utcDay, withSpend, type DailyBudgets, type DaySpend } from './daily-budget.decider';
 import { decideAdmitted, decideStageCompleted } from './task.decider';
 
@@ -27,6 +27,14 @@ describe('daily budgets (US dollars per UTC day: per project, and in all)', () =
     expect(spend).toEqual({ day: '2026-11-24', totalUsd: 1.05, byProject: { [projectA]: 0.7, [projectB]: 0.25 } });
     expect(withSpend(spend, projectB, 0.3, tomorrow)).toEqual({ day: '2026-11-25', totalUsd: 0.3, byProject: { [projectB]: 0.3 } });
     expect(nextDayStart(utcDay(today))).toBe(Date.parse('2026-11-25T00:00:00.000Z'));
+  });
+
+  it('given StageCostRecorded on the scheduler\'s subject, then its state holds the day\'s spend, each run counted once, and the day before is dropped', () => {
+    const cost = (n: number, projectId: string | null, costUsd: number, at: string) =>
+      newMessage('StageCostRecorded', 'scheduler', { taskId: ids.task(n), projectId, stageId: ids.stage('specification', 0, n), attempt: 1, costUsd, at }, { producer: 'spec', occurredAt: at, id: deterministicId('cost', n, at) });
+    const yesterday = cost(1, projectA, 9, '2026-11-23T23:59:00.000Z');
+    const first = cost(2, projectA, 0.4, today.toISOString());
+    expect(givenScheduler(yesterday, first, first, cost(3, null, 0.1, today.toISOString())).daySpend).toEqual({ day: '2026-11-24', totalUsd: 0.5, byProject: { [projectA]: 0.4 } });
   });
 
   it('given a project whose cap of $1 a day is reached by this stage, when the stage completes, then its next stage waits as the project\'s day budget reached, holding no slot', () => {

@@ -20,6 +20,7 @@ export const rules: OrchestrationRules = {
   parkBackoffMaxMs: 600_000,
   taskBudgetUsd: null,
   stageBudgetUsd: null,
+  dailyBudgetUsd: null,
 };
 export const now = new Date('2026-11-24T10:00:00.000Z');
 

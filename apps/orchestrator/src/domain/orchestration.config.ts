@@ -30,4 +30,6 @@ export interface OrchestrationRules {
   taskBudgetUsd: number | null;
   /** US dollars one stage run may spend (`--max-budget-usd`); null = no cap */
   stageBudgetUsd: number | null;
+  /** US dollars all runs may spend in a UTC day (a project's own cap is `dailyBudgetUsd` on the project); null = no cap */
+  dailyBudgetUsd: number | null;
 }

@@ -1,4 +1,5 @@
 import { DEFAULT_TASK_PRIORITY, isSchedulerEvent, type SchedulerEvent } from '@app/contracts';
+import { withSpend, type DaySpend } from './daily-budget.decider';
 
 /** A task holding a slot. */
 export interface Admission {
@@ -28,6 +29,8 @@ export interface SchedulerState {
   queue: QueueEntry[];
   /** each project's maxConcurrent as its latest start carried it; a project absent or null has no limit of its own */
   projectLimits: Record<string, number | null>;
+  /** what the runs that ended on the latest UTC day cost, per project and in all (the daily budgets); a new day starts it over */
+  daySpend: DaySpend;
   /**
    * Envelope ids of the last MAX_RECENT_IDS events folded in: one stored again (re-published
    * without its Nats-Msg-Id, or after the duplicate window) is folded once — a re-stored
@@ -39,14 +42,14 @@ export interface SchedulerState {
 /** ids remembered: the subject grows for ever, and its state is snapshotted as JSON */
 export const MAX_RECENT_IDS = 1_000;
 
-export const initialSchedulerState: SchedulerState = { running: [], queue: [], projectLimits: {}, recentIds: [] };
+export const initialSchedulerState: SchedulerState = { running: [], queue: [], projectLimits: {}, daySpend: { day: '1970-01-01', totalUsd: 0, byProject: {} }, recentIds: [] };
 
 /** How the admission log is folded: a snapshot every 100 decisions keeps a cold load short (its subject holds every admission ever). */
 export const schedulerFold = {
   initial: () => initialSchedulerState,
   accepts: isSchedulerEvent,
   evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 3, every: 100 },
+  snapshot: { name: 'scheduler', version: 4, every: 100 },
 };
 
 export function evolveScheduler(state: SchedulerState, event: SchedulerEvent): SchedulerState {
@@ -95,6 +98,10 @@ function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): Sche
         ...state,
         queue: state.queue.map((entry) => (entry.taskId === taskId ? { ...entry, waitingOn: entry.waitingOn.filter((id) => id !== blockerId) } : entry)),
       };
+    }
+    case 'StageCostRecorded': {
+      const { projectId, costUsd, at } = event.data;
+      return { ...state, daySpend: withSpend(state.daySpend, projectId, costUsd, new Date(at)) };
     }
     default: {
       const _exhaustive: never = event;

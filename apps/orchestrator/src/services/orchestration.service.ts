@@ -6,6 +6,7 @@ import { isRejection, type AdmissionRequest, type QueueFacts, type Rejection, ty
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
 import { decideRaiseBudget } from '../domain/budget.decider';
+import { decideDailyRecheck, nextDayStart, utcDay, type DailyBudgets } from '../domain/daily-budget.decider';
 import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { dependentsOf, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
@@ -152,12 +153,39 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   /** What the scheduler orders and limits the task by: its priority, its project and that project's limit now. */
   private async queueFactsOf(task: TaskState, waitingOn: string[]): Promise<QueueFacts> {
     const projectId = task.workspace.remote?.projectId ?? null;
-    let projectMaxConcurrent: number | null = null;
-    if (projectId !== null) {
-      const last = await this.reader.last(this.nats.subjects.project(projectId));
-      if (last !== null && isProjectEvent(last.event) && last.event.type !== 'ProjectDeleted') projectMaxConcurrent = last.event.data.maxConcurrent ?? null;
+    const project = await this.projectOf(projectId);
+    return { priority: task.priority, projectId, projectMaxConcurrent: project?.maxConcurrent ?? null, waitingOn };
+  }
+
+  /** The project as its latest event describes it; null for none, or deleted. */
+  private async projectOf(projectId: string | null): Promise<MessageOf<'ProjectUpdated'>['data'] | null> {
+    if (projectId === null) return null;
+    const last = await this.reader.last(this.nats.subjects.project(projectId));
+    return last !== null && isProjectEvent(last.event) && last.event.type !== 'ProjectDeleted' ? last.event.data : null;
+  }
+
+  /**
+   * A run that ended: its cost is counted against its UTC day on the scheduler's subject
+   * (one StageCostRecorded per attempt), and the daily caps of its task are returned with the
+   * day's spend, for the decision on its next stage.
+   */
+  private async dailyBudgetsAfter(event: MessageOf<'StageCompleted'> | MessageOf<'StageFailed'> | MessageOf<'StageParked'>): Promise<DailyBudgets> {
+    const { taskId, stageId, attempt, result } = event.data;
+    const { state: task } = await this.loadTask(taskId);
+    const projectId = task.workspace.remote?.projectId ?? null;
+    const costUsd = result?.totalCostUsd ?? 0;
+    if (costUsd > 0) {
+      await this.decideOnScheduler(event, () => [draft('StageCostRecorded', { taskId, projectId, stageId, attempt, costUsd, at: event.occurredAt }, `${stageId}:${attempt}`)]);
     }
-    return { priority: task.priority, projectId, projectMaxConcurrent, waitingOn };
+    return this.dailyBudgetsOf(task);
+  }
+
+  /** The daily caps over `task` (its project's and the global one) with the day's spend so far. */
+  private async dailyBudgetsOf(task: TaskState): Promise<DailyBudgets> {
+    const projectId = task.workspace.remote?.projectId ?? null;
+    const project = await this.projectOf(projectId);
+    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    return { projectId, projectCapUsd: project?.dailyBudgetUsd ?? null, globalCapUsd: this.config.rules.dailyBudgetUsd, spend: scheduler.daySpend };
   }
 
   /**
@@ -290,6 +318,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'OrchestrationUnblocked':
         await this.decideOnScheduler(event, (scheduler) => decideAdmissions(scheduler, this.config.rules, this.clock.now()));
         return;
+      case 'StageCostRecorded':
+        // counted in the scheduler's day spend as it was appended: nothing follows
+        return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
@@ -301,6 +332,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         await this.decideOnScheduler(event, (scheduler) => decideRelease(event, task, scheduler, this.config.rules, this.clock.now()));
         // an end settles the queued tasks blocked by this one (a wait leaves them waiting)
         if (event.type !== 'TaskWaiting') await this.settleDependents(event, event.data.taskId);
+        else this.armTimers(task);
         return;
       }
       case 'TaskPullRequestClosed':
@@ -339,11 +371,16 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'StageCompleted':
         // nothing to send: the stage's lease stays with the task for the next stage
         this.forget(event.data.stageId, event.data.attempt);
-        await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageCompleted(event, task, this.config.rules));
+        {
+          const daily = await this.dailyBudgetsAfter(event);
+          const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageCompleted(event, task, this.config.rules, daily));
+          this.armTimers(state);
+        }
         return;
       case 'StageFailed':
       case 'StageTimedOut': {
         this.forget(event.data.stageId, event.data.attempt);
+        if (event.type === 'StageFailed') await this.dailyBudgetsAfter(event);
         this.logger.error(`Stage ${event.data.stageType} failed for task ${event.data.taskId}: ${event.data.reason}`);
         await this.react(event, event.data.taskId);
         const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageFailed(event, task, this.config.rules, this.clock.now()));
@@ -356,6 +393,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         return;
       case 'StageParked': {
         this.forget(event.data.stageId, event.data.attempt);
+        await this.dailyBudgetsAfter(event);
         this.logger.warn(`Stage ${event.data.stageType} parked for task ${event.data.taskId} (${event.data.limit} of credential ${event.data.credential}): ${event.data.reason}`);
         await this.react(event, event.data.taskId);
         const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageParked(event, task, this.config.rules, this.clock.now()));
@@ -397,6 +435,21 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       this.timers.arm(`deadline:${key}`, Date.parse(stage.deadlineAt), () =>
         this.timeOut(task.taskId, stage.stageId, stage.attempt, { cause: 'deadline', reason: `${stage.stageType} passed its deadline ${stage.deadlineAt}` }),
       );
+    }
+    const waitingFor = task.waitingFor;
+    if (task.status === 'waiting' && waitingFor?.kind === 'budget' && waitingFor.day !== undefined) {
+      // a daily cap: checked again at the next UTC day, and each minute before it (a raised cap lets it go on)
+      const { day } = waitingFor;
+      const { taskId, orchestrationId } = task;
+      this.timers.arm(`daily-budget:${taskId}`, Math.min(nextDayStart(day), now + DAILY_RECHECK_MS), () => {
+        const at = this.clock.now();
+        const cause: Cause = { id: deterministicId(taskId, day, 'daily-budget', at.toISOString()), correlationId: orchestrationId ?? taskId };
+        const by = utcDay(at) === day ? 'a raised daily cap' : 'the next UTC day';
+        this.dailyBudgetsOf(task)
+          .then((daily) => this.decideOnTask(cause, taskId, (current) => decideDailyRecheck(current, daily, at, by)))
+          .then(({ state }) => this.armTimers(state))
+          .catch((error: unknown) => this.logger.error(`Could not check the daily budgets of task ${taskId} again: ${(error as Error).message}`));
+      });
     }
     const retry = task.pendingRetry;
     if (task.status === 'running' && retry) {
@@ -502,7 +555,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   }
 }
 
+/** how often a task waiting for a daily cap is checked again before the next UTC day */
+const DAILY_RECHECK_MS = 60_000;
+
 function describeWait(waitingFor: WaitingFor): string {
+  if (waitingFor.kind === 'budget' && waitingFor.day !== undefined) {
+    const whose = waitingFor.scope === 'project-day' ? "its project's" : 'the';
+    return `the next UTC day or a raise of ${whose} daily budget (spent $${waitingFor.spentUsd.toFixed(2)} of $${waitingFor.budgetUsd.toFixed(2)} on ${waitingFor.day})`;
+  }
   if (waitingFor.kind === 'budget') return `a raise of its budget (spent $${waitingFor.spentUsd.toFixed(2)} of $${waitingFor.budgetUsd.toFixed(2)})`;
   return `approval of the ${waitingFor.gate === 'spec' ? 'specification' : 'result'} (revision ${waitingFor.revision})`;
 }
