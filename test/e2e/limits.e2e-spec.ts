@@ -121,7 +121,7 @@ describe('rate and usage limits park stages instead of failing them', () => {
       const current = await api<{ status: string; waitingFor: unknown }>('GET', `/api/tasks/${taskId}`);
       return current.status === 'waiting' ? current.waitingFor : undefined;
     }, 10_000, 'the read model to show the task waiting');
-    expect(shown).toEqual({ kind: 'budget', budgetUsd: 0.1, spentUsd: expect.any(Number) });
+    expect(shown).toEqual({ kind: 'budget', budgetUsd: 0.1, spentUsd: expect.any(Number), scope: 'task' });
     const decided = await fetch(`${system.baseUrl}/api/tasks/${taskId}/decisions`, { method: 'POST', headers: JSON_AUTH, body: JSON.stringify({ decision: 'approve', revision: 'f'.repeat(64) }) });
     expect(decided.status).toBe(409);
     expect(await decided.json()).toMatchObject({ fields: [expect.objectContaining({ field: 'id' })] });

@@ -49,6 +49,10 @@ export class ProjectEntity {
   @Column({ name: 'default_priority', type: 'smallint', nullable: true })
   defaultPriority!: number | null;
 
+  /** US dollars its runs may spend in a UTC day, beside ORCHESTRATOR_DAILY_BUDGET_USD; null for no cap of its own */
+  @Column({ name: 'daily_budget_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })
+  dailyBudgetUsd!: number | null;
+
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;
 

@@ -21,7 +21,8 @@ describe('webhook notifications', () => {
     const warning = factory.caused(factory.orchestrationStarted(), 'TaskBudgetWarning', ids.task(1), { taskId: ids.task(1), orchestrationId: ids.orchestration(1), budgetUsd: 2, spentUsd: 1.7, at: '2026-11-24T10:00:00.000Z' }, { producer: 'spec', occurredAt: '2026-11-24T10:00:00.000Z' });
     expect(notificationOf(warning)).toMatchObject({ event: 'budget-warning', details: { budgetUsd: 2, spentUsd: 1.7 } });
     const next = { stageType: 'implementation' as const, round: 0, context: { taskTitle: 't', taskDescription: '' } };
-    expect(notificationOf(factory.taskWaiting(1, { kind: 'budget', budgetUsd: 2, spentUsd: 2.1, next }))).toMatchObject({ event: 'budget-reached', details: { budgetUsd: 2, spentUsd: 2.1 } });
+    expect(notificationOf(factory.taskWaiting(1, { kind: 'budget', budgetUsd: 2, spentUsd: 2.1, next }))).toMatchObject({ event: 'budget-reached', details: { budgetUsd: 2, spentUsd: 2.1, scope: 'task' } });
+    expect(notificationOf(factory.taskWaiting(1, { kind: 'budget', budgetUsd: 5, spentUsd: 5.2, next, scope: 'project-day', day: '2026-11-24' }))?.details).toEqual({ budgetUsd: 5, spentUsd: 5.2, scope: 'project-day', day: '2026-11-24' });
   });
 
   it('given a Slack incoming webhook, then the body is { text } with the title, the reason and a link; any other URL gets the JSON body', () => {

@@ -31,7 +31,10 @@ export function notificationOf(event: OrchEvent): WebhookNotification | null {
   switch (event.type) {
     case 'TaskWaiting': {
       const { waitingFor } = event.data;
-      if (waitingFor.kind === 'budget') return { ...base, event: 'budget-reached', details: { budgetUsd: waitingFor.budgetUsd, spentUsd: waitingFor.spentUsd } };
+      if (waitingFor.kind === 'budget') {
+        const { budgetUsd, spentUsd, scope, day } = waitingFor;
+        return { ...base, event: 'budget-reached', details: { budgetUsd, spentUsd, scope: scope ?? 'task', ...(day === undefined ? {} : { day }) } };
+      }
       return { ...base, event: 'waiting-for-approval', details: { gate: waitingFor.gate, revision: waitingFor.revision } };
     }
     case 'OrchestrationCompleted':

@@ -59,6 +59,13 @@ const projectFields = {
     .nullable()
     .default(null)
     .meta({ description: `the priority of its tasks that name none; null for ${DEFAULT_TASK_PRIORITY}` }),
+  dailyBudgetUsd: z
+    .number('must be a number')
+    .positive('must be above 0')
+    .max(1_000_000, 'must be at most 1000000')
+    .nullable()
+    .default(null)
+    .meta({ description: "US dollars the project's runs may spend in a UTC day, beside ORCHESTRATOR_DAILY_BUDGET_USD; at it, a task's next stage waits for the next day; null for no cap of its own" }),
   /** the executor and model of each stage of its tasks, e.g. `{ "qa": { "executor": "codex", "model": "gpt-5" } }`; a stage not named runs as the runner's STAGE_EXECUTORS say */
   stageExecutors: stageExecutorsSchema.default({}),
 };
@@ -82,6 +89,7 @@ export const projectViewSchema = z
     approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: "when the project's tasks wait for a person, unless a task names its own" }),
     maxConcurrent: z.number().int().nullable(),
     defaultPriority: z.number().int().nullable(),
+    dailyBudgetUsd: z.number().nullable(),
     stageExecutors: stageExecutorsSchema,
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -103,6 +111,7 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     approvalPolicy: project.approvalPolicy,
     maxConcurrent: project.maxConcurrent,
     defaultPriority: project.defaultPriority,
+    dailyBudgetUsd: project.dailyBudgetUsd,
     stageExecutors: project.stageExecutors,
     createdAt: project.createdAt.toISOString(),
     updatedAt: project.updatedAt.toISOString(),

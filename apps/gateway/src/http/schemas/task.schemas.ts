@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES, type WaitingFor } from '@app/contracts';
+import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, BUDGET_SCOPES, MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES, type WaitingFor } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -143,7 +143,13 @@ export const taskViewSchema = z
     waitingFor: z
       .discriminatedUnion('kind', [
         z.object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string() }),
-        z.object({ kind: z.literal('budget'), budgetUsd: z.number(), spentUsd: z.number() }),
+        z.object({
+          kind: z.literal('budget'),
+          budgetUsd: z.number(),
+          spentUsd: z.number(),
+          scope: z.enum(BUDGET_SCOPES).meta({ description: "whose budget: the task's, its project's for the UTC day, or the orchestrator's for the UTC day (a daily one lets the task go on at the next UTC day)" }),
+          day: z.iso.date().optional().meta({ description: 'the UTC day a daily budget was reached on' }),
+        }),
       ])
       .nullable()
       .meta({
@@ -189,7 +195,8 @@ export type ColumnCounts = z.infer<typeof columnCountsSchema>;
 /** What a task waits for, as people see it: a budget wait without the stage it goes on with (internal). */
 function waitingView(waitingFor: WaitingFor | null): TaskView['waitingFor'] {
   if (waitingFor?.kind !== 'budget') return waitingFor;
-  return { kind: 'budget', budgetUsd: waitingFor.budgetUsd, spentUsd: waitingFor.spentUsd };
+  const { budgetUsd, spentUsd, scope, day } = waitingFor;
+  return { kind: 'budget', budgetUsd, spentUsd, scope: scope ?? 'task', ...(day === undefined ? {} : { day }) };
 }
 
 export function toTaskView(task: TaskEntity, startedAt: Date | null = null): TaskView {
