@@ -438,10 +438,10 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
     const waitingFor = task.waitingFor;
     if (task.status === 'waiting' && waitingFor?.kind === 'budget' && waitingFor.day !== undefined) {
-      // a daily cap: checked again at the next UTC day, and each minute before it (a raised cap lets it go on)
+      // a daily cap: checked again at the next UTC day, and each re-drive interval before it (a raised cap lets it go on)
       const { day } = waitingFor;
       const { taskId, orchestrationId } = task;
-      this.timers.arm(`daily-budget:${taskId}`, Math.min(nextDayStart(day), now + DAILY_RECHECK_MS), () => {
+      this.timers.arm(`daily-budget:${taskId}`, Math.min(nextDayStart(day), now + this.config.redriveIntervalS * 1000), () => {
         const at = this.clock.now();
         const cause: Cause = { id: deterministicId(taskId, day, 'daily-budget', at.toISOString()), correlationId: orchestrationId ?? taskId };
         const by = utcDay(at) === day ? 'a raised daily cap' : 'the next UTC day';
@@ -554,9 +554,6 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
 }
-
-/** how often a task waiting for a daily cap is checked again before the next UTC day */
-const DAILY_RECHECK_MS = 60_000;
 
 function describeWait(waitingFor: WaitingFor): string {
   if (waitingFor.kind === 'budget' && waitingFor.day !== undefined) {
