@@ -22,6 +22,10 @@ export interface StageCounts {
   /** failed or timed out */
   failed: number;
   cancelled: number;
+  /** runs the model API's rate or usage limits parked (their stage ran again, using no retry) */
+  parked: number;
+  /** milliseconds those runs' stages waited for the limit to lift (so far, for one still waiting) */
+  parkedWaitMs: number;
   /** runs that ended (completed, failed, timed out) with a known duration */
   durationCount: number;
   /** milliseconds, over those runs */
@@ -227,12 +231,14 @@ export class ReadModel {
       const tasks: Array<{ running: string; queued: string }> = await manager.query(
         `SELECT count(*) FILTER (WHERE status = 'running') AS running, count(*) FILTER (WHERE status = 'queued') AS queued FROM tasks`,
       );
-      const stages: Array<{ stage_type: StageType; completed: string; failed: string; cancelled: string; duration_count: string; duration_sum_ms: string }> =
+      const stages: Array<{ stage_type: StageType; completed: string; failed: string; cancelled: string; parked: string; parked_wait_ms: string; duration_count: string; duration_sum_ms: string }> =
         await manager.query(
           `SELECT stage_type,
                   count(*) FILTER (WHERE outcome = 'completed') AS completed,
                   count(*) FILTER (WHERE outcome IN ('failed', 'timed_out')) AS failed,
                   count(*) FILTER (WHERE outcome = 'cancelled') AS cancelled,
+                  count(*) FILTER (WHERE outcome = 'parked') AS parked,
+                  COALESCE(sum(GREATEST(0, EXTRACT(EPOCH FROM (LEAST(now(), COALESCE(resume_at, now())) - ended_at)) * 1000)) FILTER (WHERE outcome = 'parked'), 0) AS parked_wait_ms,
                   count(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')) AS duration_count,
                   COALESCE(sum(duration_ms) FILTER (WHERE outcome IN ('completed', 'failed', 'timed_out')), 0) AS duration_sum_ms
            FROM stage_runs GROUP BY stage_type`,
@@ -250,6 +256,8 @@ export class ReadModel {
             completed: Number(row?.completed ?? 0),
             failed: Number(row?.failed ?? 0),
             cancelled: Number(row?.cancelled ?? 0),
+            parked: Number(row?.parked ?? 0),
+            parkedWaitMs: Number(row?.parked_wait_ms ?? 0),
             durationCount: Number(row?.duration_count ?? 0),
             durationSumMs: Number(row?.duration_sum_ms ?? 0),
           };

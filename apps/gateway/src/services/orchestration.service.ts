@@ -73,6 +73,20 @@ export class OrchestrationService {
     return event === null ? 'cancelling' : 'cancelled';
   }
 
+  /**
+   * RaiseTaskBudget, by `by` (the token's name): the orchestrator records it and lets a task
+   * waiting for its budget go on, or refuses it with the reason (no raise, not above what it spent).
+   */
+  async raiseBudget(taskId: string, budgetUsd: number, by: string): Promise<void> {
+    await this.tasks.get(taskId, 'id');
+    const command = this.messages.create('RaiseTaskBudget', taskId, { taskId, budgetUsd, by });
+    const decision = this.decisions.expect(command.id, ['TaskBudgetRaised', 'OrchestrationRejected']);
+    await this.publisher.send(command);
+    const event = await decision;
+    if (event?.type === 'OrchestrationRejected') throw new CommandRefused(event.data.reason, [{ field: 'budgetUsd', problem: event.data.reason }]);
+    this.logger.log(`Budget of task ${taskId} raised to $${budgetUsd} by ${by}`);
+  }
+
   /** RetryStage for the failed stage of a task that failed or was cancelled. */
   async retry(stageId: string): Promise<{ taskId: string; admission: Admission }> {
     if (!this.config.orchestratorEnabled) throw new OrchestrationDisabled();
@@ -97,8 +111,9 @@ export class OrchestrationService {
     const task = await this.tasks.get(taskId, 'id');
     const refused = decisionRefusal(taskId, task.status, task.waitingFor, decision.revision);
     if (refused !== null) {
-      const field = task.status === 'waiting' ? 'revision' : 'id';
-      throw new DecisionRefused(refused, [{ field, problem: field === 'revision' ? `the task waits on revision ${task.waitingFor?.revision ?? '(none)'}` : `task is ${task.status}` }]);
+      const waitingFor = task.waitingFor;
+      const problem = waitingFor?.kind === 'approval' ? { field: 'revision', problem: `the task waits on revision ${waitingFor.revision}` } : { field: 'id', problem: `task is ${task.status}` };
+      throw new DecisionRefused(refused, [problem]);
     }
     const command = this.messages.create('DecideApproval', taskId, { taskId, ...decision });
     const outcome = this.decisions.expect(command.id, ['TaskDecisionRecorded', 'OrchestrationRejected']);
