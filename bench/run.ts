@@ -10,6 +10,7 @@ import { measureStartup, writeHistory } from './measures/history';
 import { measureStreaming } from './measures/streaming';
 import { measurePeers, type PeerFigures } from './measures/peers';
 import { measureRebuild } from './measures/rebuild';
+import { measureScheduler } from './measures/scheduler';
 import { measureSingleTasks, measureThroughput } from './measures/tasks';
 import { cpuTimes, pidsOf, totalCpu, type CpuTimes } from './cpu';
 import { runSoak, slopePerHour, type SoakFigures } from './soak';
@@ -23,8 +24,8 @@ const rebuildOnly = process.argv.includes('--rebuild');
 /** `--profile`: each app writes a V8 CPU profile (.cpuprofile) to artifacts/profiles when it stops */
 const profileDir = process.argv.includes('--profile') ? path.resolve(__dirname, '../../artifacts/profiles') : undefined;
 const sizes = quick
-  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30, historyTasks: 200, idleTasks: 300, apiRounds: 10, paintLoads: 2, streamAgents: 10, streamSeconds: 3 }
-  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200, historyTasks: 5_000, idleTasks: 5_000, apiRounds: 50, paintLoads: 5, streamAgents: 50, streamSeconds: 30 };
+  ? { floorRounds: 200, singleTasks: 10, batch: 100, settleMs: 3_000, socketRounds: 30, historyTasks: 200, idleTasks: 300, apiRounds: 10, paintLoads: 2, streamAgents: 10, streamSeconds: 3, schedulerQueued: 2_000, schedulerHistory: 10_000, schedulerRounds: 50 }
+  : { floorRounds: 2_000, singleTasks: 50, batch: 500, settleMs: 20_000, socketRounds: 200, historyTasks: 5_000, idleTasks: 5_000, apiRounds: 50, paintLoads: 5, streamAgents: 50, streamSeconds: 30, schedulerQueued: 10_000, schedulerHistory: 100_000, schedulerRounds: 200 };
 const LIMIT = 50;
 /** lines a second each streaming agent writes */
 const STREAM_LINES_PER_S = 500;
@@ -34,6 +35,8 @@ async function main(): Promise<void> {
   if (soak) return soakMain();
   if (rebuildOnly) return rebuildMain();
   const startedAt = new Date();
+  // the scheduler's decider alone, in this process, before anything else runs
+  const scheduler = measureScheduler(sizes.schedulerQueued, sizes.schedulerHistory, sizes.schedulerRounds);
   // the job queues first, before our apps exist, each with the machine to itself
   const peers = await measurePeers({
     cliPath: INSTANT_CLAUDE,
@@ -115,6 +118,16 @@ async function main(): Promise<void> {
       [`Big board, ${board.tasks} tasks: tasks API, a column's first page of 50 (each column in turn)`, `p50 ${ms(board.columnPage.p50)} · p99 ${ms(board.columnPage.p99)} (n=${board.columnPage.count})`, '—'],
       [`Big board: a title search over all tasks · a page deep in Done · the column counts`, `p50 ${ms(board.search.p50)} · p99 ${ms(board.search.p99)} · p50 ${ms(board.deepPage.p50)} · p99 ${ms(board.deepPage.p99)} · p50 ${ms(board.counts.p50)} · p99 ${ms(board.counts.p99)}`, '—'],
       [`Big board in Chromium: navigation → the Done column's first card visible (fresh page each time)`, `p50 ${ms(board.firstPaint.p50)} · max ${ms(board.firstPaint.max)} (n=${board.firstPaint.count}; ${board.cardsShown} cards rendered)`, '—'],
+      [
+        `Scheduler decision (the pure decider, in process): ${scheduler.queued.toLocaleString('en')} queued across ${scheduler.projects} projects (limits 1–5, priorities 0–9, 1 in 10 blocked), a running task ends → release + next admission`,
+        `p50 ${ms(scheduler.releaseWithoutHistory.p50)} · p99 ${ms(scheduler.releaseWithoutHistory.p99)} with no history; p50 ${ms(scheduler.releaseAfterHistory.p50)} · p99 ${ms(scheduler.releaseAfterHistory.p99)} after ${scheduler.history.toLocaleString('en')} finished tasks (n=${scheduler.releaseAfterHistory.count})`,
+        'flat in history size',
+      ],
+      [
+        'Scheduler: a new start decided (queued by priority) · one admission folded in · the state (open work only) and its snapshot',
+        `p50 ${ms(scheduler.start.p50)} · p99 ${ms(scheduler.start.p99)} · p50 ${ms(scheduler.evolve.p50)} · p99 ${ms(scheduler.evolve.p99)} · ${scheduler.stateEntries.toLocaleString('en')} entries, ${(scheduler.snapshotBytes / 1024 ** 2).toFixed(1)} MiB`,
+        '—',
+      ],
       ['Projection rebuild over the whole log (empty the read tables, replay from 1)', `${rebuild.eventsPerSecond.toFixed(0)} events/s (${rebuild.events} events in ${rebuild.seconds.toFixed(1)} s)`, '≥ 5,000 events/s'],
       ...APPS.map((app): [string, string, string] => [
         `RSS ${app}: start → after the batch → ${sizes.settleMs / 1000} s later → after ${more} more tasks`,

@@ -1,16 +1,10 @@
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { eventually, startGitHttpServer, webhookReceiver, type GitHttpServer, type WebhookReceiver } from '@app/testing';
 import { NO_WEBHOOKS } from '../../apps/gateway/src/webhooks/webhooks.config';
+import { launchTestBrowser, SCREENSHOTS, type TestBrowser } from '../../test/support/chromium';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 
-const SCREENSHOTS = path.resolve(__dirname, '../../artifacts/screenshots');
-const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
-const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
-const CHROMIUM_FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const TOKEN = 'orch-e2e-review-token-58c2a1f0d3e7';
 
 interface Json {
@@ -23,24 +17,21 @@ describe('the task page in Chromium: the specification as Markdown, the diff, li
   let server: GitHttpServer;
   let receiver: WebhookReceiver;
   let context: BrowserContext;
-  let userDataDir: string;
+  let browser: TestBrowser;
   let page: Page;
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(BUILT_BOARD)) throw new Error(`the board is not built (${BUILT_BOARD}); run \`npm run build\``);
-    await mkdir(SCREENSHOTS, { recursive: true });
     process.env.ORCH_E2E_REVIEW_TOKEN = TOKEN;
     server = await startGitHttpServer({ token: TOKEN });
     receiver = await webhookReceiver();
     system = await startTestSystem({ gateway: { webhooks: { ...NO_WEBHOOKS, urls: [new URL(receiver.url)] } } });
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'review-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } });
+    browser = await launchTestBrowser();
+    context = browser.context;
   }, 90_000);
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await system?.stop();
     await server?.close();
     await receiver?.close();

@@ -97,6 +97,7 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
     rules: {
       enabled: true,
       maxConcurrent: 2,
+      priorityAgingS: 300,
       maxRetries: 2,
       maxRework: 2,
       stageTimeoutS: { specification: 60, implementation: 60, qa: 60 },

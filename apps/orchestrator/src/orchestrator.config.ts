@@ -7,6 +7,7 @@ const schema = z.object({
   ...messagingEnvShape,
   ORCHESTRATOR_ENABLED: boolVar(true),
   ORCHESTRATOR_MAX_CONCURRENT: intVar(2, 1, 10_000),
+  ORCHESTRATOR_PRIORITY_AGING_S: intVar(300, 1, 86_400),
   ORCHESTRATOR_STAGE_TIMEOUT_SPEC: intVar(1800, 1),
   ORCHESTRATOR_STAGE_TIMEOUT_IMPL: intVar(3600, 1),
   ORCHESTRATOR_STAGE_TIMEOUT_QA: intVar(1800, 1),
@@ -39,6 +40,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
     rules: {
       enabled: parsed.ORCHESTRATOR_ENABLED,
       maxConcurrent: parsed.ORCHESTRATOR_MAX_CONCURRENT,
+      priorityAgingS: parsed.ORCHESTRATOR_PRIORITY_AGING_S,
       maxRetries: parsed.ORCHESTRATOR_MAX_RETRIES,
       maxRework: parsed.ORCHESTRATOR_MAX_REWORK,
       stageTimeoutS: {

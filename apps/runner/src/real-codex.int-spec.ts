@@ -2,7 +2,18 @@ import { mkdtemp, readFile, realpath, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { uuidv7, type AgentResult } from '@app/contracts';
-import { FAKE_CODEX_WRITTEN_FILE, git, makeGitRepo, REAL_CODEX_PATH, startFakeResponsesApi, type FakeResponsesApi } from '@app/testing';
+import {
+  dockerCli,
+  ensureTestImage,
+  FAKE_CODEX_WRITTEN_FILE,
+  git,
+  makeGitRepo,
+  REAL_CODEX_PATH,
+  removeContainersLabelled,
+  startFakeResponsesApi,
+  TEST_CONTAINER_IMAGE,
+  type FakeResponsesApi,
+} from '@app/testing';
 import { RunnerHarness } from '@test/support';
 
 const VALID_KEY = 'sk-proj-fake-valid-openai-key-0123456789';
@@ -31,7 +42,15 @@ describe('the runner with the real Codex CLI against a fake Responses API', () =
     await rm(scratch, { recursive: true, force: true });
   }, 30_000);
 
-  it.each(['host', 'sandbox'] as const)('given every stage on Codex, then specification, implementation and QA run through codex exec --json (%s execution): its shell call writes in the worktree, usage and the session recorded, the verdict read', async (execution) => {
+  // container: Codex in a container of its own (network none) beside a leased Docker container, reaching the fake API through the runner's forward
+  it.each(['host', 'sandbox', 'container'] as const)('given every stage on Codex, then specification, implementation and QA run through codex exec --json (%s execution): its shell call writes in the worktree, usage and the session recorded, the verdict read', async (execution) => {
+    const suiteLabel = `real-codex-${path.basename(scratch)}`;
+    let containerId: string | undefined;
+    if (execution === 'container') {
+      ensureTestImage();
+      containerId = await dockerCli('run', '-d', '--network', 'none', '--label', `orch.test=${suiteLabel}`, '--memory', '1g', '--cpus', '1', '--pids-limit', '256', '--cap-drop', 'ALL', TEST_CONTAINER_IMAGE);
+    }
+    const leased = containerId === undefined ? {} : { containerId };
     const harness = await RunnerHarness.start({
       execution,
       codex: { cliPath: REAL_CODEX_PATH, apiKey: VALID_KEY, model: null },
@@ -47,14 +66,14 @@ describe('the runner with the real Codex CLI against a fake Responses API', () =
       const worktree = path.join(scratch, 'workspaces', execution, 'tasks', taskId, 'work');
 
       // specification: Codex has no project commands, so the prompt holds the instructions themselves
-      const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120 });
+      const spec = await harness.schedule({ taskId, stageType: 'specification', workspace, timeoutS: 120, ...leased });
       const specified = await harness.outcomeOf(spec, 'StageCompleted', 120_000);
       expect(specified.output).toMatch(/^# Specification: Add a health endpoint/);
       expect(api.requests.some((request) => request.inputText.includes('Write a concise, testable specification') && !request.inputText.includes('/create-spec'))).toBe(true);
       expectParsed(specified.result, 1);
 
       // implementation: the fake API calls exec_command; Codex runs it in the worktree, the runner commits it
-      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: specified.output } });
+      const impl = await harness.schedule({ taskId, stageType: 'implementation', workspace, timeoutS: 120, context: { specification: specified.output }, ...leased });
       const implemented = await harness.outcomeOf(impl, 'StageCompleted', 120_000);
       expect(implemented.output).toBe('Implemented: Add a health endpoint');
       expect(await readFile(path.join(worktree, FAKE_CODEX_WRITTEN_FILE), 'utf8')).toBe('Written by codex for: Add a health endpoint\n');
@@ -73,7 +92,7 @@ describe('the runner with the real Codex CLI against a fake Responses API', () =
       );
 
       // QA: the review instructions in the prompt, the verdict block read from Codex's last message
-      const qa = await harness.schedule({ taskId, stageType: 'qa', workspace, timeoutS: 120, context: { specification: specified.output, implementationSummary: implemented.output } });
+      const qa = await harness.schedule({ taskId, stageType: 'qa', workspace, timeoutS: 120, context: { specification: specified.output, implementationSummary: implemented.output }, ...leased });
       const reviewed = await harness.outcomeOf(qa, 'StageCompleted', 120_000);
       expect(reviewed.verdict).toEqual({ verdict: 'pass', findings: [] });
       expectParsed(reviewed.result, 1);
@@ -81,6 +100,7 @@ describe('the runner with the real Codex CLI against a fake Responses API', () =
       expect(await harness.rawStreams()).not.toContain(VALID_KEY);
     } finally {
       await harness.stop();
+      await removeContainersLabelled('orch.test', suiteLabel);
     }
   }, 300_000);
 

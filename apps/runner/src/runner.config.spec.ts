@@ -42,6 +42,14 @@ describe('runner configuration', () => {
     expect(() => loadRunnerConfig({ AGENT_ENV_PASSTHROUGH: 'DATABASE_URL' })).toThrow(/DATABASE_URL is one of the system's own variables/);
   });
 
+  it('given STAGE_EXECUTORS, then each named stage gets its executor and model; a bad item stops the boot naming the variable and the item; OPENAI_API_KEY is never echoed', () => {
+    expect(loadRunnerConfig({ STAGE_EXECUTORS: 'qa=codex:gpt-5, specification=claude-code' }).stageExecutors).toEqual({ qa: { executor: 'codex', model: 'gpt-5' }, specification: { executor: 'claude-code', model: null } });
+    expect(loadRunnerConfig({}).stageExecutors).toEqual({});
+    expect(loadRunnerConfig({ OPENAI_API_KEY: 'sk-proj-x', CODEX_MODEL: 'o4' }).codex).toMatchObject({ apiKey: 'sk-proj-x', model: 'o4' });
+    expect(() => loadRunnerConfig({ STAGE_EXECUTORS: 'qa=gemini' })).toThrow(/STAGE_EXECUTORS: "qa=gemini" is not stage=executor\[:model\]/);
+    expect(() => loadRunnerConfig({ STAGE_EXECUTORS: 'review=codex' })).toThrow(/STAGE_EXECUTORS: "review=codex"/);
+  });
+
   it('given RUNNER_EXECUTION, then host, sandbox or container is taken for every lease (an explicit container runs no local slot\'s agent); a bwrap or docker that is not there stops the boot', () => {
     expect(loadRunnerConfig({ RUNNER_EXECUTION: 'host' })).toMatchObject({ execution: 'host', localExecution: 'host' });
     expect(loadRunnerConfig({ RUNNER_EXECUTION: 'sandbox', RUNNER_BWRAP_PATH: '/usr/bin/bwrap' })).toMatchObject({ execution: 'sandbox', localExecution: 'sandbox', bwrapPath: '/usr/bin/bwrap' });

@@ -69,6 +69,10 @@ export interface TaskUpdate extends Sequenced {
   baseBranch?: string | null;
   /** the project the task belongs to (TaskCreated) */
   projectId?: string | null;
+  /** 0 (lowest) to 9 (TaskCreated, TaskQueueSettingsChanged) */
+  priority?: number;
+  /** the tasks it waits for (TaskCreated, TaskQueueSettingsChanged) */
+  blockedBy?: string[];
   /** the pull request opened from the task's branch (TaskPullRequestOpened) */
   pullRequestUrl?: string;
   /** open (TaskPullRequestOpened), merged or closed (TaskPullRequestClosed) */

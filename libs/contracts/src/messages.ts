@@ -26,6 +26,17 @@ const attempt = z.number().int().min(1);
 /** who decided: the name of the API token the request carried (`default` for API_TOKEN, `anonymous` on an open gateway) */
 const actor = z.string().min(1).max(100);
 
+/** A task's priority in the queue: 0 (lowest) to 9 (highest). */
+export const TASK_PRIORITY_MIN = 0;
+export const TASK_PRIORITY_MAX = 9;
+/** The priority of a task whose project names none (and of tasks created before priorities). */
+export const DEFAULT_TASK_PRIORITY = 5;
+/** At most this many tasks one task may be blocked by. */
+export const MAX_BLOCKERS = 20;
+const priority = z.number().int().min(TASK_PRIORITY_MIN).max(TASK_PRIORITY_MAX);
+/** the tasks a task waits for: it is admitted once each is done (its pull request merged, when it has one) */
+const blockedBy = z.array(taskId).max(MAX_BLOCKERS);
+
 const stageRef = {
   taskId,
   orchestrationId: z.uuid(),
@@ -53,6 +64,10 @@ const projectFields = {
   setupCommand: z.string().min(1).nullable(),
   /** a shell command that checks the work (tests, lint); null for none */
   checkCommand: z.string().min(1).nullable(),
+  /** orchestrations of the project's tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null (or absent, before it existed) for no limit of its own */
+  maxConcurrent: z.number().int().min(1).max(10_000).nullable().optional(),
+  /** the priority of the project's tasks that name none; null (or absent) for DEFAULT_TASK_PRIORITY */
+  defaultPriority: priority.nullable().optional(),
   /** the secret by reference (`env:NAME` or `file:/path` on the runner hosts), never the secret; null for none */
   credentialRef: credentialRefSchema.nullable(),
   forge: forgeSpecSchema,
@@ -60,6 +75,19 @@ const projectFields = {
   approvalPolicy: approvalPolicySchema.optional(),
   /** the executor and model of each stage of its tasks (a task may override a stage's); absent on events before issue 21: none named */
   stageExecutors: stageExecutorsSchema.optional(),
+};
+
+/**
+ * What the scheduler orders and limits by, as the task and its project said when it was
+ * started (absent on admissions decided before priorities: priority DEFAULT_TASK_PRIORITY,
+ * no project).
+ */
+const queueFacts = {
+  priority: priority.optional(),
+  /** the task's project; null for a task of none */
+  projectId: z.uuid().nullable().optional(),
+  /** the project's maxConcurrent when the task was started: the latest one the scheduler saw is the project's limit */
+  projectMaxConcurrent: z.number().int().min(1).nullable().optional(),
 };
 
 /** A slot that lost its container (down) or left the pool (removed). */
@@ -168,7 +196,17 @@ export const MESSAGE_CATALOGUE = {
       approvalPolicy: approvalPolicySchema.optional(),
       /** the executor of each stage: the project's, with the task's own over it; absent on events before issue 21: none named */
       stageExecutors: stageExecutorsSchema.optional(),
+      /** absent on tasks created before priorities: DEFAULT_TASK_PRIORITY */
+      priority: priority.optional(),
+      /** absent on tasks created before dependencies: none */
+      blockedBy: blockedBy.optional(),
     }),
+  },
+  /** A task not started yet was given another priority or other blockers (both whole). */
+  TaskQueueSettingsChanged: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, priority, blockedBy }),
   },
   TaskDeleted: {
     kind: 'event',
@@ -409,12 +447,21 @@ export const MESSAGE_CATALOGUE = {
       orchestrationId: z.uuid(),
       /** 1 = next to be admitted */
       position: z.number().int().min(1),
+      ...queueFacts,
+      /** the blockers not done when it was queued (absent: none); each leaves by OrchestrationUnblocked */
+      waitingOn: blockedBy.optional(),
     }),
   },
   OrchestrationAdmitted: {
     kind: 'event',
     version: 1,
-    data: z.object({ taskId, orchestrationId: z.uuid() }),
+    data: z.object({ taskId, orchestrationId: z.uuid(), ...queueFacts }),
+  },
+  /** A queued task's blocker is done (its pull request merged, when it has one): the task waits for one fewer. */
+  OrchestrationUnblocked: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), blockerId: taskId }),
   },
   OrchestrationReleased: {
     kind: 'event',

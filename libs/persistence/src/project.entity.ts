@@ -6,6 +6,8 @@ import { numberFromString } from './column.transformers';
 /** A project: a repository by URL, its default branch, commands, credential reference and forge. */
 @Entity({ name: 'projects' })
 @Check('projects_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
+@Check('projects_max_concurrent_positive', 'max_concurrent >= 1')
+@Check('projects_default_priority_range', 'default_priority BETWEEN 0 AND 9')
 export class ProjectEntity {
   @PrimaryColumn('uuid')
   id!: string;
@@ -38,6 +40,14 @@ export class ProjectEntity {
   /** the executor of each stage its tasks run (StageExecutors); `{}` names none */
   @Column({ name: 'stage_executors', type: 'jsonb', default: () => "'{}'" })
   stageExecutors!: StageExecutors;
+
+  /** orchestrations of its tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null for no limit of its own */
+  @Column({ name: 'max_concurrent', type: 'integer', nullable: true })
+  maxConcurrent!: number | null;
+
+  /** the priority its tasks get when they name none; null for the default (5) */
+  @Column({ name: 'default_priority', type: 'smallint', nullable: true })
+  defaultPriority!: number | null;
 
   @Column({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

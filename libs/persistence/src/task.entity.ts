@@ -8,6 +8,7 @@ import { numberFromString } from './column.transformers';
 @Check('tasks_status_check', sqlIn('status', TASK_STATUSES))
 @Check('tasks_current_stage_check', sqlIn('current_stage', STAGE_TYPES))
 @Check('tasks_approval_policy_check', sqlIn('approval_policy', APPROVAL_POLICIES))
+@Check('tasks_priority_range', 'priority BETWEEN 0 AND 9')
 @Index('idx_tasks_status_created_at', ['status', 'createdAt'])
 export class TaskEntity {
   @PrimaryGeneratedColumn('uuid')
@@ -37,6 +38,14 @@ export class TaskEntity {
   /** open, merged or closed, as the runner last saw it on the forge; null without a pull request */
   @Column({ name: 'pull_request_state', type: 'varchar', length: 10, nullable: true })
   pullRequestState!: 'open' | 'merged' | 'closed' | null;
+
+  /** its place in the queue: 0 (lowest) to 9 */
+  @Column({ type: 'smallint', default: 5 })
+  priority!: number;
+
+  /** the tasks it waits for: admitted once each is done (its pull request merged, when it has one) */
+  @Column({ name: 'blocked_by', type: 'uuid', array: true, default: () => "'{}'" })
+  blockedBy!: string[];
 
   @Column({ type: 'varchar', length: 20, default: 'created' })
   status!: TaskStatus;

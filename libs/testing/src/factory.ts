@@ -20,8 +20,8 @@ export const ids = {
   command: (n = 1) => deterministicId('factory-command', n),
 };
 
-function message<T extends MessageType>(type: T, aggregateId: string, data: MessageData<T>, id?: string): Envelope<T> {
-  return newMessage(type, aggregateId, data, { ...origin, id: id ?? deterministicId('factory', type, JSON.stringify(data)) });
+function message<T extends MessageType>(type: T, aggregateId: string, data: MessageData<T>, id?: string, occurredAt = AT): Envelope<T> {
+  return newMessage(type, aggregateId, data, { ...origin, occurredAt, id: id ?? deterministicId('factory', type, JSON.stringify(data), ...(occurredAt === AT ? [] : [occurredAt])) });
 }
 
 type Partial2<T> = { [K in keyof T]?: T[K] };
@@ -67,10 +67,17 @@ export const factory = {
     message('RetryStage', ids.task(task), { taskId: ids.task(task), stageId: ids.stage(stageType, round, task) }),
   orchestrationStarted: (task = 1) =>
     message('OrchestrationStarted', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task) }),
-  orchestrationAdmitted: (task = 1) =>
-    message('OrchestrationAdmitted', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task) }),
-  orchestrationQueued: (task = 1, position = 1) =>
-    message('OrchestrationQueued', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), position }),
+  orchestrationAdmitted: (task = 1, data: Partial2<MessageData<'OrchestrationAdmitted'>> = {}) =>
+    message('OrchestrationAdmitted', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), ...data }),
+  /** `occurredAt`: when it was queued (a queued task's priority ages from it) */
+  orchestrationQueued: (task = 1, position = 1, data: Partial2<MessageData<'OrchestrationQueued'>> = {}, occurredAt = AT) =>
+    message('OrchestrationQueued', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), position, ...data }, undefined, occurredAt),
+  orchestrationUnblocked: (task = 1, blocker = 2) =>
+    message('OrchestrationUnblocked', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), blockerId: ids.task(blocker) }),
+  taskQueueSettingsChanged: (task = 1, data: Partial2<MessageData<'TaskQueueSettingsChanged'>> = {}) =>
+    message('TaskQueueSettingsChanged', ids.task(task), { taskId: ids.task(task), priority: 5, blockedBy: [], ...data }),
+  taskPullRequestClosed: (task = 1, state: 'merged' | 'closed' = 'merged') =>
+    message('TaskPullRequestClosed', ids.task(task), { taskId: ids.task(task), url: `https://github.com/acme/shop/pull/${task}`, number: task, state, observedAt: AT }),
   orchestrationReleased: (task = 1, outcome: MessageData<'OrchestrationReleased'>['outcome'] = 'completed') =>
     message('OrchestrationReleased', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), outcome }),
   orchestrationCompleted: (task = 1) =>

@@ -39,7 +39,9 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
   const lease = { leaseId, poolId, slot, taskId: ids.task(901), stageId: ids.stage('qa', 0, 901) };
   return {
     TaskCreated: factory.taskCreated(901, { title: 'Poisoned task', description: 'Every field', repoPath: '/srv/repo', baseBranch: 'main' }),
+    TaskQueueSettingsChanged: event('TaskQueueSettingsChanged', ids.task(901), { taskId: ids.task(901), priority: 7, blockedBy: [] }),
     OrchestrationQueued: factory.orchestrationQueued(901, 1),
+    OrchestrationUnblocked: event('OrchestrationUnblocked', 'scheduler', { taskId: ids.task(901), orchestrationId: ids.orchestration(901), blockerId: ids.task(902) }),
     OrchestrationAdmitted: factory.orchestrationAdmitted(901),
     OrchestrationStarted: factory.orchestrationStarted(901),
     OrchestrationRejected: event('OrchestrationRejected', ids.task(901), { taskId: ids.task(901), reason: 'already running' }),

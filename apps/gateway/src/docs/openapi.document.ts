@@ -15,7 +15,7 @@ import '../http/schemas/webhook.schemas';
 type JsonObject = Record<string, unknown>;
 
 interface Operation {
-  method: 'get' | 'post' | 'put' | 'delete';
+  method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   path: string;
   summary: string;
   /** component name of the JSON body, and whether it may be left out */
@@ -55,6 +55,15 @@ const OPERATIONS: Operation[] = [
     responses: { 200: 'TaskColumnCounts', 400: 'Error' },
   },
   { method: 'get', path: '/api/tasks/{id}', summary: 'Get a task', params: [idParam('id', 'task')], responses: { 200: 'Task', 400: 'Error', 404: 'Error' } },
+  {
+    method: 'patch',
+    path: '/api/tasks/{id}',
+    summary: 'Change the priority or blockers of a task not started yet (appends TaskQueueSettingsChanged); a cycle of blockers is a 400 naming it',
+    params: [idParam('id', 'task')],
+    body: { schema: 'UpdateTaskRequest' },
+    responses: { 200: 'Task', 400: 'Error', 404: 'Error', 409: 'Error' },
+    mutating: true,
+  },
   {
     method: 'post',
     path: '/api/tasks/{id}/decisions',

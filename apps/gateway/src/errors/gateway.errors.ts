@@ -67,6 +67,8 @@ export abstract class ConflictError extends GatewayError {}
 export class TaskNotStartable extends ConflictError {}
 export class TaskNotCancellable extends ConflictError {}
 export class TaskNotDeletable extends ConflictError {}
+/** A started task's priority and blockers are the scheduler's. */
+export class TaskQueueSettingsFixed extends ConflictError {}
 export class StageNotRetryable extends ConflictError {}
 /** A decision on a task that does not wait for one, or on a revision it does not wait on (stale). */
 export class DecisionRefused extends ConflictError {}

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { Actor } from '../auth/bearer.guard';
 import { OrchestrationService } from '../services/orchestration.service';
 import { TasksService } from '../services/tasks.service';
@@ -10,6 +10,7 @@ import {
   followUpRequestSchema,
   listTasksSchema,
   toTaskView,
+  updateTaskSchema,
   type ColumnCounts,
   type DecisionReply,
   type FollowUpReply,
@@ -48,6 +49,14 @@ export class TasksController {
   async get(@Param('id') id: string): Promise<TaskView> {
     const row = await this.tasks.view(parseInput(uuidParam, id, 'id'));
     return toTaskView(row.task, row.startedAt);
+  }
+
+  /** Another priority or other blockers for a task not started yet (409 once started; 400 naming a cycle). */
+  @Patch(':id')
+  async update(@Param('id') id: string, @Body() body: unknown): Promise<TaskView> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const row = await this.tasks.updateQueueSettings(taskId, parseInput(updateTaskSchema, body ?? {}, 'body'));
+    return toTaskView(row);
   }
 
   /** A person's decision on a waiting task's revision: 202; 409 when it does not wait, or waits on another revision. */

@@ -6,15 +6,21 @@ const { ids } = factory;
 const AT = '2026-11-24T10:00:00.000Z';
 
 describe('toBoardUpdates', () => {
-  it('given TaskCreated, then a task-update with the task fields goes to the board and the task room', () => {
+  it('given TaskCreated, then a task-update with the task fields goes to the board and the task room (a task from before priorities: priority 5, no blockers)', () => {
     const updates = toBoardUpdates(7, factory.taskCreated(1));
 
     expect(updates).toEqual([
       {
         name: 'task-update',
         rooms: [BOARD_ROOM, taskRoom(ids.task(1))],
-        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto' },
+        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto', priority: 5, blockedBy: [] },
       },
+    ]);
+  });
+
+  it('given TaskQueueSettingsChanged, then a task-update carries the new priority and blockers', () => {
+    expect(toBoardUpdates(8, factory.taskQueueSettingsChanged(1, { priority: 9, blockedBy: [ids.task(2)] })).map((update) => update.payload)).toEqual([
+      expect.objectContaining({ cause: 'TaskQueueSettingsChanged', taskId: ids.task(1), priority: 9, blockedBy: [ids.task(2)] }),
     ]);
   });
 

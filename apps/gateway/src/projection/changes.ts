@@ -1,4 +1,4 @@
-import type { OrchEvent, PoolUpdate, StageUpdate, TaskUpdate } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, type OrchEvent, type PoolUpdate, type StageUpdate, type TaskUpdate } from '@app/contracts';
 
 type Unsequenced<T> = Omit<T, 'seq' | 'cause' | 'at'>;
 
@@ -30,8 +30,11 @@ export function changesOf(event: OrchEvent): Change[] {
   switch (event.type) {
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, approvalPolicy: approvalPolicy ?? 'auto' })];
+      const queue = { priority: event.data.priority ?? DEFAULT_TASK_PRIORITY, blockedBy: event.data.blockedBy ?? [] };
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, approvalPolicy: approvalPolicy ?? 'auto', ...queue })];
     }
+    case 'TaskQueueSettingsChanged':
+      return [task(event.data.taskId, { priority: event.data.priority, blockedBy: event.data.blockedBy })];
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
     case 'TaskPullRequestClosed':
@@ -133,10 +136,11 @@ export function changesOf(event: OrchEvent): Change[] {
     case 'FollowUpRequested':
       return [task(event.data.taskId, { status: 'queued', orchestrationId: event.data.orchestrationId, reason: null })];
     case 'OrchestrationReleased':
+    case 'OrchestrationUnblocked':
     case 'RunHeartbeat':
     case 'RunOutputLogged':
     case 'PoolStatusReported':
-      // a released slot, a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
+      // a released slot, a blocker done (the blocker's own row shows it), a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
       return [];
     default: {
       const _exhaustive: never = event;

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, isPoolEvent, isProjectEvent, type OrchEvent } from '@app/contracts';
 import { changesOf, type StageChange, type TaskChange } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
@@ -8,6 +8,9 @@ import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
 const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
+
+/** A uuid[] as Postgres's array text (`{a,b}`): the unit sends its statements with their parameters inlined as literals. UUIDs need no quoting. */
+const uuidArray = (ids: readonly string[]): string => `{${ids.join(',')}}`;
 
 /**
  * Applies one event to the read tables: its writes are collected in `unit`, which sends
@@ -35,14 +38,15 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
     case 'TaskCreated': {
       const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto'],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy, priority, blocked_by)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto', event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? [])],
       );
       return;
     }
     case 'TaskPullRequestOpened':
     case 'TaskPullRequestClosed':
+    case 'TaskQueueSettingsChanged':
     case 'OrchestrationQueued':
     case 'OrchestrationAdmitted':
     case 'OrchestrationStarted':
@@ -153,6 +157,8 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
   if (change.reworkCount !== undefined) column('rework_count', change.reworkCount);
   if (change.pullRequestUrl !== undefined) column('pull_request_url', change.pullRequestUrl);
   if (change.pullRequestState !== undefined) column('pull_request_state', change.pullRequestState);
+  if (change.priority !== undefined) column('priority', change.priority);
+  if (change.blockedBy !== undefined) column('blocked_by', uuidArray(change.blockedBy));
   if (change.waitingFor !== undefined) column('waiting_for', change.waitingFor === null ? null : JSON.stringify(change.waitingFor));
   if (change.decision !== undefined) {
     params.push(JSON.stringify([change.decision]));

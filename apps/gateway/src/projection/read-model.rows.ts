@@ -138,7 +138,7 @@ export class ProjectionUnit {
 async function renumberQueue(manager: EntityManager): Promise<void> {
   await manager.query(
     `UPDATE tasks t SET queue_position = q.position
-     FROM (SELECT id, row_number() OVER (ORDER BY queued_seq) AS position FROM tasks WHERE status = 'queued' AND queued_seq IS NOT NULL) q
+     FROM (SELECT id, row_number() OVER (ORDER BY priority DESC, queued_seq) AS position FROM tasks WHERE status = 'queued' AND queued_seq IS NOT NULL) q
      WHERE t.id = q.id AND t.queue_position IS DISTINCT FROM q.position`,
     [],
   );

@@ -71,13 +71,14 @@ export class ProjectsService {
   }
 
   /** What a task of the project copies into its workspace spec when it is created, and the branch it starts from. */
-  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string; stageExecutors: StageExecutors; approvalPolicy: ApprovalPolicy }> {
+  async remoteOf(projectId: string, field: string): Promise<{ remote: WorkspaceRemote; defaultBranch: string; stageExecutors: StageExecutors; approvalPolicy: ApprovalPolicy; defaultPriority: number | null }> {
     const project = await this.get(projectId, field);
     return {
       remote: { projectId: project.id, url: project.repositoryUrl, credentialRef: project.credentialRef, forge: project.forge },
       defaultBranch: project.defaultBranch,
       approvalPolicy: project.approvalPolicy,
       stageExecutors: project.stageExecutors,
+      defaultPriority: project.defaultPriority,
     };
   }
 

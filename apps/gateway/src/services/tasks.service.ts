@@ -1,15 +1,16 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
-import { uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
-import { ConcurrentChange, DependencyUnavailable, NotFoundError, TaskNotDeletable } from '../errors/gateway.errors';
+import { ConcurrentChange, DependencyUnavailable, InvalidInput, NotFoundError, TaskNotDeletable, TaskQueueSettingsFixed } from '../errors/gateway.errors';
 import { readCheckpoint } from '../projection/projection.step';
 import { ProjectionService } from '../projection/projection.service';
 import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
 import { ProjectsService } from './projects.service';
+import { cycleThrough } from './task-dependencies';
 
 /** milliseconds a create or delete waits for its event to be projected, so a read right after sees it */
 const PROJECTION_WAIT_MS = 2_000;
@@ -29,6 +30,16 @@ export interface NewTask {
   approvalPolicy: ApprovalPolicy | null;
   /** the executor of a stage, over the project's for that stage */
   stageExecutors: StageExecutors;
+  /** 0–9; null for the project's defaultPriority (or 5) */
+  priority: number | null;
+  /** the tasks it waits for */
+  blockedBy: string[];
+}
+
+/** What a task not started yet may change of its place in the queue. */
+export interface QueueSettingsUpdate {
+  priority?: number | undefined;
+  blockedBy?: string[] | undefined;
 }
 
 export interface TaskFilter {
@@ -99,13 +110,15 @@ export class TasksService {
   /** Appends TaskCreated and waits (briefly) for the projection, so a read right after sees it. */
   async create(input: NewTask): Promise<TaskEntity> {
     const taskId = uuidv7(this.messages.now().getTime());
-    const { projectId, ...fields } = input;
+    const { projectId, priority, ...fields } = input;
     // the project's repository settings are copied into the task: the orchestrator passes them to every stage unchanged
     const project = projectId === null ? null : await this.projects.remoteOf(projectId, 'projectId');
     const workspace = project === null ? {} : { baseBranch: fields.baseBranch ?? project.defaultBranch, remote: project.remote };
+    await this.checkBlockersExist(input.blockedBy);
+    const queue = { priority: priority ?? project?.defaultPriority ?? DEFAULT_TASK_PRIORITY, blockedBy: input.blockedBy };
     const stageExecutors = { ...project?.stageExecutors, ...fields.stageExecutors };
     const approvalPolicy = fields.approvalPolicy ?? project?.approvalPolicy ?? 'auto';
-    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy });
+    const event = this.messages.create('TaskCreated', taskId, { taskId, ...fields, ...workspace, stageExecutors, approvalPolicy, ...queue });
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
@@ -117,7 +130,57 @@ export class TasksService {
         if (result.ok && asDependencyFailure(error)) return null;
         throw error;
       });
-    return task ?? newTaskRow(taskId, { ...input, baseBranch: workspace.baseBranch ?? input.baseBranch, approvalPolicy }, new Date(event.occurredAt), result.ok ? result.seq : 0);
+    return task ?? newTaskRow(taskId, { ...input, ...queue, baseBranch: workspace.baseBranch ?? input.baseBranch, approvalPolicy }, new Date(event.occurredAt), result.ok ? result.seq : 0);
+  }
+
+  /**
+   * A task not started yet gets another priority or other blockers (TaskQueueSettingsChanged,
+   * appended against its subject's last sequence). Blockers must exist and must not close a
+   * cycle (a 400 naming it); once started its place in the queue is the scheduler's (409).
+   */
+  async updateQueueSettings(taskId: string, update: QueueSettingsUpdate): Promise<TaskEntity> {
+    const task = await this.get(taskId);
+    if (task.status !== 'created') {
+      throw new TaskQueueSettingsFixed(`task ${taskId} is ${task.status}; its priority and blockers can be changed only before it is started`, [{ field: 'id', problem: `task is ${task.status}` }]);
+    }
+    const blockedBy = update.blockedBy ?? task.blockedBy;
+    await this.checkBlockersExist(blockedBy);
+    const cycle = cycleThrough(taskId, blockedBy, await this.blockerGraph(blockedBy));
+    if (cycle !== null) {
+      throw new InvalidInput(`blockedBy would make a cycle: ${cycle.join(' → ')}`, [{ field: 'blockedBy', problem: `would make a cycle: ${cycle.join(' → ')}` }]);
+    }
+    const subjectSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
+    const settings = { taskId, priority: update.priority ?? task.priority, blockedBy };
+    const result = await this.publisher.append(this.messages.create('TaskQueueSettingsChanged', taskId, settings), subjectSeq);
+    if (!result.ok) throw new ConcurrentChange(`task ${taskId} changed while it was being updated; read it again and retry`, [{ field: 'id', problem: 'changed concurrently' }]);
+    await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
+    this.logger.log(`Task ${taskId}: priority ${settings.priority}, blocked by ${blockedBy.length === 0 ? 'none' : blockedBy.join(', ')}`);
+    return this.get(taskId);
+  }
+
+  /** Each blocker must be a task (a 400 naming its place in blockedBy). */
+  private async checkBlockersExist(blockedBy: readonly string[]): Promise<void> {
+    for (const [index, blockerId] of blockedBy.entries()) {
+      const field = `blockedBy[${index}]`;
+      await this.get(blockerId, field).catch((error: unknown) => {
+        if (error instanceof NotFoundError) throw new InvalidInput(`${field}: task ${blockerId} does not exist`, [{ field, problem: 'no task with this id' }]);
+        throw error;
+      });
+    }
+  }
+
+  /** The blockers of every task reachable from `blockedBy` through the read model's blocked_by, in one recursive query. */
+  private async blockerGraph(blockedBy: readonly string[]): Promise<(id: string) => readonly string[]> {
+    const rows: Array<{ id: string; blocked_by: string[] }> = await this.dataSource.query(
+      `WITH RECURSIVE reach(id) AS (
+         SELECT unnest($1::uuid[])
+         UNION SELECT unnest(t.blocked_by) FROM tasks t JOIN reach r ON t.id = r.id
+       )
+       SELECT t.id, t.blocked_by FROM tasks t JOIN reach r ON t.id = r.id`,
+      [blockedBy],
+    );
+    const edges = new Map(rows.map((row) => [row.id, row.blocked_by]));
+    return (id) => edges.get(id) ?? [];
   }
 
   /**

@@ -96,3 +96,36 @@ describe('webhooks: signed, in order, retried with backoff, recorded', () => {
     expect(bodies(receiver).slice(before).map((body) => body.event)).toEqual(['done', 'failed']);
   }, 60_000);
 });
+
+describe('webhooks: a receiver that keeps failing', () => {
+  let broken: WebhookReceiver;
+  let gateway: TestGateway;
+  let client: NatsClient;
+
+  beforeAll(async () => {
+    broken = await webhookReceiver(() => 500);
+    gateway = await startTestGateway({ webhooks: { ...NO_WEBHOOKS, urls: [new URL(broken.url)], maxAttempts: 3, retryBaseMs: 50 } });
+    client = await connectTestClient(gateway.messaging);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await gateway?.stop();
+    await broken?.close();
+  }, 60_000);
+
+  it('given WEBHOOK_MAX_ATTEMPTS=3, then a delivery is tried three times, recorded as failed with the last status, and the next one to the same receiver is tried after it', async () => {
+    for (const event of [factory.taskCreated(51), factory.orchestrationFailed(51, 'first'), factory.orchestrationCompleted(52)]) {
+      await client.js.publish(client.subjects.task(event.aggregateId), JSON.stringify(event));
+    }
+
+    await eventually(async () => (broken.received.length >= 6 ? true : undefined), 20_000, 'both deliveries tried three times');
+    expect(broken.received.map((request) => (JSON.parse(request.body) as { event: string }).event)).toEqual(['failed', 'failed', 'failed', 'done', 'done', 'done']);
+    expect(broken.received[0]?.headers['x-orchestrator-signature-256']).toBeUndefined(); // no WEBHOOK_SECRET: unsigned
+    const recorded = await eventually(async () => {
+      const deliveries = (await (await fetch(`${gateway.baseUrl}/api/tasks/${ids.task(51)}/webhooks`)).json()) as Delivery[];
+      return deliveries[0]?.status === 'failed' ? deliveries : undefined;
+    }, 10_000, 'the failed delivery recorded');
+    expect(recorded).toEqual([expect.objectContaining({ event: 'failed', status: 'failed', attempts: 3, lastStatusCode: 500, lastError: 'answered 500' })]);
+  }, 60_000);
+});

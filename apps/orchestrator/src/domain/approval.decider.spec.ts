@@ -67,11 +67,11 @@ describe('approval gates (task decider)', () => {
       expect(task.status).toBe('waiting');
       expect(react(factory.taskWaiting(), task, 9, rules)).toEqual([expect.objectContaining({ type: 'ReleaseLease', data: expect.objectContaining({ leaseId: factory.lease().leaseId }) })]);
       const scheduler = givenScheduler(factory.orchestrationAdmitted(1), factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1));
-      expect(decideRelease(factory.taskWaiting(), task, scheduler, rules).map((item) => [item.type, item.data.taskId])).toEqual([
+      expect(decideRelease(factory.taskWaiting(), task, scheduler, rules, now).map((item) => [item.type, item.data.taskId])).toEqual([
         ['OrchestrationReleased', ids.task(1)],
         ['OrchestrationAdmitted', ids.task(3)],
       ]);
-      expect(decideRelease(factory.taskWaiting(), task, scheduler, rules)[0]).toMatchObject({ data: { outcome: 'waiting' } });
+      expect(decideRelease(factory.taskWaiting(), task, scheduler, rules, now)[0]).toMatchObject({ data: { outcome: 'waiting' } });
     });
   });
 
@@ -139,10 +139,10 @@ describe('approval gates (task decider)', () => {
       const cancelled = givenTask(...waitingAtSpec(), ...stored(factory.cancelOrchestration(), drafts));
       expect(cancelled.status).toBe('cancelled');
       const scheduler = givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1));
-      expect(decideRelease(factory.orchestrationCancelled(), cancelled, givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationAdmitted(4), factory.orchestrationQueued(3, 1)), rules)).toEqual([
+      expect(decideRelease(factory.orchestrationCancelled(), cancelled, givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationAdmitted(4), factory.orchestrationQueued(3, 1)), rules, now)).toEqual([
         { type: 'OrchestrationReleased', data: { taskId: ids.task(1), orchestrationId: ids.orchestration(1), outcome: 'cancelled' } },
       ]);
-      expect(decideRelease(factory.taskWaiting(), givenTask(...waitingAtSpec()), scheduler, rules)).toEqual([]);
+      expect(decideRelease(factory.taskWaiting(), givenTask(...waitingAtSpec()), scheduler, rules, now)).toEqual([]);
     });
   });
 
@@ -163,7 +163,7 @@ describe('approval gates (task decider)', () => {
       const request = admissionAfter(waitEnded(approved()));
       if (request === null) throw new Error('expected the task to go through admission');
       const scheduler = givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationAdmitted(3), factory.orchestrationQueued(4, 1));
-      expect(decideAdmission(request, scheduler, rules)).toEqual([
+      expect(decideAdmission(request, scheduler, rules, now)).toEqual([
         expect.objectContaining({ type: 'OrchestrationQueued', data: { taskId: ids.task(1), orchestrationId: ids.orchestration(1), position: 2 } }),
       ]);
     });
@@ -186,7 +186,7 @@ describe('approval gates (task decider)', () => {
     it('given a task admitted again after its wait, when a late copy of its TaskWaiting is handled, then the slot it holds now is not released', () => {
       const events = approved();
       const admitted = givenTask(...events, ...stored(factory.orchestrationAdmitted(1), decideAdmitted(factory.orchestrationAdmitted(1), givenTask(...events))));
-      expect(decideRelease(factory.taskWaiting(), admitted, givenScheduler(factory.orchestrationAdmitted(1)), rules)).toEqual([]);
+      expect(decideRelease(factory.taskWaiting(), admitted, givenScheduler(factory.orchestrationAdmitted(1)), rules, now)).toEqual([]);
     });
   });
 

@@ -9,6 +9,7 @@ import { evolveTask, initialTaskState, type TaskState } from './task.state';
 export const rules: OrchestrationRules = {
   enabled: true,
   maxConcurrent: 2,
+  priorityAgingS: 300,
   maxRetries: 2,
   maxRework: 1,
   stageTimeoutS: { specification: 1800, implementation: 3600, qa: 1800 },

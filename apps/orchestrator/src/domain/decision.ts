@@ -32,4 +32,16 @@ export interface AdmissionRequest {
   orchestrationId: string;
   /** tells a retry's admission from the first (part of the derived id) */
   key?: string;
+  /** what the scheduler orders and limits it by; absent: DEFAULT_TASK_PRIORITY, no project, no blockers */
+  queue?: QueueFacts;
+}
+
+/** A task's place in the queue as its own state and its project say at its start. */
+export interface QueueFacts {
+  priority: number;
+  projectId: string | null;
+  /** the project's maxConcurrent now; null for none */
+  projectMaxConcurrent: number | null;
+  /** its blockers not done yet */
+  waitingOn: string[];
 }

@@ -6,7 +6,7 @@ import { ORCHESTRATION_END_EVENT_TYPES, SCHEDULER_EVENT_TYPES, TERMINAL_STAGE_EV
  * service's switch (exhaustive over `FollowedEvent`) are made from.
  */
 export const FOLLOWED_EVENTS = {
-  tasks: [...ORCHESTRATION_END_EVENT_TYPES, 'StageScheduled', 'StageStarted', ...TERMINAL_STAGE_EVENTS, 'StageRetryScheduled', 'TaskWaiting', 'TaskWaitEnded', 'FollowUpRequested'],
+  tasks: [...ORCHESTRATION_END_EVENT_TYPES, 'StageScheduled', 'StageStarted', ...TERMINAL_STAGE_EVENTS, 'StageRetryScheduled', 'TaskWaiting', 'TaskWaitEnded', 'FollowUpRequested', 'TaskPullRequestClosed'],
   scheduler: SCHEDULER_EVENT_TYPES,
   leases: ['LeaseGranted', 'LeaseRevoked', 'LeaseExpired'],
   heartbeats: ['RunHeartbeat'],

@@ -4,6 +4,12 @@ import type { StageType } from '@app/contracts';
 export interface OrchestrationRules {
   enabled: boolean;
   maxConcurrent: number;
+  /**
+   * seconds a queued task waits for its effective priority to rise by one: a task of
+   * priority p outranks every task queued more than `priorityAgingS × (9 − p)` after it, so
+   * none waits for ever behind a stream of higher priorities
+   */
+  priorityAgingS: number;
   /** retries of a failed stage before the task fails */
   maxRetries: number;
   /** QA rejections sent back to implementation before the task fails */

@@ -1,7 +1,7 @@
 import { factory, ids } from '@app/testing';
-import { givenScheduler, givenTask, rules } from './decider.givens';
-import { isRejection, type AdmissionRequest } from './decision';
-import { decideAdmission, decideAdmissions, decideRelease } from './scheduler.decider';
+import { givenScheduler, givenTask, now, rules, types } from './decider.givens';
+import { isRejection, type AdmissionRequest, type QueueFacts } from './decision';
+import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, effectivePriority } from './scheduler.decider';
 import { decideStart } from './task.decider';
 import type { TaskState } from './task.state';
 
@@ -15,24 +15,24 @@ const startable = (command: ReturnType<typeof factory.startOrchestration>, task:
 describe('scheduler decider (the admission log)', () => {
   describe('admission: limit and FIFO queue', () => {
     it('given a free slot, when a task is started, then it is admitted', () => {
-      const drafts = decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), givenScheduler(), rules);
+      const drafts = decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), givenScheduler(), rules, now);
       expect(drafts).toEqual([{ type: 'OrchestrationAdmitted', data: { taskId: ids.task(1), orchestrationId: expect.any(String) } }]);
     });
 
     it('given the limit is reached, when a task is started, then it is queued behind the others with its position', () => {
       const scheduler = givenScheduler(factory.orchestrationAdmitted(2), factory.orchestrationAdmitted(3), factory.orchestrationQueued(4, 1));
-      const drafts = decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), scheduler, rules);
+      const drafts = decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), scheduler, rules, now);
       expect(drafts).toEqual([expect.objectContaining({ type: 'OrchestrationQueued', data: expect.objectContaining({ taskId: ids.task(1), position: 2 }) })]);
     });
 
     it('given a task already queued, when it is started again, then nothing is decided', () => {
       const scheduler = givenScheduler(factory.orchestrationQueued(1, 1));
-      expect(decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), scheduler, rules)).toEqual([]);
+      expect(decideAdmission(startable(factory.startOrchestration(1), givenTask(factory.taskCreated())), scheduler, rules, now)).toEqual([]);
     });
 
     it('given a running task ends, then its slot is released and the head of the queue admitted, in order', () => {
       const scheduler = givenScheduler(factory.orchestrationAdmitted(1), factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1), factory.orchestrationQueued(4, 2));
-      const drafts = decideRelease(factory.orchestrationCompleted(1), givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.orchestrationCompleted(1)), scheduler, rules);
+      const drafts = decideRelease(factory.orchestrationCompleted(1), givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.orchestrationCompleted(1)), scheduler, rules, now);
       expect(drafts.map((item) => [item.type, item.data.taskId])).toEqual([
         ['OrchestrationReleased', ids.task(1)],
         ['OrchestrationAdmitted', ids.task(3)],
@@ -41,7 +41,7 @@ describe('scheduler decider (the admission log)', () => {
 
     it('given free slots and a queue, then admissions fill exactly the free slots', () => {
       const scheduler = givenScheduler(factory.orchestrationQueued(1, 1), factory.orchestrationQueued(2, 2), factory.orchestrationQueued(3, 3));
-      expect(decideAdmissions(scheduler, rules).map((item) => item.data.taskId)).toEqual([ids.task(1), ids.task(2)]);
+      expect(decideAdmissions(scheduler, rules, now).map((item) => item.data.taskId)).toEqual([ids.task(1), ids.task(2)]);
     });
   });
 
@@ -50,7 +50,7 @@ describe('scheduler decider (the admission log)', () => {
       const admitted = factory.orchestrationAdmitted(1);
       const scheduler = givenScheduler(admitted, factory.orchestrationReleased(1), admitted);
       expect(scheduler.running).toEqual([]);
-      expect(decideAdmissions(givenScheduler(admitted, factory.orchestrationReleased(1), admitted, factory.orchestrationQueued(2, 1)), rules)).toEqual([
+      expect(decideAdmissions(givenScheduler(admitted, factory.orchestrationReleased(1), admitted, factory.orchestrationQueued(2, 1)), rules, now)).toEqual([
         expect.objectContaining({ type: 'OrchestrationAdmitted', data: expect.objectContaining({ taskId: ids.task(2) }) }),
       ]);
     });
@@ -59,8 +59,134 @@ describe('scheduler decider (the admission log)', () => {
 
   describe('retry from the API', () => {
     it('given a failed stage let through by the task, when it is retried, then it is admitted with a key of its own', () => {
-      const drafts = decideAdmission({ taskId: ids.task(1), orchestrationId: ids.orchestration(1), key: 'retry:s:1' }, givenScheduler(), rules);
+      const drafts = decideAdmission({ taskId: ids.task(1), orchestrationId: ids.orchestration(1), key: 'retry:s:1' }, givenScheduler(), rules, now);
       expect(drafts).toEqual([{ type: 'OrchestrationAdmitted', data: { taskId: ids.task(1), orchestrationId: ids.orchestration(1) }, key: 'retry:s:1' }]);
+    });
+  });
+
+  describe('priorities: highest first, FIFO within one, aged so none starves', () => {
+    const minutes = (n: number) => new Date(now.getTime() + n * 60_000);
+    const queuedAt = (n: number) => minutes(n).toISOString();
+    const admittedIds = (drafts: ReadonlyArray<{ type: string; data: { taskId: string } }>) => drafts.filter((item) => item.type === 'OrchestrationAdmitted').map((item) => item.data.taskId);
+    const one = { ...rules, maxConcurrent: 1 };
+
+    it('given tasks of priorities 2, 9 and 5 queued in that order, when slots free, then the 9 is admitted, then the 5, then the 2', () => {
+      const scheduler = givenScheduler(
+        factory.orchestrationQueued(2, 1, { priority: 2 }, queuedAt(0)),
+        factory.orchestrationQueued(3, 2, { priority: 9 }, queuedAt(0)),
+        factory.orchestrationQueued(4, 3, { priority: 5 }, queuedAt(0)),
+      );
+      expect(admittedIds(decideAdmissions(scheduler, one, minutes(1)))).toEqual([ids.task(3)]);
+      expect(admittedIds(decideAdmissions(scheduler, { ...rules, maxConcurrent: 3 }, minutes(1)))).toEqual([ids.task(3), ids.task(4), ids.task(2)]);
+    });
+
+    it('given two tasks of the same priority, then the one queued first is admitted first', () => {
+      const scheduler = givenScheduler(factory.orchestrationQueued(2, 1, { priority: 7 }, queuedAt(1)), factory.orchestrationQueued(3, 2, { priority: 7 }, queuedAt(2)));
+      expect(admittedIds(decideAdmissions(scheduler, one, minutes(3)))).toEqual([ids.task(2)]);
+    });
+
+    it('given a new task of a higher priority than those queued, then it is queued ahead of them with its position', () => {
+      const scheduler = givenScheduler(factory.orchestrationAdmitted(5), factory.orchestrationQueued(2, 1, { priority: 3 }, queuedAt(0)), factory.orchestrationQueued(3, 2, { priority: 3 }, queuedAt(0)));
+      const request: AdmissionRequest = { taskId: ids.task(1), orchestrationId: ids.orchestration(1), queue: { priority: 8, projectId: null, projectMaxConcurrent: null, waitingOn: [] } };
+      expect(decideAdmission(request, scheduler, one, minutes(0))).toEqual([expect.objectContaining({ type: 'OrchestrationQueued', data: expect.objectContaining({ position: 1, priority: 8 }) })]);
+    });
+
+    it('aging: a priority-0 task queued an hour ago (+12 at 300 s per step) outranks a priority-9 task queued now; 44 minutes after it (+8) it does not', () => {
+      const oldLow = factory.orchestrationQueued(2, 1, { priority: 0 }, queuedAt(0));
+      const freshHigh = factory.orchestrationQueued(3, 2, { priority: 9 }, queuedAt(60));
+      expect(admittedIds(decideAdmissions(givenScheduler(oldLow, freshHigh), one, minutes(60)))).toEqual([ids.task(2)]);
+      // at minute 44 the old one is at 0 + 8 = 8, a 9 queued at minute 44 at 9: the 9 goes first
+      const earlierHigh = factory.orchestrationQueued(4, 2, { priority: 9 }, queuedAt(44));
+      expect(admittedIds(decideAdmissions(givenScheduler(oldLow, earlierHigh), one, minutes(44)))).toEqual([ids.task(4)]);
+    });
+
+    it('starvation-free: a priority-p task outranks every task queued more than priorityAgingS × (9 − p) after it', () => {
+      for (const priority of [0, 4, 8]) {
+        const lag = (rules.priorityAgingS / 60) * (9 - priority);
+        const waiting = factory.orchestrationQueued(2, 1, { priority }, queuedAt(0));
+        const later = factory.orchestrationQueued(3, 2, { priority: 9 }, queuedAt(lag + 1));
+        for (const at of [lag + 1, lag + 7, lag + 600]) {
+          expect(effectivePriority(givenScheduler(waiting).queue[0]!, rules, minutes(at).getTime())).toBeGreaterThanOrEqual(effectivePriority(givenScheduler(later).queue[0]!, rules, minutes(at).getTime()));
+          expect(admittedIds(decideAdmissions(givenScheduler(later, waiting), one, minutes(at)))).toEqual([ids.task(2)]);
+        }
+      }
+    });
+  });
+
+  describe('dependencies: a queued task waits for its blockers', () => {
+    it('given a task queued waiting for a blocker, when a slot is free, then it is not admitted but the next one is', () => {
+      const scheduler = givenScheduler(factory.orchestrationQueued(2, 1, { priority: 9, waitingOn: [ids.task(7)] }), factory.orchestrationQueued(3, 2, { priority: 1 }));
+      expect(decideAdmissions(scheduler, rules, now).map((item) => item.data.taskId)).toEqual([ids.task(3)]);
+    });
+
+    it('given a task queued waiting for its blocker, when the blocker is done, then it is unblocked and admitted', () => {
+      const scheduler = givenScheduler(factory.orchestrationQueued(2, 1, { waitingOn: [ids.task(7)] }));
+      const drafts = decideBlockerDone(ids.task(7), scheduler, rules, now);
+      expect(drafts.map((item) => [item.type, item.data.taskId])).toEqual([
+        ['OrchestrationUnblocked', ids.task(2)],
+        ['OrchestrationAdmitted', ids.task(2)],
+      ]);
+      const after = givenScheduler(factory.orchestrationQueued(2, 1, { waitingOn: [ids.task(7)] }), factory.orchestrationUnblocked(2, 7));
+      expect(after.queue[0]?.waitingOn).toEqual([]);
+    });
+
+    it('given a task waiting for two blockers, when one is done, then it stays queued waiting for the other', () => {
+      const scheduler = givenScheduler(factory.orchestrationQueued(2, 1, { waitingOn: [ids.task(7), ids.task(8)] }));
+      expect(types(decideBlockerDone(ids.task(7), scheduler, rules, now))).toEqual(['OrchestrationUnblocked']);
+    });
+
+    it('given a start with an open blocker and a free slot, then it is queued waiting for it, naming it', () => {
+      const request: AdmissionRequest = { taskId: ids.task(1), orchestrationId: ids.orchestration(1), queue: { priority: 5, projectId: null, projectMaxConcurrent: null, waitingOn: [ids.task(7)] } };
+      expect(decideAdmission(request, givenScheduler(), rules, now)).toEqual([
+        expect.objectContaining({ type: 'OrchestrationQueued', data: expect.objectContaining({ position: 1, waitingOn: [ids.task(7)] }) }),
+      ]);
+    });
+  });
+
+  describe('per-project limits beside the global one', () => {
+    const shop = ids.task(100);
+    const blog = ids.task(101);
+    const facts = (projectId: string, projectMaxConcurrent: number | null): QueueFacts => ({ priority: 5, projectId, projectMaxConcurrent, waitingOn: [] });
+    const start = (task: number, queue: QueueFacts): AdmissionRequest => ({ taskId: ids.task(task), orchestrationId: ids.orchestration(task), queue });
+    const wide = { ...rules, maxConcurrent: 3 };
+
+    it('given a project with maxConcurrent 1 running one task, when another of its tasks starts, then it is queued though global slots are free', () => {
+      const scheduler = givenScheduler(factory.orchestrationAdmitted(1, { projectId: shop, projectMaxConcurrent: 1 }));
+      expect(types(decideAdmission(start(2, facts(shop, 1)), scheduler, wide, now))).toEqual(['OrchestrationQueued']);
+      expect(types(decideAdmission(start(3, facts(blog, 1)), scheduler, wide, now))).toEqual(['OrchestrationAdmitted']);
+    });
+
+    it('given the project at its limit first in the queue, when slots free, then a task of another project behind it is admitted', () => {
+      const scheduler = givenScheduler(
+        factory.orchestrationAdmitted(1, { projectId: shop, projectMaxConcurrent: 1 }),
+        factory.orchestrationQueued(2, 1, { priority: 9, projectId: shop, projectMaxConcurrent: 1 }),
+        factory.orchestrationQueued(3, 2, { priority: 1, projectId: blog, projectMaxConcurrent: null }),
+      );
+      expect(decideAdmissions(scheduler, wide, now).map((item) => item.data.taskId)).toEqual([ids.task(3)]);
+    });
+
+    it('given the project limit is not reached but the global one is, then nothing is admitted', () => {
+      const scheduler = givenScheduler(
+        factory.orchestrationAdmitted(1, { projectId: blog }),
+        factory.orchestrationAdmitted(4, { projectId: blog }),
+        factory.orchestrationQueued(2, 1, { projectId: shop, projectMaxConcurrent: 2 }),
+      );
+      expect(decideAdmissions(scheduler, rules, now)).toEqual([]);
+    });
+
+    it('given the project task running ends, then its next task is admitted (and the limit the latest start carried holds)', () => {
+      const scheduler = givenScheduler(
+        factory.orchestrationAdmitted(1, { projectId: shop, projectMaxConcurrent: 1 }),
+        factory.orchestrationQueued(2, 1, { projectId: shop, projectMaxConcurrent: 1 }),
+        factory.orchestrationQueued(3, 2, { projectId: shop, projectMaxConcurrent: 1 }),
+      );
+      expect(decideRelease(factory.orchestrationCompleted(1), givenTask(factory.taskCreated(), factory.orchestrationStarted(), factory.orchestrationCompleted(1)), scheduler, wide, now).map((item) => [item.type, item.data.taskId])).toEqual([
+        ['OrchestrationReleased', ids.task(1)],
+        ['OrchestrationAdmitted', ids.task(2)],
+      ]);
+      const raised = givenScheduler(factory.orchestrationAdmitted(1, { projectId: shop, projectMaxConcurrent: 1 }), factory.orchestrationQueued(2, 1, { projectId: shop, projectMaxConcurrent: 2 }));
+      expect(raised.projectLimits[shop]).toBe(2);
+      expect(decideAdmissions(raised, wide, now).map((item) => item.data.taskId)).toEqual([ids.task(2)]);
     });
   });
 });

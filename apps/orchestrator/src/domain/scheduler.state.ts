@@ -1,14 +1,33 @@
-import { isSchedulerEvent, type SchedulerEvent } from '@app/contracts';
+import { DEFAULT_TASK_PRIORITY, isSchedulerEvent, type SchedulerEvent } from '@app/contracts';
 
+/** A task holding a slot. */
 export interface Admission {
   taskId: string;
   orchestrationId: string;
+  /** its project, whose own limit it counts against; null for a task of none */
+  projectId: string | null;
 }
 
-/** The admission log folded: who holds a slot, who waits, in order. */
+/** A task waiting for a slot: what orders it (priority, then when it was queued) and what holds it back. */
+export interface QueueEntry extends Admission {
+  priority: number;
+  /** ms since the epoch: the OrchestrationQueued's occurredAt (aging counts from it) */
+  queuedAt: number;
+  /** the blockers not done yet: it is not admitted before this is empty */
+  waitingOn: string[];
+}
+
+/**
+ * The admission log folded: who holds a slot, who waits, and each project's limit. Only
+ * open work: a task leaves both lists when it is released, so the state (and the decision
+ * over it) grows with what is queued and running, never with the history.
+ */
 export interface SchedulerState {
   running: Admission[];
-  queue: Admission[];
+  /** in the order the tasks were queued (FIFO); the decider orders it by priority */
+  queue: QueueEntry[];
+  /** each project's maxConcurrent as its latest start carried it; a project absent or null has no limit of its own */
+  projectLimits: Record<string, number | null>;
   /**
    * Envelope ids of the last MAX_RECENT_IDS events folded in: one stored again (re-published
    * without its Nats-Msg-Id, or after the duplicate window) is folded once — a re-stored
@@ -20,14 +39,14 @@ export interface SchedulerState {
 /** ids remembered: the subject grows for ever, and its state is snapshotted as JSON */
 export const MAX_RECENT_IDS = 1_000;
 
-export const initialSchedulerState: SchedulerState = { running: [], queue: [], recentIds: [] };
+export const initialSchedulerState: SchedulerState = { running: [], queue: [], projectLimits: {}, recentIds: [] };
 
 /** How the admission log is folded: a snapshot every 100 decisions keeps a cold load short (its subject holds every admission ever). */
 export const schedulerFold = {
   initial: () => initialSchedulerState,
   accepts: isSchedulerEvent,
   evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 2, every: 100 },
+  snapshot: { name: 'scheduler', version: 3, every: 100 },
 };
 
 export function evolveScheduler(state: SchedulerState, event: SchedulerEvent): SchedulerState {
@@ -42,13 +61,23 @@ function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): Sche
     case 'OrchestrationQueued': {
       const { taskId, orchestrationId } = event.data;
       if (isKnown(state, taskId)) return state;
-      return { ...state, queue: [...state.queue, { taskId, orchestrationId }] };
+      const entry: QueueEntry = {
+        taskId,
+        orchestrationId,
+        projectId: event.data.projectId ?? null,
+        priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
+        queuedAt: Date.parse(event.occurredAt),
+        waitingOn: event.data.waitingOn ?? [],
+      };
+      return { ...withProjectLimit(state, event.data), queue: [...state.queue, entry] };
     }
     case 'OrchestrationAdmitted': {
       const { taskId, orchestrationId } = event.data;
+      const queued = state.queue.find((entry) => entry.taskId === taskId);
+      const projectId = event.data.projectId ?? queued?.projectId ?? null;
       return {
-        ...state,
-        running: [...state.running.filter((entry) => entry.taskId !== taskId), { taskId, orchestrationId }],
+        ...withProjectLimit(state, event.data),
+        running: [...state.running.filter((entry) => entry.taskId !== taskId), { taskId, orchestrationId, projectId }],
         queue: state.queue.filter((entry) => entry.taskId !== taskId),
       };
     }
@@ -60,6 +89,13 @@ function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): Sche
         queue: state.queue.filter((entry) => entry.taskId !== taskId),
       };
     }
+    case 'OrchestrationUnblocked': {
+      const { taskId, blockerId } = event.data;
+      return {
+        ...state,
+        queue: state.queue.map((entry) => (entry.taskId === taskId ? { ...entry, waitingOn: entry.waitingOn.filter((id) => id !== blockerId) } : entry)),
+      };
+    }
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -67,6 +103,18 @@ function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): Sche
   }
 }
 
+/** A start that names its project records the project's limit as it was then (the latest wins). */
+function withProjectLimit(state: SchedulerState, data: { projectId?: string | null | undefined; projectMaxConcurrent?: number | null | undefined }): SchedulerState {
+  if (!data.projectId || data.projectMaxConcurrent === undefined) return state;
+  if (state.projectLimits[data.projectId] === data.projectMaxConcurrent) return state;
+  return { ...state, projectLimits: { ...state.projectLimits, [data.projectId]: data.projectMaxConcurrent } };
+}
+
 export function isKnown(state: SchedulerState, taskId: string): boolean {
   return state.running.some((entry) => entry.taskId === taskId) || state.queue.some((entry) => entry.taskId === taskId);
+}
+
+/** The queued tasks waiting for `blockerId`. */
+export function dependentsOf(state: SchedulerState, blockerId: string): QueueEntry[] {
+  return state.queue.filter((entry) => entry.waitingOn.includes(blockerId));
 }

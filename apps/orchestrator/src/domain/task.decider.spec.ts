@@ -1,8 +1,12 @@
+import { isTaskEvent, type OrchEvent } from '@app/contracts';
 import { factory, ids } from '@app/testing';
 import { givenTask, now, rules, running, types } from './decider.givens';
 import { isRejection } from './decision';
+import { evolveTask, initialTaskState } from './task.state';
 import {
+  blockerStanding,
   decideAdmitted,
+  decideBlockerBroken,
   decideCancel,
   decideDeadline,
   decideLeaseLost,
@@ -281,4 +285,51 @@ describe('task decider', () => {
     });
   });
 
+  describe('dependencies: how a blocker stands, and a blocker breaking', () => {
+    const blocker = (...events: OrchEvent[]) => events.filter(isTaskEvent).reduce(evolveTask, initialTaskState(ids.task(7)));
+    const created = factory.taskCreated(7);
+
+    it('given a blocker not started, queued or running, then it is open', () => {
+      expect(blockerStanding(blocker(created))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(created, factory.orchestrationStarted(7)))).toEqual({ kind: 'open' });
+    });
+
+    it('given a blocker done without a pull request, then it is done', () => {
+      expect(blockerStanding(blocker(created, factory.orchestrationStarted(7), factory.orchestrationCompleted(7)))).toEqual({ kind: 'done' });
+    });
+
+    it('given a blocker done whose pull request is open, then it is open until the pull request is merged', () => {
+      const done = [created, factory.orchestrationStarted(7), factory.taskPullRequestOpened(7), factory.orchestrationCompleted(7)];
+      expect(blockerStanding(blocker(...done))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(...done, factory.taskPullRequestClosed(7, 'merged')))).toEqual({ kind: 'done' });
+    });
+
+    it('given a blocker whose pull request was closed without merging, then it is broken, saying so', () => {
+      const closed = blocker(created, factory.orchestrationStarted(7), factory.taskPullRequestOpened(7), factory.orchestrationCompleted(7), factory.taskPullRequestClosed(7, 'closed'));
+      expect(blockerStanding(closed)).toEqual({ kind: 'broken', reason: `blocked by task ${ids.task(7)}, which had its pull request closed without merging` });
+    });
+
+    it('given a blocker that failed or was cancelled, then it is broken with its own reason', () => {
+      expect(blockerStanding(blocker(created, factory.orchestrationStarted(7), factory.orchestrationFailed(7, 'qa failed 3 times')))).toEqual({
+        kind: 'broken',
+        reason: `blocked by task ${ids.task(7)}, which failed: qa failed 3 times`,
+      });
+      expect(blockerStanding(blocker(created, factory.orchestrationCancelled(7, 'not wanted')))).toEqual({ kind: 'broken', reason: `blocked by task ${ids.task(7)}, which was cancelled: not wanted` });
+      expect(blockerStanding(blocker(created, factory.taskDeleted(7)))).toEqual({ kind: 'broken', reason: `blocked by task ${ids.task(7)}, which was deleted` });
+    });
+
+    it('given a queued task, when its blocker broke, then it fails with the blocker\'s reason; once ended, nothing more', () => {
+      const drafts = decideBlockerBroken(givenTask(factory.taskCreated(1, { blockedBy: [ids.task(7)] })), ids.orchestration(1), 'blocked by task x, which failed: boom', now);
+      expect(drafts).toEqual([{ type: 'OrchestrationFailed', data: { taskId: ids.task(1), orchestrationId: ids.orchestration(1), reason: 'blocked by task x, which failed: boom', failedAt: now.toISOString() } }]);
+      expect(decideBlockerBroken(givenTask(factory.taskCreated(1), factory.orchestrationFailed(1)), ids.orchestration(1), 'again', now)).toEqual([]);
+    });
+
+    it('given a task created with a priority and blockers, then its state carries them, and a settings change replaces both', () => {
+      const task = givenTask(factory.taskCreated(1, { priority: 8, blockedBy: [ids.task(7)] }));
+      expect([task.priority, task.blockedBy]).toEqual([8, [ids.task(7)]]);
+      const changed = givenTask(factory.taskCreated(1, { priority: 8, blockedBy: [ids.task(7)] }), factory.taskQueueSettingsChanged(1, { priority: 2, blockedBy: [] }));
+      expect([changed.priority, changed.blockedBy]).toEqual([2, []]);
+      expect(givenTask(factory.taskCreated(1)).priority).toBe(5);
+    });
+  });
 });

@@ -246,7 +246,7 @@ export function decideLeaseLost(event: MessageOf<'LeaseRevoked'> | MessageOf<'Le
  * CancelOrchestration → the current attempt is cancelled and the orchestration ends; a
  * queued or waiting task simply ends (and leaves the queue). Its slot then goes to the next in line.
  */
-export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: TaskState, queued: Admission | null, now: Date): TaskDraft[] | Rejection {
+export function decideCancel(command: MessageOf<'CancelOrchestration'>, task: TaskState, queued: Pick<Admission, 'orchestrationId'> | null, now: Date): TaskDraft[] | Rejection {
   const { taskId, reason } = command.data;
   if (!task.exists) return rejection(`task ${taskId} does not exist`);
   // a waiting task, and an ended one whose follow-up waits for a slot, can be cancelled too
@@ -362,4 +362,32 @@ function scheduleStage(
 ): TaskDraft {
   const stageId = stageIdFor(orchestrationId, stageType, round);
   return draft('StageScheduled', { taskId, orchestrationId, stageId, stageType, attempt, round, context }, `${stageId}:${attempt}`);
+}
+
+/** How a blocker stands for the tasks waiting for it. */
+export type BlockerStanding = { kind: 'open' } | { kind: 'done' } | { kind: 'broken'; reason: string };
+
+/**
+ * A blocker is done when its orchestration completed and its pull request, if it opened
+ * one, was merged; broken when it failed, was cancelled or deleted, or its pull request was
+ * closed without merging; open otherwise (not started, queued, running, its PR open).
+ */
+export function blockerStanding(blocker: TaskState): BlockerStanding {
+  const broken = (why: string): BlockerStanding => ({ kind: 'broken', reason: `blocked by task ${blocker.taskId}, which ${why}` });
+  if (!blocker.exists) return broken('does not exist');
+  if (blocker.deleted) return broken('was deleted');
+  if (blocker.pullRequestState === 'closed') return broken('had its pull request closed without merging');
+  if (blocker.status === 'failed') return broken(`failed: ${blocker.endReason ?? 'no reason given'}`);
+  if (blocker.status === 'cancelled') return broken(`was cancelled: ${blocker.endReason ?? 'no reason given'}`);
+  if (blocker.status === 'done' && blocker.pullRequestState !== 'open') return { kind: 'done' };
+  return { kind: 'open' };
+}
+
+/**
+ * A blocker of a task that was started (queued, or being started) broke: the task fails with
+ * the blocker's reason, never having run. Its release then gives its place in the queue up.
+ */
+export function decideBlockerBroken(task: TaskState, orchestrationId: string, reason: string, now: Date): TaskDraft[] {
+  if (!task.exists || task.status !== 'created') return [];
+  return [draft('OrchestrationFailed', { taskId: task.taskId, orchestrationId, reason, failedAt: now.toISOString() })];
 }

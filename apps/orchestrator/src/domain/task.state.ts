@@ -1,4 +1,5 @@
 import {
+  DEFAULT_TASK_PRIORITY,
   isTaskEvent,
   type ApprovalPolicy,
   type DiffStat,
@@ -69,6 +70,14 @@ interface TaskFacts {
   title: string;
   description: string;
   workspace: WorkspaceSpec;
+  /** its place in the queue: 0 (lowest) to 9 */
+  priority: number;
+  /** the tasks it waits for before it is admitted */
+  blockedBy: readonly string[];
+  /** its pull request as last seen on the forge; null before one was opened */
+  pullRequestState: 'open' | 'merged' | 'closed' | null;
+  /** why its orchestration failed or was cancelled; null while it has not */
+  endReason: string | null;
   /** when the task waits for a person (from TaskCreated; `auto` before issue 18) */
   approvalPolicy: ApprovalPolicy;
   /** the executor of each stage the task (or its project) names */
@@ -113,6 +122,10 @@ export function initialTaskState(taskId: string): NewTask {
     title: '',
     description: '',
     workspace: { repoPath: null, baseBranch: null },
+    priority: DEFAULT_TASK_PRIORITY,
+    blockedBy: [],
+    pullRequestState: null,
+    endReason: null,
     approvalPolicy: 'auto',
     stageExecutors: {},
     waitingFor: null,
@@ -154,15 +167,23 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         title: event.data.title,
         description: event.data.description,
         workspace: { repoPath: event.data.repoPath, baseBranch: event.data.baseBranch, remote: event.data.remote ?? null },
+        priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
+        blockedBy: event.data.blockedBy ?? [],
         approvalPolicy: event.data.approvalPolicy ?? 'auto',
         stageExecutors: event.data.stageExecutors ?? {},
       };
+    case 'TaskQueueSettingsChanged':
+      return { ...state, priority: event.data.priority, blockedBy: event.data.blockedBy };
+    case 'TaskPullRequestOpened':
+      return { ...state, pullRequestState: 'open' };
+    case 'TaskPullRequestClosed':
+      return { ...state, pullRequestState: event.data.state };
     case 'TaskDeleted':
       return { ...state, deleted: true };
     case 'OrchestrationStarted':
-      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, round: 0, currentStageId: null, heldLease: null, endReason: null };
     case 'OrchestrationResumed':
-      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null };
+      return { ...state, status: 'running', orchestrationId: event.data.orchestrationId, resumePending: true, heldLease: null, endReason: null };
     case 'StageScheduled': {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
@@ -211,15 +232,13 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'OrchestrationCompleted':
       return { ...state, ...ENDED, status: 'done', orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
     case 'OrchestrationFailed':
-      return { ...state, ...ENDED, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
+      return { ...state, ...ENDED, status: 'failed', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
     case 'OrchestrationCancelled':
-      return { ...state, ...ENDED, status: 'cancelled', orchestrationId: state.orchestrationId ?? event.data.orchestrationId };
+      return { ...state, ...ENDED, status: 'cancelled', orchestrationId: state.orchestrationId ?? event.data.orchestrationId, endReason: event.data.reason };
     case 'OrchestrationRejected':
     case 'ReworkRequested':
     case 'TaskDecisionRecorded':
-    case 'TaskPullRequestOpened':
-    case 'TaskPullRequestClosed':
-      // a refusal changes nothing; a rework's StageScheduled (or a decision's TaskWaitEnded), which follows it, does; a pull request is the gateway's and the runner's business
+      // a refusal changes nothing; a rework's StageScheduled (or a decision's TaskWaitEnded), which follows it, does
       return state;
     default: {
       const _exhaustive: never = event;

@@ -1,12 +1,12 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { deterministicId, draft, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent, type WaitingFor } from '@app/contracts';
+import { deterministicId, draft, isProjectEvent, SCHEDULER_AGGREGATE, sealDraft, type MessageOf, type OrchEvent, type OrchMessage, type SchedulerEvent, type TaskEvent, type WaitingFor } from '@app/contracts';
 import { Clock } from '@app/config';
 import { AggregateStore, HeartbeatReader, MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
-import { isRejection, type AdmissionRequest, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
+import { isRejection, type AdmissionRequest, type QueueFacts, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
-import { decideAdmission, decideAdmissions, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
-import { schedulerFold, type SchedulerState } from '../domain/scheduler.state';
+import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
+import { dependentsOf, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
@@ -93,7 +93,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     }
     if (stalled && scheduler.queue.length > 0) {
       const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
-      await this.decideOnScheduler(cause, (current) => decideAdmissions(current, this.config.rules));
+      // a blocker that ended while its dependent was being queued is settled here at the latest
+      for (const blockerId of new Set(scheduler.queue.flatMap((entry) => entry.waitingOn))) await this.settleDependents(cause, blockerId);
+      await this.decideOnScheduler(cause, (current) => decideAdmissions(current, this.config.rules, this.clock.now()));
     }
     return scheduler;
   }
@@ -117,11 +119,63 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       await this.reject(command, taskId, outcome);
       return;
     }
+    const blockers = await this.blockersOf(task);
+    const broken = blockers.flatMap(({ standing }) => (standing.kind === 'broken' ? [standing.reason] : []));
+    if (broken.length > 0) {
+      await this.decideOnTask(command, taskId, (current) => taskDecider.decideBlockerBroken(current, outcome.orchestrationId, broken.join('; '), this.clock.now()));
+      return;
+    }
+    const waitingOn = blockers.filter((blocker) => blocker.standing.kind === 'open').map((blocker) => blocker.taskId);
     this.logger.log(`Starting orchestration for task ${taskId}`);
-    const appended = await this.admit(command, outcome);
+    const appended = await this.admit(command, { ...outcome, queue: await this.queueFactsOf(task, waitingOn) });
     for (const event of appended) {
       if (event.type === 'OrchestrationQueued') {
-        this.logger.warn(`Concurrency limit reached, queuing task ${taskId} at position ${event.data.position}`);
+        const why = event.data.waitingOn ? `waiting for ${event.data.waitingOn.join(', ')}` : 'concurrency limit reached';
+        this.logger.warn(`Queuing task ${taskId} at position ${event.data.position} (${why}, priority ${event.data.priority ?? '-'})`);
+      }
+    }
+    // a blocker that ended while this was queued: whoever saw its end first settles it (this read or its handler's)
+    for (const blockerId of waitingOn) await this.settleDependents(command, blockerId);
+  }
+
+  /** The standing of each of the task's blockers, read from their subjects. */
+  private async blockersOf(task: TaskState): Promise<Array<{ taskId: string; standing: taskDecider.BlockerStanding }>> {
+    const standings = [];
+    for (const blockerId of task.blockedBy) {
+      const { state: blocker } = await this.loadTask(blockerId);
+      standings.push({ taskId: blockerId, standing: taskDecider.blockerStanding(blocker) });
+    }
+    return standings;
+  }
+
+  /** What the scheduler orders and limits the task by: its priority, its project and that project's limit now. */
+  private async queueFactsOf(task: TaskState, waitingOn: string[]): Promise<QueueFacts> {
+    const projectId = task.workspace.remote?.projectId ?? null;
+    let projectMaxConcurrent: number | null = null;
+    if (projectId !== null) {
+      const last = await this.reader.last(this.nats.subjects.project(projectId));
+      if (last !== null && isProjectEvent(last.event) && last.event.type !== 'ProjectDeleted') projectMaxConcurrent = last.event.data.maxConcurrent ?? null;
+    }
+    return { priority: task.priority, projectId, projectMaxConcurrent, waitingOn };
+  }
+
+  /**
+   * The queued tasks waiting for `blockerId`, settled on its standing: when it is done they
+   * wait for it no longer (and may be admitted); when it broke they fail with its reason.
+   */
+  private async settleDependents(cause: Cause, blockerId: string): Promise<void> {
+    const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
+    const dependents = dependentsOf(scheduler, blockerId);
+    if (dependents.length === 0) return;
+    const { state: blocker } = await this.loadTask(blockerId);
+    const standing = taskDecider.blockerStanding(blocker);
+    if (standing.kind === 'done') {
+      this.logger.log(`Task ${blockerId} is done: ${dependents.length} queued task(s) wait for it no longer`);
+      await this.decideOnScheduler(cause, (current) => decideBlockerDone(blockerId, current, this.config.rules, this.clock.now()));
+    } else if (standing.kind === 'broken') {
+      for (const dependent of dependents) {
+        this.logger.warn(`Failing queued task ${dependent.taskId}: ${standing.reason}`);
+        await this.decideOnTask(cause, dependent.taskId, (task) => taskDecider.decideBlockerBroken(task, dependent.orchestrationId, standing.reason, this.clock.now()));
       }
     }
   }
@@ -146,7 +200,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       await this.reject(command, taskId, outcome);
       return;
     }
-    const appended = await this.admit(command, outcome);
+    const appended = await this.admit(command, { ...outcome, queue: await this.queueFactsOf(task, []) });
     if (appended.length > 0) this.logger.log(`Retrying stage ${stageId} of task ${taskId}`);
   }
 
@@ -172,7 +226,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 
   /** A task the task decider let through: the scheduler admits or queues it (or knows it already). */
   private admit(command: OrchMessage, request: AdmissionRequest): Promise<SchedulerEvent[]> {
-    return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules));
+    return this.decideOnScheduler(command, (scheduler) => decideAdmission(request, scheduler, this.config.rules, this.clock.now()));
   }
 
   /** A refused command is answered on the task's subject. */
@@ -222,7 +276,8 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         return;
       case 'OrchestrationQueued':
       case 'OrchestrationReleased':
-        await this.decideOnScheduler(event, (scheduler) => decideAdmissions(scheduler, this.config.rules));
+      case 'OrchestrationUnblocked':
+        await this.decideOnScheduler(event, (scheduler) => decideAdmissions(scheduler, this.config.rules, this.clock.now()));
         return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
@@ -232,15 +287,21 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         this.logSlotRelease(event);
         await this.react(event, event.data.taskId);
         const { state: task } = await this.loadTask(event.data.taskId);
-        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, task, scheduler, this.config.rules));
+        await this.decideOnScheduler(event, (scheduler) => decideRelease(event, task, scheduler, this.config.rules, this.clock.now()));
+        // an end settles the queued tasks blocked by this one (a wait leaves them waiting)
+        if (event.type !== 'TaskWaiting') await this.settleDependents(event, event.data.taskId);
         return;
       }
+      case 'TaskPullRequestClosed':
+        await this.settleDependents(event, event.data.taskId);
+        return;
       case 'TaskWaitEnded':
       case 'FollowUpRequested': {
         // the task goes on with its next stage: it queues for a slot again, at the back
         const request = taskDecider.admissionAfter(event);
         if (request === null) return;
-        for (const queued of await this.admit(event, request)) {
+        const { state: task } = await this.loadTask(request.taskId);
+        for (const queued of await this.admit(event, { ...request, queue: await this.queueFactsOf(task, []) })) {
           if (queued.type === 'OrchestrationQueued') this.logger.warn(`Concurrency limit reached, queuing task ${request.taskId} at position ${queued.data.position}`);
         }
         return;

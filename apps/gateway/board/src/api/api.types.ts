@@ -8,6 +8,10 @@ export interface TaskView {
   repoPath: string | null;
   baseBranch: string | null;
   projectId: string | null;
+  /** 0 (lowest) to 9 */
+  priority: number;
+  /** the tasks it waits for */
+  blockedBy: string[];
   /** the pull request opened from the task's branch once QA passed */
   pullRequestUrl: string | null;
   /** as the runner last saw it on the forge */
@@ -121,6 +125,10 @@ export interface CreateTaskRequest {
   baseBranch: string | null;
   /** the project whose repository the task works in (instead of repoPath) */
   projectId: string | null;
+  /** 0–9; null for the project's default (or 5) */
+  priority: number | null;
+  /** the tasks it waits for */
+  blockedBy: string[];
 }
 
 /** A project: a repository by URL, as GET /api/projects lists it (the credential by reference only). */

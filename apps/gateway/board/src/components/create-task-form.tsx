@@ -3,14 +3,16 @@ import { ApiError } from '../api/api.error';
 import { useApi } from '../api/api.context';
 import type { CreateTaskRequest, ProjectView } from '../api/api.types';
 
-type Field = Exclude<keyof CreateTaskRequest, 'projectId'>;
+type Field = Exclude<keyof CreateTaskRequest, 'projectId' | 'priority'>;
 
-const EMPTY: Record<Field, string> = { title: '', description: '', repoPath: '', baseBranch: '' };
+const EMPTY: Record<Field, string> = { title: '', description: '', repoPath: '', baseBranch: '', blockedBy: '' };
+const PRIORITIES = [9, 8, 7, 6, 5, 4, 3, 2, 1, 0];
 const FIELDS: ReadonlyArray<{ field: Field; label: string; multiline?: boolean; hint?: string }> = [
   { field: 'title', label: 'Title' },
   { field: 'description', label: 'Description', multiline: true },
   { field: 'repoPath', label: 'Repository path', hint: 'without a project: a git repository on the runner; empty for a scratch directory' },
   { field: 'baseBranch', label: 'Base branch', hint: 'empty for the project’s default branch or the repository’s current branch' },
+  { field: 'blockedBy', label: 'Blocked by', hint: 'task ids, comma-separated: it starts once they are done' },
 ];
 
 /** Creates a task; what the API refuses is shown next to the field it names. */
@@ -22,6 +24,7 @@ export function CreateTaskForm() {
   const [created, setCreated] = useState<string | null>(null);
   const [projects, setProjects] = useState<ProjectView[]>([]);
   const [projectId, setProjectId] = useState('');
+  const [priority, setPriority] = useState('');
 
   useEffect(() => {
     api.projects().then(setProjects, () => setProjects([]));
@@ -38,6 +41,11 @@ export function CreateTaskForm() {
       repoPath: values.repoPath.trim() === '' ? null : values.repoPath.trim(),
       baseBranch: values.baseBranch.trim() === '' ? null : values.baseBranch.trim(),
       projectId: projectId === '' ? null : projectId,
+      priority: priority === '' ? null : Number(priority),
+      blockedBy: values.blockedBy
+        .split(',')
+        .map((id) => id.trim())
+        .filter((id) => id !== ''),
     };
     api.createTask(request).then(
       (task) => {
@@ -54,8 +62,13 @@ export function CreateTaskForm() {
     );
   };
 
-  const unplaced = refusal?.fields.filter((problem) => problem.field !== 'projectId' && !FIELDS.some(({ field }) => field === problem.field)) ?? [];
+  // a blocker's problem (`blockedBy[1]`) shows at the field
+  const fieldOf = (name: string): string => name.replace(/\[\d+\]$/, '');
+  const placed = ['projectId', 'priority', ...FIELDS.map(({ field }) => field)];
+  const unplaced = refusal?.fields.filter((problem) => !placed.includes(fieldOf(problem.field))) ?? [];
   const projectProblem = refusal?.problemWith('projectId') ?? null;
+  const priorityProblem = refusal?.problemWith('priority') ?? null;
+  const problemOf = (field: Field): string | null => refusal?.fields.find((problem) => fieldOf(problem.field) === field)?.problem ?? null;
   return (
     <form className="panel create-form" onSubmit={submit} noValidate aria-labelledby="create-title">
       <h2 id="create-title">New task</h2>
@@ -75,8 +88,25 @@ export function CreateTaskForm() {
           </span>
         )}
       </div>
+      <div className="field">
+        <label htmlFor="task-priority">Priority</label>
+        <select id="task-priority" value={priority} onChange={(event) => setPriority(event.target.value)} aria-invalid={priorityProblem !== null}>
+          <option value="">the project’s default (else 5)</option>
+          {PRIORITIES.map((value) => (
+            <option key={value} value={String(value)}>
+              {value}
+              {value === 9 ? ' (highest)' : value === 0 ? ' (lowest)' : ''}
+            </option>
+          ))}
+        </select>
+        {priorityProblem !== null && (
+          <span className="field-error" data-testid="error-priority">
+            {priorityProblem}
+          </span>
+        )}
+      </div>
       {FIELDS.map(({ field, label, multiline, hint }) => {
-        const problem = refusal?.problemWith(field) ?? null;
+        const problem = problemOf(field);
         const id = `task-${field}`;
         const common = {
           id,

@@ -23,6 +23,14 @@ export function TaskCardView({ task, stages, now }: Props) {
         {stageLabel(task, currentStageOf(task, stages))}
       </div>
       <div className="card-facts">
+        <span title="priority: 0 (lowest) to 9" data-testid="card-priority">
+          P{task.priority}
+        </span>
+        {task.blockedBy.length > 0 && (
+          <span title={`blocked by ${task.blockedBy.join(', ')}`} data-testid="card-blocked-by">
+            blocked by {task.blockedBy.length}
+          </span>
+        )}
         <span title="elapsed since the orchestration began">{elapsed === null ? '–' : formatElapsed(elapsed)}</span>
         <span>{plural(task.retryCount, 'retry', 'retries')}</span>
         <span title="QA sent the implementation back">{plural(task.reworkCount, 'rework', 'reworks')}</span>

@@ -3,7 +3,7 @@ import { ApiError } from '../api/api.error';
 import { useApi } from '../api/api.context';
 import { formatCost, formatElapsed } from '../format/format';
 import { useNow } from '../live/use-now';
-import { BOARD_HREF } from '../live/use-route';
+import { BOARD_HREF, taskHref } from '../live/use-route';
 import type { LogState } from '../log/log.state';
 import type { BoardAction } from '../state/board.actions';
 import { elapsedMs, stagesOf } from '../state/board.selectors';
@@ -68,6 +68,7 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
             <span>retries {task.retryCount}</span>
             <span>reworks {task.reworkCount}</span>
             <span data-testid="task-cost">cost {formatCost(task.costUsd)}</span>
+            <span data-testid="task-priority">priority {task.priority}</span>
             {task.repoPath !== null && (
               <span>
                 {task.repoPath}
@@ -81,6 +82,17 @@ export function TaskPage({ taskId, state, log, dispatch }: Props) {
                 Pull request: {task.pullRequestUrl}
               </a>
               {task.pullRequestState !== null && task.pullRequestState !== 'open' && <span data-testid="task-pull-request-state"> ({task.pullRequestState})</span>}
+            </p>
+          )}
+          {task.blockedBy.length > 0 && (
+            <p data-testid="task-blocked-by">
+              Blocked by:{' '}
+              {task.blockedBy.map((blockerId, index) => (
+                <span key={blockerId}>
+                  {index > 0 && ', '}
+                  <a href={taskHref(blockerId)}>{blockerId}</a>
+                </span>
+              ))}
             </p>
           )}
           {task.reason !== null && <p className="field-error">{task.reason}</p>}

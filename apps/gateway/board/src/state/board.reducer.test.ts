@@ -46,6 +46,17 @@ describe('boardReducer', () => {
     expect(merged.tasks[TASK]).toMatchObject({ pullRequestUrl: url, pullRequestState: 'merged' });
   });
 
+  it('given a task not started, when its priority and blockers change, then its card shows them; a card created live gets them from TaskCreated', () => {
+    const state = apply(loaded({ tasks: [taskView({ lastEventSeq: 3 })], seq: 3 }), [
+      taskUpdate(4, { cause: 'TaskQueueSettingsChanged', priority: 8, blockedBy: [OTHER_TASK] }),
+    ]);
+    expect(state.tasks[TASK]).toMatchObject({ priority: 8, blockedBy: [OTHER_TASK] });
+    const live = apply(loaded(), [taskUpdate(1, { cause: 'TaskCreated', status: 'created', title: 'New', priority: 2, blockedBy: [OTHER_TASK] })]);
+    expect(live.tasks[TASK]).toMatchObject({ priority: 2, blockedBy: [OTHER_TASK] });
+    const old = apply(loaded(), [taskUpdate(1, { cause: 'TaskCreated', status: 'created', title: 'Old' })]);
+    expect(old.tasks[TASK]).toMatchObject({ priority: 5, blockedBy: [] });
+  });
+
   it('given one event that yields a stage-update and a task-update under one sequence, then both apply', () => {
     const state = apply(loaded({ tasks: [taskView({ status: 'running', lastEventSeq: 3 })], seq: 3 }), [
       stageUpdate(4, { status: 'pending' }),

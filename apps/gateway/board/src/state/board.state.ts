@@ -4,6 +4,9 @@ import type { DiffStat, ExecutorName, MetricsSnapshot, QaVerdict, StageStatus, S
 /** The statuses an orchestration ends in. */
 export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
 
+/** The priority of a task created before priorities (the contracts' DEFAULT_TASK_PRIORITY). */
+export const DEFAULT_PRIORITY = 5;
+
 /** A task as the board shows it: the REST snapshot, kept current by the socket's updates. */
 export interface TaskCard {
   id: string;
@@ -12,6 +15,10 @@ export interface TaskCard {
   repoPath: string | null;
   baseBranch: string | null;
   projectId: string | null;
+  /** 0 (lowest) to 9 */
+  priority: number;
+  /** the tasks it waits for before it is admitted */
+  blockedBy: string[];
   /** the pull request opened from the task's branch once QA passed */
   pullRequestUrl: string | null;
   pullRequestState: 'open' | 'merged' | 'closed' | null;

@@ -25,6 +25,8 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
     projectId: task.projectId,
+    priority: task.priority,
+    blockedBy: task.blockedBy,
     pullRequestUrl: task.pullRequestUrl,
     pullRequestState: task.pullRequestState,
     status: task.status,

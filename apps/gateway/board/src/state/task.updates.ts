@@ -1,5 +1,5 @@
 import type { TaskUpdate } from '../contracts';
-import { ENDED_STATUSES, type TaskCard } from './board.state';
+import { DEFAULT_PRIORITY, ENDED_STATUSES, type TaskCard } from './board.state';
 
 type Tasks = Record<string, TaskCard>;
 
@@ -18,6 +18,8 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   if (update.description !== undefined) card.description = update.description;
   if (update.reason !== undefined && (update.cause !== 'OrchestrationRejected' || existing.status === 'created')) card.reason = update.reason;
   if (update.reworkCount !== undefined) card.reworkCount = update.reworkCount;
+  if (update.priority !== undefined) card.priority = update.priority;
+  if (update.blockedBy !== undefined) card.blockedBy = update.blockedBy;
   if (update.pullRequestUrl !== undefined) card.pullRequestUrl = update.pullRequestUrl;
   if (update.pullRequestState !== undefined) card.pullRequestState = update.pullRequestState;
   if (update.currentStage !== undefined) card.currentStage = update.currentStage;
@@ -43,6 +45,8 @@ function created(update: TaskUpdate): TaskCard {
     repoPath: update.repoPath ?? null,
     baseBranch: update.baseBranch ?? null,
     projectId: update.projectId ?? null,
+    priority: update.priority ?? DEFAULT_PRIORITY,
+    blockedBy: update.blockedBy ?? [],
     pullRequestUrl: update.pullRequestUrl ?? null,
     pullRequestState: update.pullRequestState ?? null,
     status: update.status === undefined || update.status === 'deleted' ? 'created' : update.status,

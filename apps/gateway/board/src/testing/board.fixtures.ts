@@ -74,6 +74,8 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     repoPath: null,
     baseBranch: null,
     projectId: null,
+    priority: 5,
+    blockedBy: [],
     pullRequestUrl: null,
     pullRequestState: null,
     status: 'created',

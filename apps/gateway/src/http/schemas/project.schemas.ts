@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVAL_POLICIES, CREDENTIAL_REF_PATTERN, stageExecutorsSchema } from '@app/contracts';
+import { APPROVAL_POLICIES, CREDENTIAL_REF_PATTERN, DEFAULT_TASK_PRIORITY, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN } from '@app/contracts';
 import type { ProjectEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { branchName, lineText } from './text.rules';
@@ -43,6 +43,22 @@ const projectFields = {
   forge: forge.default({ kind: 'none' }),
   /** when the project's tasks wait for a person (a task may name its own) */
   approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).default('auto'),
+  maxConcurrent: z
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(10_000, 'must be at most 10000')
+    .nullable()
+    .default(null)
+    .meta({ description: "orchestrations of the project's tasks running at once, beside ORCHESTRATOR_MAX_CONCURRENT; null for no limit of its own" }),
+  defaultPriority: z
+    .number('must be a number')
+    .int('must be a whole number')
+    .min(TASK_PRIORITY_MIN, `must be at least ${TASK_PRIORITY_MIN}`)
+    .max(TASK_PRIORITY_MAX, `must be at most ${TASK_PRIORITY_MAX}`)
+    .nullable()
+    .default(null)
+    .meta({ description: `the priority of its tasks that name none; null for ${DEFAULT_TASK_PRIORITY}` }),
   /** the executor and model of each stage of its tasks, e.g. `{ "qa": { "executor": "codex", "model": "gpt-5" } }`; a stage not named runs as the runner's STAGE_EXECUTORS say */
   stageExecutors: stageExecutorsSchema.default({}),
 };
@@ -64,6 +80,8 @@ export const projectViewSchema = z
     credentialRef: z.string().nullable().meta({ description: 'env:NAME or file:/path on the runner hosts: the reference, never the secret' }),
     forge: z.discriminatedUnion('kind', [z.object({ kind: z.literal('github'), apiBaseUrl: z.string().nullable() }), z.object({ kind: z.literal('none') })]),
     approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: "when the project's tasks wait for a person, unless a task names its own" }),
+    maxConcurrent: z.number().int().nullable(),
+    defaultPriority: z.number().int().nullable(),
     stageExecutors: stageExecutorsSchema,
     createdAt: isoTime,
     updatedAt: isoTime,
@@ -83,6 +101,8 @@ export function toProjectView(project: ProjectEntity): ProjectView {
     credentialRef: project.credentialRef,
     forge: project.forge,
     approvalPolicy: project.approvalPolicy,
+    maxConcurrent: project.maxConcurrent,
+    defaultPriority: project.defaultPriority,
     stageExecutors: project.stageExecutors,
     createdAt: project.createdAt.toISOString(),
     updatedAt: project.updatedAt.toISOString(),

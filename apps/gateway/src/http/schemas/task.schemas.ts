@@ -1,9 +1,21 @@
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, STAGE_TYPES, stageExecutorsSchema, TASK_STATUSES } from '@app/contracts';
+import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
 import { absolutePath, branchName, lineText, proseText } from './text.rules';
+
+const priority = z
+  .number('must be a number')
+  .int('must be a whole number')
+  .min(TASK_PRIORITY_MIN, `must be at least ${TASK_PRIORITY_MIN}`)
+  .max(TASK_PRIORITY_MAX, `must be at most ${TASK_PRIORITY_MAX}`)
+  .meta({ description: `${TASK_PRIORITY_MIN} (lowest) to ${TASK_PRIORITY_MAX} (highest); the queue admits the highest first, FIFO within one, a waiting task rising one step per ORCHESTRATOR_PRIORITY_AGING_S` });
+const blockedBy = z
+  .array(z.uuid('must be a UUID'), 'must be an array of task ids')
+  .max(MAX_BLOCKERS, `must name at most ${MAX_BLOCKERS} tasks`)
+  .refine((list) => new Set(list).size === list.length, 'must not name a task twice')
+  .meta({ description: 'tasks this one waits for: it is admitted once each is done (its pull request merged, when it has one), and fails if one fails or is cancelled' });
 
 export const createTaskSchema = z
   .object({
@@ -17,12 +29,22 @@ export const createTaskSchema = z
     projectId: z.uuid('must be a UUID').nullable().default(null),
     /** when the task waits for a person; absent or null: its project's policy, else auto */
     approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).nullable().default(null),
+    /** for a project, its defaultPriority when left out; else 5 */
+    priority: priority.nullable().default(null),
+    blockedBy: blockedBy.default([]),
     /** the executor and model of a stage, e.g. `{ "qa": { "executor": "codex", "model": null } }`, over the project's */
     stageExecutors: stageExecutorsSchema.default({}),
   })
   .strict()
   .refine((task) => task.projectId === null || task.repoPath === null, { path: ['repoPath'], message: 'must be left out for a task of a project (projectId)' })
   .register(requestSchemas, { id: 'CreateTaskRequest' });
+
+/** A task not started yet gets another priority or other blockers (each left out stays as it is). */
+export const updateTaskSchema = z
+  .object({ priority: priority.optional(), blockedBy: blockedBy.optional() })
+  .strict()
+  .refine((update) => update.priority !== undefined || update.blockedBy !== undefined, { path: ['priority'], message: 'give priority or blockedBy' })
+  .register(requestSchemas, { id: 'UpdateTaskRequest' });
 
 /** words a search matches in a title; longer than any title, so longer than this is a mistake */
 const SEARCH_MAX = 200;
@@ -104,6 +126,8 @@ export const taskViewSchema = z
     repoPath: z.string().nullable(),
     baseBranch: z.string().nullable(),
     projectId: z.uuid().nullable(),
+    priority: z.number().int().meta({ description: '0 (lowest) to 9 (highest)' }),
+    blockedBy: z.array(z.uuid()).meta({ description: 'the tasks it waits for' }),
     pullRequestUrl: z.string().nullable().meta({ description: "the pull request opened from the task's branch once QA passed" }),
     pullRequestState: z.enum(['open', 'merged', 'closed']).nullable().meta({ description: 'as the runner last saw it on the forge' }),
     status: z.enum(TASK_STATUSES),
@@ -155,6 +179,8 @@ export function toTaskView(task: TaskEntity, startedAt: Date | null = null): Tas
     repoPath: task.repoPath,
     baseBranch: task.baseBranch,
     projectId: task.projectId,
+    priority: task.priority,
+    blockedBy: task.blockedBy,
     pullRequestUrl: task.pullRequestUrl,
     pullRequestState: task.pullRequestState,
     status: task.status,
