@@ -29,8 +29,8 @@ export interface TracingOptions {
 
 /**
  * Starts tracing for this process when OTEL_EXPORTER_OTLP_ENDPOINT is set (or a span
- * processor is given): spans are batched to `<endpoint>/v1/traces` over OTLP/HTTP (the
- * exporter also reads the other standard OTEL_EXPORTER_OTLP_* variables). Returns whether
+ * processor is given): spans are batched to `<endpoint>/v1/traces` over OTLP/HTTP (JSON; the
+ * exporter also reads OTEL_EXPORTER_OTLP_HEADERS and the other standard variables). Returns whether
  * tracing is on.
  */
 export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = process.env): boolean {
@@ -39,7 +39,7 @@ export function startTracing(options: TracingOptions, env: NodeJS.ProcessEnv = p
   if (!options.spanProcessor && !endpoint) return false;
   provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ 'service.name': env.OTEL_SERVICE_NAME?.trim() || options.serviceName }),
-    spanProcessors: [options.spanProcessor ?? new BatchSpanProcessor(new OTLPTraceExporter())],
+    spanProcessors: [options.spanProcessor ?? new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint?.replace(/\/+$/, '')}/v1/traces` }))],
   });
   provider.register();
   enabled = true;
