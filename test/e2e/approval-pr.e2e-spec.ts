@@ -67,7 +67,7 @@ describe('approve-result: the pull request waits for the approval (real git serv
     expect(pullCreates()).toEqual([]);
     expect((await task(taskId)).pullRequestUrl).toBeNull();
 
-    const decision = await alice.request('POST', `/api/tasks/${taskId}/decisions`, { decision: 'approve', revision: waiting.waitingFor?.revision });
+    const decision = await alice.request('POST', `/api/tasks/${taskId}/decisions`, { decision: 'approve', revision: waiting.waitingFor?.kind === 'approval' ? waiting.waitingFor.revision : undefined });
     expect(decision.status).toBe(202);
 
     const linked = await eventually(async () => {
