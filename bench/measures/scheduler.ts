@@ -31,6 +31,10 @@ const rules: OrchestrationRules = {
   leaseTtlS: 120,
   retryBackoffBaseMs: 2_000,
   retryBackoffMaxMs: 60_000,
+  parkBackoffBaseMs: 60_000,
+  parkBackoffMaxMs: 1_800_000,
+  taskBudgetUsd: null,
+  stageBudgetUsd: null,
 };
 const T0 = Date.parse('2026-12-01T08:00:00.000Z');
 const origin = (n: number) => ({ producer: 'bench', occurredAt: new Date(T0 + n * 100).toISOString(), id: deterministicId('bench-scheduler', n) });

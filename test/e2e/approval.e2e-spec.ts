@@ -7,7 +7,7 @@ import { startTestSystem, type TestSystem } from '../../test/support/system';
 interface Task {
   id: string;
   status: string;
-  waitingFor: WaitingFor | null;
+  waitingFor: Extract<WaitingFor, { kind: 'approval' }> | null;
   queuePosition: number | null;
   decisions: Array<{ decision: string; by: string; gate: string; revision: string }>;
 }

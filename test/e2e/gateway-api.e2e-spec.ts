@@ -264,6 +264,7 @@ describe('the gateway REST API against the whole system', () => {
           '/api/tasks/{id}',
           '/api/tasks/{id}/decisions',
           '/api/tasks/{id}/diff',
+          '/api/tasks/{id}/budget',
           '/api/tasks/{id}/follow-ups',
           '/api/tasks/{id}/webhooks',
           '/api/orchestrator/start',

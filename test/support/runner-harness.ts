@@ -91,6 +91,7 @@ export class RunnerHarness {
       runnerId: 'runner@test',
       cliPath: FAKE_CLAUDE_PATH,
       apiKey: 'sk-ant-test-harness-key-0123456789',
+      credentialName: 'default',
       permissionMode: 'acceptEdits',
       model: null,
       maxTurns: 0,

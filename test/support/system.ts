@@ -104,6 +104,10 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
       leaseTtlS: 120,
       retryBackoffBaseMs: 100,
       retryBackoffMaxMs: 1_000,
+      parkBackoffBaseMs: 1_000,
+      parkBackoffMaxMs: 4_000,
+      taskBudgetUsd: null,
+      stageBudgetUsd: null,
       ...options.rules,
     },
   });
@@ -128,6 +132,7 @@ export async function startTestSystem(options: TestSystemOptions = {}): Promise<
         runnerId: 'runner@test',
         cliPath: options.cliPath ?? FAKE_CLAUDE_PATH,
         apiKey: options.apiKey ?? 'sk-ant-test-key',
+        credentialName: 'default',
         permissionMode: 'acceptEdits',
         model: null,
         maxTurns: 0,

@@ -22,6 +22,7 @@ import { LogFeed } from './live/log-feed';
 import { LogTailService } from './live/log-tail.service';
 import { MetricsPublisher } from './live/metrics.publisher';
 import { MetricsReader } from './metrics/metrics.reader';
+import { ReadModel } from './projection/read-model.repository';
 import { MetricsService } from './metrics/metrics.service';
 import { PrometheusMetrics } from './metrics/prometheus.metrics';
 import { EventFeed } from './projection/event-feed';
@@ -57,6 +58,7 @@ export class GatewayModule {
         EventFeed,
         LogFeed,
         ProjectionService,
+        ReadModel,
         LogTailService,
         GatewayMessages,
         DecisionWaiter,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, parseEnv } from '@app/config';
+import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, parseEnv, usdVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
 import type { OrchestrationRules } from './domain/orchestration.config';
 
@@ -15,6 +15,12 @@ const schema = z.object({
   ORCHESTRATOR_MAX_REWORK: intVar(2, 0, 100),
   ORCHESTRATOR_RETRY_BACKOFF_BASE_MS: intVar(2_000, 0),
   ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
+  ORCHESTRATOR_PARK_BACKOFF_S: intVar(60, 1, 86_400),
+  ORCHESTRATOR_PARK_BACKOFF_MAX_S: intVar(1_800, 1, 86_400),
+  /** US dollars a task may spend over all its stages and rounds, unless it has a budget of its own; unset = no budget */
+  ORCHESTRATOR_TASK_BUDGET_USD: usdVar(),
+  /** US dollars one stage run may spend (the CLI's --max-budget-usd); unset = no cap */
+  ORCHESTRATOR_STAGE_BUDGET_USD: usdVar(),
   ORCHESTRATOR_LEASE_TTL_S: intVar(120, 5),
   ORCHESTRATOR_HEARTBEAT_TIMEOUT_S: intVar(90, 0),
   ORCHESTRATOR_REDRIVE_S: intVar(30, 1, 3600),
@@ -51,6 +57,10 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
       leaseTtlS: parsed.ORCHESTRATOR_LEASE_TTL_S,
       retryBackoffBaseMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_BASE_MS,
       retryBackoffMaxMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_MAX_MS,
+      parkBackoffBaseMs: parsed.ORCHESTRATOR_PARK_BACKOFF_S * 1000,
+      parkBackoffMaxMs: parsed.ORCHESTRATOR_PARK_BACKOFF_MAX_S * 1000,
+      taskBudgetUsd: parsed.ORCHESTRATOR_TASK_BUDGET_USD,
+      stageBudgetUsd: parsed.ORCHESTRATOR_STAGE_BUDGET_USD,
     },
   };
 }

@@ -19,6 +19,7 @@ import { RunnerHarness } from '@test/support';
 import { useSuite } from '../../../test/support/suite';
 
 const VALID_KEY = 'sk-ant-api03-fake-valid-key-0123456789';
+const RATE_LIMITED_KEY = 'sk-ant-api03-rate-limited-key-0123456789';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
@@ -32,7 +33,7 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
 
   useSuite(async (keep) => {
     keep(() => rm(scratch, { recursive: true, force: true }));
-    api = keep(await startFakeAnthropicApi({ validKeys: [VALID_KEY] }));
+    api = keep(await startFakeAnthropicApi({ validKeys: [VALID_KEY], rateLimitedKeys: [RATE_LIMITED_KEY], retryAfterS: 1 }));
     process.env.ANTHROPIC_BASE_URL = api.url; // passed through to the CLI with the rest of the runner's environment
     scratch = await realpath(await mkdtemp(path.join(tmpdir(), 'runner-real-cli-')));
     repos = path.join(scratch, 'repos');
@@ -133,6 +134,26 @@ describe('the runner with the real Claude Code CLI against a fake Anthropic API'
       delete process.env.ORCH_REAL_CLI_GIT_TOKEN;
     }
   }, 180_000);
+
+  it('given a key the API rate-limits (429 with retry-after), then after the CLI\'s own retries the stage is parked, not failed, naming the limit and when it lifts', async () => {
+    // the CLI's retries cut to two (CLAUDE_CODE_MAX_RETRIES, handed to the agent) so the test takes seconds
+    process.env.CLAUDE_CODE_MAX_RETRIES = '2';
+    const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: RATE_LIMITED_KEY, killGraceMs: 2_000, agentEnvPassthrough: ['CLAUDE_CODE_MAX_RETRIES'] });
+    try {
+      const before = Date.now();
+      const parked = await harness.outcomeOf(await harness.schedule({ timeoutS: 120 }), 'StageParked', 90_000);
+
+      expect(parked).toMatchObject({ limit: 'rate-limit', credential: 'default' });
+      expect(parked.reason).toMatch(/^the model API rate-limited the credential \(HTTP 429\) after the CLI's own retries; it resets at .*: API Error: Request rejected \(429\)/);
+      // the last retry's delay (from retry-after) says when to try again
+      expect(Date.parse(parked.resetAt ?? '')).toBeGreaterThan(before);
+      expect(api.requests.filter((request) => request.apiKey === RATE_LIMITED_KEY && request.status === 429).length).toBeGreaterThanOrEqual(3);
+      expect(await harness.rawStreams()).not.toContain(RATE_LIMITED_KEY);
+    } finally {
+      await harness.stop();
+      delete process.env.CLAUDE_CODE_MAX_RETRIES;
+    }
+  }, 120_000);
 
   it('given a key the API refuses, then StageFailed says the key was refused, is not retryable, and comes in seconds (not after the CLI\'s ten retries)', async () => {
     const harness = await RunnerHarness.start({ cliPath: REAL_CLAUDE_PATH, apiKey: 'sk-ant-api03-revoked-key-0123456789', killGraceMs: 2_000 });

@@ -14,6 +14,8 @@ const schema = z.object({
   /** the modes `claude --help` lists for the pinned CLI (2.1.330), and `default` */
   CLAUDE_PERMISSION_MODE: stringVar('acceptEdits').pipe(z.enum(['default', 'acceptEdits', 'auto', 'dontAsk', 'manual', 'plan', 'bypassPermissions'])),
   CLAUDE_MODEL: optionalStringVar(),
+  /** the name a stage parked on a rate or usage limit gives its credential (never the key) */
+  CLAUDE_CREDENTIAL_NAME: stringVar('default').pipe(z.string().regex(/^[\w.@-]{1,100}$/, 'must be 1–100 letters, digits, ".", "@", "_" or "-"')),
   CLAUDE_MAX_TURNS: intVar(0, 0, 10_000),
   CLAUDE_ALLOWED_TOOLS: listVar(),
   CODEX_CLI_PATH: optionalStringVar(),
@@ -72,6 +74,8 @@ export interface RunnerConfig {
   cliPath: string;
   /** never logged, never in an event */
   apiKey: string | null;
+  /** CLAUDE_CREDENTIAL_NAME: how a parked stage names the credential that met the limit */
+  credentialName: string;
   permissionMode: string;
   model: string | null;
   /** 0 = the CLI's own default */
@@ -175,6 +179,7 @@ export function loadRunnerConfig(env: NodeJS.ProcessEnv): RunnerConfig {
     runnerId: parsed.RUNNER_ID ?? `runner@${hostname()}:${process.pid}`,
     cliPath: parsed.CLAUDE_CLI_PATH ?? defaultCliPath(),
     apiKey: parsed.CLAUDE_API_KEY,
+    credentialName: parsed.CLAUDE_CREDENTIAL_NAME,
     permissionMode: parsed.CLAUDE_PERMISSION_MODE,
     model: parsed.CLAUDE_MODEL,
     maxTurns: parsed.CLAUDE_MAX_TURNS,

@@ -37,6 +37,15 @@ export const intVar = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER)
     .optional()
     .transform((value) => value ?? fallback);
 
+/** An optional amount in US dollars (`2.50`), above 0; empty or unset: null (off). */
+export const usdVar = () =>
+  z
+    .string()
+    .trim()
+    .optional()
+    .transform((value) => (value === undefined || value === '' ? null : value))
+    .pipe(z.string().regex(/^\d+(\.\d+)?$/, 'must be an amount in US dollars, like 2.50').transform(Number).pipe(z.number().positive().max(1_000_000)).nullable());
+
 /** A boolean variable with a default: true/false, 1/0, yes/no. */
 export const boolVar = (fallback: boolean) =>
   z

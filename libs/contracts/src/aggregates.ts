@@ -11,6 +11,8 @@ export const TASK_EVENT_TYPES = [
   'TaskDeleted',
   'TaskPullRequestOpened',
   'TaskPullRequestClosed',
+  'TaskBudgetRaised',
+  'TaskBudgetWarning',
   'TaskQueueSettingsChanged',
   'OrchestrationRejected',
   'OrchestrationStarted',
@@ -21,6 +23,7 @@ export const TASK_EVENT_TYPES = [
   'StageFailed',
   'StageTimedOut',
   'StageCancelled',
+  'StageParked',
   'StageRetryScheduled',
   'ReworkRequested',
   'TaskWaiting',
@@ -41,7 +44,7 @@ export type SchedulerEvent = Extract<OrchEvent, { type: SchedulerEventType }>;
 
 /** The events that end an orchestration (and a stage's attempt, respectively). */
 export const ORCHESTRATION_END_EVENT_TYPES = ['OrchestrationCompleted', 'OrchestrationFailed', 'OrchestrationCancelled'] as const satisfies readonly TaskEventType[];
-export const TERMINAL_STAGE_EVENTS = ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled'] as const satisfies readonly TaskEventType[];
+export const TERMINAL_STAGE_EVENTS = ['StageCompleted', 'StageFailed', 'StageTimedOut', 'StageCancelled', 'StageParked'] as const satisfies readonly TaskEventType[];
 
 const TASK_EVENT_TYPE_SET: ReadonlySet<string> = new Set(TASK_EVENT_TYPES);
 const SCHEDULER_EVENT_TYPE_SET: ReadonlySet<string> = new Set(SCHEDULER_EVENT_TYPES);

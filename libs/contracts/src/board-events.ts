@@ -1,5 +1,5 @@
 import type { AgentLogEntry, ExecutorName } from './executor';
-import type { EventType } from './messages';
+import type { ApiLimitKind, EventType } from './messages';
 import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, QaVerdict, ReviewComment, StageStatus, StageType, TaskStatus, WaitingFor } from './stage';
 
 /**
@@ -55,6 +55,8 @@ export interface StageUpdate extends Sequenced {
   /** set when a retry is scheduled: the attempt that runs next, and when */
   nextAttempt?: number;
   retryAt?: string;
+  /** set when the model API's rate or usage limit parked the attempt (StageParked): its next attempt, at `retryAt`, uses no retry */
+  parkedLimit?: ApiLimitKind;
 }
 
 /** A task changed: created, deleted, queued, admitted, moved to a stage, finished. */
@@ -90,6 +92,8 @@ export interface TaskUpdate extends Sequenced {
   approvalPolicy?: ApprovalPolicy;
   /** a decision a person made on it (TaskDecisionRecorded) */
   decision?: { decision: ApprovalDecision; by: string; gate: ApprovalGate; revision: string; comments: ReviewComment[]; at: string };
+  /** US dollars the task may spend (TaskCreated, TaskBudgetRaised); null: the orchestrator's default */
+  budgetUsd?: number | null;
 }
 
 /** A pool slot or lease changed. */

@@ -54,6 +54,15 @@ export const TIME_OUT_CAUSES = ['deadline', 'heartbeat-lost', 'never-started', '
 export const timeOutCauseSchema = z.enum(TIME_OUT_CAUSES);
 export type TimeOutCause = (typeof TIME_OUT_CAUSES)[number];
 
+/**
+ * The limits that park a stage instead of failing it: a rate limit (HTTP 429) or an
+ * overload (HTTP 529) after the CLI's own retries, a subscription's usage limit — and the
+ * stage's budget (`--max-budget-usd`, the CLI stopped itself cleanly once past it).
+ */
+export const API_LIMIT_KINDS = ['rate-limit', 'overloaded', 'usage-limit', 'budget'] as const;
+export const apiLimitKindSchema = z.enum(API_LIMIT_KINDS);
+export type ApiLimitKind = (typeof API_LIMIT_KINDS)[number];
+
 /** A project as its events carry it: whole, so the last one alone describes it. */
 const projectFields = {
   name: z.string().min(1).max(200),
@@ -135,6 +144,12 @@ export const MESSAGE_CATALOGUE = {
       by: actor,
     }),
   },
+  /** A new budget for a task (POST /api/tasks/:id/budget), above what it spent. */
+  RaiseTaskBudget: {
+    kind: 'command',
+    version: 1,
+    data: z.object({ taskId, budgetUsd: z.number().positive().max(1_000_000), by: actor }),
+  },
   /** One more change to a done or failed task (POST /api/tasks/:id/follow-ups). */
   RequestFollowUp: {
     kind: 'command',
@@ -174,8 +189,25 @@ export const MESSAGE_CATALOGUE = {
       timeoutS: z.number().int().min(1),
       /** the task subject's last sequence when the run was ordered: `StageStarted` is appended against it */
       expectedTaskSequence: z.number().int().nonnegative(),
+      /** US dollars the run may spend (passed to the CLI as `--max-budget-usd`): the stage's budget or what is left of the task's; absent or null: no limit */
+      maxBudgetUsd: z.number().positive().nullable().optional(),
       /** the executor the task (or its project) names for this stage; absent: the runner's STAGE_EXECUTORS */
       executor: stageExecutorSchema.optional(),
+      /** false: QA's pass opens no pull request (the task waits for approval of its result first); absent: it does */
+      openPullRequest: z.boolean().optional(),
+    }),
+  },
+  /** The task's result was approved: a runner opens its pull request from the pushed branch (see TaskPullRequestOpened). */
+  OpenPullRequest: {
+    kind: 'command',
+    version: 1,
+    data: z.object({
+      taskId,
+      orchestrationId: z.uuid(),
+      workspace: workspaceSpecSchema,
+      /** the approved QA stage's context: the pull request's text is made from it */
+      context: stageContextSchema,
+      verdict: qaVerdictSchema,
     }),
   },
   CancelRun: {
@@ -194,6 +226,8 @@ export const MESSAGE_CATALOGUE = {
       ...workspaceSpecSchema.shape,
       /** when the task waits for a person; absent on events before issue 18: `auto` */
       approvalPolicy: approvalPolicySchema.optional(),
+      /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
+      budgetUsd: z.number().positive().nullable().optional(),
       /** the executor of each stage: the project's, with the task's own over it; absent on events before issue 21: none named */
       stageExecutors: stageExecutorsSchema.optional(),
       /** absent on tasks created before priorities: DEFAULT_TASK_PRIORITY */
@@ -201,6 +235,28 @@ export const MESSAGE_CATALOGUE = {
       /** absent on tasks created before dependencies: none */
       blockedBy: blockedBy.optional(),
     }),
+  },
+  /** A person raised a task's budget (POST /api/tasks/:id/budget): a task waiting for it goes on. */
+  TaskBudgetRaised: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      taskId,
+      /** US dollars before; null when the task had no budget of its own (the default applied) */
+      previousBudgetUsd: z.number().nonnegative().nullable(),
+      /** US dollars now */
+      budgetUsd: z.number().positive(),
+      /** by how much (US dollars) */
+      raisedByUsd: z.number().nonnegative(),
+      by: actor,
+      at: isoTime,
+    }),
+  },
+  /** A task spent 80 % of its budget (once per budget). */
+  TaskBudgetWarning: {
+    kind: 'event',
+    version: 1,
+    data: z.object({ taskId, orchestrationId: z.uuid(), budgetUsd: z.number().positive(), spentUsd: z.number().nonnegative(), at: isoTime }),
   },
   /** A task not started yet was given another priority or other blockers (both whole). */
   TaskQueueSettingsChanged: {
@@ -334,6 +390,23 @@ export const MESSAGE_CATALOGUE = {
       exitCode: z.number().int().nullable(),
       result: agentResultSchema.nullable(),
       failedAt: isoTime,
+    }),
+  },
+  StageParked: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      ...stageRef,
+      /** which of the model API's limits ended the run: HTTP 429 or 529 after the CLI's own retries, or a subscription's usage limit */
+      limit: apiLimitKindSchema,
+      /** what the CLI said, in words a person can act on */
+      reason: z.string().min(1),
+      /** the name (never the secret) of the credential that met the limit */
+      credential: z.string().min(1),
+      /** when the limit lifts, as the CLI said; null when it did not say (the orchestrator backs off) */
+      resetAt: isoTime.nullable(),
+      result: agentResultSchema.nullable(),
+      parkedAt: isoTime,
     }),
   },
   StageTimedOut: {

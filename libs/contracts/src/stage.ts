@@ -175,6 +175,15 @@ export const approvalPolicySchema = z.enum(APPROVAL_POLICIES);
 export const APPROVAL_GATES = ['spec', 'result'] as const;
 export type ApprovalGate = (typeof APPROVAL_GATES)[number];
 
+/** The stage a wait's end (or a follow-up) leads to once the task is admitted again. */
+export const nextStageSchema = z.object({
+  stageType: stageTypeSchema,
+  /** its round (see StageScheduled) */
+  round: z.number().int().nonnegative(),
+  context: stageContextSchema,
+});
+export type NextStage = z.infer<typeof nextStageSchema>;
+
 /**
  * What a waiting task waits for. `approval`: a person's decision on `revision` — for the
  * `spec` gate the specification's revision (sha256 of its text, hex), for `result` the
@@ -183,6 +192,8 @@ export type ApprovalGate = (typeof APPROVAL_GATES)[number];
  */
 export const waitingForSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string().min(1) }),
+  /** the task's budget (US dollars, all its stages and rounds) is spent: it goes on with `next` once a person raises it */
+  z.object({ kind: z.literal('budget'), budgetUsd: z.number().nonnegative(), spentUsd: z.number().nonnegative(), next: nextStageSchema }),
 ]);
 export type WaitingFor = z.infer<typeof waitingForSchema>;
 
@@ -206,11 +217,3 @@ export function commentAsFinding(comment: ReviewComment): string {
   return comment.line === undefined ? `${comment.file}: ${comment.body}` : `${comment.file}:${comment.line}: ${comment.body}`;
 }
 
-/** The stage a wait's end (or a follow-up) leads to once the task is admitted again. */
-export const nextStageSchema = z.object({
-  stageType: stageTypeSchema,
-  /** its round (see StageScheduled) */
-  round: z.number().int().nonnegative(),
-  context: stageContextSchema,
-});
-export type NextStage = z.infer<typeof nextStageSchema>;

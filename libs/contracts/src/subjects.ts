@@ -10,11 +10,13 @@ export const COMMAND_SUBJECTS = {
   RetryStage: 'orchestrator.retry-stage',
   DecideApproval: 'orchestrator.decide-approval',
   RequestFollowUp: 'orchestrator.request-follow-up',
+  RaiseTaskBudget: 'orchestrator.raise-task-budget',
   AcquireLease: 'pool.acquire-lease',
   RenewLease: 'pool.renew-lease',
   ReleaseLease: 'pool.release-lease',
   RunStage: 'runner.run-stage',
   CancelRun: 'runner.cancel-run',
+  OpenPullRequest: 'runner.open-pull-request',
 } as const satisfies Record<CommandType, string>;
 
 /** The aggregate id of the admission log (see DESIGN.md, "Admission is serialised by the log"). */

@@ -5,9 +5,10 @@ import { PoolAndMetrics1732406400002 } from '../../../migrations/1732406400002-p
 import { ProjectedEvents1732406400003 } from '../../../migrations/1732406400003-projected-events';
 import { Projects1732406400004 } from '../../../migrations/1732406400004-projects';
 import { StageDiffsAndWebhooks1732406400018 } from '../../../migrations/1732406400018-stage-diffs-and-webhooks';
-import { StageExecutors1732406400021 } from '../../../migrations/1732406400021-stage-executors';
 import { Approval1732406400019 } from '../../../migrations/1732406400019-approval';
+import { StageExecutors1732406400021 } from '../../../migrations/1732406400021-stage-executors';
 import { QueueSettings1732406400022 } from '../../../migrations/1732406400022-queue-settings';
+import { ParkedStages1732406400023 } from '../../../migrations/1732406400023-parked-stages';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
 import { PoolSlotEntity } from './pool-slot.entity';
@@ -33,7 +34,7 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity, WebhookDeliveryEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, StageDiffsAndWebhooks1732406400018, Approval1732406400019, StageExecutors1732406400021, QueueSettings1732406400022],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, StageDiffsAndWebhooks1732406400018, Approval1732406400019, StageExecutors1732406400021, QueueSettings1732406400022, ParkedStages1732406400023],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

@@ -3,7 +3,8 @@ import type { StageType } from '@app/contracts';
 import { numberFromString } from './column.transformers';
 
 /** How a stage run ended. */
-export const STAGE_RUN_OUTCOMES = ['completed', 'failed', 'timed_out', 'cancelled'] as const;
+/** How a stage run ended; `parked`: the model API's rate or usage limit ended it, and the stage runs again when it lifts. */
+export const STAGE_RUN_OUTCOMES = ['completed', 'failed', 'timed_out', 'cancelled', 'parked'] as const;
 export type StageRunOutcome = (typeof STAGE_RUN_OUTCOMES)[number];
 
 /**
@@ -12,7 +13,7 @@ export type StageRunOutcome = (typeof STAGE_RUN_OUTCOMES)[number];
  */
 @Entity({ name: 'stage_runs' })
 @Check('stage_runs_stage_type_check', `stage_type IN ('specification', 'implementation', 'qa')`)
-@Check('stage_runs_outcome_check', `outcome IN ('completed', 'failed', 'timed_out', 'cancelled')`)
+@Check('stage_runs_outcome_check', `outcome IN ('completed', 'failed', 'timed_out', 'cancelled', 'parked')`)
 @Index('idx_stage_runs_type_outcome', ['stageType', 'outcome'])
 export class StageRunEntity {
   @PrimaryColumn({ name: 'stage_id', type: 'uuid', primaryKeyConstraintName: 'stage_runs_pkey' })
@@ -52,6 +53,10 @@ export class StageRunEntity {
   /** US dollars, as the agent CLI reported the run */
   @Column({ name: 'cost_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })
   costUsd!: number | null;
+
+  /** a parked run: when its stage was to run again (the limit's reset, or the backoff) */
+  @Column({ name: 'resume_at', type: 'timestamptz', nullable: true })
+  resumeAt!: Date | null;
 
   /** stream sequence of the last event applied to this row */
   @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })

@@ -1,5 +1,5 @@
 import { Check, Column, CreateDateColumn, Entity, ForeignKey, Index, PrimaryGeneratedColumn, UpdateDateColumn } from 'typeorm';
-import { STAGE_STATUSES, STAGE_TYPES, type DiffStat, type ExecutorName, type QaVerdict, type StageContext, type StageDiff, type StageStatus, type StageType } from '@app/contracts';
+import { STAGE_STATUSES, STAGE_TYPES, type ApiLimitKind, type DiffStat, type ExecutorName, type QaVerdict, type StageContext, type StageDiff, type StageStatus, type StageType } from '@app/contracts';
 import { sqlIn } from './check.expressions';
 import { numberFromString } from './column.transformers';
 import { TaskEntity } from './task.entity';
@@ -128,6 +128,14 @@ export class StageEntity {
   /** when the stage's timeout fires */
   @Column({ name: 'deadline_at', type: 'timestamptz', nullable: true })
   deadlineAt!: Date | null;
+
+  /** the model API's limit the stage waits for (`rate-limit`, `overloaded`, `usage-limit`); null when it waits for none */
+  @Column({ name: 'parked_limit', type: 'varchar', length: 20, nullable: true })
+  parkedLimit!: ApiLimitKind | null;
+
+  /** when a parked stage runs again */
+  @Column({ name: 'parked_until', type: 'timestamptz', nullable: true })
+  parkedUntil!: Date | null;
 
   /** stream sequence of the last event applied to this row */
   @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })

@@ -93,6 +93,10 @@ export class TaskEntity {
   retryCount!: number;
 
   /** US dollars, summed over the task's stage runs */
+  /** US dollars the task may spend (its own, or raised); null: the orchestrator's default */
+  @Column({ name: 'budget_usd', type: 'numeric', precision: 14, scale: 6, nullable: true, transformer: numberFromString })
+  budgetUsd!: number | null;
+
   @Column({ name: 'total_cost_usd', type: 'numeric', precision: 14, scale: 6, default: 0, transformer: numberFromString })
   totalCostUsd!: number;
 

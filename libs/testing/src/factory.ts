@@ -120,6 +120,17 @@ export const factory = {
       failedAt: AT,
       ...data,
     }),
+  stageParked: (ref: Parameters<typeof stageRef>[0] = {}, data: Partial2<MessageData<'StageParked'>> = {}) =>
+    message('StageParked', ids.task(ref.task), {
+      ...stageRef(ref),
+      limit: 'rate-limit',
+      reason: "the model API rate-limited the credential (HTTP 429) after the CLI's own retries: API Error: Request rejected (429)",
+      credential: 'default',
+      resetAt: null,
+      result: null,
+      parkedAt: AT,
+      ...data,
+    }),
   stageTimedOut: (ref: Parameters<typeof stageRef>[0] = {}) =>
     message('StageTimedOut', ids.task(ref.task), { ...stageRef(ref), deadlineAt: AT, timedOutAt: AT, cause: 'deadline', reason: `timed out at ${AT}` }),
   leaseGranted: (ref: Parameters<typeof stageRef>[0] = {}, n = 1) =>
@@ -156,6 +167,7 @@ export const factory = {
   decideApproval: (task = 1, data: Partial2<MessageData<'DecideApproval'>> = {}) =>
     message('DecideApproval', ids.task(task), { taskId: ids.task(task), decision: 'approve', revision: 'revision-1', comments: [], by: 'alice', ...data }),
   requestFollowUp: (task = 1, prompt = 'Also add a test', by = 'alice') => message('RequestFollowUp', ids.task(task), { taskId: ids.task(task), prompt, by }),
+  raiseTaskBudget: (task = 1, budgetUsd = 2, by = 'default') => message('RaiseTaskBudget', ids.task(task), { taskId: ids.task(task), budgetUsd, by }),
   taskWaiting: (task = 1, waitingFor: MessageData<'TaskWaiting'>['waitingFor'] = { kind: 'approval', gate: 'spec', revision: 'revision-1' }) =>
     message('TaskWaiting', ids.task(task), { taskId: ids.task(task), orchestrationId: ids.orchestration(task), waitingFor, at: AT }),
   taskWaitEnded: (task = 1, next: MessageData<'TaskWaitEnded'>['next'] = null, by = 'alice') =>

@@ -556,6 +556,45 @@ describe('fake-claude', () => {
     expect([first.code, second.code]).toEqual([0, 0]);
   });
 
+  it('rate-limit-429 with limit-times=1: the CLI\'s retries of a 429 and its error result, then a normal run', async () => {
+    // given a state dir
+    const env = { FAKE_CLAUDE_STATE_DIR: fs.mkdtempSync(path.join(root, 'state-')) };
+
+    // when the fake runs twice
+    const first = await run('hello [[fake:rate-limit-429,limit-times=1,retry-delay-ms=30000]]', { cwd: workspace, env });
+    const second = await run('hello [[fake:rate-limit-429,limit-times=1]]', { cwd: workspace, env });
+
+    // then the first prints two api_retry lines for 429 and ends in the real CLI's error result; the second succeeds
+    const lines = jsonLines(first.stdout);
+    expect(lines.filter((line) => line.subtype === 'api_retry')).toEqual([
+      expect.objectContaining({ attempt: 1, error_status: 429, error: 'rate_limit', retry_delay_ms: 30000 }),
+      expect.objectContaining({ attempt: 2, error_status: 429, error: 'rate_limit', retry_delay_ms: 30000 }),
+    ]);
+    expect(lastLine(lines)).toMatchObject({ type: 'result', is_error: true, api_error_status: 429, result: expect.stringMatching(/^API Error: Request rejected \(429\)/) });
+    expect(first.code).toBe(1);
+    expectWellFormedSuccess(jsonLines(second.stdout), workspace);
+  });
+
+  it('overloaded-529 and usage-limit=<epoch>: the CLI\'s results for an overloaded API and a spent subscription', async () => {
+    const overloaded = await run('hello [[fake:overloaded-529]]', { cwd: workspace });
+    expect(lastLine(jsonLines(overloaded.stdout))).toMatchObject({ is_error: true, api_error_status: 529, result: expect.stringMatching(/^API Error: 529 Overloaded/) });
+    const usage = await run('hello [[fake:usage-limit=1782914700]]', { cwd: workspace });
+    expect(lastLine(jsonLines(usage.stdout))).toMatchObject({ is_error: true, result: 'Claude AI usage limit reached|1782914700' });
+    expect([overloaded.code, usage.code]).toEqual([1, 1]);
+  });
+
+  it('cost-per-line=<usd>: the cost grows by about that much a line, and --max-budget-usd stops the run past it', async () => {
+    const unbounded = lastLine(jsonLines((await run('hello [[fake:cost-per-line=0.05]]', { cwd: workspace })).stdout));
+    expect(unbounded).toMatchObject({ subtype: 'success', is_error: false });
+    expect(Number(unbounded.total_cost_usd)).toBeGreaterThan(0.15);
+
+    const bounded = await run('hello [[fake:cost-per-line=0.05]]', { cwd: workspace, args: [...BASE_ARGS, '--max-budget-usd', '0.08'] });
+    const lines = jsonLines(bounded.stdout);
+    expect(lastLine(lines)).toMatchObject({ type: 'result', subtype: 'error_max_budget_usd', is_error: true });
+    expect(ofType(lines, 'assistant').length).toBeLessThan(ofType(jsonLines((await run('hello [[fake:cost-per-line=0.05]]', { cwd: workspace })).stdout), 'assistant').length);
+    expect(bounded.code).toBe(1);
+  });
+
   it('logs each invocation without the key when FAKE_CLAUDE_LOG is set', async () => {
     // given a log file and a backend URL
     const log = path.join(root, `log-${path.basename(workspace)}.jsonl`);
@@ -676,6 +715,21 @@ describe('fake-claude', () => {
     expect(code).toBe(0);
     expect(Date.now() - started).toBeGreaterThanOrEqual(40 * (lines.length - 1));
     expect(lastLine(lines).duration_ms).toBeGreaterThanOrEqual(40 * (lines.length - 2));
+  });
+
+  it('slow on /create-spec: the fake_slash_command line is not paced, only the CLI lines are', async () => {
+    // given slow=600 on a /create-spec prompt
+    // when the fake runs
+    const { code, stdout } = await run('/create-spec Add a health endpoint [[fake:slow=600]]', { cwd: workspace });
+
+    // then the result's duration covers the pauses before the CLI lines before it (not the init, not the report), and not one more
+    const lines = jsonLines(stdout);
+    expect(code).toBe(0);
+    expect(lines[1]).toMatchObject({ type: 'system', subtype: 'fake_slash_command', name: 'create-spec' });
+    const pausedBeforeResult = lines.length - 3;
+    const { duration_ms: durationMs } = lastLine(lines);
+    expect(durationMs).toBeGreaterThanOrEqual(600 * pausedBeforeResult);
+    expect(durationMs).toBeLessThan(600 * (pausedBeforeResult + 1));
   });
 
   it('big-spec=150000 with the prompt on stdin: the specification is about 150 KB', async () => {

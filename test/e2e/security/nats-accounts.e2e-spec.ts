@@ -31,12 +31,12 @@ describe('an app with wrong NATS credentials stops at boot', () => {
     expect(code).toBe(1);
     expect(output).toContain("NATS refused the credentials of user 'runner' (NATS_USER/NATS_PASSWORD): Authorization Violation");
     expect(output).not.toContain('a-wrong-password-0123');
-  });
+  }, 60_000);
 
   it('given the pool-manager with no NATS_USER nor NATS_PASSWORD, when it boots, then it exits 1 saying which variables to set', async () => {
     const { code, output } = await boot('pool-manager', { NATS_USER: '', NATS_PASSWORD: '', POOL_DRIVER: 'local' });
 
     expect(code).toBe(1);
     expect(output).toContain('requires credentials and none were given: set NATS_USER and NATS_PASSWORD');
-  });
+  }, 60_000);
 });

@@ -22,4 +22,5 @@ export type {
   StageType,
   TaskStatus,
 } from '../../../../libs/contracts/src/stage';
+export type { ApiLimitKind } from '../../../../libs/contracts/src/messages';
 export type { AgentLogEntry, ExecutorName } from '../../../../libs/contracts/src/executor';

@@ -9,6 +9,7 @@ import {
   decisionRequestSchema,
   followUpRequestSchema,
   listTasksSchema,
+  raiseBudgetSchema,
   toTaskView,
   updateTaskSchema,
   type ColumnCounts,
@@ -49,6 +50,16 @@ export class TasksController {
   async get(@Param('id') id: string): Promise<TaskView> {
     const row = await this.tasks.view(parseInput(uuidParam, id, 'id'));
     return toTaskView(row.task, row.startedAt);
+  }
+
+  /** A new budget (US dollars) for the task; a task waiting for its budget goes on. 202: the orchestrator recorded it. */
+  @Post(':id/budget')
+  @HttpCode(202)
+  async raiseBudget(@Param('id') id: string, @Body() body: unknown, @Actor() by: string): Promise<{ taskId: string; budgetUsd: number }> {
+    const taskId = parseInput(uuidParam, id, 'id');
+    const { budgetUsd } = parseInput(raiseBudgetSchema, body ?? {}, 'body');
+    await this.orchestration.raiseBudget(taskId, budgetUsd, by);
+    return { taskId, budgetUsd };
   }
 
   /** Another priority or other blockers for a task not started yet (409 once started; 400 naming a cycle). */

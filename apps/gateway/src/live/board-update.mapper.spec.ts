@@ -13,9 +13,14 @@ describe('toBoardUpdates', () => {
       {
         name: 'task-update',
         rooms: [BOARD_ROOM, taskRoom(ids.task(1))],
-        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto', priority: 5, blockedBy: [] },
+        payload: { seq: 7, cause: 'TaskCreated', at: AT, taskId: ids.task(1), status: 'created', title: 'Task 1', description: 'Do it', repoPath: null, baseBranch: null, projectId: null, approvalPolicy: 'auto', priority: 5, blockedBy: [], budgetUsd: null },
       },
     ]);
+  });
+
+  it('given TaskBudgetRaised, then a task-update carries the new budget to the card', () => {
+    const raised = newMessage('TaskBudgetRaised', ids.task(1), { taskId: ids.task(1), previousBudgetUsd: 1, budgetUsd: 3, raisedByUsd: 2, by: 'default', at: AT }, { producer: 'spec', occurredAt: AT });
+    expect(toBoardUpdates(8, raised)).toEqual([expect.objectContaining({ name: 'task-update', payload: expect.objectContaining({ taskId: ids.task(1), budgetUsd: 3 }) })]);
   });
 
   it('given TaskQueueSettingsChanged, then a task-update carries the new priority and blockers', () => {

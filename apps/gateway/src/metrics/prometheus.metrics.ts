@@ -73,6 +73,18 @@ export class PrometheusMetrics {
     });
     perStage('orch_stage_completions_total', 'Stage runs that completed, by stage.', 'completed');
     perStage('orch_stage_failures_total', 'Stage runs that failed or timed out, by stage.', 'failed');
+    perStage('orch_stages_parked_total', "Stage runs the model API's rate or usage limits parked (run again when the limit lifted, using no retry), by stage.", 'parked');
+    new Counter({
+      name: 'orch_stage_parked_wait_seconds_total',
+      help: "Seconds parked stages waited for the model API's rate or usage limits to lift, by stage.",
+      labelNames: ['stage'],
+      registers,
+      async collect() {
+        const { stages } = await read();
+        this.reset();
+        for (const stage of STAGE_TYPES) this.inc({ stage }, stages[stage].parkedWaitMs / 1000);
+      },
+    });
     const durations = () => this.reader.durations();
     new Histogram({
       name: 'orch_stage_duration_seconds',

@@ -29,12 +29,17 @@ export function changesOf(event: OrchEvent): Change[] {
 
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, budgetUsd, approvalPolicy } = event.data;
       const queue = { priority: event.data.priority ?? DEFAULT_TASK_PRIORITY, blockedBy: event.data.blockedBy ?? [] };
-      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, approvalPolicy: approvalPolicy ?? 'auto', ...queue })];
+      return [task(taskId, { status: 'created', title, description, repoPath, baseBranch, projectId: remote?.projectId ?? null, budgetUsd: budgetUsd ?? null, approvalPolicy: approvalPolicy ?? 'auto', ...queue })];
     }
     case 'TaskQueueSettingsChanged':
       return [task(event.data.taskId, { priority: event.data.priority, blockedBy: event.data.blockedBy })];
+    case 'TaskBudgetRaised':
+      return [task(event.data.taskId, { budgetUsd: event.data.budgetUsd })];
+    case 'TaskBudgetWarning':
+      // told by a webhook; the card shows spent / budget already
+      return [];
     case 'TaskPullRequestOpened':
       return [task(event.data.taskId, { pullRequestUrl: event.data.url, pullRequestState: 'open' })];
     case 'TaskPullRequestClosed':
@@ -79,6 +84,11 @@ export function changesOf(event: OrchEvent): Change[] {
     case 'StageTimedOut':
     case 'StageCancelled':
       return [stage(stageEndOf(event))];
+    case 'StageParked': {
+      // not failed: the stage waits (pending) for the limit to lift, its next attempt due when the orchestrator says (StageRetryScheduled)
+      const { taskId, orchestrationId, stageId, stageType, attempt, limit, reason, parkedAt, result } = event.data;
+      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', error: reason, completedAt: parkedAt, parkedLimit: limit, costUsd: result?.totalCostUsd ?? null })];
+    }
     case 'StageRetryScheduled': {
       const { taskId, orchestrationId, stageId, stageType, attempt, nextAttempt, retryAt } = event.data;
       return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'failed', nextAttempt, retryAt })];

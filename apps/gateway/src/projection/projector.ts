@@ -4,7 +4,7 @@ import { changesOf, type StageChange, type TaskChange } from './changes';
 import { projectPool } from './pool.projector';
 import { projectProject } from './project.projector';
 import { ProjectionUnit, type ReadModelRows as ReadModelRows } from './read-model.rows';
-import { projectRunEnded, projectRunScheduled, projectRunStarted } from './stage-run.projector';
+import { projectRunEnded, projectRunResumeAt, projectRunScheduled, projectRunStarted } from './stage-run.projector';
 
 /** Task columns an orchestration's end resets: it leaves the queue and has no stage running. */
 const LEFT_QUEUE = 'queue_position = NULL, queued_seq = NULL';
@@ -36,16 +36,17 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
   }
   switch (event.type) {
     case 'TaskCreated': {
-      const { taskId, title, description, repoPath, baseBranch, remote, approvalPolicy } = event.data;
+      const { taskId, title, description, repoPath, baseBranch, remote, budgetUsd, approvalPolicy } = event.data;
       await rows.query(
-        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy, priority, blocked_by)
-         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10, $11) ON CONFLICT (id) DO NOTHING`,
-        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto', event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? [])],
+        `INSERT INTO tasks (id, title, description, repo_path, base_branch, project_id, status, created_at, updated_at, last_event_seq, approval_policy, priority, blocked_by, budget_usd)
+         VALUES ($1, $2, $3, $4, $5, $6, 'created', $7, $7, $8, $9, $10, $11, $12) ON CONFLICT (id) DO NOTHING`,
+        [taskId, title, description, repoPath, baseBranch, remote?.projectId ?? null, rows.at, seq, approvalPolicy ?? 'auto', event.data.priority ?? DEFAULT_TASK_PRIORITY, uuidArray(event.data.blockedBy ?? []), budgetUsd ?? null],
       );
       return;
     }
     case 'TaskPullRequestOpened':
     case 'TaskPullRequestClosed':
+    case 'TaskBudgetRaised':
     case 'TaskQueueSettingsChanged':
     case 'OrchestrationQueued':
     case 'OrchestrationAdmitted':
@@ -72,7 +73,8 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
         `INSERT INTO orchestrator_stages (id, task_id, stage_type, status, stage_context, retry_count, attempt, stage_round, orchestration_id, created_at, updated_at, last_event_seq)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $9, $10)
          ON CONFLICT (id) DO UPDATE SET status = 'pending', stage_context = EXCLUDED.stage_context, retry_count = EXCLUDED.retry_count,
-           attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
+           attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, parked_limit = NULL, parked_until = NULL,
+           updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
         [stageId, taskId, stageType, JSON.stringify(context), attempt - 1, attempt, round, orchestrationId, rows.at, seq],
       );
       await rows.updateTask(taskId, 'current_stage = $4, retry_count = GREATEST(retry_count, $5)', [stageType, attempt - 1]);
@@ -127,8 +129,25 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       await projectRunEnded(rows, event);
       return;
     }
+    case 'StageParked': {
+      for (const change of changesOf(event)) {
+        if (change.entity !== 'stage') continue;
+        const costUsd = change.costUsd ?? null;
+        await rows.updateStage(change.stageId, change.attempt, `status = 'pending', error_message = $5, retryable = NULL, completed_at = $6, parked_limit = $7, cost_usd = $8`, [change.error, change.completedAt, change.parkedLimit, costUsd]);
+        if (costUsd !== null) await rows.updateTask(change.taskId, 'total_cost_usd = total_cost_usd + $4', [costUsd]);
+      }
+      await projectRunEnded(rows, event);
+      return;
+    }
+    case 'StageRetryScheduled': {
+      // a parked stage's wait: until its next attempt is due
+      const { stageId, attempt, retryAt } = event.data;
+      await rows.updateStage(stageId, attempt, `parked_until = CASE WHEN parked_limit IS NULL THEN NULL ELSE $5::timestamptz END`, [retryAt]);
+      await projectRunResumeAt(rows, event);
+      return;
+    }
     default:
-      // OrchestrationReleased, StageRetryScheduled, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
+      // OrchestrationReleased, RunHeartbeat, PoolStatusReported (the same pool, folded by the pool-manager), …: nothing to keep
       return;
   }
 }
@@ -157,6 +176,7 @@ async function updateTaskBy(rows: ReadModelRows, change: TaskChange): Promise<vo
   if (change.reworkCount !== undefined) column('rework_count', change.reworkCount);
   if (change.pullRequestUrl !== undefined) column('pull_request_url', change.pullRequestUrl);
   if (change.pullRequestState !== undefined) column('pull_request_state', change.pullRequestState);
+  if (change.budgetUsd !== undefined) column('budget_usd', change.budgetUsd);
   if (change.priority !== undefined) column('priority', change.priority);
   if (change.blockedBy !== undefined) column('blocked_by', uuidArray(change.blockedBy));
   if (change.waitingFor !== undefined) column('waiting_for', change.waitingFor === null ? null : JSON.stringify(change.waitingFor));

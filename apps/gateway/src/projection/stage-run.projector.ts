@@ -2,7 +2,7 @@ import type { MessageOf, OrchEvent } from '@app/contracts';
 import type { StageRunOutcome } from '@app/persistence';
 import type { ReadModelRows } from './read-model.rows';
 
-type RunEnd = Extract<OrchEvent, { type: 'StageCompleted' | 'StageFailed' | 'StageTimedOut' | 'StageCancelled' }>;
+type RunEnd = Extract<OrchEvent, { type: 'StageCompleted' | 'StageFailed' | 'StageTimedOut' | 'StageCancelled' | 'StageParked' }>;
 
 /** `stage_runs`: one row per attempt, its outcome and duration, for the metrics. */
 export async function projectRunScheduled(rows: ReadModelRows, event: MessageOf<'StageScheduled'>): Promise<void> {
@@ -35,6 +35,12 @@ export async function projectRunEnded(rows: ReadModelRows, event: RunEnd): Promi
   );
 }
 
+/** A parked run: when its stage runs again, which bounds the time the metrics count it waiting. */
+export async function projectRunResumeAt(rows: ReadModelRows, event: MessageOf<'StageRetryScheduled'>): Promise<void> {
+  const { stageId, attempt, retryAt } = event.data;
+  await rows.query(`UPDATE stage_runs SET resume_at = $3, last_event_seq = $4 WHERE stage_id = $1 AND attempt = $2 AND outcome = 'parked'`, [stageId, attempt, retryAt, rows.seq]);
+}
+
 function runEnd(event: RunEnd): { outcome: StageRunOutcome; endedAt: string; costUsd: number | null } {
   switch (event.type) {
     case 'StageCompleted':
@@ -45,6 +51,8 @@ function runEnd(event: RunEnd): { outcome: StageRunOutcome; endedAt: string; cos
       return { outcome: 'timed_out', endedAt: event.data.timedOutAt, costUsd: null };
     case 'StageCancelled':
       return { outcome: 'cancelled', endedAt: event.data.cancelledAt, costUsd: null };
+    case 'StageParked':
+      return { outcome: 'parked', endedAt: event.data.parkedAt, costUsd: event.data.result?.totalCostUsd ?? null };
     default: {
       const _exhaustive: never = event;
       return _exhaustive;

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { NatsClient } from '@app/messaging';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
 import type { HealthReport } from '../http/schemas/health.schemas';
 import { ProjectionService } from '../projection/projection.service';
+import { ReadModel } from '../projection/read-model.repository';
 import { StreamCursor } from '../projection/stream-cursor';
 
 /** milliseconds a probe may take before its dependency counts as down */
@@ -18,7 +18,7 @@ type Probe<T> = { ok: true; value: T } | { ok: false; reason: string };
 @Injectable()
 export class HealthService {
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly readModel: ReadModel,
     private readonly nats: NatsClient,
     private readonly cursor: StreamCursor,
     private readonly projection: ProjectionService,
@@ -27,7 +27,7 @@ export class HealthService {
 
   async check(): Promise<HealthReport> {
     const [postgres, nats] = await Promise.all([
-      probe(() => this.dataSource.query('SELECT 1')),
+      probe(() => this.readModel.ping()),
       this.nats.isConnected ? probe(() => this.cursor.bounds('events')) : Promise.resolve<Probe<never>>({ ok: false, reason: 'not connected' }),
     ]);
     const lastApplied = this.projection.lastApplied;

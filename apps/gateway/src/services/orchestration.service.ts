@@ -1,11 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import { DataSource, In } from 'typeorm';
 import { decisionRefusal, deterministicId, followUpRefusal, isEndedStatus, orchestrationIdFor, retryRefusal, startRefusal, type MessageData, type OrchCommand } from '@app/contracts';
 import { MessagePublisher } from '@app/messaging';
 import { TaskEntity } from '@app/persistence';
 import { CommandRefused, DecisionRefused, FollowUpRefused, OrchestrationDisabled, StageNotRetryable, TaskNotCancellable, TaskNotStartable } from '../errors/gateway.errors';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../gateway.config';
-import { readCheckpoint } from '../projection/projection.step';
+import { ReadModel, type QueueRows } from '../projection/read-model.repository';
 import { DecisionWaiter } from './decision.waiter';
 import { GatewayMessages } from './gateway-messages';
 import { TasksService } from './tasks.service';
@@ -18,11 +17,7 @@ export interface StartOutcome {
   admission: Admission;
 }
 
-export interface QueueRows {
-  running: TaskEntity[];
-  queued: TaskEntity[];
-  seq: number;
-}
+export type { QueueRows };
 
 const ADMISSION_EVENTS = ['OrchestrationAdmitted', 'OrchestrationQueued', 'OrchestrationRejected'] as const;
 
@@ -36,7 +31,7 @@ export class OrchestrationService {
   private readonly logger = new Logger('OrchestratorApi');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly readModel: ReadModel,
     private readonly publisher: MessagePublisher,
     private readonly tasks: TasksService,
     private readonly decisions: DecisionWaiter,
@@ -78,6 +73,20 @@ export class OrchestrationService {
     return event === null ? 'cancelling' : 'cancelled';
   }
 
+  /**
+   * RaiseTaskBudget, by `by` (the token's name): the orchestrator records it and lets a task
+   * waiting for its budget go on, or refuses it with the reason (no raise, not above what it spent).
+   */
+  async raiseBudget(taskId: string, budgetUsd: number, by: string): Promise<void> {
+    await this.tasks.get(taskId, 'id');
+    const command = this.messages.create('RaiseTaskBudget', taskId, { taskId, budgetUsd, by });
+    const decision = this.decisions.expect(command.id, ['TaskBudgetRaised', 'OrchestrationRejected']);
+    await this.publisher.send(command);
+    const event = await decision;
+    if (event?.type === 'OrchestrationRejected') throw new CommandRefused(event.data.reason, [{ field: 'budgetUsd', problem: event.data.reason }]);
+    this.logger.log(`Budget of task ${taskId} raised to $${budgetUsd} by ${by}`);
+  }
+
   /** RetryStage for the failed stage of a task that failed or was cancelled. */
   async retry(stageId: string): Promise<{ taskId: string; admission: Admission }> {
     if (!this.config.orchestratorEnabled) throw new OrchestrationDisabled();
@@ -102,8 +111,9 @@ export class OrchestrationService {
     const task = await this.tasks.get(taskId, 'id');
     const refused = decisionRefusal(taskId, task.status, task.waitingFor, decision.revision);
     if (refused !== null) {
-      const field = task.status === 'waiting' ? 'revision' : 'id';
-      throw new DecisionRefused(refused, [{ field, problem: field === 'revision' ? `the task waits on revision ${task.waitingFor?.revision ?? '(none)'}` : `task is ${task.status}` }]);
+      const waitingFor = task.waitingFor;
+      const problem = waitingFor?.kind === 'approval' ? { field: 'revision', problem: `the task waits on revision ${waitingFor.revision}` } : { field: 'id', problem: `task is ${task.status}` };
+      throw new DecisionRefused(refused, [problem]);
     }
     const command = this.messages.create('DecideApproval', taskId, { taskId, ...decision });
     const outcome = this.decisions.expect(command.id, ['TaskDecisionRecorded', 'OrchestrationRejected']);
@@ -131,16 +141,9 @@ export class OrchestrationService {
 
   /** The running and queued tasks (queue in order), as of one projection checkpoint. */
   queue(): Promise<QueueRows> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const checkpoint = await readCheckpoint(manager);
-      const rows = await manager.getRepository(TaskEntity).find({ where: { status: In(['running', 'queued']) }, order: { queuePosition: 'ASC', updatedAt: 'ASC' } });
-      return {
-        running: rows.filter((task) => task.status === 'running'),
-        queued: rows.filter((task) => task.status === 'queued'),
-        seq: checkpoint,
-      };
-    });
+    return this.readModel.queue();
   }
+
 
   private async sendAndAwaitAdmission(command: OrchCommand, field: string): Promise<Admission> {
     const decision = this.decisions.expect(command.id, ADMISSION_EVENTS);

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { uuidv7, type ApprovalPolicy, type MessageData, type StageExecutors, type WorkspaceRemote } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
-import { ProjectEntity } from '@app/persistence';
+import type { ProjectEntity } from '@app/persistence';
 import { ConcurrentChange, DependencyUnavailable, NotFoundError } from '../errors/gateway.errors';
 import { ProjectionService } from '../projection/projection.service';
+import { ReadModel } from '../projection/read-model.repository';
 import { GatewayMessages } from './gateway-messages';
 
 /** milliseconds a write waits for its event to be projected, so a read right after sees it */
@@ -21,7 +21,7 @@ export class ProjectsService {
   private readonly logger = new Logger('Projects');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly readModel: ReadModel,
     private readonly publisher: MessagePublisher,
     private readonly reader: SubjectReader,
     private readonly nats: NatsClient,
@@ -38,12 +38,12 @@ export class ProjectsService {
   }
 
   list(): Promise<ProjectEntity[]> {
-    return this.dataSource.getRepository(ProjectEntity).find({ order: { name: 'ASC', id: 'ASC' } });
+    return this.readModel.projects();
   }
 
   /** The project's row; one whose subject holds events the projection has not applied yet is waited for. */
   async get(projectId: string, field = 'id'): Promise<ProjectEntity> {
-    const project = await this.dataSource.getRepository(ProjectEntity).findOneBy({ id: projectId });
+    const project = await this.readModel.project(projectId);
     if (project) return project;
     const lastSeq = await this.reader.lastSequence(this.nats.subjects.project(projectId));
     if (lastSeq === 0) throw new NotFoundError('project', projectId, field);
@@ -88,7 +88,7 @@ export class ProjectsService {
         projection: { lastApplied: this.projection.lastApplied, needed: seq },
       });
     }
-    const project = await this.dataSource.getRepository(ProjectEntity).findOneBy({ id: projectId });
+    const project = await this.readModel.project(projectId);
     if (!project) throw new NotFoundError('project', projectId, field);
     return project;
   }

@@ -1,13 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, type EntityManager } from 'typeorm';
 import { DEFAULT_TASK_PRIORITY, uuidv7, type ApprovalPolicy, type StageExecutors, type TaskStatus } from '@app/contracts';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { StageEntity, TaskEntity } from '@app/persistence';
 import { asDependencyFailure } from '../errors/dependency.errors';
 import { ConcurrentChange, DependencyUnavailable, InvalidInput, NotFoundError, TaskNotDeletable, TaskQueueSettingsFixed } from '../errors/gateway.errors';
-import { readCheckpoint } from '../projection/projection.step';
+import { ReadModel, type ColumnCountRows, type TaskFilter, type TaskPageRows, type TaskRow } from '../projection/read-model.repository';
 import { ProjectionService } from '../projection/projection.service';
-import { BOARD_COLUMNS, type BoardColumn } from './board-columns';
 import { GatewayMessages } from './gateway-messages';
 import { ProjectsService } from './projects.service';
 import { cycleThrough } from './task-dependencies';
@@ -42,55 +40,7 @@ export interface QueueSettingsUpdate {
   blockedBy?: string[] | undefined;
 }
 
-export interface TaskFilter {
-  status?: TaskStatus | undefined;
-  column?: BoardColumn | undefined;
-  /** text the title contains, any case */
-  q?: string | undefined;
-  limit: number;
-  offset: number;
-}
-
-/** A task's row with when its orchestration began (its first stage was scheduled). */
-export interface TaskRow {
-  task: TaskEntity;
-  startedAt: Date | null;
-}
-
-export interface TaskPageRows {
-  items: TaskRow[];
-  total: number;
-  /** the projection checkpoint the page was read at */
-  seq: number;
-}
-
-export interface ColumnCountRows {
-  columns: Record<BoardColumn, number>;
-  seq: number;
-}
-
-/** Each column of the board as a condition on the tasks table (alias `task`), and the order of its cards. */
-const COLUMN_FILTERS: Record<BoardColumn, { where: string; orderBy: Array<[string, 'ASC' | 'DESC', ('NULLS LAST' | undefined)?]> }> = {
-  // the queue in its order, then the tasks not started, newest first (as the board shows them)
-  queued: {
-    where: "task.status IN ('created', 'queued')",
-    orderBy: [
-      ['task.queue_position', 'ASC', 'NULLS LAST'],
-      ['task.created_at', 'DESC'],
-    ],
-  },
-  // a running task whose first stage is not recorded yet stands in the first column
-  specification: { where: "task.status = 'running' AND (task.current_stage = 'specification' OR task.current_stage IS NULL)", orderBy: [['task.updated_at', 'DESC']] },
-  implementation: { where: "task.status = 'running' AND task.current_stage = 'implementation'", orderBy: [['task.updated_at', 'DESC']] },
-  qa: { where: "task.status = 'running' AND task.current_stage = 'qa'", orderBy: [['task.updated_at', 'DESC']] },
-  // the longest waiting first
-  waiting: { where: "task.status = 'waiting'", orderBy: [['task.updated_at', 'ASC']] },
-  done: { where: "task.status = 'done'", orderBy: [['task.updated_at', 'DESC']] },
-  ended: { where: "task.status IN ('failed', 'cancelled')", orderBy: [['task.updated_at', 'DESC']] },
-};
-
-/** `text` as a LIKE pattern that matches it anywhere, its wildcards taken literally */
-const containing = (text: string): string => `%${text.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+export type { ColumnCountRows, TaskFilter, TaskPageRows, TaskRow };
 
 /** Tasks: reads from the projection; writes are events appended to the task's subject. */
 @Injectable()
@@ -98,7 +48,7 @@ export class TasksService {
   private readonly logger = new Logger('Tasks');
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly readModel: ReadModel,
     private readonly publisher: MessagePublisher,
     private readonly reader: SubjectReader,
     private readonly nats: NatsClient,
@@ -122,9 +72,8 @@ export class TasksService {
     const result = await this.publisher.append(event, 0);
     if (result.ok) await this.projection.waitFor(result.seq, PROJECTION_WAIT_MS);
     this.logger.log(`Created task ${taskId}: ${input.title}`);
-    const task = await this.dataSource
-      .getRepository(TaskEntity)
-      .findOneBy({ id: taskId })
+    const task = await this.readModel
+      .task(taskId)
       .catch((error: unknown) => {
         // the task exists once its event is stored: a read model that cannot be read does not undo it
         if (result.ok && asDependencyFailure(error)) return null;
@@ -171,14 +120,7 @@ export class TasksService {
 
   /** The blockers of every task reachable from `blockedBy` through the read model's blocked_by, in one recursive query. */
   private async blockerGraph(blockedBy: readonly string[]): Promise<(id: string) => readonly string[]> {
-    const rows: Array<{ id: string; blocked_by: string[] }> = await this.dataSource.query(
-      `WITH RECURSIVE reach(id) AS (
-         SELECT unnest($1::uuid[])
-         UNION SELECT unnest(t.blocked_by) FROM tasks t JOIN reach r ON t.id = r.id
-       )
-       SELECT t.id, t.blocked_by FROM tasks t JOIN reach r ON t.id = r.id`,
-      [blockedBy],
-    );
+    const rows = await this.readModel.blockersReachableFrom(blockedBy);
     const edges = new Map(rows.map((row) => [row.id, row.blocked_by]));
     return (id) => edges.get(id) ?? [];
   }
@@ -188,40 +130,18 @@ export class TasksService {
    * snapshot): newest first, or in a column's order when filtered by column.
    */
   list(filter: TaskFilter): Promise<TaskPageRows> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const query = manager.getRepository(TaskEntity).createQueryBuilder('task');
-      if (filter.status) query.andWhere('task.status = :status', { status: filter.status });
-      if (filter.q) query.andWhere('task.title ILIKE :q', { q: containing(filter.q) });
-      const column = filter.column ? COLUMN_FILTERS[filter.column] : null;
-      if (column) {
-        query.andWhere(column.where);
-        for (const [field, direction, nulls] of column.orderBy) query.addOrderBy(field, direction, nulls);
-      } else {
-        query.addOrderBy('task.created_at', 'DESC');
-      }
-      query.addOrderBy('task.id', 'DESC').offset(filter.offset).limit(filter.limit);
-      const [items, total] = await query.getManyAndCount();
-      const starts = await startsOf(manager, items.map((task) => task.id));
-      return { items: items.map((task) => ({ task, startedAt: starts.get(task.id) ?? null })), total, seq: await readCheckpoint(manager) };
-    });
+    return this.readModel.taskPage(filter);
   }
 
   /** How many tasks each column of the board holds (those whose title contains `q`, when given). */
   countColumns(q: string | undefined): Promise<ColumnCountRows> {
-    return this.dataSource.transaction('REPEATABLE READ', async (manager) => {
-      const selects = BOARD_COLUMNS.map((column) => `count(*) FILTER (WHERE ${COLUMN_FILTERS[column].where}) AS "${column}"`);
-      const rows: Array<Record<BoardColumn, string>> = await manager.query(`SELECT ${selects.join(', ')} FROM tasks task${q ? ' WHERE task.title ILIKE $1' : ''}`, q ? [containing(q)] : []);
-      const counts = rows[0];
-      const columns = Object.fromEntries(BOARD_COLUMNS.map((column) => [column, Number(counts?.[column] ?? 0)])) as Record<BoardColumn, number>;
-      return { columns, seq: await readCheckpoint(manager) };
-    });
+    return this.readModel.columnCounts(q);
   }
 
   /** The task's row with when it began. */
   async view(taskId: string): Promise<TaskRow> {
     const task = await this.get(taskId);
-    const starts = await startsOf(this.dataSource.manager, [task.id]);
-    return { task, startedAt: starts.get(task.id) ?? null };
+    return { task, startedAt: await this.readModel.startOf(task.id) };
   }
 
   /**
@@ -231,8 +151,7 @@ export class TasksService {
    * never existed, or it was deleted).
    */
   async get(taskId: string, field = 'id'): Promise<TaskEntity> {
-    const repository = this.dataSource.getRepository(TaskEntity);
-    const task = await repository.findOneBy({ id: taskId });
+    const task = await this.readModel.task(taskId);
     if (task) return task;
     // taskId is a UUID (uuidParam at the HTTP edge), so it names one subject
     const lastSeq = await this.reader.lastSequence(this.nats.subjects.task(taskId));
@@ -242,7 +161,7 @@ export class TasksService {
         projection: { lastApplied: this.projection.lastApplied, needed: lastSeq },
       });
     }
-    const projected = await repository.findOneBy({ id: taskId });
+    const projected = await this.readModel.task(taskId);
     if (!projected) throw new NotFoundError('task', taskId, field);
     return projected;
   }
@@ -267,24 +186,14 @@ export class TasksService {
   /** The task's stage runs, in the order they were scheduled. */
   async stages(taskId: string): Promise<StageEntity[]> {
     await this.get(taskId, 'taskId');
-    return this.dataSource.getRepository(StageEntity).find({ where: { taskId }, order: { createdAt: 'ASC', stageRound: 'ASC' } });
+    return this.readModel.stagesOf(taskId);
   }
 
   async stage(stageId: string): Promise<StageEntity> {
-    const stage = await this.dataSource.getRepository(StageEntity).findOneBy({ id: stageId });
+    const stage = await this.readModel.stage(stageId);
     if (!stage) throw new NotFoundError('stage', stageId, 'id');
     return stage;
   }
-}
-
-/** When each task's first stage was scheduled, for the tasks that have one. */
-async function startsOf(manager: EntityManager, taskIds: string[]): Promise<Map<string, Date>> {
-  if (taskIds.length === 0) return new Map();
-  const rows: Array<{ task_id: string; started_at: Date }> = await manager.query(
-    'SELECT task_id, min(created_at) AS started_at FROM orchestrator_stages WHERE task_id = ANY($1::uuid[]) AND created_at IS NOT NULL GROUP BY task_id',
-    [taskIds],
-  );
-  return new Map(rows.map((row) => [row.task_id, new Date(row.started_at)]));
 }
 
 /** The row TaskCreated will project, for an answer while the projection lags. */

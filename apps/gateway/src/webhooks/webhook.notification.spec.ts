@@ -17,6 +17,13 @@ describe('webhook notifications', () => {
     expect(notificationOf(factory.orchestrationCancelled())).toBeNull();
   });
 
+  it('given a task at 80 % of its budget, and one that reached it, then budget-warning and budget-reached are told with the amounts', () => {
+    const warning = factory.caused(factory.orchestrationStarted(), 'TaskBudgetWarning', ids.task(1), { taskId: ids.task(1), orchestrationId: ids.orchestration(1), budgetUsd: 2, spentUsd: 1.7, at: '2026-11-24T10:00:00.000Z' }, { producer: 'spec', occurredAt: '2026-11-24T10:00:00.000Z' });
+    expect(notificationOf(warning)).toMatchObject({ event: 'budget-warning', details: { budgetUsd: 2, spentUsd: 1.7 } });
+    const next = { stageType: 'implementation' as const, round: 0, context: { taskTitle: 't', taskDescription: '' } };
+    expect(notificationOf(factory.taskWaiting(1, { kind: 'budget', budgetUsd: 2, spentUsd: 2.1, next }))).toMatchObject({ event: 'budget-reached', details: { budgetUsd: 2, spentUsd: 2.1 } });
+  });
+
   it('given a Slack incoming webhook, then the body is { text } with the title, the reason and a link; any other URL gets the JSON body', () => {
     const failed = notificationOf(factory.orchestrationFailed(1, 'QA rejected it'))!;
     const task = { id: ids.task(1), title: 'Add a health check' };

@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { deterministicId, type OrchEvent } from '@app/contracts';
 
 /** What a webhook tells: the names in a delivery's `event` field (a public API, like the message types). */
-export const WEBHOOK_EVENTS = ['waiting-for-approval', 'done', 'failed', 'pull-request-opened'] as const;
+export const WEBHOOK_EVENTS = ['waiting-for-approval', 'done', 'failed', 'pull-request-opened', 'budget-warning', 'budget-reached'] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 
 /** The header a delivery's signature travels in: `sha256=<hex HMAC-SHA256 of the raw body with WEBHOOK_SECRET>`, as GitHub signs its own. */
@@ -31,7 +31,8 @@ export function notificationOf(event: OrchEvent): WebhookNotification | null {
   switch (event.type) {
     case 'TaskWaiting': {
       const { waitingFor } = event.data;
-      return waitingFor.kind === 'approval' ? { ...base, event: 'waiting-for-approval', details: { gate: waitingFor.gate, revision: waitingFor.revision } } : null;
+      if (waitingFor.kind === 'budget') return { ...base, event: 'budget-reached', details: { budgetUsd: waitingFor.budgetUsd, spentUsd: waitingFor.spentUsd } };
+      return { ...base, event: 'waiting-for-approval', details: { gate: waitingFor.gate, revision: waitingFor.revision } };
     }
     case 'OrchestrationCompleted':
       return { ...base, event: 'done', details: {} };
@@ -39,6 +40,8 @@ export function notificationOf(event: OrchEvent): WebhookNotification | null {
       return { ...base, event: 'failed', details: { reason: event.data.reason } };
     case 'TaskPullRequestOpened':
       return { ...base, event: 'pull-request-opened', details: { pullRequestUrl: event.data.url, number: event.data.number } };
+    case 'TaskBudgetWarning':
+      return { ...base, event: 'budget-warning', details: { budgetUsd: event.data.budgetUsd, spentUsd: event.data.spentUsd } };
     default:
       return null;
   }
@@ -49,6 +52,8 @@ const HEADLINES: Record<WebhookEvent, string> = {
   done: 'is done',
   failed: 'failed',
   'pull-request-opened': 'opened a pull request',
+  'budget-warning': 'has spent 80 % of its budget',
+  'budget-reached': 'reached its budget and waits for a raise',
 };
 
 /**

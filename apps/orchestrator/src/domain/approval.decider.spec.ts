@@ -190,6 +190,57 @@ describe('approval gates (task decider)', () => {
     });
   });
 
+  describe('the pull request waits for the approval of the result (saga)', () => {
+    /** the RunStage QA is given under `policy` (on the lease the task holds) */
+    const qaRun = (policy: ApprovalPolicy) => {
+      const events = qaPassed(policy).slice(0, 9);
+      const scheduled = events[8];
+      if (scheduled?.type !== 'StageScheduled') throw new Error('expected the QA stage scheduled');
+      const [run] = react(scheduled, givenTask(...events), 9, rules);
+      if (run?.type !== 'RunStage') throw new Error(`expected a RunStage, got ${run?.type}`);
+      return run.data;
+    };
+    /** the task's events once the decision at its result gate is stored */
+    const decidedAtResult = (decision: 'approve' | 'reject') => {
+      const command = factory.decideApproval(1, { decision, revision: QA_COMMIT });
+      return [...waitingAtResult(), ...stored(command, decided(decideApproval(command, givenTask(...waitingAtResult()), rules, now)))];
+    };
+
+    it('given a task under approve-result, then its QA run is told not to open the pull request; under auto the RunStage is as before', () => {
+      expect(qaRun('approve-result').openPullRequest).toBe(false);
+      expect(qaRun('auto')).not.toHaveProperty('openPullRequest');
+      expect(qaRun('approve-spec')).not.toHaveProperty('openPullRequest');
+    });
+
+    it('given the result is approved, when the completion is handled, then a runner is told to open the pull request with the QA stage\'s context and verdict', () => {
+      const events = decidedAtResult('approve');
+      const completed = events.at(-1);
+      if (completed?.type !== 'OrchestrationCompleted') throw new Error(`expected the approval to complete the task, got ${completed?.type}`);
+      const task = givenTask(...events);
+      const drafts = react(completed, task, 20, rules);
+      expect(types(drafts)).toEqual(['OpenPullRequest']);
+      expect(drafts[0]?.data).toEqual({
+        taskId: ids.task(1),
+        orchestrationId: ids.orchestration(1),
+        workspace: task.workspace,
+        context: events[8]?.type === 'StageScheduled' ? events[8].data.context : null,
+        verdict: { verdict: 'pass', findings: [] },
+      });
+    });
+
+    it('given the result is rejected, then no pull request is opened', () => {
+      const events = decidedAtResult('reject');
+      const failed = events.at(-1);
+      if (failed?.type !== 'OrchestrationFailed') throw new Error(`expected the rejection to fail the task, got ${failed?.type}`);
+      expect(types(react(failed, givenTask(...events), 20, rules))).not.toContain('OpenPullRequest');
+    });
+
+    it('given a task under auto completes, then no OpenPullRequest is sent (its QA run opened it)', () => {
+      const events = [...qaPassed('auto'), factory.orchestrationCompleted()];
+      expect(types(react(factory.orchestrationCompleted(), givenTask(...events), 20, rules))).not.toContain('OpenPullRequest');
+    });
+  });
+
   describe('follow-ups', () => {
     const done = () => [...qaPassed('auto'), factory.orchestrationCompleted()];
 

@@ -16,6 +16,10 @@ export const rules: OrchestrationRules = {
   leaseTtlS: 120,
   retryBackoffBaseMs: 1_000,
   retryBackoffMaxMs: 5_000,
+  parkBackoffBaseMs: 60_000,
+  parkBackoffMaxMs: 600_000,
+  taskBudgetUsd: null,
+  stageBudgetUsd: null,
 };
 export const now = new Date('2026-11-24T10:00:00.000Z');
 

@@ -22,4 +22,12 @@ export interface OrchestrationRules {
   retryBackoffBaseMs: number;
   /** milliseconds, the longest backoff */
   retryBackoffMaxMs: number;
+  /** milliseconds a stage parked on a limit that named no reset time waits first; doubles each park of the stage */
+  parkBackoffBaseMs: number;
+  /** milliseconds, the longest such wait */
+  parkBackoffMaxMs: number;
+  /** US dollars a task may spend unless it has a budget of its own; null = no budget */
+  taskBudgetUsd: number | null;
+  /** US dollars one stage run may spend (`--max-budget-usd`); null = no cap */
+  stageBudgetUsd: number | null;
 }

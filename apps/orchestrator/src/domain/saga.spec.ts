@@ -32,6 +32,13 @@ describe('orchestration saga: commands from events', () => {
       expect(types(react(failed, givenTask(...running(), failed), 9, rules))).toEqual(['CancelRun', 'ReleaseLease']);
     });
 
+    it('given a stage was parked on a rate limit, then its lease is released (the run ended by itself: nothing to cancel)', () => {
+      const parked = factory.stageParked();
+      expect(react(parked, givenTask(...running(), parked), 9, rules)).toEqual([
+        expect.objectContaining({ type: 'ReleaseLease', data: expect.objectContaining({ leaseId: factory.lease().leaseId, stageId: ids.stage() }) }),
+      ]);
+    });
+
     describe('a task keeps its container from stage to stage', () => {
       /** specification done on lease 1, implementation scheduled on it */
       const handedOver = () => {

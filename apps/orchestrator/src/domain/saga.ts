@@ -1,7 +1,8 @@
 import { draft, type LeaseRef, type OrchEvent } from '@app/contracts';
+import { runBudgetOf } from './budget.decider';
 import type { CommandDraft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
-import { activeStage, type OrchestratedTask, type StageState, type TaskState } from './task.state';
+import { activeStage, currentStage, type OrchestratedTask, type StageState, type TaskState } from './task.state';
 
 /**
  * The saga's step, `react(event) → commands`: what each stored event asks of the pool and
@@ -50,16 +51,21 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
       }
       return drafts;
     }
-    case 'OrchestrationCompleted':
+    case 'StageParked': {
+      // the run ended by itself; its container is given up, and the stage waits for the limit holding none
+      const stage = task.stages[event.data.stageId];
+      if (!stage?.lease || stage.attempt !== event.data.attempt) return [];
+      return [draft('ReleaseLease', { leaseId: stage.lease.leaseId, poolId: stage.lease.poolId, taskId: event.data.taskId, stageId: event.data.stageId })];
+    }
+    case 'OrchestrationCompleted': {
+      // an approved result: its pull request is opened now (QA's run was told not to)
+      const opening = approvedPullRequest(task);
+      return [...releaseHeldLease(task, event.data.taskId, event.data.orchestrationId), ...(opening === null ? [] : [opening])];
+    }
     case 'OrchestrationFailed':
     case 'OrchestrationCancelled':
     case 'TaskWaiting': {
-      // an ended or waiting task holds no lease (a wait that ended already let it go)
-      const lease = task.status === 'running' ? null : task.heldLease;
-      if (!lease) return [];
-      const { taskId } = event.data;
-      const stageId = task.currentStageId ?? event.data.orchestrationId;
-      return [draft('ReleaseLease', { leaseId: lease.leaseId, poolId: lease.poolId, taskId, stageId })];
+      return releaseHeldLease(task, event.data.taskId, event.data.orchestrationId);
     }
     case 'RunHeartbeat': {
       const stage = activeStage(task, event.data.stageId, event.data.attempt);
@@ -69,6 +75,26 @@ export function react(event: OrchEvent, task: TaskState, taskSequence: number, r
     default:
       return [];
   }
+}
+
+/** An ended or waiting task holds no lease (a wait that ended already let it go). */
+function releaseHeldLease(task: TaskState, taskId: string, orchestrationId: string): CommandDraft[] {
+  const lease = task.status === 'running' ? null : task.heldLease;
+  if (!lease) return [];
+  const stageId = task.currentStageId ?? orchestrationId;
+  return [draft('ReleaseLease', { leaseId: lease.leaseId, poolId: lease.poolId, taskId, stageId })];
+}
+
+/** A task that waits for approval of its result opens its pull request once approved, not when QA passes. */
+function holdsPullRequest(task: TaskState, stage: StageState): boolean {
+  return stage.stageType === 'qa' && task.approvalPolicy === 'approve-result';
+}
+
+/** The OpenPullRequest of a task completed by the approval of its result: from its passed QA stage. */
+function approvedPullRequest(task: TaskState): CommandDraft | null {
+  const qa = currentStage(task);
+  if (task.orchestrationId === null || qa === null || !holdsPullRequest(task, qa) || qa.status !== 'completed' || qa.verdict?.verdict !== 'pass') return null;
+  return draft('OpenPullRequest', { taskId: task.taskId, orchestrationId: task.orchestrationId, workspace: task.workspace, context: qa.context, verdict: qa.verdict });
 }
 
 function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, taskSequence: number, rules: OrchestrationRules): CommandDraft {
@@ -83,7 +109,9 @@ function runStage(task: OrchestratedTask, stage: StageState, lease: LeaseRef, ta
     lease,
     workspace: task.workspace,
     timeoutS: rules.stageTimeoutS[stage.stageType],
+    maxBudgetUsd: runBudgetOf(task, rules),
     expectedTaskSequence: taskSequence,
     ...(executor === undefined ? {} : { executor }),
+    ...(holdsPullRequest(task, stage) ? { openPullRequest: false } : {}),
   });
 }

@@ -14,6 +14,7 @@ import {
   decideRetryStage,
   decideStageCompleted,
   decideStageFailed,
+  decideStageParked,
   decideStart,
   decideStartDeadline,
   stageIdFor,
@@ -206,6 +207,63 @@ describe('task decider', () => {
     });
   });
 
+  describe('parked on the model API\'s rate and usage limits (no retry used)', () => {
+    const spec = { producer: 'spec', occurredAt: now.toISOString() };
+    /** the retry the decider schedules for a park, stored */
+    const storedResume = (parked: ReturnType<typeof factory.stageParked>, task: ReturnType<typeof givenTask>) => {
+      const [resume] = decideStageParked(parked, task, rules, now);
+      if (resume?.type !== 'StageRetryScheduled') throw new Error('expected the park to schedule the next attempt');
+      return factory.caused(parked, 'StageRetryScheduled', ids.task(1), resume.data, spec);
+    };
+
+    it('given a usage limit that resets at 14:05, when the stage is parked, then its next attempt is due at 14:05', () => {
+      const parked = factory.stageParked({}, { limit: 'usage-limit', resetAt: '2026-11-24T14:05:00.000Z' });
+      const drafts = decideStageParked(parked, givenTask(...running(), parked), rules, now);
+      expect(drafts).toEqual([
+        expect.objectContaining({ type: 'StageRetryScheduled', data: expect.objectContaining({ attempt: 1, nextAttempt: 2, retryAt: '2026-11-24T14:05:00.000Z', delayMs: 4 * 3600_000 + 5 * 60_000 }) }),
+      ]);
+    });
+
+    it('given a rate limit that named no reset, then it backs off, doubling with each park of the stage', () => {
+      const first = factory.stageParked();
+      expect(decideStageParked(first, givenTask(...running(), first), rules, now)).toEqual([expect.objectContaining({ data: expect.objectContaining({ delayMs: 60_000 }) })]);
+      const second = factory.stageParked({ attempt: 2 });
+      const task = givenTask(...running(), first, factory.stageScheduled({ attempt: 2 }), factory.stageStarted({ attempt: 2 }), second);
+      expect(decideStageParked(second, task, rules, now)).toEqual([expect.objectContaining({ data: expect.objectContaining({ nextAttempt: 3, delayMs: 120_000 }) })]);
+    });
+
+    it('given a parked stage, when the clock reaches its reset time, then it runs again as its next attempt (not before)', () => {
+      const parked = factory.stageParked({}, { limit: 'usage-limit', resetAt: '2026-11-24T14:05:00.000Z' });
+      const given = [...running(), parked];
+      const task = givenTask(...given, storedResume(parked, givenTask(...given)));
+      expect(decideRetryDue(task, new Date('2026-11-24T14:04:59.000Z'))).toEqual([]);
+      expect(decideRetryDue(task, new Date('2026-11-24T14:05:00.000Z'))).toEqual([expect.objectContaining({ type: 'StageScheduled', data: expect.objectContaining({ stageType: 'specification', attempt: 2 }) })]);
+    });
+
+    it('given the retries are spent only counting parked attempts, then a failure is still retried (parks use no retry)', () => {
+      // attempts 1 and 2 parked, attempt 3 failed: one failure of the two retries allowed
+      const parkedOne = factory.stageParked();
+      const parkedTwo = factory.stageParked({ attempt: 2 });
+      const failed = factory.stageFailed({ attempt: 3 });
+      const task = givenTask(
+        ...running(),
+        parkedOne,
+        factory.stageScheduled({ attempt: 2 }),
+        factory.stageStarted({ attempt: 2 }),
+        parkedTwo,
+        factory.stageScheduled({ attempt: 3 }),
+        factory.stageStarted({ attempt: 3 }),
+        failed,
+      );
+      expect(decideStageFailed(failed, task, rules, now)).toEqual([expect.objectContaining({ type: 'StageRetryScheduled', data: expect.objectContaining({ nextAttempt: 4, delayMs: 1_000 }) })]);
+    });
+
+    it('given a park of an attempt that is not the running one, then nothing is decided', () => {
+      const parked = factory.stageParked({ attempt: 2 });
+      expect(decideStageParked(parked, givenTask(...running(), parked), rules, now)).toEqual([]);
+    });
+  });
+
   describe('a task keeps its container from stage to stage', () => {
     it('given the held lease is revoked before the next stage started, then that attempt fails retryably', () => {
       const next = factory.stageScheduled({ stageType: 'implementation' });
@@ -302,6 +360,16 @@ describe('task decider', () => {
       const done = [created, factory.orchestrationStarted(7), factory.taskPullRequestOpened(7), factory.orchestrationCompleted(7)];
       expect(blockerStanding(blocker(...done))).toEqual({ kind: 'open' });
       expect(blockerStanding(blocker(...done, factory.taskPullRequestClosed(7, 'merged')))).toEqual({ kind: 'done' });
+    });
+
+    it('given a blocker approved under approve-result on a forge, then it is open until the pull request its approval opens is merged', () => {
+      const remote = { projectId: ids.command(9), url: 'https://github.com/acme/shop.git', credentialRef: 'env:TOKEN', forge: { kind: 'github' as const, apiBaseUrl: null } };
+      const approved = [factory.taskCreated(7, { approvalPolicy: 'approve-result', remote }), factory.orchestrationStarted(7), factory.orchestrationCompleted(7)];
+      expect(blockerStanding(blocker(...approved))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(...approved, factory.taskPullRequestOpened(7)))).toEqual({ kind: 'open' });
+      expect(blockerStanding(blocker(...approved, factory.taskPullRequestOpened(7), factory.taskPullRequestClosed(7, 'merged')))).toEqual({ kind: 'done' });
+      const pushOnly = [factory.taskCreated(7, { approvalPolicy: 'approve-result', remote: { ...remote, forge: { kind: 'none' as const } } }), factory.orchestrationStarted(7), factory.orchestrationCompleted(7)];
+      expect(blockerStanding(blocker(...pushOnly))).toEqual({ kind: 'done' });
     });
 
     it('given a blocker whose pull request was closed without merging, then it is broken, saying so', () => {

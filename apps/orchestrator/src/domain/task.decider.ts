@@ -18,6 +18,7 @@ import {
 } from '@app/contracts';
 import { rejection, type AdmissionRequest, type Rejection, type TaskDraft, type TimeOut } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
+import { budgetOf, withinBudget } from './budget.decider';
 import type { Admission } from './scheduler.state';
 import { boundedContext } from './stage-context';
 import { activeStage, currentStage, isEnded, isStageFailed, type StageState, type TaskState } from './task.state';
@@ -70,7 +71,10 @@ export function decideAdmitted(event: MessageOf<'OrchestrationAdmitted'>, task: 
   if (task.orchestrationId === orchestrationId && next !== null) {
     // admitted again after a wait (or for a follow-up of an ended task): the stage it was given runs
     if (isEnded(task)) drafts.push(draft('OrchestrationResumed', { taskId, orchestrationId, stageId: stageIdFor(orchestrationId, next.stageType, next.round) }));
-    drafts.push(scheduleStage(taskId, orchestrationId, next.stageType, next.round, 1, next.context));
+    // the stage it stopped in, again (its budget raised), runs as its next attempt
+    const current = currentStage(task);
+    const again = current !== null && current.stageType === next.stageType && current.round === next.round;
+    drafts.push(scheduleStage(taskId, orchestrationId, next.stageType, next.round, again ? current.attempt + 1 : 1, next.context));
     return drafts;
   }
   const stage = currentStage(task);
@@ -126,7 +130,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
     delete context.diffStat;
     return [
       draft('ReworkRequested', { taskId, orchestrationId, qaStageId: stage.stageId, round, findings: verdict.findings }),
-      scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context),
+      ...withinBudget(task, rules, { stageType: 'implementation', round, context }, [scheduleStage(taskId, orchestrationId, 'implementation', round, 1, context)], at),
     ];
   }
   const next = nextStageType(stage.stageType);
@@ -142,7 +146,7 @@ export function decideStageCompleted(event: MessageOf<'StageCompleted'>, task: T
           ...(event.data.diffStat === null ? {} : { diffStat: event.data.diffStat }),
         },
   );
-  return [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)];
+  return withinBudget(task, rules, { stageType: next, round: task.round, context }, [scheduleStage(taskId, orchestrationId, next, task.round, 1, context)], at);
 }
 
 /**
@@ -157,35 +161,66 @@ export function decideStageFailed(
 ): TaskDraft[] {
   const stage = activeStage(task, event.data.stageId, event.data.attempt);
   if (!stage || (stage.status !== 'failed' && stage.status !== 'timed_out')) return [];
-  const { taskId, orchestrationId, stageId, stageType, attempt } = event.data;
+  const { taskId, orchestrationId, stageType, attempt } = event.data;
   // a timeout says why itself: a lost heartbeat is not the stage's timeout passing
   const reason = event.type === 'StageFailed' ? event.data.reason : `${stageType} timed out: ${event.data.reason}`;
   const retryable = event.type === 'StageTimedOut' || event.data.retryable;
-  if (!retryable || attempt > rules.maxRetries) {
-    const why = retryable ? `${stageType} failed ${attempt} times; last: ${reason}` : `${stageType} failed: ${reason}`;
+  // attempts a rate or usage limit parked used no retry
+  const failures = attempt - stage.parks;
+  if (!retryable || failures > rules.maxRetries) {
+    const why = retryable ? `${stageType} failed ${failures} times; last: ${reason}` : `${stageType} failed: ${reason}`;
     return [draft('OrchestrationFailed', { taskId, orchestrationId, reason: why, failedAt: now.toISOString() })];
   }
-  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (attempt - 1));
-  return [
-    draft('StageRetryScheduled', {
-      taskId,
-      orchestrationId,
-      stageId,
-      stageType,
-      attempt,
-      nextAttempt: attempt + 1,
-      delayMs,
-      retryAt: new Date(now.getTime() + delayMs).toISOString(),
-    }),
-  ];
+  const delayMs = Math.min(rules.retryBackoffMaxMs, rules.retryBackoffBaseMs * 2 ** (failures - 1));
+  return [nextAttemptScheduled(event.data, now, now.getTime() + delayMs)];
 }
 
-/** The backoff has passed: the stage runs again as its next attempt. */
+/**
+ * The model API's limit parked the stage: it runs again as its next attempt once the limit
+ * lifts — at the reset time the CLI named, else after a backoff that doubles with each park
+ * of the stage — and that attempt uses no retry (`decideStageFailed` counts attempts less parks).
+ */
+export function decideStageParked(event: MessageOf<'StageParked'>, task: TaskState, rules: OrchestrationRules, now: Date): TaskDraft[] {
+  const stage = activeStage(task, event.data.stageId, event.data.attempt);
+  if (!stage || stage.status !== 'parked') return [];
+  const { resetAt, limit, taskId, orchestrationId, stageType, parkedAt } = event.data;
+  if (limit === 'budget') {
+    // the CLI stopped at --max-budget-usd: the task's budget is spent (it waits for a raise), or the stage's cap (it fails)
+    const budget = budgetOf(task, rules);
+    if (budget === null || task.spentUsd < budget) {
+      const reason = `${stageType} reached its cap of $${rules.stageBudgetUsd ?? '?'} a run (ORCHESTRATOR_STAGE_BUDGET_USD)`;
+      return [draft('OrchestrationFailed', { taskId, orchestrationId, reason, failedAt: parkedAt })];
+    }
+    return withinBudget(task, rules, { stageType, round: stage.round, context: stage.context }, [], parkedAt);
+  }
+  const backoffMs = Math.min(rules.parkBackoffMaxMs, rules.parkBackoffBaseMs * 2 ** (stage.parks - 1));
+  const resumeAt = resetAt !== null && Date.parse(resetAt) > now.getTime() ? Date.parse(resetAt) : now.getTime() + backoffMs;
+  return [nextAttemptScheduled(event.data, now, resumeAt)];
+}
+
+/** The attempt after `ref`'s, due at `dueAt` (ms since the epoch). */
+function nextAttemptScheduled(ref: StageRef, now: Date, dueAt: number): TaskDraft {
+  const { taskId, orchestrationId, stageId, stageType, attempt } = ref;
+  return draft('StageRetryScheduled', {
+    taskId,
+    orchestrationId,
+    stageId,
+    stageType,
+    attempt,
+    nextAttempt: attempt + 1,
+    delayMs: dueAt - now.getTime(),
+    retryAt: new Date(dueAt).toISOString(),
+  });
+}
+
+type StageRef = Pick<MessageOf<'StageParked'>['data'], 'taskId' | 'orchestrationId' | 'stageId' | 'stageType' | 'attempt'>;
+
+/** The backoff (or a parked stage's wait for its limit) has passed: the stage runs again as its next attempt. */
 export function decideRetryDue(task: TaskState, now: Date): TaskDraft[] {
   const retry = task.pendingRetry;
   if (retry === null || Date.parse(retry.retryAt) > now.getTime()) return [];
   const stage = activeStage(task, retry.stageId, retry.attempt);
-  if (!stage || !isStageFailed(stage) || task.orchestrationId === null) return [];
+  if (!stage || !(isStageFailed(stage) || stage.status === 'parked') || task.orchestrationId === null) return [];
   return [scheduleStage(task.taskId, task.orchestrationId, stage.stageType, stage.round, retry.nextAttempt, stage.context)];
 }
 
@@ -369,7 +404,7 @@ export type BlockerStanding = { kind: 'open' } | { kind: 'done' } | { kind: 'bro
 
 /**
  * A blocker is done when its orchestration completed and its pull request, if it opened
- * one, was merged; broken when it failed, was cancelled or deleted, or its pull request was
+ * one (or, approved under approve-result on a forge, is about to), was merged; broken when it failed, was cancelled or deleted, or its pull request was
  * closed without merging; open otherwise (not started, queued, running, its PR open).
  */
 export function blockerStanding(blocker: TaskState): BlockerStanding {
@@ -379,7 +414,9 @@ export function blockerStanding(blocker: TaskState): BlockerStanding {
   if (blocker.pullRequestState === 'closed') return broken('had its pull request closed without merging');
   if (blocker.status === 'failed') return broken(`failed: ${blocker.endReason ?? 'no reason given'}`);
   if (blocker.status === 'cancelled') return broken(`was cancelled: ${blocker.endReason ?? 'no reason given'}`);
-  if (blocker.status === 'done' && blocker.pullRequestState !== 'open') return { kind: 'done' };
+  // approved under approve-result: its pull request is being opened (OpenPullRequest) and counts as open
+  const pullRequestComing = blocker.approvalPolicy === 'approve-result' && blocker.pullRequestState === null && blocker.workspace.remote?.forge.kind === 'github';
+  if (blocker.status === 'done' && blocker.pullRequestState !== 'open' && !pullRequestComing) return { kind: 'done' };
   return { kind: 'open' };
 }
 

@@ -5,6 +5,7 @@ import {
   type DiffStat,
   type LeaseRef,
   type NextStage,
+  type QaVerdict,
   type StageContext,
   type StageExecutors,
   type StageType,
@@ -14,7 +15,8 @@ import {
   type WorkspaceSpec,
 } from '@app/contracts';
 
-export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled';
+/** `parked`: the model API's rate or usage limit ended the attempt; it runs again once the limit lifts, using no retry */
+export type StageRunStatus = 'scheduled' | 'running' | 'completed' | 'failed' | 'timed_out' | 'cancelled' | 'parked';
 
 export interface StageState {
   stageId: string;
@@ -27,12 +29,16 @@ export interface StageState {
   lease: LeaseRef | null;
   output: string | null;
   diffStat: DiffStat | null;
+  /** QA's verdict on the completed attempt (null for other stages, or QA without one) */
+  verdict: QaVerdict | null;
   /** the CLI session the completed attempt ran in (from its result) */
   sessionId: string | null;
   /** when the running attempt is timed out (from StageStarted) */
   deadlineAt: string | null;
   /** when the attempt was scheduled (its StageScheduled's occurredAt): one no runner starts times out from here */
   scheduledAt: string;
+  /** attempts of this stage (this round) the API's limits parked: they count against no retry */
+  parks: number;
 }
 
 /** A retry waiting for its backoff to pass (from StageRetryScheduled). */
@@ -89,6 +95,12 @@ interface TaskFacts {
    * (TaskWaitEnded) or a follow-up is asked for (FollowUpRequested), cleared when it is scheduled.
    */
   pendingStage: NextStage | null;
+  /** US dollars the task may spend in all (from TaskCreated, raised by TaskBudgetRaised); null: the orchestrator's default */
+  budgetUsd: number | null;
+  /** US dollars its runs cost so far (their results' total_cost_usd) */
+  spentUsd: number;
+  /** the budget the 80 % warning was given for (a raise allows the next) */
+  budgetWarnedFor: number | null;
   /** the implementation's last CLI session (a follow-up resumes it) */
   implementationSessionId: string | null;
   /** rounds so far: QA reworks, and rounds a person asked for (request changes) */
@@ -131,6 +143,9 @@ export function initialTaskState(taskId: string): NewTask {
     waitingFor: null,
     pendingStage: null,
     implementationSessionId: null,
+    budgetUsd: null,
+    spentUsd: 0,
+    budgetWarnedFor: null,
     status: 'created',
     orchestrationId: null,
     round: 0,
@@ -170,8 +185,13 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         priority: event.data.priority ?? DEFAULT_TASK_PRIORITY,
         blockedBy: event.data.blockedBy ?? [],
         approvalPolicy: event.data.approvalPolicy ?? 'auto',
+        budgetUsd: event.data.budgetUsd ?? null,
         stageExecutors: event.data.stageExecutors ?? {},
       };
+    case 'TaskBudgetRaised':
+      return { ...state, budgetUsd: event.data.budgetUsd };
+    case 'TaskBudgetWarning':
+      return { ...state, budgetWarnedFor: event.data.budgetUsd };
     case 'TaskQueueSettingsChanged':
       return { ...state, priority: event.data.priority, blockedBy: event.data.blockedBy };
     case 'TaskPullRequestOpened':
@@ -188,7 +208,8 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
       const { stageId, stageType, round, attempt, context } = event.data;
       // the next stage runs on the lease the task holds, if it still holds one
       const lease = state.status === 'running' ? state.heldLease : null;
-      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, sessionId: null, deadlineAt: null, scheduledAt: event.occurredAt };
+      const parks = state.stages[stageId]?.parks ?? 0;
+      const stage: StageState = { stageId, stageType, round, attempt, status: 'scheduled', context, lease, output: null, diffStat: null, verdict: null, sessionId: null, deadlineAt: null, scheduledAt: event.occurredAt, parks };
       return { ...state, round, currentStageId: stageId, stages: { ...state.stages, [stageId]: stage }, pendingRetry: null, resumePending: false, pendingStage: null };
     }
     case 'StageStarted': {
@@ -208,10 +229,12 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
         status: 'completed',
         output: event.data.output,
         diffStat: event.data.diffStat,
+        verdict: event.data.verdict,
         sessionId: event.data.result.sessionId || null,
       });
       const session = event.data.stageType === 'implementation' && event.data.result.sessionId ? event.data.result.sessionId : null;
-      return completed === state || session === null ? completed : { ...completed, implementationSessionId: session };
+      const spent = spending(completed, event.data.result.totalCostUsd);
+      return completed === state || session === null ? spent : { ...spent, implementationSessionId: session };
     }
     case 'TaskWaiting':
       // the held lease stays set until the wait's reaction has released it (see heldLease)
@@ -224,7 +247,12 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
     case 'FollowUpRequested':
       return { ...state, pendingStage: event.data.next };
     case 'StageFailed':
-      return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' }));
+      return spending(giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'failed' })), event.data.result?.totalCostUsd ?? 0);
+    case 'StageParked': {
+      const parked = state.stages[event.data.stageId];
+      const after = giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'parked', parks: (parked?.parks ?? 0) + 1 }));
+      return spending(after, event.data.result?.totalCostUsd ?? 0);
+    }
     case 'StageTimedOut':
       return giveUpLease(state, updateAttempt(state, event.data.stageId, event.data.attempt, { status: 'timed_out' }));
     case 'StageCancelled':
@@ -249,6 +277,11 @@ function applyTaskEvent(state: TaskState, event: TaskEvent): TaskState {
 
 /** What an orchestration's end clears: no retry, wait or next stage is pending any more. */
 const ENDED = { pendingRetry: null, waitingFor: null, pendingStage: null } as const;
+
+/** A run's cost added to what the task spent. */
+function spending(state: TaskState, costUsd: number): TaskState {
+  return costUsd === 0 ? state : { ...state, spentUsd: state.spentUsd + costUsd };
+}
 
 /** An attempt that ended badly gives the task's lease up (its reaction releases it). */
 function giveUpLease(before: TaskState, after: TaskState): TaskState {

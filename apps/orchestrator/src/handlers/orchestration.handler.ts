@@ -28,6 +28,11 @@ export class OrchestrationHandler {
     return this.orchestration.decideApproval(command);
   }
 
+  @EventPattern('RaiseTaskBudget')
+  raiseBudget(@Payload() command: MessageOf<'RaiseTaskBudget'>): Promise<void> {
+    return this.orchestration.raiseBudget(command);
+  }
+
   @EventPattern('RequestFollowUp')
   followUp(@Payload() command: MessageOf<'RequestFollowUp'>): Promise<void> {
     return this.orchestration.requestFollowUp(command);

@@ -5,6 +5,7 @@ import { AggregateStore, HeartbeatReader, MessagePublisher, NatsClient, SubjectR
 import { isRejection, type AdmissionRequest, type QueueFacts, type Rejection, type SchedulerDraft, type TaskDraft, type TimeOut } from '../domain/decision';
 import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
+import { decideRaiseBudget } from '../domain/budget.decider';
 import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { dependentsOf, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
@@ -214,6 +215,16 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
     });
   }
 
+  /** A person raised a task's budget: recorded (a task waiting for it then queues for a slot), or refused. */
+  async raiseBudget(command: MessageOf<'RaiseTaskBudget'>): Promise<void> {
+    const { taskId, budgetUsd, by } = command.data;
+    this.logger.log(`Budget of task ${taskId} raised to $${budgetUsd} by ${by}`);
+    await this.decideOnTask(command, taskId, (task) => {
+      const outcome = decideRaiseBudget(command, task, this.config.rules, this.clock.now());
+      return isRejection(outcome) ? [rejectionDraft(taskId, outcome)] : outcome;
+    });
+  }
+
   /** A follow-up on a done or failed task: recorded (then queued for a slot as it is followed), or refused. */
   async requestFollowUp(command: MessageOf<'RequestFollowUp'>): Promise<void> {
     const { taskId, by } = command.data;
@@ -343,6 +354,14 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         this.forget(event.data.stageId, event.data.attempt);
         await this.react(event, event.data.taskId);
         return;
+      case 'StageParked': {
+        this.forget(event.data.stageId, event.data.attempt);
+        this.logger.warn(`Stage ${event.data.stageType} parked for task ${event.data.taskId} (${event.data.limit} of credential ${event.data.credential}): ${event.data.reason}`);
+        await this.react(event, event.data.taskId);
+        const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageParked(event, task, this.config.rules, this.clock.now()));
+        this.armTimers(state);
+        return;
+      }
       case 'StageRetryScheduled': {
         const { state } = await this.loadTask(event.data.taskId);
         this.armTimers(state);
@@ -484,6 +503,7 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
 }
 
 function describeWait(waitingFor: WaitingFor): string {
+  if (waitingFor.kind === 'budget') return `a raise of its budget (spent $${waitingFor.spentUsd.toFixed(2)} of $${waitingFor.budgetUsd.toFixed(2)})`;
   return `approval of the ${waitingFor.gate === 'spec' ? 'specification' : 'result'} (revision ${waitingFor.revision})`;
 }
 

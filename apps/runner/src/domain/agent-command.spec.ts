@@ -15,6 +15,10 @@ describe('agent command', () => {
     ]);
   });
 
+  it('given a budget for the run, then the CLI gets it as --max-budget-usd', () => {
+    expect(agentArgs(options, null, 0.7).slice(-2)).toEqual(['--max-budget-usd', '0.7']);
+  });
+
   const quiet = { CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1', DISABLE_TELEMETRY: '1', DISABLE_ERROR_REPORTING: '1', DISABLE_AUTOUPDATER: '1' };
   const task = { backendPort: 8081, configDir: '/ws/tasks/t/claude-config', apiKey: 'sk-ant-secret', passthrough: [] as string[] };
 

@@ -18,12 +18,14 @@ export interface AgentCommandOptions {
  * an argument: `claude -p` reads it from stdin when none is given, and a prompt holding a
  * long specification passes Linux's 128 KiB limit on one argument (`E2BIG`, no start).
  */
-export function agentArgs(options: AgentCommandOptions, resumeSessionId: string | null): string[] {
+export function agentArgs(options: AgentCommandOptions, resumeSessionId: string | null, maxBudgetUsd: number | null = null): string[] {
   const args = ['-p', '--output-format', 'stream-json', '--verbose', '--permission-mode', options.permissionMode];
   if (options.model !== null) args.push('--model', options.model);
   if (options.maxTurns > 0) args.push('--max-turns', String(options.maxTurns));
   if (options.allowedTools.length > 0) args.push('--allowedTools', ...options.allowedTools);
   if (resumeSessionId !== null) args.push('--resume', resumeSessionId);
+  // the CLI stops itself cleanly once the run's cost is past it (result subtype error_max_budget_usd)
+  if (maxBudgetUsd !== null) args.push('--max-budget-usd', String(maxBudgetUsd));
   return args;
 }
 

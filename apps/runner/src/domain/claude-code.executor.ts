@@ -3,7 +3,8 @@ import { agentArgs, agentEnv, agentSecrets, type AgentCommandOptions } from './a
 import type { AgentExecutor, ExecutorCommand, ExecutorEnvOptions, ExecutorRequest, Json, StreamReader } from './executor';
 import { classifyRun, sessionNotFound, type RunFacts, type RunOutcome } from './outcome';
 import { promptFor, STAGE_SLASH_COMMANDS } from './prompt';
-import { isObject, readApiRefusal, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
+import type { ApiRetryHint } from './api-limit';
+import { isObject, readApiRefusal, readApiRetry, readInit, readResult, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export interface ClaudeCodeOptions extends AgentCommandOptions {
   cliPath: string;
@@ -26,7 +27,7 @@ export class ClaudeCodeExecutor implements AgentExecutor {
 
   command(request: ExecutorRequest): ExecutorCommand {
     return {
-      args: agentArgs({ ...this.options, model: request.model ?? this.options.model }, request.resumeSessionId),
+      args: agentArgs({ ...this.options, model: request.model ?? this.options.model }, request.resumeSessionId, request.maxBudgetUsd),
       input: promptFor(request.stageType, request.context),
       slashCommand: STAGE_SLASH_COMMANDS[request.stageType],
     };
@@ -44,8 +45,8 @@ export class ClaudeCodeExecutor implements AgentExecutor {
     return new ClaudeStreamReader();
   }
 
-  classify(facts: RunFacts): RunOutcome {
-    return classifyRun(facts);
+  classify(facts: RunFacts, endedAt: Date): RunOutcome {
+    return classifyRun(facts, endedAt);
   }
 
   sessionNotFound(facts: RunFacts): boolean {
@@ -58,10 +59,12 @@ class ClaudeStreamReader implements StreamReader {
   init: InitFacts | null = null;
   final: FinalResult | null = null;
   refusal: ApiRefusal | null = null;
+  lastApiRetry: ApiRetryHint | null = null;
 
   read(json: Json): AgentLogEntry[] {
     this.init ??= readInit(json);
     this.refusal ??= readApiRefusal(json);
+    this.lastApiRetry = readApiRetry(json) ?? this.lastApiRetry;
     const final = readResult(json);
     if (final !== null) {
       this.final = final;

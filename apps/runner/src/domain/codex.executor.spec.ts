@@ -1,9 +1,10 @@
 import { CodexExecutor, codexPromptFor } from './codex.executor';
 import type { RunFacts } from './outcome';
 
+const ENDED_AT = new Date('2026-12-01T12:00:00Z');
 const executor = new CodexExecutor({ cliPath: '/opt/codex', apiKey: 'sk-proj-spec-key-0123456789', model: 'gpt-5' });
 const context = { taskTitle: 'Add a health endpoint', taskDescription: 'GET /health answers 200' };
-const request = { stageType: 'implementation' as const, context, model: null, resumeSessionId: null, apiBaseUrl: 'http://127.0.0.1:39100', confined: true };
+const request = { stageType: 'implementation' as const, context, model: null, resumeSessionId: null, apiBaseUrl: 'http://127.0.0.1:39100', confined: true, maxBudgetUsd: null };
 
 describe('the Codex executor', () => {
   it('given a confined run, then codex exec --json names the runner\'s provider at the forward, its own sandbox off, the prompt on stdin', () => {
@@ -69,14 +70,14 @@ describe('the Codex executor', () => {
     reader.read({ type: 'thread.started', thread_id: 'th-2' });
     reader.read({ type: 'error', message: 'unexpected status 401 Unauthorized: Incorrect API key provided' });
     expect(reader.refusal).toEqual({ status: 401, error: 'authentication_failed' });
-    const outcome = executor.classify(facts({ apiRefusal: reader.refusal, init: reader.init }));
+    const outcome = executor.classify(facts({ apiRefusal: reader.refusal, init: reader.init }), ENDED_AT);
     expect(outcome).toMatchObject({ kind: 'failed', retryable: false, reason: 'the API key was refused: the API answered HTTP 401 (authentication_failed); check OPENAI_API_KEY (and OPENAI_BASE_URL if set)' });
   });
 
   it('given a failed turn, then it is a retryable error of the Codex CLI; given a resumed thread Codex cannot find, then the session is forgotten', () => {
     const reader = executor.reader();
     reader.read({ type: 'turn.failed', error: { message: 'simulated failure of the model' } });
-    expect(executor.classify(facts({ final: reader.final, exitCode: 1 }))).toMatchObject({ kind: 'failed', retryable: true, reason: 'the Codex CLI reported an error (exit 1, error_during_execution): simulated failure of the model' });
+    expect(executor.classify(facts({ final: reader.final, exitCode: 1 }), ENDED_AT)).toMatchObject({ kind: 'failed', retryable: true, reason: 'the Codex CLI reported an error (exit 1, error_during_execution): simulated failure of the model' });
     expect(executor.sessionNotFound(facts({ resumedSessionId: 'th-9', stderrTail: 'Error: thread/resume: thread/resume failed: no rollout found for thread id th-9' }))).toBe(true);
     expect(executor.sessionNotFound(facts({ resumedSessionId: null, stderrTail: 'no rollout found' }))).toBe(false);
   });
@@ -91,6 +92,7 @@ function facts(overrides: Partial<RunFacts>): RunFacts {
     init: null,
     final: null,
     apiRefusal: null,
+    lastApiRetry: null,
     slashCommand: null,
     resumedSessionId: null,
     verdict: null,

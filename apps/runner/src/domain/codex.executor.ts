@@ -3,6 +3,7 @@ import { agentSecrets, commonAgentEnv } from './agent-command';
 import type { AgentExecutor, ExecutorCommand, ExecutorEnvOptions, ExecutorRequest, Json, StreamReader } from './executor';
 import { classifyRun, type CliNames, type RunFacts, type RunOutcome } from './outcome';
 import { COMMAND_TEMPLATES, renderContext } from './prompt';
+import type { ApiRetryHint } from './api-limit';
 import { count, isObject, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export interface CodexOptions {
@@ -93,8 +94,8 @@ export class CodexExecutor implements AgentExecutor {
     return new CodexStreamReader();
   }
 
-  classify(facts: RunFacts): RunOutcome {
-    return classifyRun(facts, CODEX_NAMES);
+  classify(facts: RunFacts, endedAt: Date): RunOutcome {
+    return classifyRun(facts, endedAt, CODEX_NAMES);
   }
 
   sessionNotFound(facts: RunFacts): boolean {
@@ -128,6 +129,8 @@ class CodexStreamReader implements StreamReader {
   init: InitFacts | null = null;
   final: FinalResult | null = null;
   refusal: ApiRefusal | null = null;
+  /** Codex prints no retry delays: a limit it gave up on lifts after the orchestrator's backoff */
+  readonly lastApiRetry: ApiRetryHint | null = null;
   private lastMessage = '';
   private turns = 0;
   private readonly called = new Set<string>();

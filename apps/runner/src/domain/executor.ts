@@ -1,5 +1,6 @@
 import type { AgentLogEntry, ExecutorName, StageContext, StageType } from '@app/contracts';
 import type { RunFacts, RunOutcome } from './outcome';
+import type { ApiRetryHint } from './api-limit';
 import type { ApiRefusal, FinalResult, InitFacts } from './stream-json';
 
 export type Json = Record<string, unknown>;
@@ -19,6 +20,8 @@ export interface ExecutorRequest {
   model: string | null;
   /** the session a retry or rework resumes, if any */
   resumeSessionId: string | null;
+  /** US dollars the run may spend; null = no limit */
+  maxBudgetUsd: number | null;
   /** where the agent reaches its model API: the runner's own address for it, or the loopback forward of a sandbox or container */
   apiBaseUrl: string;
   /** the runner confines the agent (sandbox, container): a CLI's own sandbox need not, and often cannot, nest inside */
@@ -53,6 +56,8 @@ export interface StreamReader {
   readonly final: FinalResult | null;
   /** the API refused the key: the runner stops the run at once, no retry of the CLI's own fixes it */
   readonly refusal: ApiRefusal | null;
+  /** the CLI's last retry of an API error (a 429, a 529) and the delay it chose: a hint of when a limit lifts */
+  readonly lastApiRetry: ApiRetryHint | null;
 }
 
 /**
@@ -69,7 +74,8 @@ export interface AgentExecutor {
   /** the credentials a run could print: redacted from every line, reason and log */
   secrets(base: Readonly<Record<string, string | undefined>>): string[];
   reader(): StreamReader;
-  classify(facts: RunFacts): RunOutcome;
+  /** `endedAt`: when the run ended, against which a limit's reset time ("resets 2pm") is read */
+  classify(facts: RunFacts, endedAt: Date): RunOutcome;
   /** the run was to resume a session the CLI could not find: the session is forgotten, a retry starts a new one */
   sessionNotFound(facts: RunFacts): boolean;
 }

@@ -1,8 +1,11 @@
 import type { AgentResult, QaVerdict, StageType } from '@app/contracts';
+import { readApiLimit, type ApiLimit, type ApiRetryHint } from './api-limit';
 import { isRefusingStatus, type ApiRefusal, type FinalResult, type InitFacts } from './stream-json';
 
 export type RunOutcome =
   | { kind: 'completed'; result: AgentResult; output: string; verdict: QaVerdict | null }
+  /** the model API's limit ended the run: parked until it lifts, not failed */
+  | { kind: 'parked'; limit: ApiLimit; reason: string; result: AgentResult | null }
   | { kind: 'failed'; reason: string; retryable: boolean; exitCode: number | null; result: AgentResult | null };
 
 /** What the runner saw of one CLI run that ended on its own (not timed out, not cancelled). */
@@ -16,6 +19,8 @@ export interface RunFacts {
   final: FinalResult | null;
   /** the API refused the key and the runner stopped the CLI's retries */
   apiRefusal: ApiRefusal | null;
+  /** the last `api_retry` line the CLI printed, if any */
+  lastApiRetry: ApiRetryHint | null;
   /** the slash command the stage's prompt starts with (`create-spec`, `review`), if any */
   slashCommand: string | null;
   /** the session the run was asked to resume, if any */
@@ -63,7 +68,8 @@ export const CLAUDE_NAMES: CliNames = {
   sessionStore: 'CLAUDE_CONFIG_DIR',
 };
 
-export function classifyRun(facts: RunFacts, names: CliNames = CLAUDE_NAMES): RunOutcome {
+/** `endedAt`: when the run ended, against which a limit's relative reset time ("resets 2pm") is read. */
+export function classifyRun(facts: RunFacts, endedAt: Date, names: CliNames = CLAUDE_NAMES): RunOutcome {
   const failed = (reason: string, retryable: boolean): RunOutcome => ({
     kind: 'failed',
     reason,
@@ -94,6 +100,17 @@ export function classifyRun(facts: RunFacts, names: CliNames = CLAUDE_NAMES): Ru
     return failed(`the API key was refused: the API answered HTTP ${refusedStatus}${what}; check ${names.keyVariable} (and ${names.baseUrlVariable} if set)`, false);
   }
   const final = facts.final;
+  if (final?.result.subtype === 'error_max_budget_usd') {
+    const limit: ApiLimit = { kind: 'budget', status: null, resetAt: null, detail: `the run cost $${final.result.totalCostUsd}` };
+    return { kind: 'parked', limit, reason: parkedReason(limit), result: final.result };
+  }
+  if (final === null || final.result.isError || facts.exitCode !== 0) {
+    const limit = readApiLimit(
+      { resultText: final?.text ?? null, apiErrorStatus: finalStatus, lastRetry: facts.lastApiRetry, stderrTail: stderr },
+      endedAt,
+    );
+    if (limit !== null) return { kind: 'parked', limit, reason: parkedReason(limit), result: final?.result ?? null };
+  }
   if (sessionNotFound(facts)) {
     return failed(`the session ${facts.resumedSessionId} to resume was not found under the task's ${names.sessionStore}; a retry starts a new session`, true);
   }
@@ -123,4 +140,16 @@ export function classifyRun(facts: RunFacts, names: CliNames = CLAUDE_NAMES): Ru
     return failed('QA ended without a ```verdict block, so no verdict could be read', true);
   }
   return { kind: 'completed', result: final.result, output: final.text, verdict: facts.verdict };
+}
+
+const LIMIT_WORDS: Record<ApiLimit['kind'], string> = {
+  'rate-limit': 'the model API rate-limited the credential (HTTP 429) after the CLI\'s own retries',
+  overloaded: 'the model API was overloaded (HTTP 529) after the CLI\'s own retries',
+  'usage-limit': 'the subscription\'s usage limit was reached',
+  budget: 'the stage reached its budget (the CLI stopped at --max-budget-usd)',
+};
+
+function parkedReason(limit: ApiLimit): string {
+  const until = limit.resetAt === null ? '' : `; it resets at ${limit.resetAt.toISOString()}`;
+  return `${LIMIT_WORDS[limit.kind]}${until}: ${limit.detail}`;
 }

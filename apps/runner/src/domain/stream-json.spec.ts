@@ -1,4 +1,4 @@
-import { parseLine, readApiRefusal, readInit, readResult, readVerdict } from './stream-json';
+import { parseLine, readApiRefusal, readApiRetry, readInit, readResult, readVerdict } from './stream-json';
 
 /** A result line as the pinned CLI (2.1.330) prints it, trimmed of fields the runner ignores. */
 const RESULT_LINE = JSON.stringify({
@@ -79,6 +79,17 @@ describe('stream-json', () => {
     it('given an api_retry for an overloaded or failing API, then it is not (the CLI retrying may help)', () => {
       expect(readApiRefusal({ type: 'system', subtype: 'api_retry', error_status: 529, error: 'overloaded' })).toBeNull();
       expect(readApiRefusal({ type: 'system', subtype: 'api_retry', error_status: null, error: 'connection_refused' })).toBeNull();
+    });
+  });
+
+  describe('readApiRetry', () => {
+    it('given the api_retry line the real CLI prints for a 429, then its status, error and delay', () => {
+      const line = { type: 'system', subtype: 'api_retry', attempt: 2, max_retries: 2, retry_delay_ms: 1082, error_status: 429, error: 'rate_limit', session_id: 's' };
+      expect(readApiRetry(line)).toEqual({ status: 429, error: 'rate_limit', retryDelayMs: 1082 });
+    });
+
+    it('given another line, then none', () => {
+      expect(readApiRetry({ type: 'system', subtype: 'init' })).toBeNull();
     });
   });
 

@@ -1,4 +1,5 @@
 import { qaVerdictSchema, type AgentResult, type QaVerdict } from '@app/contracts';
+import type { ApiRetryHint } from './api-limit';
 
 type Json = Record<string, unknown>;
 
@@ -90,6 +91,16 @@ export function readApiRefusal(json: Json): ApiRefusal | null {
     return { status: status ?? 401, error: error || 'authentication_failed' };
   }
   return null;
+}
+
+/** Any `api_retry` line: what the CLI retries (429, 529, …) and the delay it chose, which the runner keeps as a hint of when a limit lifts. */
+export function readApiRetry(json: Json): ApiRetryHint | null {
+  if (json.type !== 'system' || json.subtype !== 'api_retry') return null;
+  return {
+    status: typeof json.error_status === 'number' ? json.error_status : null,
+    error: typeof json.error === 'string' ? json.error : '',
+    retryDelayMs: typeof json.retry_delay_ms === 'number' && json.retry_delay_ms >= 0 ? json.retry_delay_ms : null,
+  };
 }
 
 /** The last ```verdict block of a review, if it holds a valid verdict. */

@@ -1,12 +1,16 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { MessageOf } from '@app/contracts';
+import { PullRequestService } from '../services/pull-request.service';
 import { StageRunService } from '../services/stage-run.service';
 
 /** The runner's commands, from the work queue it shares with the other runners. */
 @Controller()
 export class RunHandler {
-  constructor(private readonly runs: StageRunService) {}
+  constructor(
+    private readonly runs: StageRunService,
+    private readonly pullRequests: PullRequestService,
+  ) {}
 
   /** Acked once StageStarted is stored; the run itself goes on in the background. */
   @EventPattern('RunStage')
@@ -18,5 +22,11 @@ export class RunHandler {
   @EventPattern('CancelRun')
   cancel(@Payload() command: MessageOf<'CancelRun'>): Promise<void> {
     return this.runs.cancel(command);
+  }
+
+  /** Acked once the approved task's pull request is open and TaskPullRequestOpened stored. */
+  @EventPattern('OpenPullRequest')
+  openPullRequest(@Payload() command: MessageOf<'OpenPullRequest'>): Promise<void> {
+    return this.pullRequests.openApproved(command);
   }
 }

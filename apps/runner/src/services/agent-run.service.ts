@@ -82,7 +82,7 @@ export class AgentRunService {
     let stoppedBy: StopCause | null = null;
     let stopReason = '';
 
-    const run = executor.command({ stageType, context, model, resumeSessionId, apiBaseUrl: this.sandbox.apiBaseUrl(lease, executor.api), confined: this.sandbox.executionFor(lease) !== 'host' });
+    const run = executor.command({ stageType, context, model, resumeSessionId, apiBaseUrl: this.sandbox.apiBaseUrl(lease, executor.api), confined: this.sandbox.executionFor(lease) !== 'host', maxBudgetUsd: command.data.maxBudgetUsd ?? null });
     const env = executor.env(process.env, { backendPort: lease.port, configDir: workspace.configDir, passthrough: this.config.agentEnvPassthrough });
     const launch = await this.sandbox.launch(workspace, lease, executor.cliPath, run.args, env, executor.api);
     const shipper = new LogShipper(this.publisher, command, this.config.messaging.producer, this.config.logBatchMs, () => this.clock.nowIso(), (paused) =>
@@ -145,6 +145,7 @@ export class AgentRunService {
           init: reader.init,
           final: finalResult,
           apiRefusal: reader.refusal,
+          lastApiRetry: reader.lastApiRetry,
           slashCommand: run.slashCommand,
           resumedSessionId: resumeSessionId,
           verdict: stageType === 'qa' && finalResult !== null ? readVerdict(finalResult.text) : null,

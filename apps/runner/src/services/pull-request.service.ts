@@ -1,5 +1,5 @@
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
-import { newMessage, type MessageData, type MessageOf, type QaVerdict, type WorkspaceRemote } from '@app/contracts';
+import { causedMessage, newMessage, type MessageData, type MessageOf, type QaVerdict, type WorkspaceRemote } from '@app/contracts';
 import { Clock } from '@app/config';
 import { MessagePublisher, NatsClient, SubjectReader } from '@app/messaging';
 import { forgeRepositoryOf, type ForgeRepository } from '../domain/forge-repository';
@@ -52,8 +52,8 @@ export class PullRequestService implements OnModuleDestroy {
   }
 
   /** Null when the task's project has no forge. Throws the forge's typed errors, or RemoteRefused for a missing credential. */
-  async open(command: MessageOf<'RunStage'>, verdict: QaVerdict, stageCostUsd: number): Promise<PullRequestOpened | null> {
-    const { taskId, workspace, context } = command.data;
+  async open(task: Pick<MessageData<'RunStage'>, 'taskId' | 'workspace' | 'context'>, verdict: QaVerdict, stageCostUsd: number): Promise<PullRequestOpened | null> {
+    const { taskId, workspace, context } = task;
     const remote = workspace.remote;
     if (!remote || remote.forge.kind === 'none') return null;
     const repository = forgeRepositoryOf(remote.url);
@@ -67,6 +67,17 @@ export class PullRequestService implements OnModuleDestroy {
     this.logger.log(`Pull request ${pull.url} ${pull.created ? 'opened' : 'updated'} for task ${taskId} (${head} → ${base})`);
     this.watch({ taskId, url: pull.url, number: pull.number, repository, remote: { ...remote, forge: remote.forge } });
     return { taskId, url: pull.url, number: pull.number, head, base, created: pull.created };
+  }
+
+  /**
+   * OpenPullRequest (the task's result was approved): opens it from the branch QA's run
+   * pushed and records it on the task subject. The forge's errors are thrown, for the
+   * command to be redelivered or dead-lettered with the reason.
+   */
+  async openApproved(command: MessageOf<'OpenPullRequest'>): Promise<void> {
+    const opened = await this.open(command.data, command.data.verdict, 0);
+    if (opened === null) return;
+    await this.publisher.append(causedMessage(command, 'TaskPullRequestOpened', command.data.taskId, { ...opened, openedAt: this.clock.nowIso() }, this.origin()));
   }
 
   /**
@@ -93,7 +104,7 @@ export class PullRequestService implements OnModuleDestroy {
             'TaskPullRequestClosed',
             entry.taskId,
             { taskId: entry.taskId, url: entry.url, number: entry.number, state: facts.state, observedAt: this.clock.nowIso() },
-            { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() },
+            this.origin(),
           );
           await this.publisher.append(closed);
           this.watched.delete(entry.taskId);
@@ -111,6 +122,10 @@ export class PullRequestService implements OnModuleDestroy {
     if (remote.credentialRef === null) throw new RemoteRefused(`the project's forge needs a credential, and the project names none`);
     const token = await this.remotes.secretOf(remote.credentialRef);
     return new GitHubForge({ baseUrl: remote.forge.apiBaseUrl ?? GITHUB_API, token, credentialRef: remote.credentialRef });
+  }
+
+  private origin() {
+    return { producer: this.config.messaging.producer, occurredAt: this.clock.nowIso() };
   }
 
   /** US dollars the task's stage runs reported so far on its subject. */

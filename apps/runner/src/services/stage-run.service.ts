@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType, type QaVerdict } from '@app/contracts';
 import { Clock } from '@app/config';
+import { tracedStage } from '@app/messaging';
 import { cancellation } from '../domain/attempt-guard';
 import type { RunOutcome } from '../domain/outcome';
 import { runnerFailureReason } from '../domain/run-error';
@@ -89,7 +90,8 @@ export class StageRunService implements BeforeApplicationShutdown {
     }
     this.logger.log(`Running ${stageType} for task ${taskId} (attempt ${attempt}) on port ${command.data.lease.port}`);
     const active = new ActiveRun(taskId);
-    active.done = this.run(command, startedSeq, deadline, active)
+    // the stage's own span in the task's trace: its events and logs are its children
+    active.done = tracedStage(`stage ${stageType}`, command, { 'orch.stage.type': stageType, 'orch.stage.attempt': String(attempt) }, () => this.run(command, startedSeq, deadline, active))
       .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: runnerFailureReason(error, this.config.workspacesDir), retryable: true }))
       .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.agents.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));
@@ -203,7 +205,23 @@ export class StageRunService implements BeforeApplicationShutdown {
       case null:
         break;
     }
-    let outcome: RunOutcome = result.executor.classify(result.facts);
+    let outcome: RunOutcome = result.executor.classify(result.facts, this.clock.now());
+    if (outcome.kind === 'parked') {
+      const { limit } = outcome;
+      const parked = this.event(command, 'StageParked', {
+        ...ref,
+        limit: limit.kind,
+        reason: this.agents.redactor.redact(outcome.reason),
+        credential: this.config.credentialName,
+        resetAt: limit.resetAt?.toISOString() ?? null,
+        result: outcome.result,
+        parkedAt: this.clock.nowIso(),
+      });
+      if (await this.attempts.report(parked, command.data, startedSeq)) {
+        this.logger.warn(`Stage ${stageType} parked for task ${taskId} (attempt ${attempt}, credential ${this.config.credentialName}): ${parked.data.reason}`);
+      }
+      return;
+    }
     if (outcome.kind === 'completed') {
       const denials = outcome.result.permissionDenials;
       if (denials.length > 0) this.logger.warn(`The CLI denied ${denials.join(', ')} in ${stageType} of task ${taskId} (CLAUDE_PERMISSION_MODE=${this.config.permissionMode})`);
@@ -211,7 +229,8 @@ export class StageRunService implements BeforeApplicationShutdown {
       try {
         change = await this.workspaces.commitStage(workspace, before, `orch: ${stageType} of task ${taskId} (attempt ${attempt})`);
         await this.workspaces.pushStage(workspace);
-        if (outcome.verdict?.verdict === 'pass') await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
+        // under approve-result the pull request waits for the approval (OpenPullRequest)
+        if (outcome.verdict?.verdict === 'pass' && command.data.openPullRequest !== false) await this.openPullRequest(command, startedSeq, outcome.verdict, outcome.result.totalCostUsd);
       } catch (error) {
         const failure = deliveryFailure(error);
         if (failure === null) throw error;
@@ -240,7 +259,7 @@ export class StageRunService implements BeforeApplicationShutdown {
 
   /** Opens the task's pull request through its project's forge and records it on the task subject before QA's outcome. */
   private async openPullRequest(command: RunStage, startedSeq: number, verdict: QaVerdict, stageCostUsd: number): Promise<void> {
-    const opened = await this.pullRequests.open(command, verdict, stageCostUsd);
+    const opened = await this.pullRequests.open(command.data, verdict, stageCostUsd);
     if (opened === null) return;
     await this.attempts.report(this.event(command, 'TaskPullRequestOpened', { ...opened, openedAt: this.clock.nowIso() }), command.data, startedSeq);
   }

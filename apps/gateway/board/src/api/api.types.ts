@@ -1,5 +1,5 @@
 // The REST answers the board reads, as the gateway's OpenAPI document (/api/docs) describes them.
-import type { ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { ApiLimitKind, ApprovalDecision, ApprovalGate, ApprovalPolicy, DiffStat, ExecutorName, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 export interface TaskView {
   id: string;
@@ -31,6 +31,8 @@ export interface TaskView {
   retryCount: number;
   /** US dollars over all stage runs */
   totalCostUsd: number;
+  /** US dollars the task may spend; null: the orchestrator's default */
+  budgetUsd: number | null;
   createdAt: string;
   updatedAt: string;
   /** when its first stage was scheduled; null before */
@@ -92,6 +94,10 @@ export interface StageView {
   durationMs: number | null;
   diffStat: DiffStat | null;
   verdict: QaVerdict | null;
+  /** the model API's limit the stage waits for; null when it waits for none */
+  parkedLimit: ApiLimitKind | null;
+  /** when a parked stage runs again */
+  parkedUntil: string | null;
   lastEventSeq: number;
 }
 
@@ -189,6 +195,9 @@ export interface WaitingFor {
   kind: string;
   gate?: 'spec' | 'result';
   revision?: string;
+  /** kind budget: the budget reached and what the task spent */
+  budgetUsd?: number;
+  spentUsd?: number;
 }
 
 /** GET /api/tasks/:id/webhooks */

@@ -1,4 +1,5 @@
 import { formatClock, formatCost, formatCount, formatDuration } from '../format/format';
+import { stageStatusLabel } from '../state/board.selectors';
 import type { StageRecord, TaskCard } from '../state/board.state';
 import { STAGE_TITLES } from '../state/stage.order';
 import { RetryButton } from './task-actions';
@@ -36,7 +37,7 @@ export function StageTimeline({ task, stages, now }: Props) {
               {stage.round > 0 ? <span className="muted"> · rework {stage.round}</span> : null}
             </td>
             <td>
-              <span className={`badge badge-${stage.status}`}>{stage.retryAt !== null ? 'retry waiting' : stage.status}</span>
+              <span className={`badge badge-${stage.status}`}>{stageStatusLabel(stage)}</span>
               {stage.error !== null && <div className="stage-error">{stage.error}</div>}
             </td>
             <td>{stage.startedAt === null ? '–' : formatClock(stage.startedAt)}</td>

@@ -1,6 +1,6 @@
 import { formatCost, formatElapsed } from '../format/format';
 import { taskHref } from '../live/use-route';
-import { currentStageOf, elapsedMs } from '../state/board.selectors';
+import { currentStageOf, elapsedMs, stageStatusLabel } from '../state/board.selectors';
 import type { StageRecord, TaskCard } from '../state/board.state';
 import { STAGE_TITLES } from '../state/stage.order';
 import { StartButton } from './task-actions';
@@ -34,8 +34,8 @@ export function TaskCardView({ task, stages, now }: Props) {
         <span title="elapsed since the orchestration began">{elapsed === null ? '–' : formatElapsed(elapsed)}</span>
         <span>{plural(task.retryCount, 'retry', 'retries')}</span>
         <span title="QA sent the implementation back">{plural(task.reworkCount, 'rework', 'reworks')}</span>
-        <span title="cost so far" data-testid="card-cost">
-          {formatCost(task.costUsd)}
+        <span title={task.budgetUsd === null ? 'cost so far' : 'cost so far / budget'} data-testid="card-cost">
+          {task.budgetUsd === null ? formatCost(task.costUsd) : `${formatCost(task.costUsd)} / ${formatCost(task.budgetUsd)}`}
         </span>
       </div>
       {task.pullRequestUrl !== null && (
@@ -59,7 +59,7 @@ function stageLabel(task: TaskCard, stage: StageRecord | null): string {
     case 'running': {
       if (task.currentStage === null) return 'starting';
       const attempt = stage !== null && stage.attempt > 1 ? ` · attempt ${stage.attempt}` : '';
-      const status = stage === null ? '' : ` · ${stage.retryAt !== null ? 'retry waiting' : stage.status}`;
+      const status = stage === null ? '' : ` · ${stageStatusLabel(stage)}`;
       return `${STAGE_TITLES[task.currentStage]}${status}${attempt}`;
     }
     case 'waiting':

@@ -35,6 +35,14 @@ export function formatRatio(ratio: number | null): string {
   return ratio === null ? '–' : `${Math.round(ratio * 100)}%`;
 }
 
+const LIMIT_WORDS = { 'rate-limit': 'the rate limit', overloaded: 'the overloaded API', 'usage-limit': 'the usage limit', budget: 'a budget raise' } as const;
+
+/** A stage parked on a limit: "waiting for the rate limit until 14:05" (local time), or without a time while none is known. */
+export function formatParked(limit: keyof typeof LIMIT_WORDS, until: string | null): string {
+  const time = until === null ? '' : ` until ${new Date(until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false })}`;
+  return `waiting for ${LIMIT_WORDS[limit]}${time}`;
+}
+
 /** local time of day, "14:03:07" */
 export function formatClock(iso: string): string {
   return new Date(iso).toLocaleTimeString([], { hour12: false });

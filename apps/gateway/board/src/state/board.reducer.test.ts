@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { fullRun, ORCHESTRATION, snapshot, stageIdOf, stageUpdate, stageView, TASK, OTHER_TASK, taskUpdate, taskView } from '../testing/board.fixtures';
 import type { BoardAction, LiveUpdate } from './board.actions';
 import { columnOf } from './board.columns';
+import { stageStatusLabel } from './board.selectors';
 import { boardReducer } from './board.reducer';
 import { initialBoardState, type BoardState } from './board.state';
 
@@ -110,6 +111,32 @@ describe('boardReducer', () => {
   it('given a stage waiting for its retry, then it says so until the retry is scheduled', () => {
     const state = apply(loaded(), [stageUpdate(3, { status: 'failed', error: 'boom' }), stageUpdate(4, { cause: 'StageRetryScheduled', status: 'failed', retryAt: 'soon', nextAttempt: 2 })]);
     expect(state.stages[stageIdOf(1)]).toMatchObject({ status: 'failed', error: 'boom', retryAt: 'soon' });
+  });
+
+  it('given a stage parked on the rate limit, then it waits (pending) until its next attempt, and says for what until when', () => {
+    const state = apply(loaded({ tasks: [taskView({ status: 'running', currentStage: 'specification', lastEventSeq: 1 })], seq: 1 }), [
+      stageUpdate(2, { cause: 'StageStarted', status: 'running', startedAt: 'x' }),
+      stageUpdate(3, { cause: 'StageParked', status: 'pending', error: 'the model API rate-limited the credential (HTTP 429)', parkedLimit: 'rate-limit' }),
+      stageUpdate(4, { cause: 'StageRetryScheduled', status: 'failed', nextAttempt: 2, retryAt: '2026-11-24T14:05:00.000Z' }),
+    ]);
+    const stage = state.stages[stageIdOf(1)];
+    expect(stage).toMatchObject({ status: 'pending', parkedLimit: 'rate-limit', retryAt: '2026-11-24T14:05:00.000Z' });
+    expect(stage && stageStatusLabel(stage)).toBe(`waiting for the rate limit until ${new Date('2026-11-24T14:05:00.000Z').toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hour12: false })}`);
+
+    const resumed = apply(state, [stageUpdate(5, { attempt: 2, status: 'pending' })]);
+    expect(resumed.stages[stageIdOf(1)]).toMatchObject({ attempt: 2, parkedLimit: null, retryAt: null });
+  });
+
+  it('given a task with a budget, when a person raises it, then its card has the new budget beside what it spent', () => {
+    const state = apply(loaded({ tasks: [taskView({ status: 'running', totalCostUsd: 0.12, budgetUsd: 0.1, lastEventSeq: 1 })], seq: 1 }), [
+      taskUpdate(2, { cause: 'TaskBudgetRaised', budgetUsd: 5 }),
+    ]);
+    expect(state.tasks[TASK]).toMatchObject({ costUsd: 0.12, budgetUsd: 5 });
+  });
+
+  it('given a snapshot of a parked stage, then it shows the limit and when the stage runs again', () => {
+    const state = loaded({ stages: [stageView({ status: 'pending', parkedLimit: 'usage-limit', parkedUntil: '2026-11-24T14:05:00.000Z' })] });
+    expect(state.stages[stageIdOf(1)]).toMatchObject({ parkedLimit: 'usage-limit', retryAt: '2026-11-24T14:05:00.000Z' });
   });
 
   it('given two queued tasks, when the first is admitted, then the second moves up to the head of the queue', () => {

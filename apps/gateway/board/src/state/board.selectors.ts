@@ -1,3 +1,4 @@
+import { formatParked } from '../format/format';
 import { STAGE_ORDER } from './stage.order';
 import type { BoardState, SlotRecord, StageRecord, TaskCard } from './board.state';
 
@@ -39,4 +40,10 @@ export function elapsedMs(task: TaskCard, now: number): number | null {
 /** The slots in pool and slot order. */
 export function slotsInOrder(state: Pick<BoardState, 'slots'>): SlotRecord[] {
   return Object.values(state.slots).sort((a, b) => a.poolId.localeCompare(b.poolId) || a.slot - b.slot);
+}
+
+/** A stage's state in words: parked on a limit, waiting for a retry, or its status. */
+export function stageStatusLabel(stage: StageRecord): string {
+  if (stage.parkedLimit !== null) return formatParked(stage.parkedLimit, stage.retryAt);
+  return stage.retryAt !== null ? 'retry waiting' : stage.status;
 }

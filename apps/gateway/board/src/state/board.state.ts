@@ -1,5 +1,5 @@
 import type { ColumnId } from './board.columns';
-import type { DiffStat, ExecutorName, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
+import type { ApiLimitKind, DiffStat, ExecutorName, MetricsSnapshot, QaVerdict, StageStatus, StageType, TaskStatus } from '../contracts';
 
 /** The statuses an orchestration ends in. */
 export const ENDED_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>(['done', 'failed', 'cancelled']);
@@ -32,6 +32,8 @@ export interface TaskCard {
   retryCount: number;
   /** US dollars over all stage runs so far */
   costUsd: number;
+  /** US dollars the task may spend; null: none of its own */
+  budgetUsd: number | null;
   createdAt: string;
   /** when its orchestration began (its first stage was scheduled); null before */
   startedAt: string | null;
@@ -76,6 +78,8 @@ export interface StageRecord {
   verdict: QaVerdict | null;
   /** set while a retry waits: the attempt that runs next, and when */
   retryAt: string | null;
+  /** set while the attempt is parked on the model API's rate or usage limit (its next run, at `retryAt`, uses no retry) */
+  parkedLimit: ApiLimitKind | null;
   lastSeq: number;
 }
 

@@ -36,6 +36,7 @@ export function toTaskCard(task: TaskView, stages: StageView[]): TaskCard {
     reworkCount: task.reworkCount,
     retryCount: task.retryCount,
     costUsd: task.totalCostUsd,
+    budgetUsd: task.budgetUsd,
     createdAt: task.createdAt,
     startedAt: scheduled.sort()[0] ?? null,
     endedAt: ENDED_STATUSES.has(task.status) ? task.updatedAt : null,
@@ -69,7 +70,8 @@ export function toStageRecord(stage: StageView): StageRecord {
     retryable: stage.retryable,
     diffStat: stage.diffStat,
     verdict: stage.verdict,
-    retryAt: null,
+    retryAt: stage.parkedUntil,
+    parkedLimit: stage.parkedLimit,
     lastSeq: stage.lastEventSeq,
   };
 }

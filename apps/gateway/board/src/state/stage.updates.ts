@@ -20,7 +20,8 @@ function applyToStage(stages: Record<string, StageRecord>, update: StageUpdate):
   const base = existing && existing.attempt === update.attempt ? existing : freshRun(update, existing);
   const record: StageRecord = {
     ...base,
-    status: update.status,
+    // a scheduled retry says when the attempt runs next, not how it ended (a parked one waits, pending)
+    status: update.cause === 'StageRetryScheduled' ? base.status : update.status,
     round: update.round ?? base.round,
     startedAt: update.startedAt ?? base.startedAt,
     completedAt: update.completedAt ?? base.completedAt,
@@ -34,7 +35,8 @@ function applyToStage(stages: Record<string, StageRecord>, update: StageUpdate):
     retryable: update.retryable ?? base.retryable,
     diffStat: update.diffStat === undefined ? base.diffStat : update.diffStat,
     verdict: update.verdict === undefined ? base.verdict : update.verdict,
-    retryAt: update.retryAt ?? (update.status === 'failed' ? base.retryAt : null),
+    retryAt: update.retryAt ?? (update.status === 'failed' || base.parkedLimit !== null ? base.retryAt : null),
+    parkedLimit: update.parkedLimit ?? base.parkedLimit,
     lastSeq: update.seq,
   };
   return { ...stages, [record.id]: record };
@@ -63,6 +65,7 @@ function freshRun(update: StageUpdate, previous: StageRecord | undefined): Stage
     diffStat: null,
     verdict: null,
     retryAt: null,
+    parkedLimit: null,
     lastSeq: update.seq,
   };
 }

@@ -18,6 +18,7 @@ export function applyTaskUpdate(tasks: Tasks, update: TaskUpdate): Tasks {
   if (update.description !== undefined) card.description = update.description;
   if (update.reason !== undefined && (update.cause !== 'OrchestrationRejected' || existing.status === 'created')) card.reason = update.reason;
   if (update.reworkCount !== undefined) card.reworkCount = update.reworkCount;
+  if (update.budgetUsd !== undefined) card.budgetUsd = update.budgetUsd;
   if (update.priority !== undefined) card.priority = update.priority;
   if (update.blockedBy !== undefined) card.blockedBy = update.blockedBy;
   if (update.pullRequestUrl !== undefined) card.pullRequestUrl = update.pullRequestUrl;
@@ -56,6 +57,7 @@ function created(update: TaskUpdate): TaskCard {
     reworkCount: update.reworkCount ?? 0,
     retryCount: 0,
     costUsd: 0,
+    budgetUsd: update.budgetUsd ?? null,
     createdAt: update.at,
     startedAt: null,
     endedAt: null,

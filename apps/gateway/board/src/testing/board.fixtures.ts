@@ -89,6 +89,7 @@ export function taskView(fields: Partial<TaskView> = {}): TaskView {
     reworkCount: 0,
     retryCount: 0,
     totalCostUsd: 0,
+    budgetUsd: null,
     createdAt: at(0),
     updatedAt: at(0),
     startedAt: null,
@@ -128,6 +129,8 @@ export function stageView(fields: Partial<StageView> = {}): StageView {
     durationMs: 900,
     diffStat: null,
     verdict: null,
+    parkedLimit: null,
+    parkedUntil: null,
     lastEventSeq: 4,
     ...fields,
   };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { diffStatSchema, executorNameSchema, qaVerdictSchema, STAGE_STATUSES, STAGE_TYPES, stageContextSchema } from '@app/contracts';
+import { apiLimitKindSchema, diffStatSchema, executorNameSchema, qaVerdictSchema, STAGE_STATUSES, STAGE_TYPES, stageContextSchema } from '@app/contracts';
 import type { StageEntity } from '@app/persistence';
 import { isoTime, responseSchemas } from './common.schemas';
 
@@ -38,6 +38,8 @@ export const stageViewSchema = z
     durationMs: z.number().int().nullable().meta({ description: 'milliseconds, as the agent CLI measured the run' }),
     diffStat: diffStatSchema.nullable(),
     verdict: qaVerdictSchema.nullable(),
+    parkedLimit: apiLimitKindSchema.nullable().meta({ description: "the model API's limit the stage waits for (it runs again when it lifts); null when it waits for none" }),
+    parkedUntil: isoTime.nullable().meta({ description: 'when a parked stage runs again' }),
     lastEventSeq: z.number().int(),
   })
   .register(responseSchemas, { id: 'Stage' });
@@ -80,6 +82,8 @@ export function toStageView(stage: StageEntity): StageView {
     durationMs: stage.durationMs,
     diffStat: stage.diffStat,
     verdict: stage.verdict,
+    parkedLimit: stage.parkedLimit,
+    parkedUntil: iso(stage.parkedUntil),
     lastEventSeq: stage.lastEventSeq,
   };
 }

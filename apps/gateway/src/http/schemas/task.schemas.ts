@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES } from '@app/contracts';
+import { APPROVAL_DECISIONS, APPROVAL_GATES, APPROVAL_POLICIES, MAX_BLOCKERS, STAGE_TYPES, stageExecutorsSchema, TASK_PRIORITY_MAX, TASK_PRIORITY_MIN, TASK_STATUSES, type WaitingFor } from '@app/contracts';
 import type { TaskEntity } from '@app/persistence';
 import { isoTime, requestSchemas, requiredOr, responseSchemas } from './common.schemas';
 import { BOARD_COLUMNS, type BoardColumn } from '../../services/board-columns';
@@ -27,6 +27,8 @@ export const createTaskSchema = z
     baseBranch: branchName.nullable().default(null),
     /** the project the task belongs to: its repository by URL (instead of repoPath) */
     projectId: z.uuid('must be a UUID').nullable().default(null),
+    /** US dollars the task may spend over all its stages and rounds; absent or null: the orchestrator's default (ORCHESTRATOR_TASK_BUDGET_USD, off unless set) */
+    budgetUsd: z.number('must be a number').positive('must be above 0').max(1_000_000, 'must be at most 1000000').nullable().default(null),
     /** when the task waits for a person; absent or null: its project's policy, else auto */
     approvalPolicy: z.enum(APPROVAL_POLICIES, `must be one of ${APPROVAL_POLICIES.join(', ')}`).nullable().default(null),
     /** for a project, its defaultPriority when left out; else 5 */
@@ -49,6 +51,12 @@ export const updateTaskSchema = z
 /** words a search matches in a title; longer than any title, so longer than this is a mistake */
 const SEARCH_MAX = 200;
 const searchText = lineText(z.string('must be a string').trim().min(1, 'must not be empty').max(SEARCH_MAX, `must be at most ${SEARCH_MAX} characters`));
+
+/** POST /api/tasks/:id/budget: the task's new budget, above what it has and what it spent */
+export const raiseBudgetSchema = z
+  .object({ budgetUsd: z.number(requiredOr('must be a number')).positive('must be above 0').max(1_000_000, 'must be at most 1000000') })
+  .strict()
+  .register(requestSchemas, { id: 'RaiseBudgetRequest' });
 
 export const listTasksSchema = z
   .object({
@@ -133,9 +141,15 @@ export const taskViewSchema = z
     status: z.enum(TASK_STATUSES),
     approvalPolicy: z.enum(APPROVAL_POLICIES).meta({ description: 'when the task waits for a person' }),
     waitingFor: z
-      .object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string() })
+      .discriminatedUnion('kind', [
+        z.object({ kind: z.literal('approval'), gate: z.enum(APPROVAL_GATES), revision: z.string() }),
+        z.object({ kind: z.literal('budget'), budgetUsd: z.number(), spentUsd: z.number() }),
+      ])
       .nullable()
-      .meta({ description: 'while waiting: the gate and the revision a decision must name (the spec text\'s sha256, or the commit after QA)' }),
+      .meta({
+        description:
+          "while waiting: for approval, the gate and the revision a decision must name (the spec text's sha256, or the commit after QA); for a budget, the budget reached and what the task spent (POST /api/tasks/{id}/budget raises it)",
+      }),
     decisions: z.array(decisionViewSchema).meta({ description: 'the decisions people made on it, oldest first' }),
     orchestrationId: z.uuid().nullable(),
     currentStage: z.enum(STAGE_TYPES).nullable(),
@@ -144,6 +158,7 @@ export const taskViewSchema = z
     reworkCount: z.number().int(),
     retryCount: z.number().int(),
     totalCostUsd: z.number().meta({ description: 'US dollars over all stage runs' }),
+    budgetUsd: z.number().nullable().meta({ description: "US dollars the task may spend; null: the orchestrator's default, if any" }),
     createdAt: isoTime,
     updatedAt: isoTime,
     startedAt: isoTime.nullable().meta({ description: 'when its first stage was scheduled; null before' }),
@@ -171,6 +186,12 @@ export const columnCountsSchema = z
   .register(responseSchemas, { id: 'TaskColumnCounts' });
 export type ColumnCounts = z.infer<typeof columnCountsSchema>;
 
+/** What a task waits for, as people see it: a budget wait without the stage it goes on with (internal). */
+function waitingView(waitingFor: WaitingFor | null): TaskView['waitingFor'] {
+  if (waitingFor?.kind !== 'budget') return waitingFor;
+  return { kind: 'budget', budgetUsd: waitingFor.budgetUsd, spentUsd: waitingFor.spentUsd };
+}
+
 export function toTaskView(task: TaskEntity, startedAt: Date | null = null): TaskView {
   return {
     id: task.id,
@@ -185,9 +206,10 @@ export function toTaskView(task: TaskEntity, startedAt: Date | null = null): Tas
     pullRequestState: task.pullRequestState,
     status: task.status,
     approvalPolicy: task.approvalPolicy,
-    waitingFor: task.waitingFor,
+    waitingFor: waitingView(task.waitingFor),
     decisions: task.decisions,
     orchestrationId: task.orchestrationId,
+    budgetUsd: task.budgetUsd,
     currentStage: task.currentStage,
     queuePosition: task.queuePosition,
     failureReason: task.failureReason,
