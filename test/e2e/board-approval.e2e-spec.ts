@@ -33,7 +33,8 @@ describe('approvals in the browser (one slot, the fake agent echoing its prompts
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.ORCH_E2E_APPROVAL_TOKEN = TOKEN;
     server = await startGitHttpServer({ token: TOKEN });
-    system = await startTestSystem({ poolSize: 1, rules: { maxConcurrent: 1, maxRework: 2 }, agentEnv: { FAKE_CLAUDE_LOG: fakeLog } });
+    // the start answers with the admission once the orchestrator decided it: on a loaded machine that can take more than the default second
+    system = await startTestSystem({ poolSize: 1, rules: { maxConcurrent: 1, maxRework: 2 }, agentEnv: { FAKE_CLAUDE_LOG: fakeLog }, gateway: { decisionWaitMs: 10_000 } });
     const repositoryUrl = await server.createRepository('acme/approval', { files: { 'README.md': '# approval\n' } });
     projectId = (await api('POST', '/api/projects', { name: 'Approval', repositoryUrl, defaultBranch: 'main', credentialRef: 'env:ORCH_E2E_APPROVAL_TOKEN' })).body.id as string;
     browser = await launchTestBrowser();
