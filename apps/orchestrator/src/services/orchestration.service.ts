@@ -8,7 +8,7 @@ import { react } from '../domain/saga';
 import { decideRaiseBudget } from '../domain/budget.decider';
 import { decideDailyRecheck, nextDayStart, utcDay, type DailyBudgets } from '../domain/daily-budget.decider';
 import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
-import { dependentsOf, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
+import { dependentsOf, initialSchedulerState, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
 import { ORCHESTRATOR_CONFIG, type OrchestratorConfig } from '../orchestrator.config';
@@ -184,8 +184,11 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
   private async dailyBudgetsOf(task: TaskState): Promise<DailyBudgets> {
     const projectId = task.workspace.remote?.projectId ?? null;
     const project = await this.projectOf(projectId);
+    const caps = { projectId, projectCapUsd: project?.dailyBudgetUsd ?? null, globalCapUsd: this.config.rules.dailyBudgetUsd };
+    // no cap (the default): the day's spend is not read
+    if (caps.projectCapUsd === null && caps.globalCapUsd === null) return { ...caps, spend: initialSchedulerState.daySpend };
     const { state: scheduler } = await this.store.load(this.nats.subjects.scheduler, schedulerFold);
-    return { projectId, projectCapUsd: project?.dailyBudgetUsd ?? null, globalCapUsd: this.config.rules.dailyBudgetUsd, spend: scheduler.daySpend };
+    return { ...caps, spend: scheduler.daySpend };
   }
 
   /**
