@@ -147,10 +147,11 @@ export function changesOf(event: OrchEvent): Change[] {
       return [task(event.data.taskId, { status: 'queued', orchestrationId: event.data.orchestrationId, reason: null })];
     case 'OrchestrationReleased':
     case 'OrchestrationUnblocked':
+    case 'CredentialPaused':
     case 'RunHeartbeat':
     case 'RunOutputLogged':
     case 'PoolStatusReported':
-      // a released slot, a blocker done (the blocker's own row shows it), a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
+      // a released slot, a blocker done, a credential paused (the parked stage's row shows its wait) (the blocker's own row shows it), a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
       return [];
     default: {
       const _exhaustive: never = event;
