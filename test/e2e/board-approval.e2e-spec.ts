@@ -5,6 +5,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { eventually, startGitHttpServer, type GitHttpServer } from '@app/testing';
 import { launchTestBrowser, SCREENSHOTS, type TestBrowser } from '../../test/support/chromium';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { ApiClient, type ApiAnswer } from '../../libs/testing/src/api-client';
 
 const TOKEN = 'orch-e2e-approval-token-3f9b7c1d0a2e';
 
@@ -32,7 +33,8 @@ describe('approvals in the browser (one slot, the fake agent echoing its prompts
     fakeLog = path.join(scratch, 'fake-claude.log');
     process.env.ORCH_E2E_APPROVAL_TOKEN = TOKEN;
     server = await startGitHttpServer({ token: TOKEN });
-    system = await startTestSystem({ poolSize: 1, rules: { maxConcurrent: 1, maxRework: 2 }, agentEnv: { FAKE_CLAUDE_LOG: fakeLog } });
+    // the start answers with the admission once the orchestrator decided it: on a loaded machine that can take more than the default second
+    system = await startTestSystem({ poolSize: 1, rules: { maxConcurrent: 1, maxRework: 2 }, agentEnv: { FAKE_CLAUDE_LOG: fakeLog }, gateway: { decisionWaitMs: 10_000 } });
     const repositoryUrl = await server.createRepository('acme/approval', { files: { 'README.md': '# approval\n' } });
     projectId = (await api('POST', '/api/projects', { name: 'Approval', repositoryUrl, defaultBranch: 'main', credentialRef: 'env:ORCH_E2E_APPROVAL_TOKEN' })).body.id as string;
     browser = await launchTestBrowser();
@@ -48,10 +50,8 @@ describe('approvals in the browser (one slot, the fake agent echoing its prompts
     delete process.env.FAKE_CLAUDE_LOG;
   }, 60_000);
 
-  async function api(method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> {
-    const response = await fetch(`${system.baseUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
+  function api(method: string, route: string, body?: unknown): Promise<ApiAnswer<Json>> {
+    return new ApiClient(system.baseUrl).request<Json>(method, route, body);
   }
   const task = async (taskId: string) => (await api('GET', `/api/tasks/${taskId}`)).body as unknown as TaskAnswer;
   const until = (taskId: string, what: string, check: (current: TaskAnswer) => boolean) =>

@@ -4,6 +4,7 @@ import { eventually, startGitHttpServer, webhookReceiver, type GitHttpServer, ty
 import { NO_WEBHOOKS } from '../../apps/gateway/src/webhooks/webhooks.config';
 import { launchTestBrowser, SCREENSHOTS, type TestBrowser } from '../../test/support/chromium';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { ApiClient, type ApiAnswer } from '../../libs/testing/src/api-client';
 
 const TOKEN = 'orch-e2e-review-token-58c2a1f0d3e7';
 
@@ -38,11 +39,7 @@ describe('the task page in Chromium: the specification as Markdown, the diff, li
     delete process.env.ORCH_E2E_REVIEW_TOKEN;
   }, 60_000);
 
-  const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${system.baseUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
-  };
+  const api = (method: string, route: string, body?: unknown): Promise<ApiAnswer<Json>> => new ApiClient(system.baseUrl).request<Json>(method, route, body);
 
   it('given a task whose title smuggles <script> and onerror into its specification, when its page is opened after it is done, then the spec renders as Markdown with neither running, and a clicked line of the diff takes a comment', async () => {
     const repositoryUrl = await server.createRepository('acme/review', { files: { 'README.md': '# review\n' } });

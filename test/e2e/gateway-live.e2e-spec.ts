@@ -2,6 +2,7 @@ import { STAGE_TYPES, type MetricsSnapshot, type StageType } from '@app/contract
 import { BoardClient, connectTestClient, eventUpdates, eventually, stageIs, taskIs } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 import { useSuite } from '../support/suite';
+import { ApiClient, type ApiAnswer } from '../../libs/testing/src/api-client';
 
 interface Json {
   [key: string]: unknown;
@@ -30,15 +31,7 @@ describe('the board, live over Socket.IO, and the metrics', () => {
     });
   });
 
-  const api = async (method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${system.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
-  };
+  const api = (method: string, path: string, body?: unknown): Promise<ApiAnswer<Json>> => new ApiClient(system.baseUrl).request<Json>(method, path, body);
   const board = async (taskId: string) => {
     const client = await BoardClient.connect({ baseUrl: system.baseUrl, board: true, taskIds: [taskId], afterSeq: 0, afterLogSeq: 0 });
     clients.push(client);

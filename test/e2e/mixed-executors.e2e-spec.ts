@@ -1,5 +1,6 @@
 import { eventually, startFakeResponsesApi, type FakeResponsesApi } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
+import { ApiClient } from '../../libs/testing/src/api-client';
 
 const OPENAI_KEY = 'sk-proj-e2e-mixed-executors-key-0123456789';
 
@@ -30,22 +31,18 @@ describe('a task whose stages run on different executors', () => {
     delete process.env.OPENAI_BASE_URL;
   }, 60_000);
 
-  const api$ = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${system.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> & unknown[] };
+  const api$ = (method: string, path: string, body?: unknown) => new ApiClient(system.baseUrl).request<Record<string, unknown> & unknown[]>(method, path, body);
+  /** Creates the task, starts it, waits until it is done and reads its stage rows. */
+  const runToDone = async (task: Record<string, unknown>): Promise<StageRow[]> => {
+    const created = await api$('POST', '/api/tasks', task);
+    const taskId = created.body.id as string;
+    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
+    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
+    return (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
   };
 
   it('given QA on Codex and the rest on Claude Code, when the task runs, then it is done with the verdict Codex wrote parsed', async () => {
-    const created = await api$('POST', '/api/tasks', { title: 'Add a health endpoint', description: 'GET /health answers 200' });
-    const taskId = created.body.id as string;
-    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
-
-    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
-    const stages = (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    const stages = await runToDone({ title: 'Add a health endpoint', description: 'GET /health answers 200' });
     expect(stages.map((stage) => [stage.stageType, stage.status])).toEqual([
       ['specification', 'completed'],
       ['implementation', 'completed'],
@@ -83,11 +80,7 @@ describe('a task whose stages run on different executors', () => {
     expect(refused.status).toBe(400);
     expect(JSON.stringify(refused.body)).toContain('stageExecutors.qa.executor');
 
-    const created = await api$('POST', '/api/tasks', { title: 'Write it with Codex', description: 'GET /health answers 200', stageExecutors: { implementation: { executor: 'codex', model: 'gpt-5' } } });
-    const taskId = created.body.id as string;
-    expect((await api$('POST', '/api/orchestrator/start', { taskId })).status).toBe(202);
-    await eventually(async () => ((await api$('GET', `/api/tasks/${taskId}`)).body.status === 'done' ? true : undefined), 90_000, 'the task to be done');
-    const stages = (await api$('GET', `/api/orchestrator/stages/${taskId}`)).body as unknown as StageRow[];
+    const stages = await runToDone({ title: 'Write it with Codex', description: 'GET /health answers 200', stageExecutors: { implementation: { executor: 'codex', model: 'gpt-5' } } });
     expect(stages.map((stage) => [stage.stageType, stage.executor])).toEqual([
       ['specification', 'claude-code'],
       ['implementation', 'codex'],

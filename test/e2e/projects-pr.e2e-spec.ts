@@ -7,6 +7,7 @@ import { connectTestClient, eventually, readEventLog, startFakeGitHubApi, startG
 import { databaseTexts, occurrences, secretNeedles, streamTexts } from '../../libs/testing/src/secret-scan';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 import { useSuite } from '../support/suite';
+import { ApiClient, type ApiAnswer } from '../../libs/testing/src/api-client';
 
 const BUILT_BOARD = path.resolve(__dirname, '../../dist/board/index.html');
 const CHROMIUM = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
@@ -51,11 +52,7 @@ describe('projects: a task of a project by URL ends as a pushed branch and a pul
     context = keep(await chromium.launchPersistentContext(userDataDir, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1600, height: 1000 } }));
   }, 90_000);
 
-  const api = async (method: string, route: string, body?: unknown): Promise<{ status: number; body: Json }> => {
-    const response = await fetch(`${system.baseUrl}${route}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
-  };
+  const api = (method: string, route: string, body?: unknown): Promise<ApiAnswer<Json>> => new ApiClient(system.baseUrl).request<Json>(method, route, body);
   const project = (name: string, credentialRef: string) => ({ name, repositoryUrl, defaultBranch: 'main', credentialRef, forge: { kind: 'github', apiBaseUrl: github.url } });
   const waitForStatus = (taskId: string, statuses: string[]) =>
     eventually(async () => {

@@ -1,6 +1,7 @@
 import { connectTestClient, eventually, readEventLog } from '@app/testing';
 import { startTestSystem, type TestSystem } from '../../test/support/system';
 import { useSuite } from '../support/suite';
+import { ApiClient } from '../../libs/testing/src/api-client';
 
 interface StageRow {
   id: string;
@@ -20,14 +21,7 @@ describe('one task through all four apps', () => {
     system = keep(await startTestSystem());
   });
 
-  const api = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${system.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    return { status: response.status, body: (await response.json()) as Record<string, unknown> & unknown[] };
-  };
+  const api = (method: string, path: string, body?: unknown) => new ApiClient(system.baseUrl).request<Record<string, unknown> & unknown[]>(method, path, body);
 
   it('given a created task, when it is started, then spec, implementation and QA complete in order and the task is done', async () => {
     const created = await api('POST', '/api/tasks', { title: 'Add a health endpoint', description: 'GET /health answers 200' });

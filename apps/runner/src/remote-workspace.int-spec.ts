@@ -85,10 +85,11 @@ describe('projects by URL: a mirror per project, the task branch pushed, the pul
       expect(github.violations).toEqual([]);
       expect(await second.rawStreams()).not.toContain(TOKEN);
 
-      // the task ends: its worktree goes, the mirror (and the branch on the remote) stay
-      const work = path.join(second.config.workspacesDir, 'tasks', taskId);
+      // the task ends: its worktree goes; the mirror (and the branch on the remote) and the CLI config (a follow-up's --resume) stay
+      const taskDir = path.join(second.config.workspacesDir, 'tasks', taskId);
       await second.endTask(taskId, qa.orchestrationId);
-      await eventually(async () => ((await exists(work)) ? undefined : true), 10_000, 'the worktree removed');
+      await eventually(async () => ((await exists(path.join(taskDir, 'work'))) ? undefined : true), 10_000, 'the worktree removed');
+      expect(await exists(path.join(taskDir, 'claude-config'))).toBe(true);
       expect(await exists(path.join(second.config.workspacesDir, 'mirrors', `${PROJECT_ID}.git`))).toBe(true);
       expect(await server.branchHead('acme/widgets', branch)).toBe(reworked.diffStat?.toCommit);
     } finally {

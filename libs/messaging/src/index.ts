@@ -15,3 +15,4 @@ export * from './bootstrap';
 export * from './queued-commands';
 export * from './stream-reader';
 export * from './resuming-read';
+export * from './tracing';

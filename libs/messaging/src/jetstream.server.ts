@@ -9,6 +9,7 @@ import type { DeadLetterRecord } from './dead-letter';
 import { PoisonMessageError, TransientError } from './errors';
 import { JetStreamContext } from './jetstream.context';
 import { logContextOf } from './log-context';
+import { tracedHandle } from './tracing';
 import type { MessagingOptions } from './messaging.options';
 import { NatsClient } from './nats-client';
 import { ResumingRead } from './resuming-read';
@@ -199,7 +200,8 @@ export class JetStreamServer extends Server<JetStreamServerEvents> implements Cu
       await this.deadLetter(client, definition, stream, delivery, validated.reason);
       return;
     }
-    await withLogContext(logContextOf(validated.message), () => this.handle(client, definition, stream, delivery, validated.message));
+    const message = validated.message;
+    await withLogContext(logContextOf(message), () => tracedHandle(message, delivery.subject, delivery.headers, definition.durable, () => this.handle(client, definition, stream, delivery, message)));
   }
 
   private async handle(client: NatsClient, definition: ConsumerDefinition, stream: string, delivery: JsMsg, message: OrchMessage): Promise<void> {

@@ -3,6 +3,7 @@ import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { Envelope, MessageData, OrchCommand, OrchEvent } from '@app/contracts';
 import { NatsClient } from './nats-client';
+import { tracedPublish } from './tracing';
 
 /** An append that lost a race: the aggregate moved on since it was read. Re-read, re-decide. */
 export interface AppendConflict {
@@ -56,11 +57,13 @@ export class MessagePublisher {
     const header = headers();
     header.set(TYPE_HEADER, message.type);
     try {
-      const ack = await this.nats.js.publish(subject, JSON.stringify(message), {
-        msgID: message.id,
-        headers: header,
-        ...(expectedLastSubjectSequence === undefined ? {} : { expect: { lastSubjectSequence: expectedLastSubjectSequence } }),
-      });
+      const ack = await tracedPublish(message, subject, header, () =>
+        this.nats.js.publish(subject, JSON.stringify(message), {
+          msgID: message.id,
+          headers: header,
+          ...(expectedLastSubjectSequence === undefined ? {} : { expect: { lastSubjectSequence: expectedLastSubjectSequence } }),
+        }),
+      );
       return { ok: true, seq: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence) {

@@ -717,6 +717,21 @@ describe('fake-claude', () => {
     expect(lastLine(lines).duration_ms).toBeGreaterThanOrEqual(40 * (lines.length - 2));
   });
 
+  it('slow on /create-spec: the fake_slash_command line is not paced, only the CLI lines are', async () => {
+    // given slow=600 on a /create-spec prompt
+    // when the fake runs
+    const { code, stdout } = await run('/create-spec Add a health endpoint [[fake:slow=600]]', { cwd: workspace });
+
+    // then the result's duration covers the pauses before the CLI lines before it (not the init, not the report), and not one more
+    const lines = jsonLines(stdout);
+    expect(code).toBe(0);
+    expect(lines[1]).toMatchObject({ type: 'system', subtype: 'fake_slash_command', name: 'create-spec' });
+    const pausedBeforeResult = lines.length - 3;
+    const { duration_ms: durationMs } = lastLine(lines);
+    expect(durationMs).toBeGreaterThanOrEqual(600 * pausedBeforeResult);
+    expect(durationMs).toBeLessThan(600 * (pausedBeforeResult + 1));
+  });
+
   it('big-spec=150000 with the prompt on stdin: the specification is about 150 KB', async () => {
     // given a /create-spec prompt asking for a big specification, written to stdin (no prompt argument)
     const prompt = '/create-spec Add a health endpoint [[fake:big-spec=150000]]';

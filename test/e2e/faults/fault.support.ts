@@ -5,7 +5,7 @@ import type { OrchEvent } from '@app/contracts';
 import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import type { ProbeReport } from '../../../libs/testing/src/api-probe';
-import { readEventLog } from '../../../libs/testing/src/event-log';
+import { readEventLog, type LoggedEvent } from '../../../libs/testing/src/event-log';
 import { EventTail } from '../../../libs/testing/src/event-tail';
 import type { Figure } from '../../../libs/testing/src/figures';
 import { FAKE_CLAUDE_ENV, FAKE_CLAUDE_PATH } from '../../../libs/testing/src/fixtures';
@@ -85,6 +85,24 @@ export async function startOnPrivateServer(keep: Keep, server: PrivateServer, op
   return { system, client };
 }
 
+/**
+ * The system of the store-full faults: `limit` slots, a re-drive every second, quick retries and
+ * every stage timed out after `stageTimeoutS` (an attempt whose events the full store refused ends).
+ */
+export function storeFullSystem(limit: number, stageTimeoutS: number): TestSystemOptions {
+  return {
+    poolSize: limit,
+    redriveIntervalS: 1,
+    rules: {
+      maxConcurrent: limit,
+      maxRetries: 3,
+      retryBackoffBaseMs: 100,
+      retryBackoffMaxMs: 500,
+      stageTimeoutS: { specification: stageTimeoutS, implementation: stageTimeoutS, qa: stageTimeoutS },
+    },
+  };
+}
+
 /** What the invariant check reads of a system: the in-process TestSystem and the ProcessSystem both have it. */
 export type CheckedSystem = Pick<TestSystem, 'messaging' | 'database' | 'workspacesDir'>;
 
@@ -133,6 +151,25 @@ export function checkedFigures(report: InvariantReport): { [name: string]: Figur
     attemptsChecked: report.attemptsChecked,
     readModelRowsEqualToRebuild: report.readModelRows,
     violations: report.violations.length,
+  };
+}
+
+const LOSSES: ReadonlySet<string> = new Set(['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut']);
+
+/**
+ * The outage faults' promise: no lease expired or revoked and no stage failed or timed out in the
+ * whole log. Expects none; returns the log (distinct events) and the loss figures they record.
+ */
+export async function expectNothingLost(client: NatsClient): Promise<{ events: LoggedEvent[]; lossFigures: { leasesExpiredOrRevoked: number; stagesFailed: number } }> {
+  const events = distinctEvents(await readEventLog(client));
+  const lost = events.filter(({ event }) => LOSSES.has(event.type));
+  expect(lost.map(({ event }) => event.type)).toEqual([]);
+  return {
+    events,
+    lossFigures: {
+      leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
+      stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
+    },
   };
 }
 
@@ -275,6 +312,29 @@ export async function expectRecoveredOnRunnerTwo(fault: FaultSystem, runners: Ho
   const attemptsCut = [...cut.attempts];
   for (const key of attemptsCut) expect(terminalOf(key)).toHaveLength(1);
   return { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded: attemptsCut.map((key) => terminalOf(key).map(({ event }) => event.type)[0] ?? null) };
+}
+
+/**
+ * The figures of a runner SIGKILLed at once with an outage (`cutAt`, over at `backAt`): what the
+ * cut took, how it ended, how long from the cut and from the outage's end.
+ */
+export function recoveryFigures(
+  cut: { taskIds: string[]; agents: LiveProcess[] },
+  recovered: Awaited<ReturnType<typeof expectRecoveredOnRunnerTwo>>,
+  times: { cutAt: number; backAt: number },
+): { [name: string]: Figure } {
+  const { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded } = recovered;
+  return {
+    tasks: cut.taskIds.length,
+    outcomes: report.outcomes,
+    attemptsCut: attemptsCut.length,
+    cutAttemptsEnded,
+    agentProcessesOrphaned: cut.agents.length,
+    msFromBackToAgentsEnded: agentsGoneAt - times.backAt,
+    secondsFromCutToAllTerminal: (ended - times.cutAt) / 1000,
+    maxRunning: report.maxRunning,
+    ...checkedFigures(report),
+  };
 }
 
 /** SIGKILLs every process still working under the workspaces: should a test fail, its agents must not outlive it. */

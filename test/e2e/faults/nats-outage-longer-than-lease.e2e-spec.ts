@@ -2,10 +2,10 @@ import type { NatsClient } from '@app/messaging';
 import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
 import type { TestSystem } from '../../../test/support/system';
-import { waitForStagesRunning, startOnPrivateServer } from './fault.support';
+import { checkedFigures, checkFaultInvariants, expectNothingLost, waitForStagesRunning, startOnPrivateServer } from './fault.support';
 import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
@@ -54,20 +54,11 @@ describe('fault 22: NATS down for longer than the lease TTL', () => {
     expect(grants).toHaveLength(LIMIT);
     const keptAfterReconnect = poolLog.filter(({ event, storedAtMs }) => event.type === 'LeaseRenewed' && storedAtMs >= restartedAt && (event.data.busBackAt !== undefined || event.data.heartbeatAt !== undefined));
 
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-      settleMs: 60_000,
-    });
+    const report = await checkFaultInvariants(client, system, taskIds, { maxConcurrent: LIMIT, settleMs: 60_000 });
     expect(report.violations).toEqual([]);
     expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
 
-    const events = distinctEvents(await readEventLog(client));
-    const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
-    expect(lost.map(({ event }) => event.type)).toEqual([]);
+    const { lossFigures } = await expectNothingLost(client);
 
     await recordFigures('fault-22-nats-outage-longer-than-lease', {
       fault: `nats-server stopped (SIGTERM) for ${OUTAGE_MS / 1000} s (lease TTL ${LEASE_TTL_S} s) with ${LIMIT} stages running (fake agent slow=${SLOW_MS}, heartbeat 1 s), then started on its store`,
@@ -76,13 +67,9 @@ describe('fault 22: NATS down for longer than the lease TTL', () => {
       outageSeconds: (restartedAt - stoppedAt) / 1000,
       leasesKeptAfterReconnectOnGrace: keptAfterReconnect.filter(({ event }) => event.type === 'LeaseRenewed' && event.data.busBackAt !== undefined).length,
       leasesKeptAfterReconnectOnHeartbeats: keptAfterReconnect.filter(({ event }) => event.type === 'LeaseRenewed' && event.data.heartbeatAt !== undefined).length,
-      leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
-      stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
+      ...lossFigures,
       secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 180_000);
 });

@@ -1,7 +1,7 @@
 import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { startPrivateNats, type PrivateServer } from '../../../libs/testing/src/private-servers';
-import { checkedFigures, expectRecoveredOnRunnerTwo, HostRunners, sixTasksOnRunnerOne, useFaultSystem } from './fault.support';
+import { expectRecoveredOnRunnerTwo, recoveryFigures, HostRunners, sixTasksOnRunnerOne, useFaultSystem } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 4_000;
@@ -32,19 +32,11 @@ describe('fault 15: a NATS restart during a runner kill', () => {
     await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
     await nats.start();
     const backAt = Date.now();
-    const { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded } = await expectRecoveredOnRunnerTwo(fault, runners, { taskIds, attempts, agents }, LIMIT);
+    const recovered = await expectRecoveredOnRunnerTwo(fault, runners, { taskIds, attempts, agents }, LIMIT);
 
     await recordFigures('fault-15-nats-restart-during-runner-kill', {
-      fault: `runner process SIGKILLed and nats-server stopped (SIGTERM) at once with ${attemptsCut.length} stages running on the runner (fake slow=600); both back after ${OUTAGE_MS / 1000} s (runner-2); heartbeat timeout ${HEARTBEAT_TIMEOUT_S} s, limit ${LIMIT}`,
-      tasks: taskIds.length,
-      outcomes: report.outcomes,
-      attemptsCut: attemptsCut.length,
-      cutAttemptsEnded,
-      agentProcessesOrphaned: agents.length,
-      msFromBackToAgentsEnded: agentsGoneAt - backAt,
-      secondsFromCutToAllTerminal: (ended - cutAt) / 1000,
-      maxRunning: report.maxRunning,
-      ...checkedFigures(report),
+      fault: `runner process SIGKILLed and nats-server stopped (SIGTERM) at once with ${recovered.attemptsCut.length} stages running on the runner (fake slow=600); both back after ${OUTAGE_MS / 1000} s (runner-2); heartbeat timeout ${HEARTBEAT_TIMEOUT_S} s, limit ${LIMIT}`,
+      ...recoveryFigures({ taskIds, agents }, recovered, { cutAt, backAt }),
     });
   }, 240_000);
 });

@@ -7,7 +7,7 @@ import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient, eventually } from '../../../libs/testing/src/nats';
 import { startPrivateNats, type PrivateNatsServer } from '../../../libs/testing/src/private-servers';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkedFigures, waitForFirstStageCompleted, lastEventSeq, expectAllCompleted } from './fault.support';
+import { checkedFigures, waitForFirstStageCompleted, lastEventSeq, expectAllCompleted, storeFullSystem } from './fault.support';
 import { useSuite } from '../../support/suite';
 
 const MIB = 1024 ** 2;
@@ -34,17 +34,9 @@ describe('fault 16: the NATS server store full for 10 s', () => {
     nats = await startPrivateNats({ maxFileStore: MAX_FILE_STORE });
     keep(() => nats?.destroy());
     system = keep(await startTestSystem({
+      ...storeFullSystem(LIMIT, STAGE_TIMEOUT_S),
       natsUrl: nats.url,
-      poolSize: LIMIT,
-      redriveIntervalS: 1,
       streamBytes: { logsMaxBytes: 16 * MIB, heartbeatsMaxBytes: 4 * MIB, snapshotsMaxBytes: 4 * MIB, deadLettersMaxBytes: 8 * MIB },
-      rules: {
-        maxConcurrent: LIMIT,
-        maxRetries: 3,
-        retryBackoffBaseMs: 100,
-        retryBackoffMaxMs: 500,
-        stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: STAGE_TIMEOUT_S, qa: STAGE_TIMEOUT_S },
-      },
     }));
     client = keep(await connectTestClient(system.messaging));
     fillerStream = `${client.subjects.eventsStream}_FILLER`;

@@ -5,7 +5,7 @@ import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkedFigures, waitForFirstStageCompleted, expectAllCompleted } from './fault.support';
+import { checkedFigures, waitForFirstStageCompleted, expectAllCompleted, storeFullSystem } from './fault.support';
 import { useSuite } from '../../support/suite';
 
 const FULL_MS = 10_000;
@@ -20,17 +20,7 @@ describe('fault 13: the NATS store full for 10 s', () => {
   let restoreLimit: (() => Promise<void>) | null = null;
 
   useSuite(async (keep) => {
-    system = keep(await startTestSystem({
-      poolSize: LIMIT,
-      redriveIntervalS: 1,
-      rules: {
-        maxConcurrent: LIMIT,
-        maxRetries: 3,
-        retryBackoffBaseMs: 100,
-        retryBackoffMaxMs: 500,
-        stageTimeoutS: { specification: STAGE_TIMEOUT_S, implementation: STAGE_TIMEOUT_S, qa: STAGE_TIMEOUT_S },
-      },
-    }));
+    system = keep(await startTestSystem(storeFullSystem(LIMIT, STAGE_TIMEOUT_S)));
     client = keep(await connectTestClient(system.messaging));
     keep(() => restoreLimit?.());
   });

@@ -1,12 +1,12 @@
 import type { INestMicroservice } from '@nestjs/common';
 import type { NatsClient } from '@app/messaging';
-import { allTerminal, ApiClient } from '../../../libs/testing/src/api-client';
+import { ApiClient } from '../../../libs/testing/src/api-client';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
-import { checkInvariants, distinctEvents } from '../../../test/support/invariants';
+import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestOrchestrator, startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
-import { waitForStagesRunning } from './fault.support';
+import { checkedFigures, expectAllCompleted, expectNothingLost, waitForStagesRunning } from './fault.support';
 import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
@@ -48,20 +48,9 @@ describe('fault 21: the orchestrator down for longer than the lease TTL', () => 
     const restartedAt = Date.now();
     orchestrator = await startTestOrchestrator(system.messaging, { rules });
 
-    const ended = await allTerminal(client, taskIds, 90_000);
-    const report = await checkInvariants({
-      client,
-      taskIds,
-      maxConcurrent: LIMIT,
-      readModel: { messaging: system.messaging, databaseUrl: system.database.url },
-      processes: { workspacesDir: system.workspacesDir, fakeClaudeLog: null },
-    });
-    expect(report.violations).toEqual([]);
-    expect(report.outcomes).toEqual({ OrchestrationCompleted: taskIds.length });
+    const { ended, report } = await expectAllCompleted(client, system, taskIds, 90_000, { maxConcurrent: LIMIT });
 
-    const events = distinctEvents(await readEventLog(client));
-    const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
-    expect(lost.map(({ event }) => event.type)).toEqual([]);
+    const { lossFigures } = await expectNothingLost(client);
 
     await recordFigures('fault-21-orchestrator-outage', {
       fault: `orchestrator stopped for ${OUTAGE_MS / 1000} s (lease TTL ${LEASE_TTL_S} s) with ${LIMIT} stages running (fake agent slow=${SLOW_MS}, heartbeat 1 s), then started again`,
@@ -69,13 +58,9 @@ describe('fault 21: the orchestrator down for longer than the lease TTL', () => 
       outcomes: report.outcomes,
       outageSeconds: (restartedAt - stoppedAt) / 1000,
       leasesKeptOnHeartbeatsDuringOutage: keptOnHeartbeats.length,
-      leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
-      stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
+      ...lossFigures,
       secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
-      eventsChecked: report.eventsChecked,
-      attemptsChecked: report.attemptsChecked,
-      readModelRowsEqualToRebuild: report.readModelRows,
-      violations: report.violations.length,
+      ...checkedFigures(report),
     });
   }, 180_000);
 });

@@ -6,7 +6,7 @@ import { recordFigures } from '../../../libs/testing/src/figures';
 import { distinctEvents } from '../../../test/support/invariants';
 import { connectTestClient } from '../../../libs/testing/src/nats';
 import { startTestPool, startTestSystem, type TestSystem } from '../../../test/support/system';
-import { checkedFigures, waitForStagesRunning, expectAllCompleted } from './fault.support';
+import { checkedFigures, waitForStagesRunning, expectAllCompleted, expectNothingLost } from './fault.support';
 import { useSuite } from '../../support/suite';
 
 const LEASE_TTL_S = 3;
@@ -44,9 +44,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
 
     const { ended, report } = await expectAllCompleted(client, system, taskIds, 60_000, { maxConcurrent: LIMIT });
 
-    const events = distinctEvents(await readEventLog(client));
-    const lost = events.filter(({ event }) => ['LeaseExpired', 'LeaseRevoked', 'StageFailed', 'StageTimedOut'].includes(event.type));
-    expect(lost.map(({ event }) => event.type)).toEqual([]);
+    const { events, lossFigures } = await expectNothingLost(client);
     const renewedAfterRestart = events.filter(({ event, storedAtMs }) => event.type === 'LeaseRenewed' && storedAtMs >= restartedAt).length;
     expect(renewedAfterRestart).toBeGreaterThan(0);
 
@@ -56,8 +54,7 @@ describe('fault 12: the pool-manager down for longer than the lease TTL', () => 
       outcomes: report.outcomes,
       outageSeconds: (restartedAt - stoppedAt) / 1000,
       leasesRenewedAfterRestart: renewedAfterRestart,
-      leasesExpiredOrRevoked: lost.filter(({ event }) => event.type.startsWith('Lease')).length,
-      stagesFailed: lost.filter(({ event }) => event.type.startsWith('Stage')).length,
+      ...lossFigures,
       secondsFromRestartToAllTerminal: (ended - restartedAt) / 1000,
       ...checkedFigures(report),
     });

@@ -3,7 +3,7 @@ import { buildAppsOnce } from '../../../libs/testing/src/build-once';
 import { readEventLog } from '../../../libs/testing/src/event-log';
 import { recordFigures } from '../../../libs/testing/src/figures';
 import { startPrivatePostgres, type PrivatePostgres } from '../../../libs/testing/src/private-servers';
-import { checkedFigures, expectRecoveredOnRunnerTwo, expectUnavailableNamed, HostRunners, sixTasksOnRunnerOne, useFaultSystem, waitUntil } from './fault.support';
+import { expectRecoveredOnRunnerTwo, recoveryFigures, expectUnavailableNamed, HostRunners, sixTasksOnRunnerOne, useFaultSystem, waitUntil } from './fault.support';
 
 const HEARTBEAT_TIMEOUT_S = 3;
 const OUTAGE_MS = 5_000;
@@ -43,22 +43,14 @@ describe('fault 18: Postgres down while the runner is killed', () => {
     const backAt = Date.now();
     expectUnavailableNamed(outage);
     const eventsDuringOutage = (await readEventLog(client)).filter(({ storedAtMs }) => storedAtMs >= cutAt && storedAtMs < backAt).length;
-    const { agentsGoneAt, ended, report, attemptsCut, cutAttemptsEnded } = await expectRecoveredOnRunnerTwo(fault, runners, { taskIds, attempts, agents }, LIMIT);
+    const recovered = await expectRecoveredOnRunnerTwo(fault, runners, { taskIds, attempts, agents }, LIMIT);
 
     await recordFigures('fault-18-postgres-down-during-runner-kill', {
-      fault: `runner process SIGKILLed and Postgres crashed (pg_ctl stop -m immediate) at once with ${attemptsCut.length} stages running on the runner (fake slow=600); both back after ${OUTAGE_MS / 1000} s (runner-2); heartbeat timeout ${HEARTBEAT_TIMEOUT_S} s, limit ${LIMIT}`,
+      fault: `runner process SIGKILLed and Postgres crashed (pg_ctl stop -m immediate) at once with ${recovered.attemptsCut.length} stages running on the runner (fake slow=600); both back after ${OUTAGE_MS / 1000} s (runner-2); heartbeat timeout ${HEARTBEAT_TIMEOUT_S} s, limit ${LIMIT}`,
       apiDuringOutage: outage.byStatus,
       apiSlowestAnswerMs: outage.slowestMs,
       eventsAppendedDuringOutage: eventsDuringOutage,
-      tasks: taskIds.length,
-      outcomes: report.outcomes,
-      attemptsCut: attemptsCut.length,
-      cutAttemptsEnded,
-      agentProcessesOrphaned: agents.length,
-      msFromBackToAgentsEnded: agentsGoneAt - backAt,
-      secondsFromCutToAllTerminal: (ended - cutAt) / 1000,
-      maxRunning: report.maxRunning,
-      ...checkedFigures(report),
+      ...recoveryFigures({ taskIds, agents }, recovered, { cutAt, backAt }),
     });
   }, 240_000);
 });

@@ -1,6 +1,7 @@
 import { connectTestClient, readEventLog } from '@app/testing';
 import { startTestGateway, type TestGateway } from '../../../../test/support/gateway';
 import { useSuite } from '../../../../test/support/suite';
+import { ApiClient, type ApiAnswer } from '../../../../libs/testing/src/api-client';
 
 interface Json {
   [key: string]: unknown;
@@ -15,14 +16,8 @@ describe('projects over REST: a repository by URL, its credential by reference',
     gateway = keep(await startTestGateway());
   });
 
-  async function api(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-    const response = await fetch(`${gateway.baseUrl}${path}`, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text === '' ? {} : (JSON.parse(text) as Json) };
+  function api(method: string, path: string, body?: unknown): Promise<ApiAnswer<Json>> {
+    return new ApiClient(gateway.baseUrl).request<Json>(method, path, body);
   }
 
   const project = {

@@ -1,6 +1,7 @@
 import { Inject, Injectable, Logger, type BeforeApplicationShutdown } from '@nestjs/common';
 import { causedMessage, fitToJsonBytes, type AgentResult, type MessageData, type MessageOf, type MessageType, type QaVerdict } from '@app/contracts';
 import { Clock } from '@app/config';
+import { tracedStage } from '@app/messaging';
 import { cancellation } from '../domain/attempt-guard';
 import type { RunOutcome } from '../domain/outcome';
 import { runnerFailureReason } from '../domain/run-error';
@@ -89,7 +90,8 @@ export class StageRunService implements BeforeApplicationShutdown {
     }
     this.logger.log(`Running ${stageType} for task ${taskId} (attempt ${attempt}) on port ${command.data.lease.port}`);
     const active = new ActiveRun(taskId);
-    active.done = this.run(command, startedSeq, deadline, active)
+    // the stage's own span in the task's trace: its events and logs are its children
+    active.done = tracedStage(`stage ${stageType}`, command, { 'orch.stage.type': stageType, 'orch.stage.attempt': String(attempt) }, () => this.run(command, startedSeq, deadline, active))
       .catch((error: unknown) => this.reportFailure(command, startedSeq, { reason: runnerFailureReason(error, this.config.workspacesDir), retryable: true }))
       .catch((error: unknown) => this.logger.error(`Stage ${stageType} of task ${taskId} broke off: ${this.agents.redactor.redact((error as Error).message)}`))
       .finally(() => this.running.delete(key));

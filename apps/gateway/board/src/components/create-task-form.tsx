@@ -82,11 +82,7 @@ export function CreateTaskForm() {
             </option>
           ))}
         </select>
-        {projectProblem !== null && (
-          <span className="field-error" data-testid="error-projectId">
-            {projectProblem}
-          </span>
-        )}
+        <FieldError field="projectId" problem={projectProblem} />
       </div>
       <div className="field">
         <label htmlFor="task-priority">Priority</label>
@@ -99,11 +95,7 @@ export function CreateTaskForm() {
             </option>
           ))}
         </select>
-        {priorityProblem !== null && (
-          <span className="field-error" data-testid="error-priority">
-            {priorityProblem}
-          </span>
-        )}
+        <FieldError field="priority" problem={priorityProblem} />
       </div>
       {FIELDS.map(({ field, label, multiline, hint }) => {
         const problem = problemOf(field);
@@ -119,11 +111,7 @@ export function CreateTaskForm() {
           <div className="field" key={field}>
             <label htmlFor={id}>{label}</label>
             {multiline ? <textarea rows={4} {...common} /> : <input type="text" placeholder={hint} {...common} />}
-            {problem !== null && (
-              <span className="field-error" id={`${id}-error`} data-testid={`error-${field}`}>
-                {problem}
-              </span>
-            )}
+            <FieldError field={field} problem={problem} id={`${id}-error`} />
           </div>
         );
       })}
@@ -137,5 +125,15 @@ export function CreateTaskForm() {
         {busy ? 'Creating…' : 'Create task'}
       </button>
     </form>
+  );
+}
+
+/** What the API refused of one field, next to it (nothing while it refused nothing). */
+function FieldError({ field, problem, id }: { field: string; problem: string | null; id?: string }) {
+  if (problem === null) return null;
+  return (
+    <span className="field-error" id={id} data-testid={`error-${field}`}>
+      {problem}
+    </span>
   );
 }
