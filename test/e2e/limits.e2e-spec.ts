@@ -96,7 +96,8 @@ describe('rate and usage limits park stages instead of failing them', () => {
     const until = new Date(resetS * 1000).toISOString();
     const paused = (await readEventLog(client, client.subjects.scheduler)).flatMap((item) => (item.event.type === 'CredentialPaused' && item.event.data.taskId === taskId ? [item.event.data] : []));
     expect(paused).toEqual([{ credential: 'default', until, taskId, limit: 'usage-limit' }]);
-    expect(await (await fetch(`${system.baseUrl}/metrics`, { headers: AUTH })).text()).toMatch(/^orch_credentials_paused 1$/m);
+    // (the read model shows it once it has applied the park and its retry)
+    await eventually(async () => ((await (await fetch(`${system.baseUrl}/metrics`, { headers: AUTH })).text()).match(/^orch_credentials_paused 1$/m) ? true : undefined), 5_000, 'the gauge of paused credentials');
     expect((await api<{ pausedCredentials: unknown }>('GET', '/api/metrics')).pausedCredentials).toEqual([{ credential: 'default', until }]);
     // another task started meanwhile, a slot free, is held in the queue until the reset
     const { id: heldId } = await api<Task>('POST', '/api/tasks', { title: 'Held back', description: 'Runs after the reset' });
