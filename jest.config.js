@@ -88,17 +88,18 @@ const withNats = { globalSetup: '<rootDir>/test/nats.global-setup.ts', globalTea
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs}/**/*.spec.ts'] },
-    // real servers answer slower on a loaded 2-core machine: the waits inside the tests carry their own limits
-    { ...common, ...withNats, displayName: 'integration', testTimeout: 60_000, testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.int-spec.ts'] },
+    // real servers answer slower on a loaded 2-core machine: the waits inside the tests carry their own limits.
+    // A project's `testTimeout` is ignored by jest (it is read from the root config only): the tiers set theirs in setupFilesAfterEnv.
+    { ...common, ...withNats, displayName: 'integration', setupFilesAfterEnv: ['<rootDir>/test/timeout-60s.setup.ts'], testMatch: ['<rootDir>/{apps,libs,migrations}/**/*.int-spec.ts'] },
     {
       ...common,
       ...withNats,
       displayName: 'e2e',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/timeout-60s.setup.ts'],
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/e2e/faults/'],
     },
     // the fault tests restart servers and load the machine on purpose: npm test runs them one at a time
-    { ...common, ...withNats, displayName: 'faults', testTimeout: 120_000, testMatch: ['<rootDir>/test/e2e/faults/**/*.e2e-spec.ts'] },
+    { ...common, ...withNats, displayName: 'faults', setupFilesAfterEnv: ['<rootDir>/test/timeout-120s.setup.ts'], testMatch: ['<rootDir>/test/e2e/faults/**/*.e2e-spec.ts'] },
   ],
 };

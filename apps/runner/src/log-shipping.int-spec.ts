@@ -32,16 +32,24 @@ describe('10 MiB of agent output, streamed to ORCH_LOGS', () => {
     const baseline = liveHeap();
     let peak = 0;
     let samples = 0;
-    const sampler = setInterval(() => {
+    // A full GC of the test process's heap (some 75 MiB) takes 50-90 ms alone and far longer on
+    // a loaded machine: sampled every 100 ms regardless, the GC took most of the event loop and
+    // starved the runner it measures. So the next sample comes after at least as long as the
+    // last GC took: the runner keeps half of the time or more.
+    let sampler: NodeJS.Timeout | undefined;
+    const sample = () => {
+      const started = performance.now();
       peak = Math.max(peak, liveHeap() - baseline);
       samples += 1;
-    }, 100);
+      sampler = setTimeout(sample, Math.max(100, performance.now() - started));
+    };
+    sampler = setTimeout(sample, 100);
     const stage = await harness.schedule({ description: `Write a lot [[fake:big-output=${OUTPUT_BYTES}]]`, timeoutS: 120 });
     let completed;
     try {
       completed = await harness.outcomeOf(stage, 'StageCompleted', 120_000);
     } finally {
-      clearInterval(sampler);
+      clearTimeout(sampler);
     }
 
     expect(completed.result.isError).toBe(false);

@@ -5,7 +5,7 @@ import type { MessagePublisher } from '@app/messaging';
 type Line = MessageData<'RunOutputLogged'>['lines'][number];
 
 const MAX_BATCH_LINES = 200;
-/** bytes of one batch (text, plus the parsed JSON which is about as long); NATS takes 1 MiB a message */
+/** bytes of one batch (text, the parsed JSON which is about as long, and the entries' strings); NATS takes 1 MiB a message */
 const MAX_BATCH_BYTES = 256 * 1024;
 /** characters of one line shipped; a longer line is cut (and its JSON not kept) */
 const MAX_SHIPPED_LINE_CHARS = 64 * 1024;
@@ -47,8 +47,10 @@ export class LogShipper {
     const cut = text.length > MAX_SHIPPED_LINE_CHARS;
     const shipped = cut ? `${text.slice(0, MAX_SHIPPED_LINE_CHARS)} … [${text.length - MAX_SHIPPED_LINE_CHARS} more characters not shipped]` : text;
     const kept = cut ? null : json;
-    const bytes = Buffer.byteLength(shipped) * (kept === null ? 1 : 2);
-    this.pending.push({ index: this.index, stream, at: this.now(), json: kept, text: shipped, entries: cut ? [] : entries });
+    const typed = cut ? [] : entries;
+    // a text entry repeats the line's text: counted, so the batch and high-water bounds hold what is really kept
+    const bytes = Buffer.byteLength(shipped) * (kept === null ? 1 : 2) + entryBytes(typed);
+    this.pending.push({ index: this.index, stream, at: this.now(), json: kept, text: shipped, entries: typed });
     this.index += 1;
     this.pendingBytes += bytes;
     this.queuedBytes += bytes;
@@ -98,4 +100,11 @@ export class LogShipper {
       this.onPressure(false);
     }
   }
+}
+
+/** The bytes of an output line's entries' strings (their texts, tool inputs and outputs). */
+function entryBytes(entries: AgentLogEntry[]): number {
+  let bytes = 0;
+  for (const entry of entries) for (const value of Object.values(entry)) if (typeof value === 'string') bytes += Buffer.byteLength(value);
+  return bytes;
 }
