@@ -47,7 +47,7 @@ describe('migrations', () => {
   };
 
   it('given a fresh database, when the migrations run, then all run in order and create the tables', async () => {
-    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004', 'StageDiffsAndWebhooks1732406400018', 'Approval1732406400019', 'StageExecutors1732406400021', 'QueueSettings1732406400022', 'ParkedStages1732406400023', 'DailyBudgets1732406400024']);
+    expect(ranFirst).toEqual(['InitialSchema1732406400000', 'ProjectionSupport1732406400001', 'PoolAndMetrics1732406400002', 'ProjectedEvents1732406400003', 'Projects1732406400004', 'StageDiffsAndWebhooks1732406400018', 'Approval1732406400019', 'StageExecutors1732406400021', 'QueueSettings1732406400022', 'ParkedStages1732406400023', 'ParkedCredentials1732406400024', 'DailyBudgets1732406400025']);
     expect(await tables()).toEqual(APP_TABLES);
   });
 
@@ -118,6 +118,8 @@ describe('migrations', () => {
     await dataSource.undoLastMigration();
     const dailyColumns: Array<{ column_name: string }> = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE table_name = 'projects' AND column_name = 'daily_budget_usd'`);
     expect(dailyColumns).toEqual([]);
+    await dataSource.undoLastMigration();
+    expect(await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE column_name = 'parked_credential'`)).toEqual([]);
     await dataSource.undoLastMigration();
     const parkedColumns: Array<{ column_name: string }> = await dataSource.query(`SELECT column_name FROM information_schema.columns WHERE column_name IN ('parked_limit', 'parked_until', 'resume_at', 'budget_usd')`);
     expect(parkedColumns).toEqual([]);

@@ -33,6 +33,7 @@ const rules: OrchestrationRules = {
   retryBackoffMaxMs: 60_000,
   parkBackoffBaseMs: 60_000,
   parkBackoffMaxMs: 1_800_000,
+  credential: 'default',
   taskBudgetUsd: null,
   stageBudgetUsd: null,
   dailyBudgetUsd: null,

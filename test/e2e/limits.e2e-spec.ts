@@ -76,8 +76,9 @@ describe('rate and usage limits park stages instead of failing them', () => {
     }
   }, 90_000);
 
-  it('given a subscription usage limit that names its reset, then the stage waits until then, holding no lease', async () => {
-    const resetS = Math.ceil(Date.now() / 1000) + 3;
+  it('given a subscription usage limit that names its reset, then the stage waits until then, holding no lease, and dispatch on its credential pauses: a task started meanwhile is queued and admitted at the reset', async () => {
+    // (time enough for a second task to be started before the reset)
+    const resetS = Math.ceil(Date.now() / 1000) + 6;
     const { id: taskId } = await api<Task>('POST', '/api/tasks', { title: 'Usage-limited', description: `[[fake:usage-limit=${resetS},limit-times=1]]` });
     await api('POST', '/api/orchestrator/start', { taskId });
 
@@ -91,6 +92,17 @@ describe('rate and usage limits park stages instead of failing them', () => {
       const pool = await api<{ slots: Array<{ lease: { taskId: string } | null }> }>('GET', '/api/pool');
       return pool.slots.every((slot) => slot.lease?.taskId !== taskId) ? true : undefined;
     }, 10_000, 'the parked task to hold no lease');
+    // dispatch on the credential pauses until the reset: the scheduler records it, /metrics and /api/metrics show it
+    const until = new Date(resetS * 1000).toISOString();
+    const paused = (await readEventLog(client, client.subjects.scheduler)).flatMap((item) => (item.event.type === 'CredentialPaused' && item.event.data.taskId === taskId ? [item.event.data] : []));
+    expect(paused).toEqual([{ credential: 'default', until, taskId, limit: 'usage-limit' }]);
+    // (the read model shows it once it has applied the park and its retry)
+    await eventually(async () => ((await (await fetch(`${system.baseUrl}/metrics`, { headers: AUTH })).text()).match(/^orch_credentials_paused 1$/m) ? true : undefined), 5_000, 'the gauge of paused credentials');
+    expect((await api<{ pausedCredentials: unknown }>('GET', '/api/metrics')).pausedCredentials).toEqual([{ credential: 'default', until }]);
+    // another task started meanwhile, a slot free, is held in the queue until the reset
+    const { id: heldId } = await api<Task>('POST', '/api/tasks', { title: 'Held back', description: 'Runs after the reset' });
+    await api('POST', '/api/orchestrator/start', { taskId: heldId });
+    expect(Date.now()).toBeLessThan(resetS * 1000);
 
     const done = await eventually(async () => {
       const current = await api<Task>('GET', `/api/tasks/${taskId}`);
@@ -99,6 +111,15 @@ describe('rate and usage limits park stages instead of failing them', () => {
     expect(done.status).toBe('done');
     const started = (await readEventLog(client, client.subjects.task(taskId))).flatMap((item) => (item.event.type === 'StageStarted' && item.event.data.stageType === 'specification' ? [item.event] : []));
     expect(Date.parse(started[1]?.occurredAt ?? '')).toBeGreaterThanOrEqual(resetS * 1000);
+    const held = await eventually(async () => {
+      const current = await api<Task>('GET', `/api/tasks/${heldId}`);
+      return current.status === 'done' || current.status === 'failed' ? current : undefined;
+    }, 60_000, 'the held task to end');
+    expect(held.status).toBe('done');
+    // it was queued with a slot free, and admitted at the reset, not before (the parked task kept its slot)
+    const admissions = (await readEventLog(client, client.subjects.scheduler)).flatMap((item) => (item.event.type.startsWith('Orchestration') && 'taskId' in item.event.data && item.event.data.taskId === heldId ? [item.event] : []));
+    expect(admissions.map((event) => event.type)).toEqual(['OrchestrationQueued', 'OrchestrationAdmitted', 'OrchestrationReleased']);
+    expect(Date.parse(admissions[1]?.occurredAt ?? '')).toBeGreaterThanOrEqual(resetS * 1000);
   }, 90_000);
 
   it('given a task with a budget of $0.10 whose agent costs $0.05 a line, then the CLI stops at the budget, the task waits for a raise holding no lease, and after a raise the stage runs again and the task is done', async () => {

@@ -106,6 +106,7 @@ export function startTestOrchestrator(messaging: MessagingOptions, options: Pick
       retryBackoffMaxMs: 1_000,
       parkBackoffBaseMs: 1_000,
       parkBackoffMaxMs: 4_000,
+      credential: 'default',
       taskBudgetUsd: null,
       stageBudgetUsd: null,
       dailyBudgetUsd: null,

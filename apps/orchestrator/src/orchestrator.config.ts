@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, parseEnv, usdVar } from '@app/config';
+import { boolVar, intVar, messagingEnvShape, messagingOptionsFrom, parseEnv, stringVar, usdVar } from '@app/config';
 import type { MessagingOptions } from '@app/messaging';
 import type { OrchestrationRules } from './domain/orchestration.config';
 
@@ -17,6 +17,8 @@ const schema = z.object({
   ORCHESTRATOR_RETRY_BACKOFF_MAX_MS: intVar(60_000, 0),
   ORCHESTRATOR_PARK_BACKOFF_S: intVar(60, 1, 86_400),
   ORCHESTRATOR_PARK_BACKOFF_MAX_S: intVar(1_800, 1, 86_400),
+  /** the credential the runners name when a stage parks (theirs is the same variable): its pause holds the queue */
+  CLAUDE_CREDENTIAL_NAME: stringVar('default'),
   /** US dollars a task may spend over all its stages and rounds, unless it has a budget of its own; unset = no budget */
   ORCHESTRATOR_TASK_BUDGET_USD: usdVar(),
   /** US dollars one stage run may spend (the CLI's --max-budget-usd); unset = no cap */
@@ -61,6 +63,7 @@ export function loadOrchestratorConfig(env: NodeJS.ProcessEnv): OrchestratorConf
       retryBackoffMaxMs: parsed.ORCHESTRATOR_RETRY_BACKOFF_MAX_MS,
       parkBackoffBaseMs: parsed.ORCHESTRATOR_PARK_BACKOFF_S * 1000,
       parkBackoffMaxMs: parsed.ORCHESTRATOR_PARK_BACKOFF_MAX_S * 1000,
+      credential: parsed.CLAUDE_CREDENTIAL_NAME,
       taskBudgetUsd: parsed.ORCHESTRATOR_TASK_BUDGET_USD,
       stageBudgetUsd: parsed.ORCHESTRATOR_STAGE_BUDGET_USD,
       dailyBudgetUsd: parsed.ORCHESTRATOR_DAILY_BUDGET_USD,

@@ -38,7 +38,7 @@ export type TaskEventType = (typeof TASK_EVENT_TYPES)[number];
 export type TaskEvent = Extract<OrchEvent, { type: TaskEventType }>;
 
 /** The events of the admission log, `<root>.evt.scheduler`. */
-export const SCHEDULER_EVENT_TYPES = ['OrchestrationQueued', 'OrchestrationAdmitted', 'OrchestrationReleased', 'OrchestrationUnblocked', 'StageCostRecorded'] as const satisfies readonly EventType[];
+export const SCHEDULER_EVENT_TYPES = ['OrchestrationQueued', 'OrchestrationAdmitted', 'OrchestrationReleased', 'OrchestrationUnblocked', 'CredentialPaused', 'StageCostRecorded'] as const satisfies readonly EventType[];
 export type SchedulerEventType = (typeof SCHEDULER_EVENT_TYPES)[number];
 export type SchedulerEvent = Extract<OrchEvent, { type: SchedulerEventType }>;
 

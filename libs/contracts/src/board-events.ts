@@ -57,6 +57,8 @@ export interface StageUpdate extends Sequenced {
   retryAt?: string;
   /** set when the model API's rate or usage limit parked the attempt (StageParked): its next attempt, at `retryAt`, uses no retry */
   parkedLimit?: ApiLimitKind;
+  /** with `parkedLimit`: the name (never the key) of the credential that met the limit */
+  parkedCredential?: string;
 }
 
 /** A task changed: created, deleted, queued, admitted, moved to a stage, finished. */
@@ -153,6 +155,8 @@ export interface MetricsSnapshot {
   containers: { total: number; leased: number; utilization: number };
   deadLetters: number;
   projection: { lastApplied: number; lag: number | null };
+  /** the credentials dispatch is paused on (a stage parked on the model API's rate or usage limit), until when: queued tasks wait for it */
+  pausedCredentials: Array<{ credential: string; until: string }>;
 }
 
 /** The client asks the server to resend what it missed: it cannot be replayed (too old or too much). */

@@ -532,6 +532,22 @@ export const MESSAGE_CATALOGUE = {
     version: 1,
     data: z.object({ taskId, orchestrationId: z.uuid(), ...queueFacts }),
   },
+  /**
+   * A stage parked on the model API's rate or usage limit: no queued task is admitted on
+   * `credential` before `until` (the reset, or the park's backoff). The latest `until` of a credential wins.
+   */
+  CredentialPaused: {
+    kind: 'event',
+    version: 1,
+    data: z.object({
+      /** the name (never the secret) of the credential that met the limit */
+      credential: z.string().min(1),
+      until: isoTime,
+      /** the task whose stage parked (it keeps its slot and resumes first) */
+      taskId,
+      limit: apiLimitKindSchema,
+    }),
+  },
   /** A queued task's blocker is done (its pull request merged, when it has one): the task waits for one fewer. */
   OrchestrationUnblocked: {
     kind: 'event',

@@ -9,7 +9,8 @@ import { Approval1732406400019 } from '../../../migrations/1732406400019-approva
 import { StageExecutors1732406400021 } from '../../../migrations/1732406400021-stage-executors';
 import { QueueSettings1732406400022 } from '../../../migrations/1732406400022-queue-settings';
 import { ParkedStages1732406400023 } from '../../../migrations/1732406400023-parked-stages';
-import { DailyBudgets1732406400024 } from '../../../migrations/1732406400024-daily-budgets';
+import { ParkedCredentials1732406400024 } from '../../../migrations/1732406400024-parked-credentials';
+import { DailyBudgets1732406400025 } from '../../../migrations/1732406400025-daily-budgets';
 import { DeadLetterEntity } from './dead-letter.entity';
 import { LeaseRequestEntity } from './lease-request.entity';
 import { PoolSlotEntity } from './pool-slot.entity';
@@ -35,7 +36,7 @@ export function createDataSource(url: string): DataSource {
     type: 'postgres',
     url,
     entities: [TaskEntity, StageEntity, ProjectionCheckpointEntity, DeadLetterEntity, PoolSlotEntity, LeaseRequestEntity, StageRunEntity, ProjectedEventEntity, ProjectEntity, WebhookDeliveryEntity],
-    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, StageDiffsAndWebhooks1732406400018, Approval1732406400019, StageExecutors1732406400021, QueueSettings1732406400022, ParkedStages1732406400023, DailyBudgets1732406400024],
+    migrations: [InitialSchema1732406400000, ProjectionSupport1732406400001, PoolAndMetrics1732406400002, ProjectedEvents1732406400003, Projects1732406400004, StageDiffsAndWebhooks1732406400018, Approval1732406400019, StageExecutors1732406400021, QueueSettings1732406400022, ParkedStages1732406400023, ParkedCredentials1732406400024, DailyBudgets1732406400025],
     synchronize: false,
     migrationsRun: false,
     uuidExtension: 'pgcrypto',

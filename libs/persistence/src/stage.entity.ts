@@ -137,6 +137,10 @@ export class StageEntity {
   @Column({ name: 'parked_until', type: 'timestamptz', nullable: true })
   parkedUntil!: Date | null;
 
+  /** with `parkedLimit`: the name (never the key) of the credential that met the limit */
+  @Column({ name: 'parked_credential', type: 'varchar', length: 100, nullable: true })
+  parkedCredential!: string | null;
+
   /** stream sequence of the last event applied to this row */
   @Column({ name: 'last_event_seq', type: 'bigint', default: 0, transformer: numberFromString })
   lastEventSeq!: number;

@@ -74,6 +74,8 @@ export const factory = {
     message('OrchestrationQueued', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), position, ...data }, undefined, occurredAt),
   orchestrationUnblocked: (task = 1, blocker = 2) =>
     message('OrchestrationUnblocked', 'scheduler', { taskId: ids.task(task), orchestrationId: ids.orchestration(task), blockerId: ids.task(blocker) }),
+  credentialPaused: (until: string, credential = 'default', task = 1, occurredAt = AT) =>
+    message('CredentialPaused', 'scheduler', { credential, until, taskId: ids.task(task), limit: 'rate-limit' as const }, undefined, occurredAt),
   taskQueueSettingsChanged: (task = 1, data: Partial2<MessageData<'TaskQueueSettingsChanged'>> = {}) =>
     message('TaskQueueSettingsChanged', ids.task(task), { taskId: ids.task(task), priority: 5, blockedBy: [], ...data }),
   taskPullRequestClosed: (task = 1, state: 'merged' | 'closed' = 'merged') =>

@@ -44,6 +44,7 @@ function oneOfEveryType(): { [T in EventType]: Envelope<T> } {
     OrchestrationUnblocked: event('OrchestrationUnblocked', 'scheduler', { taskId: ids.task(901), orchestrationId: ids.orchestration(901), blockerId: ids.task(902) }),
     StageCostRecorded: event('StageCostRecorded', 'scheduler', { taskId: ids.task(901), projectId: null, stageId: ids.stage('qa', 0, 901), attempt: 1, costUsd: 0.25, at: '2026-11-24T10:00:00.000Z' }),
     OrchestrationAdmitted: factory.orchestrationAdmitted(901),
+    CredentialPaused: factory.credentialPaused('2026-12-01T14:05:00.000Z', 'default', 901),
     OrchestrationStarted: factory.orchestrationStarted(901),
     OrchestrationRejected: event('OrchestrationRejected', ids.task(901), { taskId: ids.task(901), reason: 'already running' }),
     PoolSlotReady: event('PoolSlotReady', poolId, { poolId, slot, port, containerId, driver: 'local' }),

@@ -36,5 +36,6 @@ function toSnapshot(reading: MetricsReading, lastApplied: number): MetricsSnapsh
     containers: { total, leased, utilization: total === 0 ? 0 : leased / total },
     deadLetters: Object.values(reading.deadLetters).reduce((sum, count) => sum + count, 0),
     projection: { lastApplied, lag: reading.streamLastSeq === null ? null : Math.max(0, reading.streamLastSeq - lastApplied) },
+    pausedCredentials: reading.pausedCredentials,
   };
 }

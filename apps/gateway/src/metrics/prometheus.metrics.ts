@@ -71,6 +71,14 @@ export class PrometheusMetrics {
         this.set((await read()).queueDepth);
       },
     });
+    new Gauge({
+      name: 'orch_credentials_paused',
+      help: "Credentials on which dispatch is paused now: a stage parked on the model API's rate or usage limit waits for it to lift.",
+      registers,
+      async collect() {
+        this.set((await read()).pausedCredentials.length);
+      },
+    });
     perStage('orch_stage_completions_total', 'Stage runs that completed, by stage.', 'completed');
     perStage('orch_stage_failures_total', 'Stage runs that failed or timed out, by stage.', 'failed');
     perStage('orch_stages_parked_total', "Stage runs the model API's rate or usage limits parked (run again when the limit lifted, using no retry), by stage.", 'parked');

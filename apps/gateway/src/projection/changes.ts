@@ -86,8 +86,8 @@ export function changesOf(event: OrchEvent): Change[] {
       return [stage(stageEndOf(event))];
     case 'StageParked': {
       // not failed: the stage waits (pending) for the limit to lift, its next attempt due when the orchestrator says (StageRetryScheduled)
-      const { taskId, orchestrationId, stageId, stageType, attempt, limit, reason, parkedAt, result } = event.data;
-      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', error: reason, completedAt: parkedAt, parkedLimit: limit, costUsd: result?.totalCostUsd ?? null })];
+      const { taskId, orchestrationId, stageId, stageType, attempt, limit, reason, parkedAt, result, credential } = event.data;
+      return [stage({ taskId, orchestrationId, stageId, stageType, attempt, status: 'pending', error: reason, completedAt: parkedAt, parkedLimit: limit, parkedCredential: credential, costUsd: result?.totalCostUsd ?? null })];
     }
     case 'StageRetryScheduled': {
       const { taskId, orchestrationId, stageId, stageType, attempt, nextAttempt, retryAt } = event.data;
@@ -148,10 +148,11 @@ export function changesOf(event: OrchEvent): Change[] {
     case 'OrchestrationReleased':
     case 'OrchestrationUnblocked':
     case 'StageCostRecorded':
+    case 'CredentialPaused':
     case 'RunHeartbeat':
     case 'RunOutputLogged':
     case 'PoolStatusReported':
-      // a released slot, a blocker done (the blocker's own row shows it), a run's cost on its day (the stage's row has it), a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
+      // a released slot, a blocker done (the blocker's own row shows it), a run's cost on its day (the stage's row has it), a credential paused (the parked stage's row shows it), a heartbeat, output (ORCH_LOGS carries the lines), the pool's own report (the pool changes say it already): nothing the read side shows
       return [];
     default: {
       const _exhaustive: never = event;

@@ -67,18 +67,18 @@ describe('the projector', () => {
 
   it('given an attempt parked on the rate limit and its next attempt scheduled for the reset, then the stage waits (pending) naming the limit until then, the run counts as parked, and the next attempt clears it', async () => {
     const task = 7;
-    const parked = factory.stageParked({ task }, { parkedAt: at(3), reason: 'rate-limited' });
+    const parked = factory.stageParked({ task }, { parkedAt: at(3), reason: 'rate-limited', credential: 'team-a' });
     const resume = newMessage('StageRetryScheduled', ids.task(task), { ...parked.data, nextAttempt: 2, delayMs: 60_000, retryAt: at(63) }, { producer: 'spec', occurredAt: at(3) }) as OrchEvent;
     await given(factory.taskCreated(task), factory.stageScheduled({ task }), factory.stageStarted({ task }, { startedAt: at(0) }), parked, resume);
 
-    const stage = `SELECT status, attempt, error_message, parked_limit, parked_until FROM orchestrator_stages WHERE task_id = $1`;
+    const stage = `SELECT status, attempt, error_message, parked_limit, parked_until, parked_credential FROM orchestrator_stages WHERE task_id = $1`;
     expect(await rows(stage, [ids.task(task)])).toEqual([
-      { status: 'pending', attempt: 1, error_message: 'rate-limited', parked_limit: 'rate-limit', parked_until: new Date(at(63)) },
+      { status: 'pending', attempt: 1, error_message: 'rate-limited', parked_limit: 'rate-limit', parked_until: new Date(at(63)), parked_credential: 'team-a' },
     ]);
     expect(await rows('SELECT outcome, resume_at FROM stage_runs WHERE task_id = $1', [ids.task(task)])).toEqual([{ outcome: 'parked', resume_at: new Date(at(63)) }]);
 
     await given(factory.stageScheduled({ task, attempt: 2 }));
-    expect(await rows(stage, [ids.task(task)])).toEqual([{ status: 'pending', attempt: 2, error_message: null, parked_limit: null, parked_until: null }]);
+    expect(await rows(stage, [ids.task(task)])).toEqual([{ status: 'pending', attempt: 2, error_message: null, parked_limit: null, parked_until: null, parked_credential: null }]);
   });
 
   it('given three queued tasks, when the first is admitted and the last cancelled, then the one left is at position 1', async () => {

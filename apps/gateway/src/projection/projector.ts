@@ -73,7 +73,7 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
         `INSERT INTO orchestrator_stages (id, task_id, stage_type, status, stage_context, retry_count, attempt, stage_round, orchestration_id, created_at, updated_at, last_event_seq)
          VALUES ($1, $2, $3, 'pending', $4, $5, $6, $7, $8, $9, $9, $10)
          ON CONFLICT (id) DO UPDATE SET status = 'pending', stage_context = EXCLUDED.stage_context, retry_count = EXCLUDED.retry_count,
-           attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, parked_limit = NULL, parked_until = NULL,
+           attempt = EXCLUDED.attempt, error_message = NULL, retryable = NULL, parked_limit = NULL, parked_until = NULL, parked_credential = NULL,
            updated_at = EXCLUDED.updated_at, last_event_seq = EXCLUDED.last_event_seq`,
         [stageId, taskId, stageType, JSON.stringify(context), attempt - 1, attempt, round, orchestrationId, rows.at, seq],
       );
@@ -133,7 +133,7 @@ export async function project(manager: EntityManager, seq: number, event: OrchEv
       for (const change of changesOf(event)) {
         if (change.entity !== 'stage') continue;
         const costUsd = change.costUsd ?? null;
-        await rows.updateStage(change.stageId, change.attempt, `status = 'pending', error_message = $5, retryable = NULL, completed_at = $6, parked_limit = $7, cost_usd = $8`, [change.error, change.completedAt, change.parkedLimit, costUsd]);
+        await rows.updateStage(change.stageId, change.attempt, `status = 'pending', error_message = $5, retryable = NULL, completed_at = $6, parked_limit = $7, cost_usd = $8, parked_credential = $9`, [change.error, change.completedAt, change.parkedLimit, costUsd, change.parkedCredential ?? null]);
         if (costUsd !== null) await rows.updateTask(change.taskId, 'total_cost_usd = total_cost_usd + $4', [costUsd]);
       }
       await projectRunEnded(rows, event);

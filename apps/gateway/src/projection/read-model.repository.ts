@@ -44,6 +44,8 @@ export interface ReadModelCounts {
   executors: Record<ExecutorName, { runs: number; costUsd: number }>;
   /** events the projection kept as dead letters */
   projectionDeadLetters: number;
+  /** the credentials a stage waits on now (parked on a rate or usage limit, not a budget), each until the latest of its stages' resumes */
+  pausedCredentials: Array<{ credential: string; until: string }>;
 }
 
 export interface RunDuration {
@@ -249,6 +251,10 @@ export class ReadModel {
       );
       const pool: Array<{ total: string; leased: string }> = await manager.query(`SELECT count(*) AS total, count(*) FILTER (WHERE state = 'leased') AS leased FROM pool_slots`);
       const deadLetters: Array<{ count: string }> = await manager.query(`SELECT count(*) AS count FROM dead_letters WHERE consumer = $1`, [PROJECTION_NAME]);
+      const paused: Array<{ credential: string; until: Date }> = await manager.query(
+        `SELECT parked_credential AS credential, max(parked_until) AS until FROM orchestrator_stages
+         WHERE parked_credential IS NOT NULL AND parked_limit <> 'budget' AND parked_until > now() GROUP BY parked_credential ORDER BY parked_credential`,
+      );
       const byStage = Object.fromEntries(
         STAGE_TYPES.map((stageType) => {
           const row = stages.find((candidate) => candidate.stage_type === stageType);
@@ -276,6 +282,7 @@ export class ReadModel {
           }),
         ) as Record<ExecutorName, { runs: number; costUsd: number }>,
         projectionDeadLetters: Number(deadLetters[0]?.count ?? 0),
+        pausedCredentials: paused.map((row) => ({ credential: row.credential, until: new Date(row.until).toISOString() })),
       };
     });
   }

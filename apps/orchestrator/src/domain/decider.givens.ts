@@ -18,6 +18,7 @@ export const rules: OrchestrationRules = {
   retryBackoffMaxMs: 5_000,
   parkBackoffBaseMs: 60_000,
   parkBackoffMaxMs: 600_000,
+  credential: 'default',
   taskBudgetUsd: null,
   stageBudgetUsd: null,
   dailyBudgetUsd: null,

@@ -26,6 +26,11 @@ export interface OrchestrationRules {
   parkBackoffBaseMs: number;
   /** milliseconds, the longest such wait */
   parkBackoffMaxMs: number;
+  /**
+   * the name of the credential the runners run this orchestrator's stages on
+   * (CLAUDE_CREDENTIAL_NAME, as the runners name it): while a park has paused it, no queued task is admitted
+   */
+  credential: string;
   /** US dollars a task may spend unless it has a budget of its own; null = no budget */
   taskBudgetUsd: number | null;
   /** US dollars one stage run may spend (`--max-budget-usd`); null = no cap */

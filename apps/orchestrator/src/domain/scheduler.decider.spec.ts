@@ -1,8 +1,8 @@
 import { factory, ids } from '@app/testing';
-import { givenScheduler, givenTask, now, rules, types } from './decider.givens';
+import { givenScheduler, givenTask, now, rules, running, types } from './decider.givens';
 import { isRejection, type AdmissionRequest, type QueueFacts } from './decision';
-import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, effectivePriority } from './scheduler.decider';
-import { decideStart } from './task.decider';
+import { decideAdmission, decideAdmissions, decideBlockerDone, decidePause, decideRelease, effectivePriority } from './scheduler.decider';
+import { decideRetryDue, decideStageParked, decideStart } from './task.decider';
 import type { TaskState } from './task.state';
 
 /** The admission request the task decider lets through for `command` (the spec fails if it refuses). */
@@ -187,6 +187,67 @@ describe('scheduler decider (the admission log)', () => {
       const raised = givenScheduler(factory.orchestrationAdmitted(1, { projectId: shop, projectMaxConcurrent: 1 }), factory.orchestrationQueued(2, 1, { projectId: shop, projectMaxConcurrent: 2 }));
       expect(raised.projectLimits[shop]).toBe(2);
       expect(decideAdmissions(raised, wide, now).map((item) => item.data.taskId)).toEqual([ids.task(2)]);
+    });
+  });
+
+  describe('dispatch paused per credential while a rate or usage limit lasts (the clock injected)', () => {
+    const RESET = '2026-11-24T14:05:00.000Z';
+    const wide = { ...rules, maxConcurrent: 3 };
+    const parked = factory.stageParked({}, { limit: 'usage-limit', resetAt: RESET });
+    /** task 1 holds a slot, its stage parked until 14:05; the pause recorded */
+    const pausedScheduler = (...more: Parameters<typeof givenScheduler>) => givenScheduler(factory.orchestrationAdmitted(1), factory.credentialPaused(RESET), ...more);
+
+    it('given a stage parked until 14:05, when its retry is decided, then the credential is paused until 14:05 (a later park of it extends, an earlier one does not)', () => {
+      const [retry] = decideStageParked(parked, givenTask(...running(), parked), rules, now);
+      if (retry?.type !== 'StageRetryScheduled') throw new Error('expected the park to schedule the next attempt');
+      expect(decidePause(parked, retry.data.retryAt, givenScheduler(factory.orchestrationAdmitted(1)))).toEqual([
+        { type: 'CredentialPaused', data: { credential: 'default', until: RESET, taskId: ids.task(1), limit: 'usage-limit' } },
+      ]);
+      expect(decidePause(parked, '2026-11-24T14:00:00.000Z', pausedScheduler())).toEqual([]);
+      expect(decidePause(parked, '2026-11-24T14:10:00.000Z', pausedScheduler())).toEqual([expect.objectContaining({ data: expect.objectContaining({ until: '2026-11-24T14:10:00.000Z' }) })]);
+    });
+
+    it('given a stop at the budget cap, then no credential is paused (it is no limit of the API)', () => {
+      const budget = factory.stageParked({}, { limit: 'budget', resetAt: null });
+      expect(decidePause(budget, RESET, givenScheduler())).toEqual([]);
+    });
+
+    it('given the credential is paused, when another task is started with a slot free, then it is queued, not admitted', () => {
+      const drafts = decideAdmission(startable(factory.startOrchestration(2), givenTask(factory.taskCreated(2))), pausedScheduler(), wide, now);
+      expect(drafts).toEqual([expect.objectContaining({ type: 'OrchestrationQueued', data: expect.objectContaining({ taskId: ids.task(2), position: 1 }) })]);
+    });
+
+    it('given the credential is paused, when a slot is released, then no queued task is admitted before the reset', () => {
+      const scheduler = pausedScheduler(factory.orchestrationAdmitted(2), factory.orchestrationQueued(3, 1), factory.orchestrationQueued(4, 2));
+      const drafts = decideRelease(factory.orchestrationCompleted(2), givenTask(factory.taskCreated(2), factory.orchestrationStarted(2), factory.orchestrationCompleted(2)), scheduler, wide, now);
+      expect(types(drafts)).toEqual(['OrchestrationReleased']);
+      expect(decideAdmissions(scheduler, wide, new Date('2026-11-24T14:04:59.999Z'))).toEqual([]);
+    });
+
+    it('given the reset comes, then the parked stage runs again in the slot it kept, and the held tasks are admitted after it, in order', () => {
+      const atReset = new Date(RESET);
+      const [retry] = decideStageParked(parked, givenTask(...running(), parked), rules, now);
+      if (retry?.type !== 'StageRetryScheduled') throw new Error('expected the park to schedule the next attempt');
+      const task = givenTask(...running(), parked, factory.caused(parked, 'StageRetryScheduled', ids.task(1), retry.data, { producer: 'spec', occurredAt: now.toISOString() }));
+      expect(decideRetryDue(task, atReset)).toEqual([expect.objectContaining({ type: 'StageScheduled', data: expect.objectContaining({ attempt: 2 }) })]);
+      const scheduler = pausedScheduler(factory.orchestrationQueued(3, 1), factory.orchestrationQueued(4, 2));
+      // task 1 still holds its slot: the two free ones go to the queue in its order
+      expect(decideAdmissions(scheduler, wide, atReset).map((item) => [item.type, item.data.taskId])).toEqual([
+        ['OrchestrationAdmitted', ids.task(3)],
+        ['OrchestrationAdmitted', ids.task(4)],
+      ]);
+    });
+
+    it('given another credential is paused, then this orchestrator\'s queue is admitted as usual', () => {
+      const scheduler = givenScheduler(factory.orchestrationAdmitted(1), factory.credentialPaused(RESET, 'team-b'), factory.orchestrationQueued(3, 1));
+      expect(decideAdmissions(scheduler, wide, now).map((item) => item.data.taskId)).toEqual([ids.task(3)]);
+      const drafts = decideAdmission(startable(factory.startOrchestration(2), givenTask(factory.taskCreated(2))), givenScheduler(factory.credentialPaused(RESET, 'team-b')), wide, now);
+      expect(types(drafts)).toEqual(['OrchestrationAdmitted']);
+    });
+
+    it('given two pauses of the credential, then the later until wins whatever their order', () => {
+      const folded = givenScheduler(factory.credentialPaused('2026-11-24T14:10:00.000Z'), factory.credentialPaused(RESET, 'default', 2));
+      expect(folded.pausedCredentials).toEqual({ default: Date.parse('2026-11-24T14:10:00.000Z') });
     });
   });
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_TASK_PRIORITY, draft, type MessageOf } from '@app/contracts';
 import type { AdmissionRequest, QueueFacts, SchedulerDraft } from './decision';
 import type { OrchestrationRules } from './orchestration.config';
-import { dependentsOf, isKnown, type QueueEntry, type SchedulerState } from './scheduler.state';
+import { dependentsOf, isKnown, pausedUntil, type QueueEntry, type SchedulerState } from './scheduler.state';
 import { holdsNoSlot, type TaskState } from './task.state';
 
 /**
@@ -21,7 +21,7 @@ export function decideAdmission(request: AdmissionRequest, scheduler: SchedulerS
   const recorded = request.queue ? known : {};
   const withLimit = recordLimit(scheduler, facts);
   const candidate: QueueEntry = { taskId, orchestrationId, projectId: facts.projectId, priority: facts.priority, queuedAt: now.getTime(), waitingOn };
-  if (isAdmissible(candidate, withLimit, rules) && nextAdmissible(withLimit, rules, now.getTime()) === null) {
+  if (isAdmissible(candidate, withLimit, rules, now.getTime()) && nextAdmissible(withLimit, rules, now.getTime()) === null) {
     return [draft('OrchestrationAdmitted', { taskId, orchestrationId, ...recorded }, key)];
   }
   // (the newcomer goes behind every queued task it does not strictly outrank)
@@ -86,6 +86,19 @@ export function decideBlockerDone(blockerId: string, scheduler: SchedulerState, 
   return [...unblocked, ...decideAdmissions(after, rules, now)];
 }
 
+/**
+ * A stage parked on the model API's limit (`StageParked`) and its task decided when it runs
+ * again (its pending retry's `retryAt`): dispatch on that credential pauses until then. The parked
+ * task keeps its slot, so it resumes first; the queue is admitted, in order, after (see
+ * `decideAdmissions`, which admits none while the credential is paused). A pause that
+ * would end no later than the one recorded is not recorded again.
+ */
+export function decidePause(parked: MessageOf<'StageParked'>, retryAt: string, scheduler: SchedulerState): SchedulerDraft[] {
+  const { credential, limit, taskId } = parked.data;
+  if (limit === 'budget' || Date.parse(retryAt) <= (scheduler.pausedCredentials[credential] ?? 0)) return [];
+  return [draft('CredentialPaused', { credential, until: retryAt, taskId, limit })];
+}
+
 /** The task's effective priority at `now`: one higher for every `priorityAgingS` it has waited. */
 export function effectivePriority(entry: QueueEntry, rules: OrchestrationRules, now: number): number {
   return entry.priority + Math.floor(Math.max(0, now - entry.queuedAt) / (rules.priorityAgingS * 1000));
@@ -99,7 +112,7 @@ function outranks(a: QueueEntry, b: QueueEntry, rules: OrchestrationRules, now: 
 
 /** The best queued task that may run now (the first in the log's order among equals), or null. One pass over the queue: O(queued + running). */
 function nextAdmissible(scheduler: SchedulerState, rules: OrchestrationRules, now: number): QueueEntry | null {
-  if (scheduler.running.length >= rules.maxConcurrent) return null;
+  if (scheduler.running.length >= rules.maxConcurrent || pausedUntil(scheduler, rules.credential, now) !== null) return null;
   const runningByProject = countByProject(scheduler);
   let best: QueueEntry | null = null;
   let bestPriority = -Infinity;
@@ -115,8 +128,8 @@ function nextAdmissible(scheduler: SchedulerState, rules: OrchestrationRules, no
   return best;
 }
 
-function isAdmissible(entry: QueueEntry, scheduler: SchedulerState, rules: OrchestrationRules): boolean {
-  return entry.waitingOn.length === 0 && scheduler.running.length < rules.maxConcurrent && projectHasRoom(entry.projectId, scheduler, countByProject(scheduler));
+function isAdmissible(entry: QueueEntry, scheduler: SchedulerState, rules: OrchestrationRules, now: number): boolean {
+  return entry.waitingOn.length === 0 && pausedUntil(scheduler, rules.credential, now) === null && scheduler.running.length < rules.maxConcurrent && projectHasRoom(entry.projectId, scheduler, countByProject(scheduler));
 }
 
 function projectHasRoom(projectId: string | null, scheduler: SchedulerState, runningByProject: ReadonlyMap<string, number>): boolean {

@@ -31,6 +31,8 @@ export interface SchedulerState {
   projectLimits: Record<string, number | null>;
   /** what the runs that ended on the latest UTC day cost, per project and in all (the daily budgets); a new day starts it over */
   daySpend: DaySpend;
+  /** each credential a park paused, until when (ms since the epoch; the latest wins): no queued task is admitted on it before */
+  pausedCredentials: Record<string, number>;
   /**
    * Envelope ids of the last MAX_RECENT_IDS events folded in: one stored again (re-published
    * without its Nats-Msg-Id, or after the duplicate window) is folded once — a re-stored
@@ -42,14 +44,14 @@ export interface SchedulerState {
 /** ids remembered: the subject grows for ever, and its state is snapshotted as JSON */
 export const MAX_RECENT_IDS = 1_000;
 
-export const initialSchedulerState: SchedulerState = { running: [], queue: [], projectLimits: {}, daySpend: { day: '1970-01-01', totalUsd: 0, byProject: {} }, recentIds: [] };
+export const initialSchedulerState: SchedulerState = { running: [], queue: [], projectLimits: {}, daySpend: { day: '1970-01-01', totalUsd: 0, byProject: {} }, pausedCredentials: {}, recentIds: [] };
 
 /** How the admission log is folded: a snapshot every 100 decisions keeps a cold load short (its subject holds every admission ever). */
 export const schedulerFold = {
   initial: () => initialSchedulerState,
   accepts: isSchedulerEvent,
   evolve: evolveScheduler,
-  snapshot: { name: 'scheduler', version: 4, every: 100 },
+  snapshot: { name: 'scheduler', version: 5, every: 100 },
 };
 
 export function evolveScheduler(state: SchedulerState, event: SchedulerEvent): SchedulerState {
@@ -103,6 +105,11 @@ function applySchedulerEvent(state: SchedulerState, event: SchedulerEvent): Sche
       const { projectId, costUsd, at } = event.data;
       return { ...state, daySpend: withSpend(state.daySpend, projectId, costUsd, new Date(at)) };
     }
+    case 'CredentialPaused': {
+      const { credential, until } = event.data;
+      const at = Math.max(Date.parse(until), state.pausedCredentials[credential] ?? 0);
+      return { ...state, pausedCredentials: { ...state.pausedCredentials, [credential]: at } };
+    }
     default: {
       const _exhaustive: never = event;
       return _exhaustive;
@@ -119,6 +126,12 @@ function withProjectLimit(state: SchedulerState, data: { projectId?: string | nu
 
 export function isKnown(state: SchedulerState, taskId: string): boolean {
   return state.running.some((entry) => entry.taskId === taskId) || state.queue.some((entry) => entry.taskId === taskId);
+}
+
+/** Until when (ms since the epoch) `credential` is paused at `now`, or null when it is not. */
+export function pausedUntil(state: SchedulerState, credential: string, now: number): number | null {
+  const until = state.pausedCredentials[credential] ?? null;
+  return until !== null && until > now ? until : null;
 }
 
 /** The queued tasks waiting for `blockerId`. */

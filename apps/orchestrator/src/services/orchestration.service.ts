@@ -7,7 +7,7 @@ import { isFollowed, type FollowedEvent } from '../domain/followed-events';
 import { react } from '../domain/saga';
 import { decideRaiseBudget } from '../domain/budget.decider';
 import { decideDailyRecheck, nextDayStart, utcDay, type DailyBudgets } from '../domain/daily-budget.decider';
-import { decideAdmission, decideAdmissions, decideBlockerDone, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
+import { decideAdmission, decideAdmissions, decideBlockerDone, decidePause, decideRelease, type SlotReleasingEvent } from '../domain/scheduler.decider';
 import { dependentsOf, initialSchedulerState, schedulerFold, type SchedulerState } from '../domain/scheduler.state';
 import * as taskDecider from '../domain/task.decider';
 import { currentStage, taskFold, type TaskState } from '../domain/task.state';
@@ -92,6 +92,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       const { state: task } = await this.loadTask(admission.taskId);
       this.armTimers(task);
       if (stalled) await this.redriveTask(admission.taskId, now);
+    }
+    for (const [credential, until] of Object.entries(scheduler.pausedCredentials)) {
+      if (until > now) this.armResume(credential, until, { id: deterministicId('resume', credential, until), correlationId: deterministicId('resume', credential) });
     }
     if (stalled && scheduler.queue.length > 0) {
       const cause: Cause = { id: deterministicId('redrive', this.nats.subjects.scheduler, lastSeq), correlationId: deterministicId('redrive', lastSeq) };
@@ -324,6 +327,10 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
       case 'StageCostRecorded':
         // counted in the scheduler's day spend as it was appended: nothing follows
         return;
+      case 'CredentialPaused':
+        this.logger.warn(`Dispatch on credential ${event.data.credential} paused until ${event.data.until} (${event.data.limit} of task ${event.data.taskId})`);
+        this.armResume(event.data.credential, Date.parse(event.data.until), event);
+        return;
       case 'OrchestrationCompleted':
       case 'OrchestrationFailed':
       case 'OrchestrationCancelled':
@@ -401,6 +408,9 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         await this.react(event, event.data.taskId);
         const { state } = await this.decideOnTask(event, event.data.taskId, (task) => taskDecider.decideStageParked(event, task, this.config.rules, this.clock.now()));
         this.armTimers(state);
+        // dispatch on the credential pauses until the stage runs again (a redelivery reads the retry already decided)
+        const retry = state.pendingRetry;
+        if (retry?.stageId === event.data.stageId && retry.attempt === event.data.attempt) await this.decideOnScheduler(event, (scheduler) => decidePause(event, retry.retryAt, scheduler));
         return;
       }
       case 'StageRetryScheduled': {
@@ -463,6 +473,15 @@ export class OrchestrationService implements OnApplicationBootstrap, OnApplicati
         );
       });
     }
+  }
+
+  /** When a credential's pause lifts, the queue is admitted in order (the parked task kept its slot and resumes on its own timer). */
+  private armResume(credential: string, until: number, cause: Cause): void {
+    this.timers.arm(`resume:${credential}:${until}`, until, () => {
+      this.decideOnScheduler(cause, (scheduler) => decideAdmissions(scheduler, this.config.rules, this.clock.now())).catch((error: unknown) =>
+        this.logger.error(`Could not admit the queue after credential ${credential}'s pause: ${(error as Error).message}`),
+      );
+    });
   }
 
   /**

@@ -1,5 +1,5 @@
 import type { MetricsSnapshot } from '../contracts';
-import { formatDuration, formatRatio } from '../format/format';
+import { formatDuration, formatParked, formatRatio } from '../format/format';
 import type { ConnectionStatus } from '../state/board.state';
 import { STAGE_ORDER, STAGE_TITLES } from '../state/stage.order';
 
@@ -31,6 +31,9 @@ export function MetricsHeader({ metrics, connection }: Props) {
           value={metrics ? `${formatRatio(metrics.containers.utilization)} (${metrics.containers.leased}/${metrics.containers.total})` : '–'}
         />
         <Metric label="Queue depth" value={metrics ? String(metrics.queueDepth) : '–'} />
+        {metrics && metrics.pausedCredentials.length > 0 ? (
+          <Metric label="Dispatch paused" value={metrics.pausedCredentials.map(({ credential, until }) => `${credential}: ${formatParked('rate-limit', until)}`).join(', ')} />
+        ) : null}
       </dl>
       <span className={`connection connection-${connection}`} data-testid="connection" role="status">
         {CONNECTION_LABELS[connection]}

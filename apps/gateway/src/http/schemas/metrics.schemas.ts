@@ -19,5 +19,8 @@ export const metricsSnapshotSchema: z.ZodType<MetricsSnapshot> = z
     containers: z.object({ total: z.number().int(), leased: z.number().int(), utilization: z.number() }),
     deadLetters: z.number().int(),
     projection: z.object({ lastApplied: z.number().int(), lag: z.number().int().nullable() }),
+    pausedCredentials: z
+      .array(z.object({ credential: z.string(), until: z.iso.datetime({ offset: true }) }))
+      .meta({ description: "credentials dispatch is paused on (a stage parked on the model API's rate or usage limit), until when: queued tasks are admitted after" }),
   })
   .register(responseSchemas, { id: 'Metrics' });
