@@ -41,6 +41,7 @@ describe('the read model schema (migration PoolAndMetrics1732406400002)', () => 
   });
 
   it('given the migrated schema, when the migration is reverted (after the ones made since), then its tables and the queued_seq column are gone', async () => {
+    await dataSource.undoLastMigration(); // DailyBudgets1732406400025
     await dataSource.undoLastMigration(); // ParkedCredentials1732406400024
     await dataSource.undoLastMigration(); // ParkedStages1732406400023
     await dataSource.undoLastMigration(); // QueueSettings1732406400022
